@@ -1,0 +1,88 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tessera {
+
+// Time as microseconds since the Unix epoch (UTC).
+using TimeMicros = int64_t;
+
+// User metadata: name -> value. Names keep the case they were written with; S3 renders
+// them lowercased, Blob as stored.
+using Metadata = std::map<std::string, std::string>;
+
+// Content headers shared by both dialects.
+struct ContentHeaders {
+  std::string content_type;
+  std::string content_encoding;
+  std::string content_language;
+  std::string content_disposition;
+  std::string cache_control;
+  std::string expires;  // kept verbatim (S3 stores the header string)
+};
+
+enum class ChecksumAlgorithm : uint8_t { kNone = 0, kCrc32, kCrc32c, kSha1, kSha256, kCrc64Nvme };
+
+// A whole-object checksum as the client asked for it. `value` holds raw digest bytes.
+// For multipart objects `parts` > 0 and the value is the checksum of the part checksums
+// (S3's composite form, rendered "base64-N").
+struct Checksum {
+  ChecksumAlgorithm algorithm = ChecksumAlgorithm::kNone;
+  std::string value;
+  uint32_t parts = 0;
+};
+
+// Everything both dialects need to describe one object version.
+struct ObjectInfo {
+  std::string bucket;
+  std::string key;
+  std::string version_id;   // "null" for unversioned buckets
+  uint64_t size = 0;
+  TimeMicros last_modified = 0;
+  std::string content_md5;  // 16 raw bytes; empty for multipart objects
+  std::string etag;         // S3 ETag without quotes: hex MD5, or hex(md5 of md5s)-N
+  std::string blob_etag;    // opaque Blob ETag without quotes, e.g. 0x8D...
+  ContentHeaders content;
+  Metadata metadata;
+  std::string storage_class;  // "STANDARD" unless set
+  Checksum checksum;
+  uint32_t parts_count = 0;   // 0 for single-part objects
+};
+
+struct BucketInfo {
+  std::string account;
+  std::string name;
+  TimeMicros created = 0;
+  std::string region;
+};
+
+// If-* conditions. ETags are given without quotes; "*" matches any existing object.
+// A given ETag matches when it equals either the S3 ETag or the Blob ETag.
+struct Preconditions {
+  std::optional<std::string> if_match;
+  std::optional<std::string> if_none_match;
+  std::optional<TimeMicros> if_modified_since;
+  std::optional<TimeMicros> if_unmodified_since;
+  bool empty() const {
+    return !if_match && !if_none_match && !if_modified_since && !if_unmodified_since;
+  }
+};
+
+// A byte range as a client wrote it: bytes=first-last, bytes=first-, or bytes=-suffix.
+struct ByteRange {
+  std::optional<uint64_t> first;
+  std::optional<uint64_t> last;
+  std::optional<uint64_t> suffix_length;
+};
+
+// A range resolved against an object's size: [offset, offset + length).
+struct ResolvedRange {
+  uint64_t offset = 0;
+  uint64_t length = 0;
+};
+
+}  // namespace tessera

@@ -1,0 +1,205 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "backend/api/body.h"
+#include "backend/api/object_model.h"
+#include "backend/api/status.h"
+
+namespace tessera {
+
+// One struct per operation. `account` is the authenticated tenant that owns the bucket
+// namespace being addressed.
+
+struct BucketRef {
+  std::string account;
+  std::string bucket;
+};
+
+struct ObjectRef {
+  std::string account;
+  std::string bucket;
+  std::string key;
+};
+
+struct CreateBucketRequest {
+  BucketRef bucket;
+  std::string region;
+};
+
+// What a writer asks the store to keep alongside the bytes.
+struct ObjectAttributes {
+  ContentHeaders content;
+  Metadata metadata;
+  std::string storage_class;
+  ChecksumAlgorithm checksum_algorithm = ChecksumAlgorithm::kNone;
+};
+
+struct PutObjectRequest {
+  ObjectRef object;
+  ObjectAttributes attributes;
+  // Expected raw MD5 (Content-MD5); the write fails with kBadDigest on mismatch.
+  std::optional<std::string> expected_md5;
+  // Expected raw checksum of `attributes.checksum_algorithm`; kChecksumMismatch on mismatch.
+  std::optional<std::string> expected_checksum;
+  Preconditions preconditions;  // evaluated against the current version at commit
+};
+
+struct GetObjectRequest {
+  ObjectRef object;
+  std::optional<ByteRange> range;
+  Preconditions preconditions;
+};
+
+// An open object: its description, the resolved range, and a stream of the range's bytes.
+struct ObjectReader {
+  ObjectInfo info;
+  std::optional<ResolvedRange> range;  // set when a range was requested
+  std::unique_ptr<BodySource> body;
+};
+
+enum class MetadataDirective { kCopy, kReplace };
+
+struct CopyObjectRequest {
+  ObjectRef source;
+  ObjectRef destination;
+  Preconditions source_preconditions;
+  MetadataDirective directive = MetadataDirective::kCopy;
+  ObjectAttributes attributes;  // used when directive == kReplace
+};
+
+struct ListObjectsRequest {
+  BucketRef bucket;
+  std::string prefix;
+  std::string delimiter;
+  std::string start_after;  // list keys strictly greater than this
+  uint32_t max_keys = 1000;
+};
+
+struct ListObjectsResult {
+  std::vector<ObjectInfo> objects;
+  std::vector<std::string> common_prefixes;
+  bool truncated = false;
+  // When truncated: the last key or common prefix returned (resume strictly after it).
+  std::string next_marker;
+};
+
+struct MultipartUpload {
+  std::string key;
+  std::string upload_id;
+  TimeMicros initiated = 0;
+  ObjectAttributes attributes;
+};
+
+struct PartInfo {
+  uint32_t part_number = 0;
+  uint64_t size = 0;
+  std::string etag;  // hex MD5 without quotes
+  TimeMicros last_modified = 0;
+  Checksum checksum;
+};
+
+struct UploadPartRequest {
+  ObjectRef object;
+  std::string upload_id;
+  uint32_t part_number = 0;
+  std::optional<std::string> expected_md5;
+  ChecksumAlgorithm checksum_algorithm = ChecksumAlgorithm::kNone;
+  std::optional<std::string> expected_checksum;
+};
+
+struct UploadPartCopyRequest {
+  ObjectRef object;
+  std::string upload_id;
+  uint32_t part_number = 0;
+  ObjectRef source;
+  std::optional<ByteRange> source_range;
+  Preconditions source_preconditions;
+};
+
+struct CompletedPart {
+  uint32_t part_number = 0;
+  std::string etag;  // as the client sent it, quotes removed
+};
+
+struct CompleteMultipartRequest {
+  ObjectRef object;
+  std::string upload_id;
+  std::vector<CompletedPart> parts;
+  Preconditions preconditions;
+};
+
+struct ListPartsRequest {
+  ObjectRef object;
+  std::string upload_id;
+  uint32_t part_number_marker = 0;
+  uint32_t max_parts = 1000;
+};
+
+struct ListPartsResult {
+  MultipartUpload upload;
+  std::vector<PartInfo> parts;
+  bool truncated = false;
+  uint32_t next_part_number_marker = 0;
+};
+
+struct ListUploadsRequest {
+  BucketRef bucket;
+  std::string prefix;
+  std::string delimiter;
+  std::string key_marker;
+  std::string upload_id_marker;
+  uint32_t max_uploads = 1000;
+};
+
+struct ListUploadsResult {
+  std::vector<MultipartUpload> uploads;
+  std::vector<std::string> common_prefixes;
+  bool truncated = false;
+  std::string next_key_marker;
+  std::string next_upload_id_marker;
+};
+
+// The one contract between the dialects and storage. Implementations are thread-safe:
+// any number of requests may call concurrently. Every mutating call that returns OK has
+// been made durable. Errors come back as Status codes from backend/api/status.h; a body
+// source that fails aborts the write and leaves nothing behind.
+class ObjectStore {
+ public:
+  virtual ~ObjectStore() = default;
+
+  // Buckets.
+  virtual Result<std::vector<BucketInfo>> ListBuckets(const std::string& account) = 0;
+  virtual Status CreateBucket(const CreateBucketRequest& request) = 0;
+  virtual Result<BucketInfo> HeadBucket(const BucketRef& bucket) = 0;
+  // kBucketNotEmpty while objects or uploads remain.
+  virtual Status DeleteBucket(const BucketRef& bucket) = 0;
+
+  // Objects.
+  virtual Result<ObjectInfo> PutObject(const PutObjectRequest& request, BodySource& body) = 0;
+  // Evaluates preconditions (kPreconditionFailed / kNotModified) and the range
+  // (kInvalidRange); the reader streams only the requested bytes.
+  virtual Result<ObjectReader> GetObject(const GetObjectRequest& request) = 0;
+  virtual Result<ObjectInfo> HeadObject(const GetObjectRequest& request) = 0;
+  // kNoSuchKey when absent (dialects decide whether that is an error).
+  virtual Status DeleteObject(const ObjectRef& object) = 0;
+  // Shares the source's extents: no data is copied.
+  virtual Result<ObjectInfo> CopyObject(const CopyObjectRequest& request) = 0;
+  virtual Result<ListObjectsResult> ListObjects(const ListObjectsRequest& request) = 0;
+
+  // Multipart uploads (S3) / staged extents.
+  virtual Result<MultipartUpload> CreateMultipartUpload(const ObjectRef& object,
+                                                        const ObjectAttributes& attributes) = 0;
+  virtual Result<PartInfo> UploadPart(const UploadPartRequest& request, BodySource& body) = 0;
+  virtual Result<PartInfo> UploadPartCopy(const UploadPartCopyRequest& request) = 0;
+  virtual Result<ObjectInfo> CompleteMultipartUpload(const CompleteMultipartRequest& request) = 0;
+  virtual Status AbortMultipartUpload(const ObjectRef& object, const std::string& upload_id) = 0;
+  virtual Result<ListPartsResult> ListParts(const ListPartsRequest& request) = 0;
+  virtual Result<ListUploadsResult> ListMultipartUploads(const ListUploadsRequest& request) = 0;
+};
+
+}  // namespace tessera
