@@ -1,0 +1,179 @@
+#include "backend/meta/env.h"
+
+#include <filesystem>
+#include <system_error>
+#include <utility>
+
+namespace tessera::meta {
+namespace {
+
+constexpr const char* kTableNames[kTableCount] = {"buckets", "objects", "uploads", "parts",
+                                                  "extents"};
+
+MDB_val ToVal(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
+
+std::string_view FromVal(const MDB_val& v) {
+  return std::string_view(static_cast<const char*>(v.mv_data), v.mv_size);
+}
+
+}  // namespace
+
+Status LmdbError(int rc, std::string_view what) {
+  std::string message = "metadata: " + std::string(what) + ": ";
+  if (rc == MDB_MAP_FULL) {
+    message += "the LMDB map is full; raise the metadata map size";
+  } else {
+    message += mdb_strerror(rc);
+  }
+  return Status(ErrorCode::kInternal, std::move(message));
+}
+
+Result<std::unique_ptr<Env>> Env::Open(const EnvOptions& options) {
+  std::error_code ec;
+  std::filesystem::create_directories(options.dir, ec);
+  if (ec) {
+    return Status(ErrorCode::kInternal,
+                  "metadata: cannot create " + options.dir + ": " + ec.message());
+  }
+  std::unique_ptr<Env> env(new Env());
+  int rc = mdb_env_create(&env->env_);
+  if (rc != 0) return LmdbError(rc, "mdb_env_create");
+  if ((rc = mdb_env_set_maxdbs(env->env_, kTableCount + 3)) != 0) {
+    return LmdbError(rc, "mdb_env_set_maxdbs");
+  }
+  if ((rc = mdb_env_set_mapsize(env->env_, options.map_size)) != 0) {
+    return LmdbError(rc, "mdb_env_set_mapsize");
+  }
+  // MDB_NOTLS: read transactions are not bound to the thread that began them. Commits stay
+  // synchronous (no MDB_NOSYNC / MDB_NOMETASYNC): an acknowledged change is durable.
+  if ((rc = mdb_env_open(env->env_, options.dir.c_str(), MDB_NOTLS, 0644)) != 0) {
+    return LmdbError(rc, "mdb_env_open " + options.dir);
+  }
+  MDB_txn* txn = nullptr;
+  if ((rc = mdb_txn_begin(env->env_, nullptr, 0, &txn)) != 0) {
+    return LmdbError(rc, "mdb_txn_begin");
+  }
+  for (int i = 0; i < kTableCount; ++i) {
+    if ((rc = mdb_dbi_open(txn, kTableNames[i], MDB_CREATE, &env->dbis_[i])) != 0) {
+      mdb_txn_abort(txn);
+      return LmdbError(rc, std::string("mdb_dbi_open ") + kTableNames[i]);
+    }
+  }
+  if ((rc = mdb_txn_commit(txn)) != 0) return LmdbError(rc, "mdb_txn_commit");
+  return env;
+}
+
+Env::~Env() {
+  if (env_ != nullptr) mdb_env_close(env_);
+}
+
+Result<Txn> Env::BeginRead() {
+  MDB_txn* txn = nullptr;
+  int rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &txn);
+  if (rc != 0) return LmdbError(rc, "begin read transaction");
+  return Txn(this, txn, false);
+}
+
+Result<Txn> Env::BeginWrite() {
+  MDB_txn* txn = nullptr;
+  int rc = mdb_txn_begin(env_, nullptr, 0, &txn);
+  if (rc != 0) return LmdbError(rc, "begin write transaction");
+  return Txn(this, txn, true);
+}
+
+Txn::Txn(Txn&& other) noexcept
+    : env_(other.env_), txn_(std::exchange(other.txn_, nullptr)), write_(other.write_) {}
+
+Txn& Txn::operator=(Txn&& other) noexcept {
+  if (this != &other) {
+    Abort();
+    env_ = other.env_;
+    txn_ = std::exchange(other.txn_, nullptr);
+    write_ = other.write_;
+  }
+  return *this;
+}
+
+Txn::~Txn() { Abort(); }
+
+void Txn::Abort() {
+  if (txn_ != nullptr) mdb_txn_abort(std::exchange(txn_, nullptr));
+}
+
+Result<std::optional<std::string>> Txn::Get(Table table, std::string_view key) {
+  MDB_val k = ToVal(key);
+  MDB_val v{};
+  int rc = mdb_get(txn_, env_->dbi(table), &k, &v);
+  if (rc == MDB_NOTFOUND) return std::optional<std::string>();
+  if (rc != 0) return LmdbError(rc, "get");
+  return std::optional<std::string>(std::string(FromVal(v)));
+}
+
+Status Txn::Put(Table table, std::string_view key, std::string_view value) {
+  MDB_val k = ToVal(key);
+  MDB_val v = ToVal(value);
+  int rc = mdb_put(txn_, env_->dbi(table), &k, &v, 0);
+  if (rc != 0) return LmdbError(rc, "put");
+  return Status::Ok();
+}
+
+Status Txn::Delete(Table table, std::string_view key) {
+  MDB_val k = ToVal(key);
+  int rc = mdb_del(txn_, env_->dbi(table), &k, nullptr);
+  if (rc != 0 && rc != MDB_NOTFOUND) return LmdbError(rc, "delete");
+  return Status::Ok();
+}
+
+Status Txn::Commit() {
+  if (txn_ == nullptr) return Status(ErrorCode::kInternal, "metadata: commit of a finished txn");
+  int rc = mdb_txn_commit(std::exchange(txn_, nullptr));
+  if (rc != 0) return LmdbError(rc, "commit");
+  return Status::Ok();
+}
+
+Result<Cursor> Cursor::Open(Txn& txn, Table table) {
+  MDB_cursor* cursor = nullptr;
+  int rc = mdb_cursor_open(txn.raw(), txn.env().dbi(table), &cursor);
+  if (rc != 0) return LmdbError(rc, "open cursor");
+  return Cursor(cursor);
+}
+
+Cursor::Cursor(Cursor&& other) noexcept
+    : cursor_(std::exchange(other.cursor_, nullptr)),
+      valid_(other.valid_),
+      key_(other.key_),
+      value_(other.value_) {}
+
+Cursor::~Cursor() {
+  if (cursor_ != nullptr) mdb_cursor_close(cursor_);
+}
+
+Status Cursor::Step(MDB_val* key, MDB_cursor_op op, const char* what) {
+  MDB_val v{};
+  int rc = mdb_cursor_get(cursor_, key, &v, op);
+  valid_ = rc == 0;
+  if (rc == MDB_NOTFOUND) return Status::Ok();
+  if (rc != 0) return LmdbError(rc, what);
+  key_ = FromVal(*key);
+  value_ = FromVal(v);
+  return Status::Ok();
+}
+
+Status Cursor::Seek(std::string_view key) {
+  // LMDB rejects empty keys; the first entry is the first key >= "".
+  if (key.empty()) return First();
+  MDB_val k = ToVal(key);
+  return Step(&k, MDB_SET_RANGE, "cursor seek");
+}
+
+Status Cursor::First() {
+  MDB_val k{};
+  return Step(&k, MDB_FIRST, "cursor first");
+}
+
+Status Cursor::Next() {
+  MDB_val k{};
+  return Step(&k, MDB_NEXT, "cursor next");
+}
+
+}  // namespace tessera::meta

@@ -1,0 +1,77 @@
+#include "backend/meta/keys.h"
+
+#include "common/bytes.h"
+
+namespace tessera::meta {
+
+std::string BucketKey(std::string_view account, std::string_view bucket) {
+  std::string k;
+  k.reserve(account.size() + bucket.size() + 1);
+  k.append(account).push_back('\0');
+  k.append(bucket);
+  return k;
+}
+
+std::string BucketContentsPrefix(std::string_view account, std::string_view bucket) {
+  std::string k = BucketKey(account, bucket);
+  k.push_back('\0');
+  return k;
+}
+
+std::string ObjectKey(std::string_view account, std::string_view bucket, std::string_view key) {
+  std::string k = BucketContentsPrefix(account, bucket);
+  k.append(key);
+  return k;
+}
+
+std::string UploadKey(std::string_view account, std::string_view bucket, std::string_view key,
+                      std::string_view upload_id) {
+  std::string k = ObjectKey(account, bucket, key);
+  k.push_back('\0');
+  k.append(upload_id);
+  return k;
+}
+
+std::string PartKey(std::string_view upload_id, uint32_t part_number) {
+  std::string k(upload_id);
+  k.append(BigEndian32(part_number));
+  return k;
+}
+
+std::string ExtentKey(uint64_t extent_id) { return BigEndian64(extent_id); }
+
+bool SplitUploadTail(std::string_view tail, std::string_view* key, std::string_view* upload_id) {
+  size_t pos = tail.rfind('\0');
+  if (pos == std::string_view::npos) return false;
+  *key = tail.substr(0, pos);
+  *upload_id = tail.substr(pos + 1);
+  return true;
+}
+
+bool ParsePartKey(std::string_view part_key, std::string_view upload_id, uint32_t* part_number) {
+  if (part_key.size() != upload_id.size() + 4 ||
+      part_key.substr(0, upload_id.size()) != upload_id) {
+    return false;
+  }
+  uint32_t n = 0;
+  for (size_t i = upload_id.size(); i < part_key.size(); ++i) {
+    n = (n << 8) | static_cast<uint8_t>(part_key[i]);
+  }
+  *part_number = n;
+  return true;
+}
+
+std::optional<std::string> PrefixSuccessor(std::string_view prefix) {
+  std::string s(prefix);
+  while (!s.empty()) {
+    auto last = static_cast<uint8_t>(s.back());
+    if (last != 0xFF) {
+      s.back() = static_cast<char>(last + 1);
+      return s;
+    }
+    s.pop_back();
+  }
+  return std::nullopt;
+}
+
+}  // namespace tessera::meta

@@ -1,0 +1,282 @@
+#include "backend/meta/records.h"
+
+#include <utility>
+
+#include "common/bytes.h"
+
+// Record grammar (all integers little-endian; str = u32 length + bytes):
+//
+//   BucketRecord  := u8 version=1, i64 created, str region
+//   ObjectRecord  := u8 version=1, ObjectInfo, Manifest
+//   UploadRecord  := u8 version=1, i64 initiated, Attributes
+//   PartRecord    := u8 version=1, u64 size, str md5, i64 last_modified, Checksum, Manifest
+//   ExtentRecord  := u8 version=1, u64 refcount, Location
+//
+//   ObjectInfo    := str bucket, str key, str version_id, u64 size, i64 last_modified,
+//                    str content_md5, str etag, str blob_etag, Content, Metadata,
+//                    str storage_class, Checksum, u32 parts_count
+//   Attributes    := Content, Metadata, str storage_class, u8 checksum_algorithm
+//   Content       := str type, str encoding, str language, str disposition,
+//                    str cache_control, str expires
+//   Metadata      := u32 n, n * (str name, str value)
+//   Checksum      := u8 algorithm, str value, u32 parts
+//   Manifest      := u32 n, n * Segment
+//   Segment       := u8 0, str data                              (inline)
+//                  | u8 1, u64 extent_id, u64 offset, u64 length  (extent slice)
+//   Location      := u64 id, u64 size, u8 k, u8 m, u32 chunk_size, u32 n, n * u32 drive
+
+namespace tessera::meta {
+namespace {
+
+constexpr uint8_t kFormatVersion = 1;
+
+Status Corrupt(std::string_view what) {
+  return Status(ErrorCode::kInternal, "corrupt metadata: " + std::string(what) + " record");
+}
+
+void PutContent(ByteWriter& w, const ContentHeaders& c) {
+  w.Str(c.content_type);
+  w.Str(c.content_encoding);
+  w.Str(c.content_language);
+  w.Str(c.content_disposition);
+  w.Str(c.cache_control);
+  w.Str(c.expires);
+}
+
+bool GetContent(ByteReader& r, ContentHeaders* c) {
+  return r.Str(&c->content_type) && r.Str(&c->content_encoding) && r.Str(&c->content_language) &&
+         r.Str(&c->content_disposition) && r.Str(&c->cache_control) && r.Str(&c->expires);
+}
+
+void PutMetadata(ByteWriter& w, const Metadata& m) {
+  w.U32(static_cast<uint32_t>(m.size()));
+  for (const auto& [name, value] : m) {
+    w.Str(name);
+    w.Str(value);
+  }
+}
+
+bool GetMetadata(ByteReader& r, Metadata* m) {
+  uint32_t n = 0;
+  if (!r.U32(&n)) return false;
+  for (uint32_t i = 0; i < n; ++i) {
+    std::string name, value;
+    if (!r.Str(&name) || !r.Str(&value)) return false;
+    (*m)[std::move(name)] = std::move(value);
+  }
+  return true;
+}
+
+bool GetAlgorithm(ByteReader& r, ChecksumAlgorithm* algorithm) {
+  uint8_t a = 0;
+  if (!r.U8(&a) || a > static_cast<uint8_t>(ChecksumAlgorithm::kCrc64Nvme)) return false;
+  *algorithm = static_cast<ChecksumAlgorithm>(a);
+  return true;
+}
+
+void PutChecksum(ByteWriter& w, const Checksum& c) {
+  w.U8(static_cast<uint8_t>(c.algorithm));
+  w.Str(c.value);
+  w.U32(c.parts);
+}
+
+bool GetChecksum(ByteReader& r, Checksum* c) {
+  return GetAlgorithm(r, &c->algorithm) && r.Str(&c->value) && r.U32(&c->parts);
+}
+
+void PutManifest(ByteWriter& w, const Manifest& manifest) {
+  w.U32(static_cast<uint32_t>(manifest.size()));
+  for (const Segment& s : manifest) {
+    w.U8(static_cast<uint8_t>(s.kind));
+    if (s.kind == Segment::Kind::kInline) {
+      w.Str(s.data);
+    } else {
+      w.U64(s.extent_id);
+      w.U64(s.offset);
+      w.U64(s.length);
+    }
+  }
+}
+
+bool GetManifest(ByteReader& r, Manifest* manifest) {
+  uint32_t n = 0;
+  if (!r.U32(&n)) return false;
+  for (uint32_t i = 0; i < n; ++i) {
+    uint8_t kind = 0;
+    if (!r.U8(&kind)) return false;
+    Segment s;
+    if (kind == static_cast<uint8_t>(Segment::Kind::kInline)) {
+      if (!r.Str(&s.data)) return false;
+      s.length = s.data.size();
+    } else if (kind == static_cast<uint8_t>(Segment::Kind::kExtent)) {
+      s.kind = Segment::Kind::kExtent;
+      if (!r.U64(&s.extent_id) || !r.U64(&s.offset) || !r.U64(&s.length)) return false;
+    } else {
+      return false;
+    }
+    manifest->push_back(std::move(s));
+  }
+  return true;
+}
+
+void PutInfo(ByteWriter& w, const ObjectInfo& info) {
+  w.Str(info.bucket);
+  w.Str(info.key);
+  w.Str(info.version_id);
+  w.U64(info.size);
+  w.I64(info.last_modified);
+  w.Str(info.content_md5);
+  w.Str(info.etag);
+  w.Str(info.blob_etag);
+  PutContent(w, info.content);
+  PutMetadata(w, info.metadata);
+  w.Str(info.storage_class);
+  PutChecksum(w, info.checksum);
+  w.U32(info.parts_count);
+}
+
+bool GetInfo(ByteReader& r, ObjectInfo* info) {
+  return r.Str(&info->bucket) && r.Str(&info->key) && r.Str(&info->version_id) &&
+         r.U64(&info->size) && r.I64(&info->last_modified) && r.Str(&info->content_md5) &&
+         r.Str(&info->etag) && r.Str(&info->blob_etag) && GetContent(r, &info->content) &&
+         GetMetadata(r, &info->metadata) && r.Str(&info->storage_class) &&
+         GetChecksum(r, &info->checksum) && r.U32(&info->parts_count);
+}
+
+bool GetVersion(ByteReader& r) {
+  uint8_t version = 0;
+  return r.U8(&version) && version == kFormatVersion;
+}
+
+}  // namespace
+
+Segment Segment::Inline(std::string bytes) {
+  Segment s;
+  s.length = bytes.size();
+  s.data = std::move(bytes);
+  return s;
+}
+
+Segment Segment::Extent(uint64_t id, uint64_t offset, uint64_t length) {
+  Segment s;
+  s.kind = Kind::kExtent;
+  s.extent_id = id;
+  s.offset = offset;
+  s.length = length;
+  return s;
+}
+
+std::string EncodeBucket(const BucketRecord& record) {
+  ByteWriter w;
+  w.U8(kFormatVersion);
+  w.I64(record.created);
+  w.Str(record.region);
+  return w.Take();
+}
+
+Result<BucketRecord> DecodeBucket(std::string_view bytes) {
+  ByteReader r(bytes);
+  BucketRecord record;
+  if (!GetVersion(r) || !r.I64(&record.created) || !r.Str(&record.region) || !r.done()) {
+    return Corrupt("bucket");
+  }
+  return record;
+}
+
+std::string EncodeObject(const ObjectRecord& record) {
+  ByteWriter w;
+  w.U8(kFormatVersion);
+  PutInfo(w, record.info);
+  PutManifest(w, record.manifest);
+  return w.Take();
+}
+
+Result<ObjectRecord> DecodeObject(std::string_view bytes) {
+  ByteReader r(bytes);
+  ObjectRecord record;
+  if (!GetVersion(r) || !GetInfo(r, &record.info) || !GetManifest(r, &record.manifest) ||
+      !r.done()) {
+    return Corrupt("object");
+  }
+  return record;
+}
+
+std::string EncodeUpload(const UploadRecord& record) {
+  ByteWriter w;
+  w.U8(kFormatVersion);
+  w.I64(record.initiated);
+  PutContent(w, record.attributes.content);
+  PutMetadata(w, record.attributes.metadata);
+  w.Str(record.attributes.storage_class);
+  w.U8(static_cast<uint8_t>(record.attributes.checksum_algorithm));
+  return w.Take();
+}
+
+Result<UploadRecord> DecodeUpload(std::string_view bytes) {
+  ByteReader r(bytes);
+  UploadRecord record;
+  ObjectAttributes& a = record.attributes;
+  if (!GetVersion(r) || !r.I64(&record.initiated) || !GetContent(r, &a.content) ||
+      !GetMetadata(r, &a.metadata) || !r.Str(&a.storage_class) ||
+      !GetAlgorithm(r, &a.checksum_algorithm) || !r.done()) {
+    return Corrupt("upload");
+  }
+  return record;
+}
+
+std::string EncodePart(const PartRecord& record) {
+  ByteWriter w;
+  w.U8(kFormatVersion);
+  w.U64(record.size);
+  w.Str(record.md5);
+  w.I64(record.last_modified);
+  PutChecksum(w, record.checksum);
+  PutManifest(w, record.manifest);
+  return w.Take();
+}
+
+Result<PartRecord> DecodePart(std::string_view bytes) {
+  ByteReader r(bytes);
+  PartRecord record;
+  if (!GetVersion(r) || !r.U64(&record.size) || !r.Str(&record.md5) ||
+      !r.I64(&record.last_modified) || !GetChecksum(r, &record.checksum) ||
+      !GetManifest(r, &record.manifest) || !r.done()) {
+    return Corrupt("part");
+  }
+  return record;
+}
+
+std::string EncodeExtent(const ExtentRecord& record) {
+  ByteWriter w;
+  w.U8(kFormatVersion);
+  w.U64(record.refcount);
+  const store::ExtentLocation& loc = record.location;
+  w.U64(loc.id);
+  w.U64(loc.size);
+  w.U8(loc.k);
+  w.U8(loc.m);
+  w.U32(loc.chunk_size);
+  w.U32(static_cast<uint32_t>(loc.drives.size()));
+  for (uint32_t drive : loc.drives) w.U32(drive);
+  return w.Take();
+}
+
+Result<ExtentRecord> DecodeExtent(std::string_view bytes) {
+  ByteReader r(bytes);
+  ExtentRecord record;
+  store::ExtentLocation& loc = record.location;
+  uint32_t n = 0;
+  if (!GetVersion(r) || !r.U64(&record.refcount) || !r.U64(&loc.id) || !r.U64(&loc.size) ||
+      !r.U8(&loc.k) || !r.U8(&loc.m) || !r.U32(&loc.chunk_size) || !r.U32(&n)) {
+    return Corrupt("extent");
+  }
+  for (uint32_t i = 0; i < n; ++i) {
+    uint32_t drive = 0;
+    if (!r.U32(&drive)) return Corrupt("extent");
+    loc.drives.push_back(drive);
+  }
+  if (!r.done()) return Corrupt("extent");
+  return record;
+}
+
+}  // namespace tessera::meta

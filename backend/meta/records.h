@@ -1,0 +1,78 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "backend/api/object_model.h"
+#include "backend/api/object_store.h"
+#include "backend/api/status.h"
+#include "backend/store/extent_store.h"
+
+namespace tessera::meta {
+
+// Values of the metadata tables. Each encodes as: u8 format version, then the fields in
+// the order listed, little-endian (common/bytes.h): integers fixed width, strings as u32
+// length + bytes, lists as u32 count + items, optional/enum values as u8. Decoding checks
+// the version, every length and that the input ends exactly; anything else is kInternal
+// ("corrupt metadata"), never a crash. The grammar per record is in records.cc.
+
+// One piece of an object: either bytes kept in the manifest, or a slice of an extent.
+struct Segment {
+  enum class Kind : uint8_t { kInline = 0, kExtent = 1 };
+  Kind kind = Kind::kInline;
+  std::string data;        // kInline: the bytes
+  uint64_t extent_id = 0;  // kExtent: which extent
+  uint64_t offset = 0;     // kExtent: first byte within the extent
+  uint64_t length = 0;     // bytes in this segment (both kinds)
+
+  static Segment Inline(std::string bytes);
+  static Segment Extent(uint64_t id, uint64_t offset, uint64_t length);
+  bool operator==(const Segment&) const = default;
+};
+
+using Manifest = std::vector<Segment>;
+
+struct BucketRecord {
+  TimeMicros created = 0;
+  std::string region;
+};
+
+// One object version: everything ObjectInfo says plus where its bytes are.
+struct ObjectRecord {
+  ObjectInfo info;
+  Manifest manifest;
+};
+
+struct UploadRecord {
+  TimeMicros initiated = 0;
+  ObjectAttributes attributes;
+};
+
+struct PartRecord {
+  uint64_t size = 0;
+  std::string md5;  // raw 16 bytes; the part ETag is its hex form
+  TimeMicros last_modified = 0;
+  Checksum checksum;
+  Manifest manifest;
+};
+
+// One stored extent: how many manifest segments (of objects and parts) reference it.
+struct ExtentRecord {
+  uint64_t refcount = 0;
+  store::ExtentLocation location;
+};
+
+std::string EncodeBucket(const BucketRecord& record);
+Result<BucketRecord> DecodeBucket(std::string_view bytes);
+std::string EncodeObject(const ObjectRecord& record);
+Result<ObjectRecord> DecodeObject(std::string_view bytes);
+std::string EncodeUpload(const UploadRecord& record);
+Result<UploadRecord> DecodeUpload(std::string_view bytes);
+std::string EncodePart(const PartRecord& record);
+Result<PartRecord> DecodePart(std::string_view bytes);
+std::string EncodeExtent(const ExtentRecord& record);
+Result<ExtentRecord> DecodeExtent(std::string_view bytes);
+
+}  // namespace tessera::meta

@@ -1,0 +1,35 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "backend/api/object_store.h"
+#include "backend/api/status.h"
+#include "backend/store/extent_store.h"
+
+namespace tessera::store {
+
+struct EmbeddedStoreOptions {
+  std::string meta_dir;                    // LMDB environment directory (created if missing)
+  uint64_t map_size = 64ull << 30;         // LMDB map size
+  uint64_t inline_threshold = 128 * 1024;  // bodies up to this size live inside the manifest
+  uint64_t min_part_size = 5ull << 20;     // every multipart part but the last is at least this
+};
+
+// Opens (or creates) the metadata in `options.meta_dir` and returns an ObjectStore that keeps
+// object bytes in `extents` (shared with the caller; it must outlive no one in particular).
+//
+// The store is thread-safe. Bodies are streamed to `extents` before any write transaction
+// starts; each mutation then commits in one short, synced LMDB transaction, after which
+// extents whose last reference went away are deleted. Buckets live in per-account
+// namespaces. Object keys whose metadata key would exceed LMDB's 511-byte key limit are
+// rejected with kInvalidObjectName. Metadata that does not decode is reported as kInternal.
+//
+// UploadPartCopy does not read the source: the part's ETag is the source's MD5 when the
+// whole single-part source is copied, and otherwise an MD5 over (source ETag, range) that
+// identifies the copied bytes without hashing them.
+Result<std::unique_ptr<ObjectStore>> OpenEmbeddedStore(const EmbeddedStoreOptions& options,
+                                                       std::shared_ptr<ExtentStore> extents);
+
+}  // namespace tessera::store

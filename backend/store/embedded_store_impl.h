@@ -1,0 +1,95 @@
+#pragma once
+
+// The embedded ObjectStore, shared by embedded_store.cc (buckets, objects), listing.cc and
+// multipart.cc. Internal to backend/store; use OpenEmbeddedStore().
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "backend/api/object_store.h"
+#include "backend/meta/env.h"
+#include "backend/meta/records.h"
+#include "backend/store/embedded_store.h"
+#include "backend/store/extent_store.h"
+
+namespace tessera::store {
+
+class EmbeddedStore final : public ObjectStore {
+ public:
+  EmbeddedStore(const EmbeddedStoreOptions& options, std::unique_ptr<meta::Env> env,
+                std::shared_ptr<ExtentStore> extents)
+      : options_(options), env_(std::move(env)), extents_(std::move(extents)) {}
+
+  Result<std::vector<BucketInfo>> ListBuckets(const std::string& account) override;
+  Status CreateBucket(const CreateBucketRequest& request) override;
+  Result<BucketInfo> HeadBucket(const BucketRef& bucket) override;
+  Status DeleteBucket(const BucketRef& bucket) override;
+
+  Result<ObjectInfo> PutObject(const PutObjectRequest& request, BodySource& body) override;
+  Result<ObjectReader> GetObject(const GetObjectRequest& request) override;
+  Result<ObjectInfo> HeadObject(const GetObjectRequest& request) override;
+  Status DeleteObject(const ObjectRef& object) override;
+  Result<ObjectInfo> CopyObject(const CopyObjectRequest& request) override;
+  Result<ListObjectsResult> ListObjects(const ListObjectsRequest& request) override;
+
+  Result<MultipartUpload> CreateMultipartUpload(const ObjectRef& object,
+                                                const ObjectAttributes& attributes) override;
+  Result<PartInfo> UploadPart(const UploadPartRequest& request, BodySource& body) override;
+  Result<PartInfo> UploadPartCopy(const UploadPartCopyRequest& request) override;
+  Result<ObjectInfo> CompleteMultipartUpload(const CompleteMultipartRequest& request) override;
+  Status AbortMultipartUpload(const ObjectRef& object, const std::string& upload_id) override;
+  Result<ListPartsResult> ListParts(const ListPartsRequest& request) override;
+  Result<ListUploadsResult> ListMultipartUploads(const ListUploadsRequest& request) override;
+
+ private:
+  using Freed = std::vector<ExtentLocation>;
+
+  // Lookups inside a transaction.
+  Result<meta::BucketRecord> GetBucket(meta::Txn& txn, std::string_view account,
+                                       std::string_view bucket);
+  Result<std::optional<meta::ObjectRecord>> FindObject(meta::Txn& txn, const ObjectRef& object);
+  Result<meta::ObjectRecord> GetObjectRecord(meta::Txn& txn, const ObjectRef& object);
+  Result<meta::UploadRecord> GetUpload(meta::Txn& txn, const ObjectRef& object,
+                                       std::string_view upload_id);
+  // Every part of an upload, by ascending part number, with its key.
+  Result<std::vector<std::pair<uint32_t, meta::PartRecord>>> LoadParts(meta::Txn& txn,
+                                                                       std::string_view upload_id);
+  // kNoSuchBucket unless the bucket exists (own read transaction).
+  Status CheckBucket(std::string_view account, std::string_view bucket);
+
+  // Reference counting. New extents enter with one reference each.
+  Status InsertExtents(meta::Txn& txn, const std::vector<ExtentLocation>& extents);
+  Status AddRefs(meta::Txn& txn, const meta::Manifest& manifest);
+  // Drops one reference per extent segment; extents left unreferenced are removed from the
+  // table and appended to `freed` for deletion after commit.
+  Status DropRefs(meta::Txn& txn, const meta::Manifest& manifest, Freed* freed);
+  // Best effort: an extent that fails to delete is only wasted space.
+  void DeleteExtents(const Freed& extents);
+
+  // The common write of a new object version: checks the bucket, evaluates `conditions`
+  // against the current version, stamps last_modified, stores `record`, registers
+  // `new_extents` and drops the replaced version's references. Commits.
+  Result<Freed> CommitObject(const ObjectRef& object, meta::ObjectRecord* record,
+                             const std::vector<ExtentLocation>& new_extents,
+                             const Preconditions& conditions);
+
+  // The extent locations a manifest needs for reading.
+  Result<std::map<uint64_t, ExtentLocation>> Locate(meta::Txn& txn, const meta::Manifest& manifest);
+
+  std::string NewBlobEtag();
+  std::string NewUploadId();
+
+  const EmbeddedStoreOptions options_;
+  std::unique_ptr<meta::Env> env_;
+  std::shared_ptr<ExtentStore> extents_;
+  std::atomic<uint64_t> last_blob_stamp_{0};
+};
+
+// kInvalidObjectName when a key is empty or its metadata keys would not fit LMDB.
+Status ValidateObjectKey(const ObjectRef& object);
+
+}  // namespace tessera::store

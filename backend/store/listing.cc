@@ -1,0 +1,159 @@
+// Listing of objects and multipart uploads. Both are cursor walks that start at the first
+// possible key and leave a rolled-up common prefix by seeking straight past it, so the cost
+// is proportional to the entries returned, never to the size of the bucket.
+
+#include <algorithm>
+#include <utility>
+
+#include "backend/meta/keys.h"
+#include "backend/store/embedded_store_impl.h"
+
+namespace tessera::store {
+namespace {
+
+bool StartsWith(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+// The common prefix `name` rolls up into, or empty when it does not roll up.
+std::string_view RollUp(std::string_view name, std::string_view prefix,
+                        std::string_view delimiter) {
+  if (delimiter.empty()) return {};
+  size_t pos = name.find(delimiter, prefix.size());
+  if (pos == std::string_view::npos) return {};
+  return name.substr(0, pos + delimiter.size());
+}
+
+// Moves `cursor` past every key that starts with base + common_prefix. Returns false when
+// nothing can follow.
+Result<bool> SeekPast(meta::Cursor& cursor, const std::string& base,
+                      const std::string& common_prefix) {
+  std::optional<std::string> next = meta::PrefixSuccessor(common_prefix);
+  if (!next) return false;
+  RETURN_IF_ERROR(cursor.Seek(base + *next));
+  return true;
+}
+
+}  // namespace
+
+Result<ListObjectsResult> EmbeddedStore::ListObjects(const ListObjectsRequest& request) {
+  ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginRead());
+  const BucketRef& ref = request.bucket;
+  RETURN_IF_ERROR(GetBucket(txn, ref.account, ref.bucket).status());
+  ListObjectsResult result;
+  if (request.max_keys == 0) return result;
+
+  const std::string base = meta::BucketContentsPrefix(ref.account, ref.bucket);
+  // Keys strictly after start_after: the smallest such key is start_after + NUL.
+  std::string start = request.prefix;
+  if (!request.start_after.empty()) start = std::max(start, request.start_after + '\0');
+
+  ASSIGN_OR_RETURN(meta::Cursor cursor, meta::Cursor::Open(txn, meta::Table::kObjects));
+  RETURN_IF_ERROR(cursor.Seek(base + start));
+  uint32_t count = 0;
+  while (cursor.valid()) {
+    std::string_view key = cursor.key();
+    if (!StartsWith(key, base)) break;
+    std::string_view name = key.substr(base.size());
+    if (!StartsWith(name, request.prefix)) break;
+
+    std::string_view rolled = RollUp(name, request.prefix, request.delimiter);
+    if (!rolled.empty()) {
+      std::string common_prefix(rolled);
+      // A prefix that holds start_after was returned on an earlier page.
+      if (!StartsWith(request.start_after, common_prefix)) {
+        if (count == request.max_keys) {
+          result.truncated = true;
+          break;
+        }
+        result.common_prefixes.push_back(common_prefix);
+        result.next_marker = common_prefix;
+        ++count;
+      }
+      ASSIGN_OR_RETURN(bool more, SeekPast(cursor, base, common_prefix));
+      if (!more) break;
+      continue;
+    }
+    if (count == request.max_keys) {
+      result.truncated = true;
+      break;
+    }
+    ASSIGN_OR_RETURN(meta::ObjectRecord record, meta::DecodeObject(cursor.value()));
+    result.next_marker = std::string(name);
+    result.objects.push_back(std::move(record.info));
+    ++count;
+    RETURN_IF_ERROR(cursor.Next());
+  }
+  if (!result.truncated) result.next_marker.clear();
+  return result;
+}
+
+Result<ListUploadsResult> EmbeddedStore::ListMultipartUploads(const ListUploadsRequest& request) {
+  ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginRead());
+  const BucketRef& ref = request.bucket;
+  RETURN_IF_ERROR(GetBucket(txn, ref.account, ref.bucket).status());
+  ListUploadsResult result;
+  if (request.max_uploads == 0) return result;
+
+  const std::string base = meta::BucketContentsPrefix(ref.account, ref.bucket);
+  // Upload keys are key NUL upload_id. S3 marker semantics: with only key_marker, uploads of
+  // keys strictly after it; with upload_id_marker too, also the uploads of key_marker whose
+  // id sorts after upload_id_marker.
+  std::string start = request.prefix;
+  if (!request.key_marker.empty()) {
+    std::string after = request.upload_id_marker.empty()
+                            ? request.key_marker + '\x01'
+                            : request.key_marker + '\0' + request.upload_id_marker + '\0';
+    start = std::max(start, after);
+  }
+
+  ASSIGN_OR_RETURN(meta::Cursor cursor, meta::Cursor::Open(txn, meta::Table::kUploads));
+  RETURN_IF_ERROR(cursor.Seek(base + start));
+  uint32_t count = 0;
+  while (cursor.valid()) {
+    std::string_view full = cursor.key();
+    if (!StartsWith(full, base)) break;
+    std::string_view key, upload_id;
+    if (!meta::SplitUploadTail(full.substr(base.size()), &key, &upload_id)) {
+      return Status(ErrorCode::kInternal, "corrupt metadata: upload key");
+    }
+    if (!StartsWith(key, request.prefix)) break;
+
+    std::string_view rolled = RollUp(key, request.prefix, request.delimiter);
+    if (!rolled.empty()) {
+      std::string common_prefix(rolled);
+      if (request.key_marker.empty() || !StartsWith(request.key_marker, common_prefix)) {
+        if (count == request.max_uploads) {
+          result.truncated = true;
+          break;
+        }
+        result.common_prefixes.push_back(common_prefix);
+        result.next_key_marker = common_prefix;
+        result.next_upload_id_marker.clear();
+        ++count;
+      }
+      ASSIGN_OR_RETURN(bool more, SeekPast(cursor, base, common_prefix));
+      if (!more) break;
+      continue;
+    }
+    if (count == request.max_uploads) {
+      result.truncated = true;
+      break;
+    }
+    ASSIGN_OR_RETURN(meta::UploadRecord record, meta::DecodeUpload(cursor.value()));
+    MultipartUpload upload{std::string(key), std::string(upload_id), record.initiated,
+                           std::move(record.attributes)};
+    result.next_key_marker = upload.key;
+    result.next_upload_id_marker = upload.upload_id;
+    result.uploads.push_back(std::move(upload));
+    ++count;
+    RETURN_IF_ERROR(cursor.Next());
+  }
+  if (!result.truncated) {
+    result.next_key_marker.clear();
+    result.next_upload_id_marker.clear();
+  }
+  return result;
+}
+
+}  // namespace tessera::store

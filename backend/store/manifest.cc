@@ -1,0 +1,140 @@
+#include "backend/store/manifest.h"
+
+#include <algorithm>
+#include <cstring>
+#include <utility>
+#include <vector>
+
+namespace tessera::store {
+namespace {
+
+// One ExtentStore::Read, or inline bytes.
+struct ReadStep {
+  std::string inline_data;
+  std::vector<ExtentLocation> extents;
+  uint64_t offset = 0;
+  uint64_t length = 0;
+  bool is_inline = true;
+};
+
+std::vector<ReadStep> PlanReads(const meta::Manifest& manifest,
+                                const std::map<uint64_t, ExtentLocation>& locations) {
+  std::vector<ReadStep> steps;
+  bool can_extend = false;  // the last step ends at the end of its last extent
+  for (const meta::Segment& s : manifest) {
+    if (s.length == 0) continue;
+    if (s.kind == meta::Segment::Kind::kInline) {
+      ReadStep step;
+      step.inline_data = s.data;
+      step.length = s.length;
+      steps.push_back(std::move(step));
+      can_extend = false;
+      continue;
+    }
+    const ExtentLocation& loc = locations.at(s.extent_id);
+    if (can_extend && s.offset == 0) {
+      steps.back().extents.push_back(loc);
+      steps.back().length += s.length;
+    } else {
+      ReadStep step;
+      step.is_inline = false;
+      step.extents.push_back(loc);
+      step.offset = s.offset;
+      step.length = s.length;
+      steps.push_back(std::move(step));
+    }
+    can_extend = s.offset + s.length == loc.size;
+  }
+  return steps;
+}
+
+class ManifestSource : public BodySource {
+ public:
+  ManifestSource(std::shared_ptr<ExtentStore> extents, std::vector<ReadStep> steps)
+      : extents_(std::move(extents)), steps_(std::move(steps)) {
+    for (const ReadStep& step : steps_) size_ += step.length;
+  }
+
+  Result<size_t> Read(char* buf, size_t capacity) override {
+    if (capacity == 0) return size_t{0};
+    while (index_ < steps_.size()) {
+      ReadStep& step = steps_[index_];
+      if (step.is_inline) {
+        size_t n = std::min<uint64_t>(capacity, step.length - pos_);
+        std::memcpy(buf, step.inline_data.data() + pos_, n);
+        pos_ += n;
+        if (pos_ == step.length) Advance();
+        if (n > 0) return n;
+        continue;
+      }
+      if (!current_) {
+        ASSIGN_OR_RETURN(current_, extents_->Read(step.extents, step.offset, step.length));
+      }
+      ASSIGN_OR_RETURN(size_t n, current_->Read(buf, capacity));
+      pos_ += n;
+      if (n == 0 || pos_ >= step.length) {
+        if (pos_ != step.length) {
+          return Status(ErrorCode::kInternal, "extent read returned " + std::to_string(pos_) +
+                                                  " bytes, expected " +
+                                                  std::to_string(step.length));
+        }
+        Advance();
+      }
+      if (n > 0) return n;
+    }
+    return size_t{0};
+  }
+
+  std::optional<uint64_t> Size() const override { return size_; }
+
+ private:
+  void Advance() {
+    ++index_;
+    pos_ = 0;
+    current_.reset();
+  }
+
+  std::shared_ptr<ExtentStore> extents_;
+  std::vector<ReadStep> steps_;
+  uint64_t size_ = 0;
+  size_t index_ = 0;
+  uint64_t pos_ = 0;  // bytes delivered from steps_[index_]
+  std::unique_ptr<BodySource> current_;
+};
+
+}  // namespace
+
+uint64_t ManifestSize(const meta::Manifest& manifest) {
+  uint64_t size = 0;
+  for (const meta::Segment& s : manifest) size += s.length;
+  return size;
+}
+
+meta::Manifest SliceManifest(const meta::Manifest& manifest, uint64_t offset, uint64_t length) {
+  meta::Manifest out;
+  uint64_t start = 0;  // object offset of the current segment
+  const uint64_t end = offset + length;
+  for (const meta::Segment& s : manifest) {
+    uint64_t s_end = start + s.length;
+    if (s_end > offset && start < end && s.length > 0) {
+      uint64_t from = std::max(offset, start) - start;
+      uint64_t to = std::min(end, s_end) - start;
+      if (s.kind == meta::Segment::Kind::kInline) {
+        out.push_back(meta::Segment::Inline(s.data.substr(from, to - from)));
+      } else {
+        out.push_back(meta::Segment::Extent(s.extent_id, s.offset + from, to - from));
+      }
+    }
+    start = s_end;
+    if (start >= end) break;
+  }
+  return out;
+}
+
+std::unique_ptr<BodySource> NewManifestSource(std::shared_ptr<ExtentStore> extents,
+                                              meta::Manifest manifest,
+                                              std::map<uint64_t, ExtentLocation> locations) {
+  return std::make_unique<ManifestSource>(std::move(extents), PlanReads(manifest, locations));
+}
+
+}  // namespace tessera::store

@@ -1,0 +1,29 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+
+#include "backend/api/body.h"
+#include "backend/meta/records.h"
+#include "backend/store/extent_store.h"
+
+namespace tessera::store {
+
+// Total bytes described by a manifest.
+uint64_t ManifestSize(const meta::Manifest& manifest);
+
+// The segments covering bytes [offset, offset + length) of `manifest`, trimmed to that span:
+// inline segments keep only the selected bytes, extent segments narrow their offset/length.
+// The span must lie within the manifest.
+meta::Manifest SliceManifest(const meta::Manifest& manifest, uint64_t offset, uint64_t length);
+
+// A stream of the bytes of `manifest`, one segment after another. Extent segments are read
+// lazily through `extents` when the stream reaches them; consecutive segments that continue
+// one another (a segment ending at its extent's end followed by one starting at offset 0)
+// become one ExtentStore::Read. `locations` must hold every extent the manifest names.
+std::unique_ptr<BodySource> NewManifestSource(std::shared_ptr<ExtentStore> extents,
+                                              meta::Manifest manifest,
+                                              std::map<uint64_t, ExtentLocation> locations);
+
+}  // namespace tessera::store

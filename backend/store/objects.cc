@@ -1,0 +1,168 @@
+// Object operations of the embedded store: put, get, head, delete, copy.
+
+#include <utility>
+
+#include "backend/meta/keys.h"
+#include "backend/store/conditions.h"
+#include "backend/store/embedded_store_impl.h"
+#include "backend/store/ingest.h"
+#include "backend/store/manifest.h"
+#include "common/encoding.h"
+#include "common/time.h"
+
+namespace tessera::store {
+namespace {
+
+constexpr char kDefaultStorageClass[] = "STANDARD";
+
+void ApplyAttributes(const ObjectAttributes& attributes, ObjectInfo* info) {
+  info->content = attributes.content;
+  info->metadata = attributes.metadata;
+  info->storage_class =
+      attributes.storage_class.empty() ? kDefaultStorageClass : attributes.storage_class;
+}
+
+}  // namespace
+
+Result<EmbeddedStore::Freed> EmbeddedStore::CommitObject(
+    const ObjectRef& object, meta::ObjectRecord* record,
+    const std::vector<ExtentLocation>& new_extents, const Preconditions& conditions) {
+  ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginWrite());
+  RETURN_IF_ERROR(GetBucket(txn, object.account, object.bucket).status());
+  ASSIGN_OR_RETURN(std::optional<meta::ObjectRecord> current, FindObject(txn, object));
+  RETURN_IF_ERROR(
+      EvaluatePreconditions(current ? &current->info : nullptr, conditions, ConditionMode::kWrite));
+  record->info.last_modified = NowMicros();
+  RETURN_IF_ERROR(InsertExtents(txn, new_extents));
+  RETURN_IF_ERROR(txn.Put(meta::Table::kObjects,
+                          meta::ObjectKey(object.account, object.bucket, object.key),
+                          meta::EncodeObject(*record)));
+  Freed freed;
+  if (current) RETURN_IF_ERROR(DropRefs(txn, current->manifest, &freed));
+  RETURN_IF_ERROR(txn.Commit());
+  return freed;
+}
+
+Result<ObjectInfo> EmbeddedStore::PutObject(const PutObjectRequest& request, BodySource& body) {
+  RETURN_IF_ERROR(ValidateObjectKey(request.object));
+  RETURN_IF_ERROR(CheckBucket(request.object.account, request.object.bucket));
+  const ChecksumAlgorithm algorithm = request.attributes.checksum_algorithm;
+  ASSIGN_OR_RETURN(Ingested data, Ingest(*extents_, body, options_.inline_threshold, algorithm));
+  Status verified = VerifyDigests(data, request.expected_md5, request.expected_checksum);
+  if (!verified.ok()) {
+    DeleteExtents(data.extents);
+    return verified;
+  }
+  meta::ObjectRecord record;
+  ObjectInfo& info = record.info;
+  info.bucket = request.object.bucket;
+  info.key = request.object.key;
+  info.version_id = "null";
+  info.size = data.size;
+  info.content_md5 = data.md5;
+  info.etag = HexEncode(data.md5);
+  info.blob_etag = NewBlobEtag();
+  ApplyAttributes(request.attributes, &info);
+  if (algorithm != ChecksumAlgorithm::kNone) info.checksum = Checksum{algorithm, data.checksum, 0};
+  record.manifest = std::move(data.manifest);
+
+  Result<Freed> freed = CommitObject(request.object, &record, data.extents, request.preconditions);
+  if (!freed.ok()) {
+    DeleteExtents(data.extents);
+    return freed.status();
+  }
+  DeleteExtents(*freed);
+  return std::move(record.info);
+}
+
+Result<ObjectReader> EmbeddedStore::GetObject(const GetObjectRequest& request) {
+  ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginRead());
+  const ObjectRef& ref = request.object;
+  RETURN_IF_ERROR(GetBucket(txn, ref.account, ref.bucket).status());
+  ASSIGN_OR_RETURN(meta::ObjectRecord record, GetObjectRecord(txn, ref));
+  RETURN_IF_ERROR(EvaluatePreconditions(&record.info, request.preconditions, ConditionMode::kRead));
+  if (ManifestSize(record.manifest) != record.info.size) {
+    return Status(ErrorCode::kInternal, "corrupt metadata: manifest size differs from object");
+  }
+  ObjectReader reader;
+  meta::Manifest manifest;
+  if (request.range) {
+    ASSIGN_OR_RETURN(ResolvedRange range, ResolveRange(*request.range, record.info.size));
+    manifest = SliceManifest(record.manifest, range.offset, range.length);
+    reader.range = range;
+  } else {
+    manifest = std::move(record.manifest);
+  }
+  ASSIGN_OR_RETURN(auto locations, Locate(txn, manifest));
+  txn.Abort();
+  reader.info = std::move(record.info);
+  reader.body = NewManifestSource(extents_, std::move(manifest), std::move(locations));
+  return reader;
+}
+
+Result<ObjectInfo> EmbeddedStore::HeadObject(const GetObjectRequest& request) {
+  ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginRead());
+  const ObjectRef& ref = request.object;
+  RETURN_IF_ERROR(GetBucket(txn, ref.account, ref.bucket).status());
+  ASSIGN_OR_RETURN(meta::ObjectRecord record, GetObjectRecord(txn, ref));
+  RETURN_IF_ERROR(EvaluatePreconditions(&record.info, request.preconditions, ConditionMode::kRead));
+  return std::move(record.info);
+}
+
+Status EmbeddedStore::DeleteObject(const ObjectRef& object) {
+  Freed freed;
+  {
+    ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginWrite());
+    RETURN_IF_ERROR(GetBucket(txn, object.account, object.bucket).status());
+    ASSIGN_OR_RETURN(meta::ObjectRecord record, GetObjectRecord(txn, object));
+    RETURN_IF_ERROR(txn.Delete(meta::Table::kObjects,
+                               meta::ObjectKey(object.account, object.bucket, object.key)));
+    RETURN_IF_ERROR(DropRefs(txn, record.manifest, &freed));
+    RETURN_IF_ERROR(txn.Commit());
+  }
+  DeleteExtents(freed);
+  return Status::Ok();
+}
+
+Result<ObjectInfo> EmbeddedStore::CopyObject(const CopyObjectRequest& request) {
+  const ObjectRef& dst = request.destination;
+  const ObjectRef& src = request.source;
+  RETURN_IF_ERROR(ValidateObjectKey(dst));
+  meta::ObjectRecord record;
+  Freed freed;
+  {
+    ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginWrite());
+    RETURN_IF_ERROR(GetBucket(txn, src.account, src.bucket).status());
+    ASSIGN_OR_RETURN(meta::ObjectRecord source, GetObjectRecord(txn, src));
+    // Copy-source conditions fail as 412 whichever condition failed.
+    Status condition =
+        EvaluatePreconditions(&source.info, request.source_preconditions, ConditionMode::kRead);
+    if (condition.code() == ErrorCode::kNotModified) {
+      return Status(ErrorCode::kPreconditionFailed, condition.message());
+    }
+    RETURN_IF_ERROR(condition);
+    RETURN_IF_ERROR(GetBucket(txn, dst.account, dst.bucket).status());
+    ASSIGN_OR_RETURN(std::optional<meta::ObjectRecord> current, FindObject(txn, dst));
+
+    record.info = source.info;
+    record.info.bucket = dst.bucket;
+    record.info.key = dst.key;
+    record.info.blob_etag = NewBlobEtag();
+    record.info.last_modified = NowMicros();
+    if (request.directive == MetadataDirective::kReplace) {
+      ApplyAttributes(request.attributes, &record.info);
+    }
+    record.manifest = std::move(source.manifest);
+    // Add before dropping, so that copying an object onto itself never frees its extents.
+    RETURN_IF_ERROR(AddRefs(txn, record.manifest));
+    if (current) RETURN_IF_ERROR(DropRefs(txn, current->manifest, &freed));
+    RETURN_IF_ERROR(txn.Put(meta::Table::kObjects,
+                            meta::ObjectKey(dst.account, dst.bucket, dst.key),
+                            meta::EncodeObject(record)));
+    RETURN_IF_ERROR(txn.Commit());
+  }
+  DeleteExtents(freed);
+  return std::move(record.info);
+}
+
+}  // namespace tessera::store

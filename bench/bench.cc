@@ -1,0 +1,273 @@
+// tessera-bench: a load generator for the gateway's S3 endpoint (not a test).
+//
+//   tessera-bench [--gateway PATH | --endpoint URL [--pid PID]] [--tmp DIR] [--seconds S]
+//   tessera-bench --big N_GIB --clients C [...]
+//
+// By default it starts the gateway binary built beside it on a fresh data directory,
+// creates a bucket and, for objects of 4 KiB, 1 MiB and 64 MiB with 1 and 16 clients, runs
+// a PUT phase and then a GET phase of the same keys, printing one table row per phase with
+// the gateway's peak resident memory. --big has C clients upload one N GiB object each at
+// once (then read it back), showing that memory stays flat while gigabytes stream through.
+// Everything goes to stdout; the exit status is 0 unless the gateway failed or any request
+// failed.
+
+#include <signal.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bench/gateway_process.h"
+#include "bench/load.h"
+#include "bench/s3_client.h"
+#include "common/time.h"
+
+#ifndef TESSERA_GATEWAY_BINARY
+#define TESSERA_GATEWAY_BINARY "tessera"
+#endif
+
+namespace tessera::bench {
+namespace {
+
+constexpr char kAccessKey[] = "devstoreaccount1";
+constexpr char kSecret[] =
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+constexpr uint64_t kKiB = 1024;
+constexpr uint64_t kMiB = 1024 * kKiB;
+constexpr uint64_t kGiB = 1024 * kMiB;
+
+std::atomic<bool> g_cancel{false};
+
+void OnSignal(int) { g_cancel = true; }
+
+struct Options {
+  std::string gateway = TESSERA_GATEWAY_BINARY;
+  std::string endpoint;  // use a running gateway instead of starting one
+  pid_t pid = -1;        // its pid, for memory sampling
+  std::string tmp_root;
+  double seconds = 5;
+  int big_gib = 0;
+  int clients = 16;
+};
+
+int Usage() {
+  std::printf(
+      "usage: tessera-bench [--gateway PATH | --endpoint http://HOST:PORT [--pid PID]]\n"
+      "                     [--tmp DIR] [--seconds S] [--big N_GIB [--clients C]]\n"
+      "  default: PUT then GET of 4KiB, 1MiB, 64MiB objects with 1 and 16 clients,\n"
+      "           each phase at most S seconds (default 5) or its op count\n"
+      "  --big:   C clients (default 16) each upload, then read, one N GiB object\n"
+      "  gateway default: %s\n",
+      TESSERA_GATEWAY_BINARY);
+  return 2;
+}
+
+std::optional<Options> ParseOptions(int argc, char** argv) {
+  Options o;
+  const char* tmp = std::getenv("TMPDIR");
+  o.tmp_root = tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") return std::nullopt;
+    if (i + 1 >= argc) {
+      std::printf("tessera-bench: %s needs a value (or is unknown)\n", arg.c_str());
+      return std::nullopt;
+    }
+    std::string value = argv[++i];
+    if (arg == "--gateway") {
+      o.gateway = value;
+    } else if (arg == "--endpoint") {
+      o.endpoint = value;
+    } else if (arg == "--pid") {
+      o.pid = static_cast<pid_t>(std::atoi(value.c_str()));
+    } else if (arg == "--tmp") {
+      o.tmp_root = value;
+    } else if (arg == "--seconds") {
+      o.seconds = std::atof(value.c_str());
+    } else if (arg == "--big") {
+      o.big_gib = std::atoi(value.c_str());
+    } else if (arg == "--clients") {
+      o.clients = std::atoi(value.c_str());
+    } else {
+      std::printf("tessera-bench: unknown option %s\n", arg.c_str());
+      return std::nullopt;
+    }
+  }
+  if (o.seconds <= 0 || o.clients <= 0 || o.big_gib < 0) {
+    std::printf("tessera-bench: --seconds, --clients and --big must be positive\n");
+    return std::nullopt;
+  }
+  return o;
+}
+
+// Room for C objects of N GiB on an RS(6,3) store (1.5x) on the data directory's disk.
+bool EnoughDisk(const Options& o) {
+  struct statvfs fs {};
+  if (::statvfs(o.tmp_root.c_str(), &fs) != 0) {
+    std::printf("tessera-bench: cannot stat %s\n", o.tmp_root.c_str());
+    return false;
+  }
+  double free_gib = static_cast<double>(fs.f_bavail) * static_cast<double>(fs.f_frsize) /
+                    static_cast<double>(kGiB);
+  double need_gib = 1.5 * o.clients * o.big_gib;
+  if (free_gib < need_gib) {
+    std::printf(
+        "tessera-bench: --big %d --clients %d needs %.1f GiB free under %s (%d x %d GiB, "
+        "x1.5 for erasure coding) but only %.1f GiB is available; use --tmp DIR or fewer "
+        "clients\n",
+        o.big_gib, o.clients, need_gib, o.tmp_root.c_str(), o.clients, o.big_gib, free_gib);
+    return false;
+  }
+  std::printf("disk: %.1f GiB free under %s, %.1f GiB needed\n", free_gib, o.tmp_root.c_str(),
+              need_gib);
+  return true;
+}
+
+// Prints the row and any failures; returns the phase's error count.
+uint64_t Report(const PhaseResult& r) {
+  std::printf("%s\n", TableRow(r).c_str());
+  for (const auto& [what, count] : r.failures) {
+    std::printf("     ! %llux %s\n", static_cast<unsigned long long>(count), what.c_str());
+  }
+  std::fflush(stdout);
+  return r.errors;
+}
+
+struct Run {
+  Endpoint endpoint;
+  Credentials credentials{kAccessKey, kSecret, "us-east-1"};
+  RssSampler* sampler = nullptr;
+  std::string bucket;
+};
+
+// PUT then GET of the same keys; returns the error count.
+uint64_t PutThenGet(const Run& run, uint64_t size, int clients, int max_ops_per_client,
+                    double seconds) {
+  PhaseSpec spec;
+  spec.bucket = run.bucket;
+  spec.key_prefix = FormatSize(size) + "-x" + std::to_string(clients);
+  spec.object_size = size;
+  spec.clients = clients;
+  spec.max_ops_per_client = max_ops_per_client;
+  spec.max_seconds = seconds;
+  PhaseResult put = RunPhase(spec, run.endpoint, run.credentials, {}, run.sampler, g_cancel);
+  uint64_t errors = Report(put);
+  if (g_cancel) return errors;
+  spec.op = PhaseSpec::Op::kGet;
+  PhaseResult get =
+      RunPhase(spec, run.endpoint, run.credentials, put.written, run.sampler, g_cancel);
+  return errors + Report(get);
+}
+
+uint64_t DefaultMatrix(const Run& run, double seconds) {
+  struct Size {
+    uint64_t bytes;
+    int max_ops;  // per phase, over all clients
+  };
+  const Size sizes[] = {{4 * kKiB, 5000}, {1 * kMiB, 500}, {64 * kMiB, 64}};
+  uint64_t errors = 0;
+  for (const Size& size : sizes) {
+    for (int clients : {1, 16}) {
+      if (g_cancel) return errors;
+      int per_client = std::max(1, (size.max_ops + clients - 1) / clients);
+      errors += PutThenGet(run, size.bytes, clients, per_client, seconds);
+    }
+  }
+  return errors;
+}
+
+int Main(int argc, char** argv) {
+  std::optional<Options> options = ParseOptions(argc, argv);
+  if (!options) return Usage();
+  const Options& o = *options;
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
+  struct sigaction sa {};
+  sa.sa_handler = OnSignal;
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+
+  std::unique_ptr<GatewayProcess> gateway;
+  Run run;
+  pid_t pid = o.pid;
+  std::string url = o.endpoint;
+  if (url.empty()) {
+    if (o.big_gib > 0 && !EnoughDisk(o)) return 1;
+    Result<std::unique_ptr<GatewayProcess>> started = GatewayProcess::Start(o.gateway, o.tmp_root);
+    if (!started.ok()) {
+      std::printf("tessera-bench: gateway failed to start: %s\n", started.status().message().c_str());
+      return 1;
+    }
+    gateway = std::move(started).value();
+    url = gateway->url();
+    pid = gateway->pid();
+    std::printf("gateway: %s (pid %d), data in %s\n", url.c_str(), static_cast<int>(pid),
+                gateway->dir().c_str());
+  } else if (o.big_gib > 0) {
+    std::printf("note: --endpoint given, free disk space of the gateway is not checked\n");
+  }
+  Result<Endpoint> endpoint = ParseEndpoint(url);
+  if (!endpoint.ok()) {
+    std::printf("tessera-bench: %s: %s\n", url.c_str(), endpoint.status().message().c_str());
+    return 1;
+  }
+  run.endpoint = *endpoint;
+  std::unique_ptr<RssSampler> sampler;
+  if (pid > 0) sampler = std::make_unique<RssSampler>(pid, /*interval_ms=*/100);
+  run.sampler = sampler.get();
+  run.bucket = "tessera-bench-" + std::to_string(NowMicros() / 1000000);
+
+  uint64_t errors = 0;
+  S3Connection admin(run.endpoint, run.credentials);
+  Result<Response> created = admin.Request("PUT", "/" + run.bucket);
+  if (!created.ok() || created->status != 200) {
+    std::printf("tessera-bench: create bucket %s failed: %s\n", run.bucket.c_str(),
+                created.ok() ? ("HTTP " + std::to_string(created->status) + " " +
+                                created->body_prefix)
+                                   .c_str()
+                             : created.status().message().c_str());
+    errors = 1;
+  } else {
+    std::printf("bucket: %s\n\n%s\n", run.bucket.c_str(), TableHeader().c_str());
+    if (o.big_gib > 0) {
+      errors = PutThenGet(run, static_cast<uint64_t>(o.big_gib) * kGiB, o.clients, 1, 0);
+    } else {
+      errors = DefaultMatrix(run, o.seconds);
+    }
+  }
+
+  bool gateway_ok = true;
+  if (pid > 0) {
+    if (std::optional<MemoryUsage> mem = ReadMemoryUsage(pid)) {
+      std::printf("\ngateway memory: peak RSS (VmHWM) %.1f MiB, current RSS %.1f MiB\n",
+                  static_cast<double>(mem->hwm_kib) / 1024.0,
+                  static_cast<double>(mem->rss_kib) / 1024.0);
+    }
+  }
+  sampler.reset();
+  if (gateway) {
+    bool died = !gateway->Running();
+    std::string how = gateway->Stop();
+    gateway_ok = !died && how == "exit 0";
+    std::printf("gateway: %s%s\n", died ? "died during the run, " : "stopped, ", how.c_str());
+    if (!gateway_ok || errors > 0) {
+      std::printf("--- end of gateway log ---\n%s\n---\n", gateway->LogTail(4096).c_str());
+    }
+  } else if (o.endpoint.size() > 0) {
+    std::printf("objects left in bucket %s\n", run.bucket.c_str());
+  }
+  if (g_cancel) std::printf("interrupted\n");
+  std::printf("%s: %llu errors\n", errors == 0 && gateway_ok ? "ok" : "FAILED",
+              static_cast<unsigned long long>(errors));
+  return errors == 0 && gateway_ok && !g_cancel ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace tessera::bench
+
+int main(int argc, char** argv) { return tessera::bench::Main(argc, argv); }

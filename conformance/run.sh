@@ -1,0 +1,229 @@
+#!/usr/bin/env bash
+# Conformance suite entry point: drives real, unmodified S3 clients against a freshly
+# started Tessera gateway, one gateway (and one data directory) per scenario.
+#
+#   conformance/run.sh [scenario...]        default: every scenario, in the order below
+#   conformance/run.sh --list               prints the scenario names
+#
+# Environment:
+#   TESSERA_BIN             gateway binary (default <repo>/build/gateway/tessera)
+#   CONF_SCENARIO_TIMEOUT   seconds per scenario before it is killed (default 300)
+#   CONF_KEEP=1             keep the temp directory (gateway logs, data dirs) afterwards
+#
+# Ends with exactly one line `conformance: N passed, N failed[, N skipped]` counting cases;
+# exits non-zero on any failure not listed in conformance/expected-failures.txt.
+set -euo pipefail
+
+CONF_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_ROOT=$(cd "$CONF_ROOT/.." && pwd)
+# shellcheck source=lib/common.sh
+source "$CONF_ROOT/lib/common.sh"
+
+ALL_SCENARIOS=(awscli boto3 s3cmd rclone js region_loss)
+
+export TESSERA_BIN=${TESSERA_BIN:-$REPO_ROOT/build/gateway/tessera}
+SCENARIO_TIMEOUT=${CONF_SCENARIO_TIMEOUT:-300}
+
+if [[ "${1:-}" == "--list" ]]; then
+  printf '%s\n' "${ALL_SCENARIOS[@]}"
+  exit 0
+fi
+if [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then
+  sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  exit 0
+fi
+
+scenarios=("$@")
+((${#scenarios[@]})) || scenarios=("${ALL_SCENARIOS[@]}")
+for s in "${scenarios[@]}"; do
+  [[ " ${ALL_SCENARIOS[*]} " == *" $s "* ]] || {
+    echo "run.sh: unknown scenario '$s' (known: ${ALL_SCENARIOS[*]})" >&2
+    exit 2
+  }
+done
+
+# ---------------------------------------------------------------------------------------
+# Expected failures: "<scenario-or-scenario/case>  <reason>" per line; '#' comments.
+
+declare -A XFAIL=()
+XFAIL_FILE="$CONF_ROOT/expected-failures.txt"
+if [[ -f "$XFAIL_FILE" ]]; then
+  while read -r name reason; do
+    [[ -z "$name" || "$name" == \#* ]] && continue
+    [[ -n "$reason" ]] || { echo "run.sh: $XFAIL_FILE: '$name' has no reason" >&2; exit 2; }
+    XFAIL[$name]=$reason
+  done <"$XFAIL_FILE"
+fi
+
+xfail_reason() {  # xfail_reason scenario/case -> prints reason, or fails
+  local c=$1
+  if [[ -n "${XFAIL[$c]+x}" ]]; then printf '%s' "${XFAIL[$c]}"; return 0; fi
+  if [[ -n "${XFAIL[${c%%/*}]+x}" ]]; then printf '%s' "${XFAIL[${c%%/*}]}"; return 0; fi
+  return 1
+}
+
+# ---------------------------------------------------------------------------------------
+# Temp area and loopback-only client environment.
+
+RUN_TMP=$(mktemp -d "${TMPDIR:-/tmp}/tessera-conformance.XXXXXX")
+export CONF_SRC="$RUN_TMP/src"
+mkdir -p "$CONF_SRC"
+CURRENT_STATE=""
+
+cleanup() {
+  if [[ -n "$CURRENT_STATE" ]]; then CONF_STATE=$CURRENT_STATE gateway_stop || true; fi
+  if [[ "${CONF_KEEP:-0}" == 1 ]]; then
+    echo "conformance: kept $RUN_TMP" >&2
+  else
+    rm -rf "$RUN_TMP"
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+export CONF_CLIENT_DIR="$RUN_TMP/clients"
+mkdir -p "$CONF_CLIENT_DIR"
+conf_client_env
+export CONF_ROOT
+
+# ---------------------------------------------------------------------------------------
+# Scenarios.
+
+# scenario_command NAME: prints the command line (one word per line) or, when a client is
+# missing, "SKIP <reason>".
+scenario_command() {
+  case $1 in
+    awscli)
+      [[ -x $CONF_AWS ]] || { echo "SKIP $CONF_AWS not installed (Debian package awscli)"; return; }
+      printf '%s\n' bash "$CONF_ROOT/s3/awscli.sh" ;;
+    boto3)
+      "$CONF_PY" -c 'import boto3' 2>/dev/null ||
+        { echo "SKIP $CONF_PY cannot import boto3 (Debian package python3-boto3)"; return; }
+      printf '%s\n' "$CONF_PY" "$CONF_ROOT/s3/boto3_test.py" ;;
+    s3cmd)
+      command -v s3cmd >/dev/null || { echo "SKIP s3cmd not installed (Debian package s3cmd)"; return; }
+      printf '%s\n' bash "$CONF_ROOT/s3/s3cmd.sh" ;;
+    rclone)
+      command -v rclone >/dev/null || { echo "SKIP rclone not installed (Debian package rclone)"; return; }
+      printf '%s\n' bash "$CONF_ROOT/s3/rclone.sh" ;;
+    js)
+      command -v node >/dev/null || { echo "SKIP node not installed"; return; }
+      [[ -d "$CONF_ROOT/s3/js/node_modules/@aws-sdk/client-s3" ]] ||
+        { echo "SKIP conformance/s3/js/node_modules missing (run: npm ci --prefix conformance/s3/js)"; return; }
+      printf '%s\n' node "$CONF_ROOT/s3/js/s3_sdk_test.mjs" ;;
+    region_loss)
+      [[ -x $CONF_AWS ]] || { echo "SKIP $CONF_AWS not installed (Debian package awscli)"; return; }
+      printf '%s\n' bash "$CONF_ROOT/s3/region_loss.sh" ;;
+  esac
+}
+
+RESULTS="$RUN_TMP/results"
+: >"$RESULTS"
+declare -a SKIPPED=()
+
+run_scenario() {
+  local name=$1 dir="$RUN_TMP/$1"
+  local -a cmd
+  mapfile -t cmd < <(scenario_command "$name")
+  if [[ "${cmd[0]}" == SKIP* ]]; then
+    SKIPPED+=("$name: ${cmd[0]#SKIP }")
+    echo "== $name: skipped: ${cmd[0]#SKIP }"
+    return
+  fi
+  mkdir -p "$dir/work" "$dir/state"
+  export CONF_SCENARIO=$name CONF_RESULTS="$dir/results" CONF_WORK="$dir/work"
+  export CONF_STATE="$dir/state" TESSERA_DATA="$dir/data"
+  : >"$CONF_RESULTS"
+  echo "== $name"
+  local start=$SECONDS rc=0
+  if [[ ! -x "$TESSERA_BIN" ]]; then
+    echo "  FAIL  $name/gateway-start: $TESSERA_BIN does not exist or is not executable"
+    echo "FAIL $name/gateway-start" >>"$RESULTS"
+    return
+  fi
+  CURRENT_STATE=$CONF_STATE
+  if ! gateway_start; then
+    echo "  FAIL  $name/gateway-start"
+    echo "FAIL $name/gateway-start" >>"$RESULTS"
+    CURRENT_STATE=""
+    return
+  fi
+  set +e
+  timeout --kill-after=10 "$SCENARIO_TIMEOUT" "${cmd[@]}"
+  rc=$?
+  set -e
+  if ((rc == 124 || rc == 137)); then
+    echo "  FAIL  $name/timeout: scenario ran longer than ${SCENARIO_TIMEOUT}s"
+    echo "FAIL $name/timeout" >>"$CONF_RESULTS"
+  elif ((rc != 0)) && ! grep -q '^FAIL ' "$CONF_RESULTS"; then
+    echo "  FAIL  $name/exit: scenario exited with status $rc without reporting a failed case"
+    echo "FAIL $name/exit" >>"$CONF_RESULTS"
+  elif ! [[ -s "$CONF_RESULTS" ]]; then
+    echo "  FAIL  $name/exit: scenario reported no cases"
+    echo "FAIL $name/exit" >>"$CONF_RESULTS"
+  fi
+  # The gateway must have survived the scenario and must stop on SIGTERM.
+  if [[ -f "$CONF_STATE/gateway.pid" ]]; then
+    if ! _conf_pid_alive "$(<"$CONF_STATE/gateway.pid")"; then
+      echo "  FAIL  $name/gateway-alive: the gateway process died during the scenario"
+      echo "FAIL $name/gateway-alive" >>"$CONF_RESULTS"
+    fi
+    if gateway_stop; then
+      echo "PASS $name/graceful-stop" >>"$CONF_RESULTS"
+    else
+      echo "  FAIL  $name/graceful-stop: SIGTERM did not stop the gateway"
+      echo "FAIL $name/graceful-stop" >>"$CONF_RESULTS"
+    fi
+  fi
+  CURRENT_STATE=""
+  if grep -q '^FAIL ' "$CONF_RESULTS"; then
+    echo "  -- gateway log tail ($CONF_STATE/gateway.log):"
+    tail -n "${CONF_LOG_LINES:-40}" "$CONF_STATE/gateway.log" 2>/dev/null | sed 's/^/      | /'
+  fi
+  cat "$CONF_RESULTS" >>"$RESULTS"
+  echo "== $name: $(grep -c '^PASS ' "$CONF_RESULTS" || true) ok," \
+    "$(grep -c '^FAIL ' "$CONF_RESULTS" || true) failing, $((SECONDS - start))s"
+  [[ "${CONF_KEEP:-0}" == 1 ]] || rm -rf "$TESSERA_DATA" "$CONF_WORK"
+}
+
+echo "conformance: gateway $TESSERA_BIN; scenarios: ${scenarios[*]}"
+for s in "${scenarios[@]}"; do
+  run_scenario "$s"
+done
+
+# ---------------------------------------------------------------------------------------
+# Summary.
+
+passed=0 failed=0 skipped=0
+declare -a FAILED_CASES=() XPASSED=() XFAILED=()
+while read -r status case_name; do
+  [[ -n "$status" ]] || continue
+  if reason=$(xfail_reason "$case_name"); then expected=1; else expected=0; fi
+  case $status in
+    PASS)
+      passed=$((passed + 1))
+      ((expected)) && XPASSED+=("$case_name (listed as: $reason)") ;;
+    FAIL)
+      if ((expected)); then
+        skipped=$((skipped + 1))
+        XFAILED+=("$case_name: $reason")
+      else
+        failed=$((failed + 1))
+        FAILED_CASES+=("$case_name")
+      fi ;;
+  esac
+done <"$RESULTS"
+skipped=$((skipped + ${#SKIPPED[@]}))
+
+echo
+for x in "${SKIPPED[@]}"; do echo "skipped (client missing): $x"; done
+for x in "${XFAILED[@]}"; do echo "skipped (expected failure): $x"; done
+for x in "${XPASSED[@]}"; do
+  echo "UNEXPECTED PASS: $x -- remove it from conformance/expected-failures.txt"
+done
+for x in "${FAILED_CASES[@]}"; do echo "FAILED: $x"; done
+
+line="conformance: $passed passed, $failed failed"
+((skipped == 0)) || line+=", $skipped skipped"
+echo "$line"
+((failed == 0))

@@ -1,0 +1,366 @@
+#!/usr/bin/env bash
+# Scenario awscli: Debian's aws CLI v2 (/usr/bin/aws) against the gateway, high-level
+# `aws s3` commands (client-side multipart, recursive delete, presign) and the `aws s3api`
+# calls one by one. Run by conformance/run.sh, which provides the environment described
+# in conformance/lib/common.sh.
+set -euo pipefail
+source "$CONF_ROOT/lib/common.sh"
+
+B=conf-awscli         # main bucket
+L=conf-awscli-list    # listing bucket: exactly a/1 a/2 b/1 top
+W=$CONF_WORK
+
+aws_() { "$CONF_AWS" --endpoint-url "$TESSERA_ENDPOINT" --cli-read-timeout 120 "$@"; }
+
+conf_make_file "$W/small.bin" 10000
+conf_make_file "$W/part1.bin" $((5 * 1024 * 1024))
+conf_make_file "$W/part2.bin" 1234567
+BIG=$(conf_big_file)
+
+case_bucket_create() {
+  aws_ s3 mb "s3://$B"
+  aws_ s3api create-bucket --bucket "$L"
+  local out
+  out=$(aws_ s3 ls)
+  expect_contains "$out" " $B" "aws s3 ls"
+  out=$(aws_ s3api list-buckets)
+  expect_eq "$(json_get "$out" '"'$B'" in [b["Name"] for b in d["Buckets"]]')" true "list-buckets has $B"
+  expect_eq "$(json_get "$out" '"'$L'" in [b["Name"] for b in d["Buckets"]]')" true "list-buckets has $L"
+  aws_ s3api head-bucket --bucket "$B"
+}
+
+case_bucket_create_duplicate() {
+  # Same owner creating again: us-east-1 S3 answers 200 (legacy) or BucketAlreadyOwnedByYou.
+  local out rc=0
+  out=$(aws_ s3api create-bucket --bucket "$B" 2>&1) || rc=$?
+  echo "$out"
+  ((rc == 0)) || expect_contains "$out" BucketAlreadyOwnedByYou "duplicate create-bucket"
+}
+
+case_put_small_with_metadata() {
+  aws_ s3 cp "$W/small.bin" "s3://$B/dir/small.bin" --content-type text/x-conformance \
+    --metadata color=blue,shape=round-square
+  local out
+  out=$(aws_ s3api head-object --bucket "$B" --key dir/small.bin)
+  expect_eq "$(json_get "$out" 'd["ContentLength"]')" 10000 "ContentLength"
+  expect_eq "$(json_get "$out" 'd["ContentType"]')" text/x-conformance "ContentType"
+  expect_eq "$(json_get "$out" 'd["Metadata"]')" '{"color": "blue", "shape": "round-square"}' "Metadata"
+  expect_eq "$(json_get "$out" 'd["ETag"]')" "\"$(conf_md5 "$W/small.bin")\"" "ETag (MD5)"
+  json_get "$out" 'd["LastModified"]' >/dev/null
+}
+
+case_put_large_multipart() {
+  aws_ s3 cp "$BIG" "s3://$B/big.bin" --only-show-errors
+  local out etag
+  out=$(aws_ s3api head-object --bucket "$B" --key big.bin)
+  expect_eq "$(json_get "$out" 'd["ContentLength"]')" "$CONF_BIG_SIZE" "ContentLength"
+  etag=$(json_get "$out" 'd["ETag"]')
+  # The CLI uses 8 MiB parts: 100 MiB -> 13 parts -> ETag "<md5 of part md5s>-13".
+  [[ "$etag" =~ ^\"[0-9a-f]{32}-13\"$ ]] || fail "multipart ETag $etag is not \"<hex>-13\""
+}
+
+case_get_full() {
+  aws_ s3 cp "s3://$B/dir/small.bin" "$W/small.out" --only-show-errors
+  expect_same_file "$W/small.out" "$W/small.bin"
+  aws_ s3 cp "s3://$B/big.bin" "$W/big.out" --only-show-errors
+  expect_same_file "$W/big.out" "$BIG"
+  rm -f "$W/big.out"
+  # s3api get-object, metadata included in the GET response.
+  local out
+  out=$(aws_ s3api get-object --bucket "$B" --key dir/small.bin "$W/small.out2")
+  expect_same_file "$W/small.out2" "$W/small.bin"
+  expect_eq "$(json_get "$out" 'd["Metadata"]["color"]')" blue "GET metadata"
+  expect_eq "$(json_get "$out" 'd["ContentType"]')" text/x-conformance "GET ContentType"
+}
+
+case_get_ranges() {
+  local out size=$CONF_BIG_SIZE
+  out=$(aws_ s3api get-object --bucket "$B" --key big.bin --range bytes=1000-1999999 "$W/r1")
+  expect_eq "$(json_get "$out" 'd["ContentRange"]')" "bytes 1000-1999999/$size" "ContentRange"
+  expect_eq "$(json_get "$out" 'd["ContentLength"]')" 1999000 "ranged ContentLength"
+  expect_eq "$(conf_sha "$W/r1")" "$(conf_range_sha "$BIG" 1000 1999999)" "range 1000-1999999"
+  # A range crossing a part boundary (8 MiB) and a stripe, open-ended and suffix ranges.
+  local a=$((8 * 1024 * 1024 - 7)) b=$((8 * 1024 * 1024 + 70000))
+  aws_ s3api get-object --bucket "$B" --key big.bin --range "bytes=$a-$b" "$W/r2" >/dev/null
+  expect_eq "$(conf_sha "$W/r2")" "$(conf_range_sha "$BIG" $a $b)" "range across parts"
+  aws_ s3api get-object --bucket "$B" --key big.bin --range "bytes=$((size - 5000))-" "$W/r3" >/dev/null
+  expect_eq "$(conf_sha "$W/r3")" "$(conf_range_sha "$BIG" $((size - 5000)) $((size - 1)))" "open range"
+  aws_ s3api get-object --bucket "$B" --key big.bin --range "bytes=-777" "$W/r4" >/dev/null
+  expect_eq "$(conf_sha "$W/r4")" "$(conf_range_sha "$BIG" $((size - 777)) $((size - 1)))" "suffix range"
+  aws_ s3api get-object --bucket "$B" --key dir/small.bin --range bytes=0-0 "$W/r5" >/dev/null
+  expect_eq "$(conf_sha "$W/r5")" "$(conf_range_sha "$W/small.bin" 0 0)" "one-byte range"
+  expect_fail_with InvalidRange aws_ s3api get-object --bucket "$B" --key dir/small.bin \
+    --range bytes=20000-30000 "$W/r6"
+}
+
+case_list_prefix_delimiter() {
+  local k
+  for k in a/1 a/2 b/1 top; do
+    aws_ s3api put-object --bucket "$L" --key "$k" --body "$W/small.bin" >/dev/null
+  done
+  local out
+  out=$(aws_ s3api list-objects-v2 --bucket "$L" --delimiter / --no-paginate)
+  expect_eq "$(json_get "$out" '[p["Prefix"] for p in d.get("CommonPrefixes", [])]')" '["a/", "b/"]' "CommonPrefixes"
+  expect_eq "$(json_get "$out" '[c["Key"] for c in d.get("Contents", [])]')" '["top"]' "Contents"
+  expect_eq "$(json_get "$out" 'd["KeyCount"]')" 3 "KeyCount"
+  out=$(aws_ s3api list-objects-v2 --bucket "$L" --prefix a/ --delimiter / --no-paginate)
+  expect_eq "$(json_get "$out" '[c["Key"] for c in d.get("Contents", [])]')" '["a/1", "a/2"]' "prefix a/"
+  expect_eq "$(json_get "$out" 'd.get("CommonPrefixes", [])')" '[]' "no prefixes under a/"
+  expect_eq "$(json_get "$out" '[c["Size"] for c in d["Contents"]]')" '[10000, 10000]' "sizes"
+  out=$(aws_ s3api list-objects-v2 --bucket "$L" --prefix a)
+  expect_eq "$(json_get "$out" '[c["Key"] for c in d.get("Contents", [])]')" '["a/1", "a/2"]' "prefix a"
+  out=$(aws_ s3api list-objects-v2 --bucket "$L" --prefix nothing-here)
+  expect_eq "$(json_get "$out" 'd.get("Contents", [])')" '[]' "empty listing"
+  # ListObjects (v1) with delimiter.
+  out=$(aws_ s3api list-objects --bucket "$L" --delimiter / --no-paginate)
+  expect_eq "$(json_get "$out" '[p["Prefix"] for p in d.get("CommonPrefixes", [])]')" '["a/", "b/"]' "v1 CommonPrefixes"
+  expect_eq "$(json_get "$out" '[c["Key"] for c in d.get("Contents", [])]')" '["top"]' "v1 Contents"
+  # aws s3 ls (delimiter listing) and recursive listing.
+  out=$(aws_ s3 ls "s3://$L/")
+  expect_contains "$out" "PRE a/" "s3 ls"
+  expect_contains "$out" "PRE b/" "s3 ls"
+  out=$(aws_ s3 ls --recursive "s3://$L/" | awk '{print $4}' | tr '\n' ' ')
+  expect_eq "$out" "a/1 a/2 b/1 top " "s3 ls --recursive"
+}
+
+case_list_pagination() {
+  local out token
+  out=$(aws_ s3api list-objects-v2 --bucket "$L" --max-keys 2 --no-paginate)
+  expect_eq "$(json_get "$out" '[c["Key"] for c in d["Contents"]]')" '["a/1", "a/2"]' "page 1"
+  expect_eq "$(json_get "$out" 'd["IsTruncated"]')" true "page 1 IsTruncated"
+  expect_eq "$(json_get "$out" 'd["KeyCount"]')" 2 "page 1 KeyCount"
+  token=$(json_get "$out" 'd["NextContinuationToken"]')
+  out=$(aws_ s3api list-objects-v2 --bucket "$L" --max-keys 2 --no-paginate --continuation-token "$token")
+  expect_eq "$(json_get "$out" '[c["Key"] for c in d["Contents"]]')" '["b/1", "top"]' "page 2"
+  expect_eq "$(json_get "$out" 'd["IsTruncated"]')" false "page 2 IsTruncated"
+  # The CLI's own paginator, one key per page.
+  out=$(aws_ s3api list-objects-v2 --bucket "$L" --page-size 1)
+  expect_eq "$(json_get "$out" '[c["Key"] for c in d["Contents"]]')" '["a/1", "a/2", "b/1", "top"]' "paginator"
+  out=$(aws_ s3api list-objects-v2 --bucket "$L" --start-after a/2)
+  expect_eq "$(json_get "$out" '[c["Key"] for c in d["Contents"]]')" '["b/1", "top"]' "start-after"
+  # v1 marker pagination.
+  out=$(aws_ s3api list-objects --bucket "$L" --max-items 10 --page-size 3)
+  expect_eq "$(json_get "$out" '[c["Key"] for c in d["Contents"]]')" '["a/1", "a/2", "b/1", "top"]' "v1 paginator"
+}
+
+case_versions_api() {
+  local out
+  out=$(aws_ s3api get-bucket-versioning --bucket "$B")
+  # A bucket that never had versioning configured has no Status.
+  expect_eq "$(json_get "$out" 'd.get("Status", "")')" "" "new bucket versioning status"
+  out=$(aws_ s3api list-object-versions --bucket "$L")
+  expect_eq "$(json_get "$out" '[v["Key"] for v in d.get("Versions", [])]')" '["a/1", "a/2", "b/1", "top"]' "Versions"
+  expect_eq "$(json_get "$out" 'all(v["IsLatest"] for v in d["Versions"])')" true "IsLatest"
+  expect_eq "$(json_get "$out" 'sorted(set(v["VersionId"] for v in d["Versions"]))')" '["null"]' "VersionId null"
+  out=$(aws_ s3api list-object-versions --bucket "$L" --prefix a/ --delimiter /)
+  expect_eq "$(json_get "$out" '[v["Key"] for v in d.get("Versions", [])]')" '["a/1", "a/2"]' "Versions prefix"
+}
+
+case_copy() {
+  # Server-side copy of a small object: content, metadata and content type carried over.
+  aws_ s3 cp "s3://$B/dir/small.bin" "s3://$B/copies/small.bin"
+  local out
+  out=$(aws_ s3api head-object --bucket "$B" --key copies/small.bin)
+  expect_eq "$(json_get "$out" 'd["Metadata"]')" '{"color": "blue", "shape": "round-square"}' "copied Metadata"
+  expect_eq "$(json_get "$out" 'd["ContentType"]')" text/x-conformance "copied ContentType"
+  expect_eq "$(json_get "$out" 'd["ETag"]')" "\"$(conf_md5 "$W/small.bin")\"" "copied ETag"
+  aws_ s3 cp "s3://$B/copies/small.bin" "$W/copy.out" --only-show-errors
+  expect_same_file "$W/copy.out" "$W/small.bin"
+  # CopyObject with REPLACE.
+  out=$(aws_ s3api copy-object --bucket "$B" --key copies/replaced.bin \
+    --copy-source "$B/dir/small.bin" --metadata-directive REPLACE \
+    --content-type application/x-replaced --metadata flavour=new)
+  json_get "$out" 'd["CopyObjectResult"]["ETag"]'
+  out=$(aws_ s3api head-object --bucket "$B" --key copies/replaced.bin)
+  expect_eq "$(json_get "$out" 'd["Metadata"]')" '{"flavour": "new"}' "REPLACE Metadata"
+  expect_eq "$(json_get "$out" 'd["ContentType"]')" application/x-replaced "REPLACE ContentType"
+  # Across buckets.
+  aws_ s3api copy-object --bucket "$L" --key zz-copied --copy-source "$B/dir/small.bin" >/dev/null
+  aws_ s3api get-object --bucket "$L" --key zz-copied "$W/copy2.out" >/dev/null
+  expect_same_file "$W/copy2.out" "$W/small.bin"
+  aws_ s3api delete-object --bucket "$L" --key zz-copied
+}
+
+case_copy_large() {
+  # Objects above the CLI's multipart threshold are copied with UploadPartCopy (ranges).
+  aws_ s3 cp "s3://$B/big.bin" "s3://$B/copies/big.bin" --only-show-errors
+  aws_ s3 cp "s3://$B/copies/big.bin" "$W/bigcopy.out" --only-show-errors
+  expect_same_file "$W/bigcopy.out" "$BIG"
+  rm -f "$W/bigcopy.out"
+}
+
+case_multipart_api() {
+  local out id etag1 etag2
+  out=$(aws_ s3api create-multipart-upload --bucket "$B" --key mpu/obj \
+    --content-type application/x-mpu --metadata stage=mpu)
+  id=$(json_get "$out" 'd["UploadId"]')
+  etag1=$(json_get "$(aws_ s3api upload-part --bucket "$B" --key mpu/obj --upload-id "$id" \
+    --part-number 1 --body "$W/part1.bin")" 'd["ETag"]')
+  expect_eq "$etag1" "\"$(conf_md5 "$W/part1.bin")\"" "part 1 ETag"
+  etag2=$(json_get "$(aws_ s3api upload-part --bucket "$B" --key mpu/obj --upload-id "$id" \
+    --part-number 2 --body "$W/part2.bin")" 'd["ETag"]')
+  out=$(aws_ s3api list-parts --bucket "$B" --key mpu/obj --upload-id "$id")
+  expect_eq "$(json_get "$out" '[p["PartNumber"] for p in d["Parts"]]')" '[1, 2]' "list-parts numbers"
+  expect_eq "$(json_get "$out" '[p["Size"] for p in d["Parts"]]')" '[5242880, 1234567]' "list-parts sizes"
+  out=$(aws_ s3api list-multipart-uploads --bucket "$B")
+  expect_eq "$(json_get "$out" '[(u["Key"], u["UploadId"]) for u in d.get("Uploads", [])]')" \
+    "[[\"mpu/obj\", \"$id\"]]" "list-multipart-uploads"
+  "$CONF_PY" - "$W/parts.json" "$etag1" "$etag2" <<'EOF'
+import json, sys
+json.dump({"Parts": [{"PartNumber": 1, "ETag": sys.argv[2]}, {"PartNumber": 2, "ETag": sys.argv[3]}]},
+          open(sys.argv[1], "w"))
+EOF
+  out=$(aws_ s3api complete-multipart-upload --bucket "$B" --key mpu/obj --upload-id "$id" \
+    --multipart-upload "file://$W/parts.json")
+  local want_etag
+  want_etag=$(conf_multipart_etag "$W/part1.bin" "$W/part2.bin")
+  expect_eq "$(json_get "$out" 'd["ETag"]')" "$want_etag" "multipart ETag"
+  cat "$W/part1.bin" "$W/part2.bin" >"$W/mpu.src"
+  out=$(aws_ s3api get-object --bucket "$B" --key mpu/obj "$W/mpu.out")
+  expect_same_file "$W/mpu.out" "$W/mpu.src"
+  expect_eq "$(json_get "$out" 'd["ContentType"]')" application/x-mpu "multipart ContentType"
+  expect_eq "$(json_get "$out" 'd["Metadata"]')" '{"stage": "mpu"}' "multipart Metadata"
+  out=$(aws_ s3api list-multipart-uploads --bucket "$B")
+  expect_eq "$(json_get "$out" 'len(d.get("Uploads", []))')" 0 "no uploads after complete"
+}
+
+case_multipart_abort() {
+  local out id
+  id=$(json_get "$(aws_ s3api create-multipart-upload --bucket "$B" --key mpu/aborted)" 'd["UploadId"]')
+  aws_ s3api upload-part --bucket "$B" --key mpu/aborted --upload-id "$id" --part-number 1 \
+    --body "$W/part2.bin" >/dev/null
+  aws_ s3api abort-multipart-upload --bucket "$B" --key mpu/aborted --upload-id "$id"
+  out=$(aws_ s3api list-multipart-uploads --bucket "$B")
+  expect_eq "$(json_get "$out" '[u["UploadId"] for u in d.get("Uploads", [])]')" '[]' "uploads after abort"
+  expect_fail_with NoSuchUpload aws_ s3api list-parts --bucket "$B" --key mpu/aborted --upload-id "$id"
+  expect_fail_with 404 aws_ s3api head-object --bucket "$B" --key mpu/aborted
+}
+
+case_multipart_too_small() {
+  # Every part but the last must be at least 5 MiB.
+  local id e1 e2
+  id=$(json_get "$(aws_ s3api create-multipart-upload --bucket "$B" --key mpu/small)" 'd["UploadId"]')
+  e1=$(json_get "$(aws_ s3api upload-part --bucket "$B" --key mpu/small --upload-id "$id" \
+    --part-number 1 --body "$W/small.bin")" 'd["ETag"]')
+  e2=$(json_get "$(aws_ s3api upload-part --bucket "$B" --key mpu/small --upload-id "$id" \
+    --part-number 2 --body "$W/small.bin")" 'd["ETag"]')
+  "$CONF_PY" -c 'import json,sys; print(json.dumps({"Parts": [{"PartNumber": 1, "ETag": sys.argv[1]}, {"PartNumber": 2, "ETag": sys.argv[2]}]}))' \
+    "$e1" "$e2" >"$W/small-parts.json"
+  expect_fail_with EntityTooSmall aws_ s3api complete-multipart-upload --bucket "$B" \
+    --key mpu/small --upload-id "$id" --multipart-upload "file://$W/small-parts.json"
+  aws_ s3api abort-multipart-upload --bucket "$B" --key mpu/small --upload-id "$id"
+}
+
+case_errors() {
+  expect_fail_with 404 aws_ s3api head-object --bucket "$B" --key no/such/key
+  expect_fail_with NoSuchKey aws_ s3api get-object --bucket "$B" --key no/such/key "$W/nothing"
+  expect_fail_with NoSuchBucket aws_ s3api list-objects-v2 --bucket conf-no-such-bucket
+  expect_fail_with NoSuchBucket aws_ s3api put-object --bucket conf-no-such-bucket --key k \
+    --body "$W/small.bin"
+  expect_fail_with 404 aws_ s3api head-bucket --bucket conf-no-such-bucket
+  expect_fail_with BucketNotEmpty aws_ s3api delete-bucket --bucket "$L"
+  expect_fail_with InvalidBucketName aws_ s3api create-bucket --bucket 'Bad_Bucket_Name'
+}
+
+case_auth_errors() {
+  expect_fail_with SignatureDoesNotMatch env AWS_SECRET_ACCESS_KEY=wrong-secret-key \
+    AWS_SHARED_CREDENTIALS_FILE=/dev/null "$CONF_AWS" --endpoint-url "$TESSERA_ENDPOINT" \
+    s3api list-buckets
+  expect_fail_with SignatureDoesNotMatch env AWS_SECRET_ACCESS_KEY=wrong-secret-key \
+    "$CONF_AWS" --endpoint-url "$TESSERA_ENDPOINT" s3api get-object --bucket "$B" \
+    --key dir/small.bin "$W/nothing"
+  expect_fail_with InvalidAccessKeyId env AWS_ACCESS_KEY_ID=AKIANOSUCHKEY0000000 \
+    "$CONF_AWS" --endpoint-url "$TESSERA_ENDPOINT" s3api list-buckets
+  # Anonymous request to a private bucket.
+  local code
+  code=$(curl -s -o "$W/anon.xml" -w '%{http_code}' "$TESSERA_ENDPOINT/$B/dir/small.bin")
+  conf_show_body "$W/anon.xml"
+  expect_eq "$code" 403 "anonymous GET status"
+  expect_file_contains "$W/anon.xml" AccessDenied "anonymous GET error code"
+}
+
+case_presign() {
+  local url code
+  url=$(aws_ s3 presign "s3://$B/dir/small.bin" --expires-in 300)
+  echo "$url"
+  code=$(curl -s -o "$W/presigned.out" -w '%{http_code}' "$url")
+  expect_eq "$code" 200 "presigned GET status"
+  expect_same_file "$W/presigned.out" "$W/small.bin"
+  # Ranged presigned GET.
+  code=$(curl -s -o "$W/presigned.range" -w '%{http_code}' -H 'Range: bytes=10-99' "$url")
+  expect_eq "$code" 206 "presigned ranged GET status"
+  expect_eq "$(conf_sha "$W/presigned.range")" "$(conf_range_sha "$W/small.bin" 10 99)" "presigned range"
+  # Tampered signature: flip the last hex digit.
+  local sig bad
+  sig=$(sed -n 's/.*X-Amz-Signature=\([0-9a-f]*\).*/\1/p' <<<"$url")
+  [[ ${#sig} == 64 ]] || fail "no X-Amz-Signature in $url"
+  if [[ ${sig: -1} == 0 ]]; then bad="${sig:0:63}1"; else bad="${sig:0:63}0"; fi
+  code=$(curl -s -o "$W/presigned.bad" -w '%{http_code}' "${url/$sig/$bad}")
+  conf_show_body "$W/presigned.bad"
+  expect_eq "$code" 403 "tampered presigned GET status"
+  expect_file_contains "$W/presigned.bad" SignatureDoesNotMatch "tampered presigned GET code"
+  # Another key than the one signed.
+  code=$(curl -s -o "$W/presigned.other" -w '%{http_code}' "${url/dir\/small.bin/big.bin}")
+  expect_eq "$code" 403 "presigned URL used for another key"
+  # Expired URL.
+  url=$(aws_ s3 presign "s3://$B/dir/small.bin" --expires-in 1)
+  sleep 2
+  code=$(curl -s -o "$W/presigned.expired" -w '%{http_code}' "$url")
+  conf_show_body "$W/presigned.expired"
+  expect_eq "$code" 403 "expired presigned GET status"
+}
+
+case_delete() {
+  aws_ s3 rm "s3://$B/copies/replaced.bin"
+  expect_fail_with 404 aws_ s3api head-object --bucket "$B" --key copies/replaced.bin
+  # Deleting a missing key succeeds (204).
+  aws_ s3api delete-object --bucket "$B" --key copies/never-existed
+  # Multi-object delete (DeleteObjects, Content-MD5 body), including a missing key.
+  local out
+  out=$(aws_ s3api delete-objects --bucket "$B" \
+    --delete '{"Objects":[{"Key":"copies/small.bin"},{"Key":"copies/big.bin"},{"Key":"not-there"}]}')
+  expect_eq "$(json_get "$out" 'sorted(x["Key"] for x in d.get("Deleted", []))')" \
+    '["copies/big.bin", "copies/small.bin", "not-there"]' "Deleted"
+  expect_eq "$(json_get "$out" 'd.get("Errors", [])')" '[]' "Errors"
+  out=$(aws_ s3api list-objects-v2 --bucket "$B" --prefix copies/)
+  expect_eq "$(json_get "$out" 'd.get("Contents", [])')" '[]' "copies/ empty"
+  # Quiet mode.
+  aws_ s3api put-object --bucket "$B" --key quiet/1 --body "$W/small.bin" >/dev/null
+  out=$(aws_ s3api delete-objects --bucket "$B" --delete '{"Objects":[{"Key":"quiet/1"}],"Quiet":true}')
+  expect_eq "$(json_get "$out" 'd.get("Deleted", [])')" '[]' "quiet Deleted"
+  # Recursive delete through the listing.
+  aws_ s3 rm --recursive "s3://$L/"
+  out=$(aws_ s3api list-objects-v2 --bucket "$L")
+  expect_eq "$(json_get "$out" 'd.get("KeyCount", 0)')" 0 "bucket emptied"
+}
+
+case_bucket_delete() {
+  aws_ s3api delete-bucket --bucket "$L"
+  expect_fail_with NoSuchBucket aws_ s3api list-objects-v2 --bucket "$L"
+  aws_ s3 rb --force "s3://$B"
+  local out
+  out=$(aws_ s3api list-buckets)
+  expect_eq "$(json_get "$out" '[b["Name"] for b in d.get("Buckets", []) if b["Name"].startswith("conf-awscli")]')" \
+    '[]' "buckets gone"
+}
+
+run_case bucket-create case_bucket_create
+run_case bucket-create-duplicate case_bucket_create_duplicate
+run_case put-small-metadata case_put_small_with_metadata
+run_case put-100MiB-multipart case_put_large_multipart
+run_case get-full case_get_full
+run_case get-ranges case_get_ranges
+run_case list-prefix-delimiter case_list_prefix_delimiter
+run_case list-pagination case_list_pagination
+run_case versions-api case_versions_api
+run_case copy case_copy
+run_case copy-100MiB case_copy_large
+run_case multipart-api case_multipart_api
+run_case multipart-abort case_multipart_abort
+run_case multipart-entity-too-small case_multipart_too_small
+run_case errors case_errors
+run_case auth-errors case_auth_errors
+run_case presign case_presign
+run_case delete case_delete
+run_case bucket-delete case_bucket_delete
+((CONF_CASE_FAILURES == 0))

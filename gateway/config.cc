@@ -1,0 +1,120 @@
+#include "gateway/config.h"
+
+#include <charconv>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+namespace tessera::gateway {
+
+std::vector<store::DriveSpec> SimulatedDrives(const std::string& data_dir, int regions,
+                                              int drives_per_region) {
+  std::vector<store::DriveSpec> drives;
+  uint32_t id = 0;
+  for (int r = 1; r <= regions; ++r) {
+    for (int d = 1; d <= drives_per_region; ++d) {
+      std::string region = "region-" + std::to_string(r);
+      drives.push_back({id++, region,
+                        data_dir + "/regions/" + region + "/drive-" + std::to_string(d)});
+    }
+  }
+  return drives;
+}
+
+Config DefaultConfig(const std::string& data_dir) {
+  Config config;
+  config.data_dir = data_dir;
+  config.listeners = {{"127.0.0.1", 9000}, {"127.0.0.1", 10000}};
+  config.drives = SimulatedDrives(data_dir, 3, 3);
+  config.accounts = {{kDevAccountName, kDevAccountKey}};
+  return config;
+}
+
+Result<ListenAddress> ParseListenAddress(const std::string& text) {
+  size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    return Status(ErrorCode::kInvalidArgument, "listen address must be HOST:PORT: " + text);
+  }
+  ListenAddress address;
+  address.host = text.substr(0, colon);
+  if (address.host.size() > 2 && address.host.front() == '[' && address.host.back() == ']') {
+    address.host = address.host.substr(1, address.host.size() - 2);
+  }
+  std::string_view port = std::string_view(text).substr(colon + 1);
+  auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), address.port);
+  if (ec != std::errc() || p != port.data() + port.size()) {
+    return Status(ErrorCode::kInvalidArgument, "bad port in listen address: " + text);
+  }
+  return address;
+}
+
+namespace {
+
+Status ApplyJson(const nlohmann::json& j, Config& config) {
+  if (j.contains("data_dir")) {
+    config.data_dir = j["data_dir"].get<std::string>();
+    config.drives = SimulatedDrives(config.data_dir, 3, 3);
+  }
+  if (j.contains("listen")) {
+    config.listeners.clear();
+    for (const auto& l : j["listen"]) {
+      ASSIGN_OR_RETURN(auto address, ParseListenAddress(l.get<std::string>()));
+      config.listeners.push_back(address);
+    }
+  }
+  if (j.contains("region")) config.region = j["region"].get<std::string>();
+  if (j.contains("s3_domains")) config.s3_domains = j["s3_domains"].get<std::vector<std::string>>();
+  if (j.contains("layout")) {
+    config.drives = SimulatedDrives(config.data_dir, j["layout"].value("regions", 3),
+                                    j["layout"].value("drives_per_region", 3));
+  }
+  if (j.contains("regions")) {
+    config.drives.clear();
+    uint32_t id = 0;
+    for (const auto& region : j["regions"]) {
+      for (const auto& path : region["drives"]) {
+        config.drives.push_back({id++, region["name"].get<std::string>(), path.get<std::string>()});
+      }
+    }
+  }
+  if (j.contains("ec")) {
+    const auto& ec = j["ec"];
+    config.profile.k = static_cast<uint8_t>(ec.value("k", 6));
+    config.profile.m = static_cast<uint8_t>(ec.value("m", 3));
+    config.profile.max_per_region = static_cast<uint8_t>(ec.value("max_per_region", 3));
+  }
+  if (j.contains("accounts")) {
+    config.accounts.clear();
+    for (const auto& a : j["accounts"]) {
+      config.accounts.push_back({a["name"].get<std::string>(), a["key"].get<std::string>()});
+    }
+  }
+  if (j.contains("limits")) {
+    const auto& l = j["limits"];
+    Limits& limits = config.limits;
+    limits.header_limit = l.value("header_limit", limits.header_limit);
+    limits.header_timeout_s = l.value("header_timeout_s", limits.header_timeout_s);
+    limits.idle_timeout_s = l.value("idle_timeout_s", limits.idle_timeout_s);
+    limits.body_timeout_s = l.value("body_timeout_s", limits.body_timeout_s);
+    limits.max_connections = l.value("max_connections", limits.max_connections);
+    limits.worker_threads = l.value("worker_threads", limits.worker_threads);
+    limits.io_threads = l.value("io_threads", limits.io_threads);
+    limits.shutdown_grace_s = l.value("shutdown_grace_s", limits.shutdown_grace_s);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status ApplyConfigFile(const std::string& path, Config& config) {
+  std::ifstream in(path);
+  if (!in) return Status(ErrorCode::kInvalidArgument, "cannot read config file " + path);
+  // nlohmann/json reports errors by exception; convert at this boundary.
+  try {
+    nlohmann::json j = nlohmann::json::parse(in);
+    return ApplyJson(j, config);
+  } catch (const std::exception& e) {
+    return Status(ErrorCode::kInvalidArgument, "config " + path + ": " + e.what());
+  }
+}
+
+}  // namespace tessera::gateway

@@ -1,0 +1,64 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "auth/accounts.h"
+#include "backend/api/status.h"
+#include "backend/store/erasure_extent_store.h"
+
+namespace tessera::gateway {
+
+struct ListenAddress {
+  std::string host;
+  uint16_t port = 0;  // 0 = ephemeral
+};
+
+struct Limits {
+  uint32_t header_limit = 64 * 1024;       // request head, bytes
+  uint32_t header_timeout_s = 30;          // first byte to end of head
+  uint32_t idle_timeout_s = 60;            // keep-alive wait for the next request
+  uint32_t body_timeout_s = 120;           // no body progress for this long
+  uint32_t max_connections = 1024;
+  uint32_t worker_threads = 32;            // blocking store calls
+  uint32_t io_threads = 2;                 // sockets and HTTP parsing
+  uint32_t shutdown_grace_s = 30;          // SIGTERM: finish in-flight requests
+};
+
+struct Config {
+  std::string data_dir;
+  std::vector<ListenAddress> listeners;
+  std::vector<store::DriveSpec> drives;
+  store::EcProfile profile;
+  std::vector<auth::Account> accounts;
+  std::vector<std::string> s3_domains = {"localhost", "s3.localhost"};
+  std::string region = "us-east-1";
+  Limits limits;
+  std::string ready_file;  // written with the bound endpoints once listening
+};
+
+// The Azurite development account, so that UseDevelopmentStorage=true configs work.
+inline constexpr char kDevAccountName[] = "devstoreaccount1";
+inline constexpr char kDevAccountKey[] =
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+// The embedded default: 127.0.0.1:9000 and :10000, 3 regions x 3 drives under
+// `data_dir`, RS(6,3) with at most 3 fragments per region, the development account.
+Config DefaultConfig(const std::string& data_dir);
+
+// Applies a JSON config file over `config`. Keys (all optional):
+//   data_dir, listen: ["host:port"...], region, s3_domains: [..],
+//   regions: [{"name": "r1", "drives": ["path", ...]}...] or
+//   layout: {"regions": 3, "drives_per_region": 3},
+//   ec: {"k": 6, "m": 3, "max_per_region": 3},
+//   accounts: [{"name": "...", "key": "..."}], limits: {<Limits field>: n}.
+Status ApplyConfigFile(const std::string& path, Config& config);
+
+// Drive specs for a simulated layout: <data_dir>/regions/region-<r>/drive-<d>.
+std::vector<store::DriveSpec> SimulatedDrives(const std::string& data_dir, int regions,
+                                              int drives_per_region);
+
+Result<ListenAddress> ParseListenAddress(const std::string& text);
+
+}  // namespace tessera::gateway

@@ -1,0 +1,148 @@
+// tessera: the gateway binary.
+//
+//   tessera serve [--data DIR] [--listen HOST:PORT]... [--config FILE] [--ready-file FILE]
+//
+// With no flags: the embedded default on 127.0.0.1:9000 and 127.0.0.1:10000, data under
+// $TESSERA_DATA or ~/.local/share/tessera, the development account.
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "backend/store/embedded_store.h"
+#include "backend/store/erasure_extent_store.h"
+#include "gateway/config.h"
+#include "gateway/server.h"
+#include "protocols/s3/handler.h"
+
+namespace tessera::gateway {
+namespace {
+
+int Usage() {
+  std::fprintf(stderr,
+               "usage: tessera serve [--data DIR] [--listen HOST:PORT]... [--config FILE]\n"
+               "                     [--ready-file FILE]\n");
+  return 2;
+}
+
+std::string DefaultDataDir() {
+  if (const char* env = std::getenv("TESSERA_DATA"); env && *env) return env;
+  if (const char* home = std::getenv("HOME"); home && *home) {
+    return std::string(home) + "/.local/share/tessera";
+  }
+  return ".tessera";
+}
+
+Result<Config> ParseArgs(int argc, char** argv) {
+  std::string data_dir = DefaultDataDir();
+  std::string config_file;
+  std::string ready_file;
+  std::vector<ListenAddress> listeners;
+  for (int i = 2; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto next = [&]() -> Result<std::string> {
+      if (i + 1 >= argc) return Status(ErrorCode::kInvalidArgument, arg + " needs a value");
+      return std::string(argv[++i]);
+    };
+    if (arg == "--data") {
+      ASSIGN_OR_RETURN(data_dir, next());
+    } else if (arg == "--listen") {
+      ASSIGN_OR_RETURN(std::string text, next());
+      ASSIGN_OR_RETURN(ListenAddress address, ParseListenAddress(text));
+      listeners.push_back(address);
+    } else if (arg == "--config") {
+      ASSIGN_OR_RETURN(config_file, next());
+    } else if (arg == "--ready-file") {
+      ASSIGN_OR_RETURN(ready_file, next());
+    } else {
+      return Status(ErrorCode::kInvalidArgument, "unknown option " + arg);
+    }
+  }
+  Config config = DefaultConfig(std::filesystem::absolute(data_dir).string());
+  if (!config_file.empty()) RETURN_IF_ERROR(ApplyConfigFile(config_file, config));
+  if (!listeners.empty()) config.listeners = listeners;
+  config.ready_file = ready_file;
+  return config;
+}
+
+void WriteReadyFile(const std::string& path, const std::vector<std::string>& endpoints) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp);
+    for (const auto& e : endpoints) out << e << "\n";
+  }
+  std::filesystem::rename(tmp, path);
+}
+
+int Serve(int argc, char** argv) {
+  auto config = ParseArgs(argc, argv);
+  if (!config.ok()) {
+    std::fprintf(stderr, "tessera: %s\n", config.status().ToString().c_str());
+    return Usage();
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(config->data_dir + "/meta", ec);
+  for (const auto& drive : config->drives) {
+    if (!ec) std::filesystem::create_directories(drive.path, ec);
+  }
+  if (ec) {
+    std::fprintf(stderr, "tessera: cannot create %s: %s\n", config->data_dir.c_str(),
+                 ec.message().c_str());
+    return 1;
+  }
+  auto extents = store::ErasureExtentStore::Open(config->drives, config->profile);
+  if (!extents.ok()) {
+    std::fprintf(stderr, "tessera: drives: %s\n", extents.status().ToString().c_str());
+    return 1;
+  }
+  store::EmbeddedStoreOptions options;
+  options.meta_dir = config->data_dir + "/meta";
+  auto object_store = store::OpenEmbeddedStore(
+      options, std::shared_ptr<store::ExtentStore>(std::move(extents).value()));
+  if (!object_store.ok()) {
+    std::fprintf(stderr, "tessera: metadata: %s\n", object_store.status().ToString().c_str());
+    return 1;
+  }
+  auth::AccountDirectory accounts(config->accounts);
+  s3::S3Options s3_options;
+  s3_options.virtual_host_domains = config->s3_domains;
+  s3_options.region = config->region;
+  s3::S3Handler s3_handler(**object_store, accounts, s3_options);
+
+  Server server(&s3_handler, nullptr, config->limits);
+  if (Status s = server.Listen(config->listeners); !s.ok()) {
+    std::fprintf(stderr, "tessera: %s\n", s.ToString().c_str());
+    return 1;
+  }
+  std::printf("tessera: data directory %s (%zu drives, RS(%d,%d), at most %d fragments per region)\n",
+              config->data_dir.c_str(), config->drives.size(), config->profile.k,
+              config->profile.m, config->profile.max_per_region);
+  for (const auto& e : server.Endpoints()) std::printf("tessera: listening on %s (S3)\n", e.c_str());
+  for (const auto& a : config->accounts) {
+    std::printf("tessera: account %s\n  S3:   access key id %s, secret %s\n", a.name.c_str(),
+                a.name.c_str(), a.key.c_str());
+  }
+  std::fflush(stdout);
+  if (!config->ready_file.empty()) WriteReadyFile(config->ready_file, server.Endpoints());
+  server.Run(/*handle_signals=*/true);
+  std::printf("tessera: stopped\n");
+  return 0;
+}
+
+}  // namespace
+}  // namespace tessera::gateway
+
+int main(int argc, char** argv) {
+  if (argc < 2) return tessera::gateway::Serve(argc, argv);
+  std::string command = argv[1];
+  if (command == "serve") return tessera::gateway::Serve(argc, argv);
+  if (command == "--help" || command == "help") {
+    tessera::gateway::Usage();
+    return 0;
+  }
+  return tessera::gateway::Usage();
+}

@@ -1,0 +1,423 @@
+#include "gateway/server.h"
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <future>
+#include <list>
+#include <mutex>
+
+#include "common/encoding.h"
+#include "protocols/dialect.h"
+
+namespace tessera::gateway {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+constexpr auto kUse = asio::as_tuple(asio::use_awaitable);
+
+namespace {
+
+constexpr size_t kResponseChunk = 256 * 1024;
+constexpr uint64_t kMaxRequestBody = 6ull << 30;  // 5 GiB object + aws-chunked framing
+constexpr uint64_t kMaxDrain = 1 << 20;            // unread body we read and drop
+
+// What a body read on the socket produced; default-constructible for co_spawn.
+struct ReadOutcome {
+  size_t n = 0;
+  ErrorCode code = ErrorCode::kOk;
+  std::string message;
+};
+
+HttpRequest ToHttpRequest(const http::request_parser<http::buffer_body>& parser) {
+  const auto& msg = parser.get();
+  HttpRequest request;
+  request.method = std::string(msg.method_string());
+  request.target = std::string(msg.target());
+  for (const auto& field : msg) {
+    request.headers.emplace_back(ToLower(field.name_string()), std::string(Trim(field.value())));
+  }
+  return request;
+}
+
+}  // namespace
+
+class Session;
+
+struct Server::Impl {
+  Impl(RequestHandler* s3_handler, RequestHandler* blob_handler, Limits l)
+      : s3(s3_handler), blob(blob_handler), limits(l), io(static_cast<int>(l.io_threads)),
+        workers(l.worker_threads), signals(io) {}
+
+  RequestHandler* s3;
+  RequestHandler* blob;
+  Limits limits;
+  asio::io_context io;
+  asio::thread_pool workers;
+  asio::signal_set signals;
+  std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+  std::vector<std::string> endpoints;
+  std::atomic<bool> stopping{false};
+  std::atomic<int> sessions{0};
+  std::mutex mu;
+  std::list<std::weak_ptr<Session>> live;  // for closing idle sessions at shutdown
+
+  RequestHandler& HandlerFor(const HttpRequest& request) {
+    if (blob && DetectDialect(request, Dialect::kS3) == Dialect::kBlob) return *blob;
+    return *s3;
+  }
+  asio::awaitable<void> Accept(tcp::acceptor& acceptor);
+  void BeginStop();
+};
+
+// One connection: reads request heads, hands each request to a worker thread, streams
+// bodies in both directions, and loops while the connection stays alive.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, Server::Impl& server)
+      : stream_(std::move(socket)), server_(server) {}
+
+  asio::awaitable<void> Run();
+  // Called from a worker thread: blocks until the session's strand delivered bytes.
+  Result<size_t> ReadBodyBlocking(char* buf, size_t capacity);
+  void CloseIfIdle() {
+    asio::post(stream_.get_executor(), [self = shared_from_this()] {
+      if (self->idle_) self->stream_.socket().close();
+    });
+  }
+
+ private:
+  asio::awaitable<ReadOutcome> ReadBody(char* buf, size_t capacity);
+  asio::awaitable<bool> Write(HttpResponse& response, bool keep_alive);
+  asio::awaitable<bool> WriteStreamed(HttpResponse& response, bool keep_alive);
+  asio::awaitable<bool> DrainBody();
+  asio::awaitable<HttpResponse> Execute(RequestHandler& handler, const HttpRequest& request);
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::buffer_body>> parser_;
+  Server::Impl& server_;
+  bool expect_continue_ = false;
+  bool sent_continue_ = false;
+  bool idle_ = true;
+};
+
+// A request body as the handler sees it: pulls from the socket through the session.
+class SocketBody : public BodySource {
+ public:
+  explicit SocketBody(Session& session) : session_(session) {}
+  Result<size_t> Read(char* buf, size_t capacity) override {
+    return session_.ReadBodyBlocking(buf, capacity);
+  }
+
+ private:
+  Session& session_;
+};
+
+asio::awaitable<ReadOutcome> Session::ReadBody(char* buf, size_t capacity) {
+  auto& parser = *parser_;
+  if (parser.is_done()) co_return ReadOutcome{0, ErrorCode::kOk, {}};
+  if (expect_continue_ && !sent_continue_) {
+    sent_continue_ = true;
+    http::response<http::empty_body> cont{http::status::continue_, 11};
+    auto [ec, n] = co_await http::async_write(stream_, cont, kUse);
+    if (ec) co_return ReadOutcome{0, ErrorCode::kIncompleteBody, ec.message()};
+  }
+  parser.get().body().data = buf;
+  parser.get().body().size = capacity;
+  stream_.expires_after(std::chrono::seconds(server_.limits.body_timeout_s));
+  auto [ec, n] = co_await http::async_read(stream_, buffer_, parser, kUse);
+  if (ec == http::error::need_buffer) ec = {};
+  if (ec == beast::error::timeout) {
+    co_return ReadOutcome{0, ErrorCode::kRequestTimeout,
+                          "Your socket connection to the server was not read from or written "
+                          "to within the timeout period."};
+  }
+  if (ec == http::error::body_limit) {
+    co_return ReadOutcome{0, ErrorCode::kEntityTooLarge, "request body too large"};
+  }
+  if (ec) {
+    co_return ReadOutcome{0, ErrorCode::kIncompleteBody,
+                          "You did not provide the number of bytes specified by the "
+                          "Content-Length HTTP header: " + ec.message()};
+  }
+  co_return ReadOutcome{capacity - parser.get().body().size, ErrorCode::kOk, {}};
+}
+
+Result<size_t> Session::ReadBodyBlocking(char* buf, size_t capacity) {
+  // A handler may ask for zero bytes; a zero-byte read would look like end of stream.
+  if (capacity == 0) return size_t{0};
+  std::promise<ReadOutcome> promise;
+  auto future = promise.get_future();
+  asio::co_spawn(stream_.get_executor(), ReadBody(buf, capacity),
+                 [&promise](std::exception_ptr e, ReadOutcome outcome) {
+                   if (e) outcome = ReadOutcome{0, ErrorCode::kInternal, "body read failed"};
+                   promise.set_value(std::move(outcome));
+                 });
+  ReadOutcome outcome = future.get();
+  if (outcome.code != ErrorCode::kOk) return Status(outcome.code, outcome.message);
+  return outcome.n;
+}
+
+asio::awaitable<HttpResponse> Session::Execute(RequestHandler& handler,
+                                               const HttpRequest& request) {
+  SocketBody body(*this);
+  auto [e, response] = co_await asio::co_spawn(
+      server_.workers,
+      [&]() -> asio::awaitable<HttpResponse> { co_return handler.Handle(request, body); }, kUse);
+  if (e) co_return handler.Reject(request, Status(ErrorCode::kInternal, "internal error"));
+  co_return std::move(response);
+}
+
+asio::awaitable<bool> Session::DrainBody() {
+  auto& parser = *parser_;
+  uint64_t drained = 0;
+  char scratch[16384];
+  while (!parser.is_done()) {
+    if (drained > kMaxDrain || (expect_continue_ && !sent_continue_)) co_return false;
+    parser.get().body().data = scratch;
+    parser.get().body().size = sizeof(scratch);
+    stream_.expires_after(std::chrono::seconds(server_.limits.body_timeout_s));
+    auto [ec, n] = co_await http::async_read(stream_, buffer_, parser, kUse);
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) co_return false;
+    drained += sizeof(scratch) - parser.get().body().size;
+  }
+  co_return true;
+}
+
+template <typename Message>
+void ApplyHeaders(Message& msg, const HttpResponse& response, bool keep_alive) {
+  msg.set(http::field::server, "Tessera");
+  for (const auto& [name, value] : response.headers) msg.insert(name, value);
+  msg.keep_alive(keep_alive);
+}
+
+asio::awaitable<bool> Session::WriteStreamed(HttpResponse& response, bool keep_alive) {
+  http::response<http::buffer_body> msg{static_cast<http::status>(response.status), 11};
+  ApplyHeaders(msg, response, keep_alive);
+  uint64_t remaining = response.content_length.value_or(0);
+  msg.content_length(remaining);
+  msg.body().data = nullptr;
+  msg.body().more = true;
+  http::response_serializer<http::buffer_body> serializer{msg};
+  stream_.expires_after(std::chrono::seconds(server_.limits.body_timeout_s));
+  auto [ec, n] = co_await http::async_write_header(stream_, serializer, kUse);
+  if (ec) co_return false;
+  std::vector<char> chunk(kResponseChunk);
+  BodySource* source = response.stream.get();
+  while (remaining > 0) {
+    size_t want = remaining < chunk.size() ? static_cast<size_t>(remaining) : chunk.size();
+    // Store reads block (disk, decode): do them on a worker thread.
+    auto [e, outcome] = co_await asio::co_spawn(
+        server_.workers,
+        [&]() -> asio::awaitable<ReadOutcome> {
+          auto r = source->Read(chunk.data(), want);
+          if (!r.ok()) co_return ReadOutcome{0, r.status().code(), r.status().message()};
+          co_return ReadOutcome{*r, ErrorCode::kOk, {}};
+        },
+        kUse);
+    // Headers are gone: a failure mid-body can only be signalled by closing early.
+    if (e || outcome.code != ErrorCode::kOk || outcome.n == 0) co_return false;
+    remaining -= outcome.n;
+    msg.body().data = chunk.data();
+    msg.body().size = outcome.n;
+    msg.body().more = remaining > 0;
+    stream_.expires_after(std::chrono::seconds(server_.limits.body_timeout_s));
+    auto [wec, wn] = co_await http::async_write(stream_, serializer, kUse);
+    if (wec == http::error::need_buffer) wec = {};
+    if (wec) co_return false;
+  }
+  if (!serializer.is_done()) {
+    msg.body().data = nullptr;
+    msg.body().size = 0;
+    msg.body().more = false;
+    auto [fec, fn] = co_await http::async_write(stream_, serializer, kUse);
+    if (fec) co_return false;
+  }
+  co_return true;
+}
+
+asio::awaitable<bool> Session::Write(HttpResponse& response, bool keep_alive) {
+  if (response.stream && !response.head) co_return co_await WriteStreamed(response, keep_alive);
+  stream_.expires_after(std::chrono::seconds(server_.limits.body_timeout_s));
+  if (response.head || response.status == 304 || response.status == 204) {
+    http::response<http::empty_body> msg{static_cast<http::status>(response.status), 11};
+    ApplyHeaders(msg, response, keep_alive);
+    if (response.status != 204 && response.status != 304) {
+      msg.set(http::field::content_length, std::to_string(response.content_length.value_or(0)));
+    }
+    auto [ec, n] = co_await http::async_write(stream_, msg, kUse);
+    co_return !ec;
+  }
+  http::response<http::string_body> msg{static_cast<http::status>(response.status), 11};
+  ApplyHeaders(msg, response, keep_alive);
+  msg.body() = std::move(response.body);
+  msg.prepare_payload();
+  auto [ec, n] = co_await http::async_write(stream_, msg, kUse);
+  co_return !ec;
+}
+
+asio::awaitable<void> Session::Run() {
+  buffer_.max_size(server_.limits.header_limit + 64 * 1024);
+  bool first = true;
+  for (;;) {
+    parser_.emplace();
+    parser_->header_limit(server_.limits.header_limit);
+    parser_->body_limit(kMaxRequestBody);
+    idle_ = true;
+    if (server_.stopping) break;
+    stream_.expires_after(std::chrono::seconds(first ? server_.limits.header_timeout_s
+                                                     : server_.limits.idle_timeout_s));
+    first = false;
+    auto [ec, n] = co_await http::async_read_header(stream_, buffer_, *parser_, kUse);
+    idle_ = false;
+    if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted ||
+        ec == beast::error::timeout || ec == asio::error::connection_reset || ec == asio::error::eof) {
+      break;
+    }
+    if (ec) {
+      HttpRequest partial;
+      Status status = ec == http::error::header_limit
+                          ? Status(ErrorCode::kRequestHeaderTooLarge,
+                                   "Your request header section exceeds the maximum allowed size.")
+                          : Status(ErrorCode::kInvalidRequest, "Malformed HTTP request");
+      HttpResponse response = server_.s3->Reject(partial, status);
+      co_await Write(response, false);
+      break;
+    }
+    HttpRequest request = ToHttpRequest(*parser_);
+    expect_continue_ = beast::iequals(parser_->get()[http::field::expect], "100-continue");
+    sent_continue_ = false;
+    RequestHandler& handler = server_.HandlerFor(request);
+    HttpResponse response = co_await Execute(handler, request);
+    bool keep_alive = parser_->get().keep_alive() && !response.close && !server_.stopping;
+    if (keep_alive && !parser_->is_done()) keep_alive = co_await DrainBody();
+    if (!co_await Write(response, keep_alive) || !keep_alive) break;
+  }
+  beast::error_code ignored;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream_.socket().close(ignored);
+}
+
+asio::awaitable<void> Server::Impl::Accept(tcp::acceptor& acceptor) {
+  for (;;) {
+    auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(io), kUse);
+    if (ec) {
+      if (stopping || ec == asio::error::operation_aborted) co_return;
+      continue;
+    }
+    if (sessions.load() >= static_cast<int>(limits.max_connections)) {
+      socket.close();
+      continue;
+    }
+    beast::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    auto executor = socket.get_executor();
+    auto session = std::make_shared<Session>(std::move(socket), *this);
+    {
+      std::lock_guard lock(mu);
+      live.remove_if([](const std::weak_ptr<Session>& w) { return w.expired(); });
+      live.push_back(session);
+    }
+    ++sessions;
+    asio::co_spawn(
+        executor, [session]() { return session->Run(); },
+        [this, session](std::exception_ptr) { --sessions; });
+  }
+}
+
+void Server::Impl::BeginStop() {
+  if (stopping.exchange(true)) return;
+  for (auto& acceptor : acceptors) {
+    beast::error_code ignored;
+    acceptor->close(ignored);
+  }
+  {
+    std::lock_guard lock(mu);
+    for (auto& weak : live) {
+      if (auto s = weak.lock()) s->CloseIfIdle();
+    }
+  }
+  // Wait for in-flight requests, then stop the loop.
+  auto timer = std::make_shared<asio::steady_timer>(io);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(limits.shutdown_grace_s);
+  auto poll = std::make_shared<std::function<void()>>();
+  *poll = [this, timer, deadline, poll]() {
+    if (sessions.load() == 0 || std::chrono::steady_clock::now() > deadline) {
+      io.stop();
+      return;
+    }
+    {
+      std::lock_guard lock(mu);
+      for (auto& weak : live) {
+        if (auto s = weak.lock()) s->CloseIfIdle();
+      }
+    }
+    timer->expires_after(std::chrono::milliseconds(50));
+    timer->async_wait([poll](beast::error_code) { (*poll)(); });
+  };
+  (*poll)();
+}
+
+Server::Server(RequestHandler* s3, RequestHandler* blob, Limits limits)
+    : impl_(std::make_unique<Impl>(s3, blob, limits)) {}
+
+Server::~Server() {
+  impl_->workers.join();
+}
+
+Status Server::Listen(const std::vector<ListenAddress>& addresses) {
+  for (const auto& address : addresses) {
+    beast::error_code ec;
+    auto ip = asio::ip::make_address(address.host, ec);
+    if (ec) return Status(ErrorCode::kInvalidArgument, "bad listen host " + address.host);
+    tcp::endpoint endpoint(ip, address.port);
+    auto acceptor = std::make_unique<tcp::acceptor>(impl_->io);
+    acceptor->open(endpoint.protocol(), ec);
+    if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor->bind(endpoint, ec);
+    if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      return Status(ErrorCode::kInternal, "cannot listen on " + address.host + ":" +
+                                              std::to_string(address.port) + ": " + ec.message());
+    }
+    auto bound = acceptor->local_endpoint();
+    std::string host = bound.address().is_v6() ? "[" + bound.address().to_string() + "]"
+                                               : bound.address().to_string();
+    impl_->endpoints.push_back("http://" + host + ":" + std::to_string(bound.port()));
+    impl_->acceptors.push_back(std::move(acceptor));
+  }
+  return Status::Ok();
+}
+
+std::vector<std::string> Server::Endpoints() const { return impl_->endpoints; }
+
+void Server::Run(bool handle_signals) {
+  for (auto& acceptor : impl_->acceptors) {
+    asio::co_spawn(impl_->io, impl_->Accept(*acceptor), asio::detached);
+  }
+  if (handle_signals) {
+    impl_->signals.add(SIGTERM);
+    impl_->signals.add(SIGINT);
+    impl_->signals.async_wait([this](beast::error_code ec, int) {
+      if (!ec) impl_->BeginStop();
+    });
+  }
+  std::vector<std::thread> threads;
+  for (uint32_t i = 1; i < impl_->limits.io_threads; ++i) {
+    threads.emplace_back([this] { impl_->io.run(); });
+  }
+  impl_->io.run();
+  for (auto& t : threads) t.join();
+}
+
+void Server::Stop() {
+  asio::post(impl_->io, [this] { impl_->BeginStop(); });
+}
+
+}  // namespace tessera::gateway

@@ -1,0 +1,115 @@
+#include "protocols/s3/handler.h"
+
+#include <atomic>
+
+#include "common/encoding.h"
+#include "common/time.h"
+#include "protocols/s3/errors.h"
+#include "protocols/s3/router.h"
+#include "protocols/s3/service.h"
+
+namespace tessera::s3 {
+namespace {
+
+std::string NewRequestId() {
+  static std::atomic<uint64_t> counter{0};
+  uint64_t n = counter.fetch_add(1) ^ static_cast<uint64_t>(NowMicros()) << 20;
+  std::string raw(8, '\0');
+  for (int i = 0; i < 8; ++i) raw[i] = static_cast<char>(n >> (8 * i));
+  std::string hex = HexEncode(raw);
+  for (char& c : hex) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return hex;
+}
+
+Result<HttpResponse> Dispatch(Op op, Call& call) {
+  switch (op) {
+    case Op::kListBuckets: return ListBuckets(call);
+    case Op::kCreateBucket: return CreateBucket(call);
+    case Op::kHeadBucket: return HeadBucket(call);
+    case Op::kDeleteBucket: return DeleteBucket(call);
+    case Op::kGetBucketLocation: return GetBucketLocation(call);
+    case Op::kGetBucketVersioning: return GetBucketVersioning(call);
+    case Op::kListObjects: return ListObjects(call, false);
+    case Op::kListObjectsV2: return ListObjects(call, true);
+    case Op::kListObjectVersions: return ListObjectVersions(call);
+    case Op::kListMultipartUploads: return ListMultipartUploads(call);
+    case Op::kDeleteObjects: return DeleteObjects(call);
+    case Op::kPutObject: return PutObject(call);
+    case Op::kCopyObject: return CopyObject(call);
+    case Op::kGetObject: return GetObject(call, false);
+    case Op::kHeadObject: return GetObject(call, true);
+    case Op::kDeleteObject: return DeleteObject(call);
+    case Op::kCreateMultipartUpload: return CreateMultipartUpload(call);
+    case Op::kUploadPart: return UploadPart(call);
+    case Op::kUploadPartCopy: return UploadPartCopy(call);
+    case Op::kCompleteMultipartUpload: return CompleteMultipartUpload(call);
+    case Op::kAbortMultipartUpload: return AbortMultipartUpload(call);
+    case Op::kListParts: return ListParts(call);
+    case Op::kNotImplemented:
+      return Status(ErrorCode::kNotImplemented,
+                    "A header or query you provided implies functionality that is not "
+                    "implemented");
+    case Op::kMethodNotAllowed:
+      return Status(ErrorCode::kMethodNotAllowed,
+                    "The specified method is not allowed against this resource.");
+  }
+  return Status(ErrorCode::kInternal, "unrouted operation");
+}
+
+// Name checks that apply before the store is asked anything.
+Status ValidateAddress(Op op, const Address& address) {
+  if (address.bucket.empty()) return Status::Ok();
+  if (op == Op::kCreateBucket ? !IsValidBucketName(address.bucket)
+                              : address.bucket.size() > 255) {
+    return Status(ErrorCode::kInvalidBucketName, "The specified bucket is not valid.");
+  }
+  if (!address.key.empty() && !IsValidObjectKey(address.key)) {
+    return Status(ErrorCode::kInvalidObjectName,
+                  address.key.size() > 1024 ? "Your key is too long"
+                                            : "Object key is not valid UTF-8");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+HttpResponse S3Handler::Handle(const HttpRequest& request, BodySource& body) {
+  std::string request_id = NewRequestId();
+  bool head = request.method == "HEAD";
+  std::string resource(request.RawPath());
+  auto fail = [&](const Status& status) {
+    HttpResponse response = ErrorResponse(status, resource, request_id, head);
+    response.Set("x-amz-request-id", request_id);
+    return response;
+  };
+
+  auto query = Query::Parse(request.RawQuery());
+  if (!query.ok()) return fail(query.status());
+  auto address = ResolveAddress(request, options_.virtual_host_domains);
+  if (!address.ok()) return fail(address.status());
+  Op op = Route(request.method, *address, *query, request.HasHeader("x-amz-copy-source"));
+
+  auto auth = auth::VerifySigV4(request, accounts_, NowMicros());
+  if (!auth.ok()) return fail(auth.status());
+  if (auth->principal.anonymous) {
+    return fail(Status(ErrorCode::kAccessDenied, "Access Denied"));
+  }
+  if (Status s = ValidateAddress(op, *address); !s.ok()) return fail(s);
+
+  Call call{request, *query, *address, *auth, body, store_, options_};
+  Result<HttpResponse> response = Dispatch(op, call);
+  if (!response.ok()) return fail(response.status());
+  response->Set("x-amz-request-id", request_id);
+  return std::move(response).value();
+}
+
+HttpResponse S3Handler::Reject(const HttpRequest& request, const Status& status) {
+  std::string request_id = NewRequestId();
+  HttpResponse response =
+      ErrorResponse(status, request.RawPath(), request_id, request.method == "HEAD");
+  response.Set("x-amz-request-id", request_id);
+  response.close = true;
+  return response;
+}
+
+}  // namespace tessera::s3

@@ -1,0 +1,60 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "backend/api/object_store.h"
+
+namespace tessera::s3 {
+
+// XML documents S3 returns. Pure functions of their inputs (golden-tested).
+
+std::string RenderListBuckets(const std::vector<BucketInfo>& buckets, const std::string& owner);
+std::string RenderLocation(const std::string& region);
+std::string RenderVersioning();
+
+// What a listing request asked for, echoed back in the response.
+struct ListEcho {
+  std::string bucket;
+  std::string prefix;
+  std::string delimiter;
+  uint32_t max_keys = 1000;
+  bool url_encoding = false;
+  bool fetch_owner = false;
+  std::string owner;
+  // V1
+  std::string marker;
+  // V2
+  std::string continuation_token;
+  std::string start_after;
+  // Versions
+  std::string key_marker;
+  std::string version_id_marker;
+};
+
+std::string RenderListObjectsV1(const ListEcho& echo, const ListObjectsResult& result);
+// `next_token` is the opaque NextContinuationToken (empty unless truncated).
+std::string RenderListObjectsV2(const ListEcho& echo, const ListObjectsResult& result,
+                                const std::string& next_token);
+std::string RenderListVersions(const ListEcho& echo, const ListObjectsResult& result);
+
+struct DeleteOutcome {
+  std::string key;
+  std::string code;     // empty on success
+  std::string message;
+};
+std::string RenderDeleteResult(const std::vector<DeleteOutcome>& outcomes, bool quiet);
+
+std::string RenderCopyResult(const char* root, const std::string& etag, TimeMicros modified,
+                             const Checksum& checksum);
+
+std::string RenderInitiateMultipart(const std::string& bucket, const std::string& key,
+                                    const std::string& upload_id);
+std::string RenderCompleteMultipart(const std::string& location, const std::string& bucket,
+                                    const std::string& key, const ObjectInfo& info);
+std::string RenderListParts(const std::string& bucket, const std::string& owner,
+                            const ListPartsRequest& request, const ListPartsResult& result);
+std::string RenderListUploads(const ListEcho& echo, const ListUploadsRequest& request,
+                              const ListUploadsResult& result);
+
+}  // namespace tessera::s3

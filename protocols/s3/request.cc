@@ -1,0 +1,82 @@
+#include "protocols/s3/request.h"
+
+#include "common/encoding.h"
+
+namespace tessera::s3 {
+
+Result<Query> Query::Parse(std::string_view raw) {
+  Query query;
+  while (!raw.empty()) {
+    size_t amp = raw.find('&');
+    std::string_view pair = raw.substr(0, amp);
+    raw = amp == std::string_view::npos ? std::string_view() : raw.substr(amp + 1);
+    if (pair.empty()) continue;
+    size_t eq = pair.find('=');
+    QueryParam param;
+    auto name = UriDecode(pair.substr(0, eq), true);
+    if (!name) return Status(ErrorCode::kInvalidArgument, "bad escape in query parameter name");
+    param.name = std::move(*name);
+    if (eq != std::string_view::npos) {
+      auto value = UriDecode(pair.substr(eq + 1), true);
+      if (!value) return Status(ErrorCode::kInvalidArgument, "bad escape in query parameter value");
+      param.value = std::move(*value);
+      param.has_value = true;
+    }
+    query.params_.push_back(std::move(param));
+  }
+  return query;
+}
+
+Result<Address> ResolveAddress(const HttpRequest& request,
+                               const std::vector<std::string>& domains) {
+  auto path = UriDecode(request.RawPath());
+  if (!path) return Status(ErrorCode::kInvalidArgument, "bad escape in request path");
+  std::string_view p = *path;
+  if (!p.empty() && p.front() == '/') p.remove_prefix(1);
+
+  std::string host = ToLower(request.Header("host"));
+  if (size_t colon = host.rfind(':');
+      colon != std::string::npos && host.find(']') == std::string::npos) {
+    host.resize(colon);
+  }
+  Address address;
+  for (const auto& domain : domains) {
+    if (host.size() > domain.size() + 1 && host.ends_with(domain) &&
+        host[host.size() - domain.size() - 1] == '.') {
+      address.bucket = host.substr(0, host.size() - domain.size() - 1);
+      address.key = std::string(p);
+      address.virtual_hosted = true;
+      return address;
+    }
+  }
+  size_t slash = p.find('/');
+  address.bucket = std::string(p.substr(0, slash));
+  if (slash != std::string_view::npos) address.key = std::string(p.substr(slash + 1));
+  return address;
+}
+
+bool IsValidBucketName(std::string_view name) {
+  if (name.size() < 3 || name.size() > 63) return false;
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (!alnum(name.front()) || !alnum(name.back())) return false;
+  bool all_digits_and_dots = true;
+  int dots = 0;
+  for (size_t i = 0; i < name.size(); ++i) {
+    char c = name[i];
+    if (!alnum(c) && c != '.' && c != '-') return false;
+    if (c == '.') {
+      ++dots;
+      if (i > 0 && name[i - 1] == '.') return false;
+    }
+    if (!(c == '.' || (c >= '0' && c <= '9'))) all_digits_and_dots = false;
+  }
+  return !(all_digits_and_dots && dots == 3);
+}
+
+bool IsValidObjectKey(std::string_view key) {
+  if (key.empty() || key.size() > 1024) return false;
+  if (key.find('\0') != std::string_view::npos) return false;
+  return IsValidUtf8(key);
+}
+
+}  // namespace tessera::s3

@@ -1,0 +1,62 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "auth/http_request.h"
+#include "backend/api/status.h"
+
+namespace tessera::s3 {
+
+// Decoded query parameters in arrival order. `has_value` distinguishes "?uploads" from
+// "?uploads=".
+struct QueryParam {
+  std::string name;
+  std::string value;
+  bool has_value = false;
+};
+
+class Query {
+ public:
+  static Result<Query> Parse(std::string_view raw);
+  bool Has(std::string_view name) const { return Find(name) != nullptr; }
+  // Value of the first parameter with this name, or nullopt.
+  std::optional<std::string> Get(std::string_view name) const {
+    const QueryParam* p = Find(name);
+    return p ? std::optional<std::string>(p->value) : std::nullopt;
+  }
+  const std::vector<QueryParam>& params() const { return params_; }
+
+ private:
+  const QueryParam* Find(std::string_view name) const {
+    for (const auto& p : params_) {
+      if (p.name == name) return &p;
+    }
+    return nullptr;
+  }
+  std::vector<QueryParam> params_;
+};
+
+// Which bucket and key a request addresses, after path-style or virtual-hosted-style
+// resolution. An empty bucket addresses the service; an empty key the bucket.
+struct Address {
+  std::string bucket;
+  std::string key;
+  bool virtual_hosted = false;
+};
+
+// Resolves the address. Virtual-hosted style applies when the Host header (port removed)
+// ends in "." + one of `domains` with a non-empty label before it; otherwise the first
+// path segment is the bucket. Fails with kInvalidArgument on a bad percent-escape.
+Result<Address> ResolveAddress(const HttpRequest& request, const std::vector<std::string>& domains);
+
+// S3 bucket naming rules: 3-63 characters of lowercase letters, digits, '.' and '-',
+// beginning and ending with a letter or digit, no "..", not shaped like an IPv4 address.
+bool IsValidBucketName(std::string_view name);
+
+// Object keys: 1-1024 bytes of valid UTF-8 without NUL.
+bool IsValidObjectKey(std::string_view key);
+
+}  // namespace tessera::s3

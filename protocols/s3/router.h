@@ -1,0 +1,45 @@
+#pragma once
+
+#include <string_view>
+
+#include "auth/http_request.h"
+#include "protocols/s3/request.h"
+
+namespace tessera::s3 {
+
+enum class Op {
+  kListBuckets,
+  kCreateBucket,
+  kHeadBucket,
+  kDeleteBucket,
+  kGetBucketLocation,
+  kGetBucketVersioning,
+  kListObjects,
+  kListObjectsV2,
+  kListObjectVersions,
+  kListMultipartUploads,
+  kDeleteObjects,
+  kPutObject,
+  kCopyObject,
+  kGetObject,
+  kHeadObject,
+  kDeleteObject,
+  kCreateMultipartUpload,
+  kUploadPart,
+  kUploadPartCopy,
+  kCompleteMultipartUpload,
+  kAbortMultipartUpload,
+  kListParts,
+  kNotImplemented,    // a recognised S3 operation this gateway does not serve yet
+  kMethodNotAllowed,  // no S3 operation has this shape
+};
+
+std::string_view OpName(Op op);
+
+// Picks the operation from the method, the address level (service, bucket, object),
+// the sub-resource query parameters and x-amz-copy-source. Rows are tried in order in a
+// static table; unknown non-subresource parameters (x-id, response-*, ...) are ignored.
+Op Route(std::string_view method, const Address& address, const Query& query,
+         bool has_copy_source);
+
+}  // namespace tessera::s3

@@ -1,0 +1,75 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "auth/http_request.h"
+#include "auth/sigv4.h"
+#include "backend/api/object_store.h"
+#include "protocols/http_response.h"
+#include "protocols/s3/handler.h"
+#include "protocols/s3/request.h"
+
+namespace tessera::s3 {
+
+// Everything one operation needs, already authenticated and routed.
+struct Call {
+  const HttpRequest& request;
+  const Query& query;
+  const Address& address;
+  const auth::SigV4Context& auth;
+  BodySource& raw_body;
+  ObjectStore& store;
+  const S3Options& options;
+
+  const std::string& account() const { return auth.principal.account; }
+  BucketRef bucket() const { return {account(), address.bucket}; }
+  ObjectRef object() const { return {account(), address.bucket, address.key}; }
+};
+
+// The request payload as the store should consume it: aws-chunked decoded, signatures
+// and SHA-256 verified as it streams. Owns the wrappers it builds.
+class Payload {
+ public:
+  BodySource& source() { return *top_; }
+  std::unique_ptr<BodySource> decoder;   // aws-chunked or SHA-256 verifier, if any
+  BodySource* top_ = nullptr;
+  std::optional<uint64_t> decoded_length;
+};
+Result<std::unique_ptr<Payload>> OpenPayload(Call& call);
+// Reads a whole small request body (XML); kEntityTooLarge past `limit`.
+Result<std::string> ReadSmallBody(Call& call, size_t limit);
+
+// Bucket family (service_bucket.cc).
+Result<HttpResponse> ListBuckets(Call& call);
+Result<HttpResponse> CreateBucket(Call& call);
+Result<HttpResponse> HeadBucket(Call& call);
+Result<HttpResponse> DeleteBucket(Call& call);
+Result<HttpResponse> GetBucketLocation(Call& call);
+Result<HttpResponse> GetBucketVersioning(Call& call);
+Result<HttpResponse> ListObjects(Call& call, bool v2);
+Result<HttpResponse> ListObjectVersions(Call& call);
+Result<HttpResponse> DeleteObjects(Call& call);
+
+// Object family (service_object.cc).
+Result<HttpResponse> PutObject(Call& call);
+Result<HttpResponse> GetObject(Call& call, bool head);
+Result<HttpResponse> DeleteObject(Call& call);
+Result<HttpResponse> CopyObject(Call& call);
+
+// Multipart family (service_multipart.cc).
+Result<HttpResponse> CreateMultipartUpload(Call& call);
+Result<HttpResponse> UploadPart(Call& call);
+Result<HttpResponse> UploadPartCopy(Call& call);
+Result<HttpResponse> CompleteMultipartUpload(Call& call);
+Result<HttpResponse> AbortMultipartUpload(Call& call);
+Result<HttpResponse> ListParts(Call& call);
+Result<HttpResponse> ListMultipartUploads(Call& call);
+
+// Shared helpers.
+std::string QuotedEtag(const std::string& etag);
+Result<uint32_t> ParseMaxKeys(const Query& query, const char* name, uint32_t default_value);
+// Key-shaped output under encoding-type=url.
+std::string EncodeKey(std::string_view key, bool url);
+
+}  // namespace tessera::s3

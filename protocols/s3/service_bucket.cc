@@ -1,0 +1,168 @@
+#include "common/encoding.h"
+#include "protocols/s3/errors.h"
+#include "protocols/s3/render.h"
+#include "protocols/s3/request.h"
+#include "protocols/s3/service.h"
+#include "protocols/s3/xml.h"
+
+namespace tessera::s3 {
+namespace {
+
+HttpResponse XmlResponse(std::string body) {
+  HttpResponse response;
+  response.body = std::move(body);
+  response.Set("Content-Type", "application/xml");
+  return response;
+}
+
+Result<bool> UrlEncoding(const Query& query) {
+  auto encoding = query.Get("encoding-type");
+  if (!encoding || encoding->empty()) return false;
+  if (*encoding != "url") {
+    return Status(ErrorCode::kInvalidArgument, "Invalid Encoding Method specified in Request");
+  }
+  return true;
+}
+
+constexpr size_t kMaxDeleteKeys = 1000;
+
+}  // namespace
+
+Result<HttpResponse> ListBuckets(Call& call) {
+  ASSIGN_OR_RETURN(auto buckets, call.store.ListBuckets(call.account()));
+  return XmlResponse(RenderListBuckets(buckets, call.account()));
+}
+
+Result<HttpResponse> CreateBucket(Call& call) {
+  ASSIGN_OR_RETURN(std::string body, ReadSmallBody(call, 64 * 1024));
+  std::string region = call.options.region;
+  if (!body.empty()) {
+    pugi::xml_document doc;
+    ASSIGN_OR_RETURN(auto root, ParseBody(doc, body, "CreateBucketConfiguration"));
+    std::string constraint = root.child_value("LocationConstraint");
+    if (!constraint.empty()) region = constraint;
+  }
+  RETURN_IF_ERROR(call.store.CreateBucket({call.bucket(), region}));
+  HttpResponse response;
+  response.Set("Location", "/" + call.address.bucket);
+  return response;
+}
+
+Result<HttpResponse> HeadBucket(Call& call) {
+  ASSIGN_OR_RETURN(auto info, call.store.HeadBucket(call.bucket()));
+  HttpResponse response;
+  response.head = true;
+  response.content_length = 0;
+  response.Set("x-amz-bucket-region", info.region.empty() ? call.options.region : info.region);
+  return response;
+}
+
+Result<HttpResponse> DeleteBucket(Call& call) {
+  RETURN_IF_ERROR(call.store.DeleteBucket(call.bucket()));
+  HttpResponse response;
+  response.status = 204;
+  return response;
+}
+
+Result<HttpResponse> GetBucketLocation(Call& call) {
+  ASSIGN_OR_RETURN(auto info, call.store.HeadBucket(call.bucket()));
+  return XmlResponse(RenderLocation(info.region.empty() ? call.options.region : info.region));
+}
+
+Result<HttpResponse> GetBucketVersioning(Call& call) {
+  RETURN_IF_ERROR(call.store.HeadBucket(call.bucket()).status());
+  return XmlResponse(RenderVersioning());
+}
+
+Result<HttpResponse> ListObjects(Call& call, bool v2) {
+  const Query& q = call.query;
+  ListEcho echo;
+  echo.bucket = call.address.bucket;
+  echo.owner = call.account();
+  echo.prefix = q.Get("prefix").value_or("");
+  echo.delimiter = q.Get("delimiter").value_or("");
+  ASSIGN_OR_RETURN(echo.url_encoding, UrlEncoding(q));
+  ASSIGN_OR_RETURN(echo.max_keys, ParseMaxKeys(q, "max-keys", 1000));
+  ListObjectsRequest request{call.bucket(), echo.prefix, echo.delimiter, "", echo.max_keys};
+  if (v2) {
+    echo.fetch_owner = q.Get("fetch-owner").value_or("") == "true";
+    echo.start_after = q.Get("start-after").value_or("");
+    request.start_after = echo.start_after;
+    if (auto token = q.Get("continuation-token")) {
+      echo.continuation_token = *token;
+      auto decoded = Base64Decode(*token);
+      if (!decoded || token->empty()) {
+        return Status(ErrorCode::kInvalidArgument, "The continuation token provided is incorrect");
+      }
+      if (*decoded > request.start_after) request.start_after = *decoded;
+    }
+  } else {
+    echo.marker = q.Get("marker").value_or("");
+    request.start_after = echo.marker;
+  }
+  ListObjectsResult result;
+  if (echo.max_keys > 0) {
+    ASSIGN_OR_RETURN(result, call.store.ListObjects(request));
+  } else {
+    RETURN_IF_ERROR(call.store.HeadBucket(call.bucket()).status());
+  }
+  if (!v2) return XmlResponse(RenderListObjectsV1(echo, result));
+  std::string next = result.truncated ? Base64Encode(result.next_marker) : "";
+  return XmlResponse(RenderListObjectsV2(echo, result, next));
+}
+
+Result<HttpResponse> ListObjectVersions(Call& call) {
+  const Query& q = call.query;
+  ListEcho echo;
+  echo.bucket = call.address.bucket;
+  echo.owner = call.account();
+  echo.prefix = q.Get("prefix").value_or("");
+  echo.delimiter = q.Get("delimiter").value_or("");
+  echo.key_marker = q.Get("key-marker").value_or("");
+  echo.version_id_marker = q.Get("version-id-marker").value_or("");
+  ASSIGN_OR_RETURN(echo.url_encoding, UrlEncoding(q));
+  ASSIGN_OR_RETURN(echo.max_keys, ParseMaxKeys(q, "max-keys", 1000));
+  ListObjectsRequest request{call.bucket(), echo.prefix, echo.delimiter, echo.key_marker,
+                             echo.max_keys};
+  ListObjectsResult result;
+  if (echo.max_keys > 0) {
+    ASSIGN_OR_RETURN(result, call.store.ListObjects(request));
+  } else {
+    RETURN_IF_ERROR(call.store.HeadBucket(call.bucket()).status());
+  }
+  return XmlResponse(RenderListVersions(echo, result));
+}
+
+Result<HttpResponse> DeleteObjects(Call& call) {
+  RETURN_IF_ERROR(call.store.HeadBucket(call.bucket()).status());
+  ASSIGN_OR_RETURN(std::string body, ReadSmallBody(call, call.options.max_xml_body));
+  pugi::xml_document doc;
+  ASSIGN_OR_RETURN(auto root, ParseBody(doc, body, "Delete"));
+  bool quiet = std::string_view(root.child_value("Quiet")) == "true";
+  std::vector<std::string> keys;
+  for (auto node : root.children("Object")) {
+    if (!node.child("Key")) return Status(ErrorCode::kMalformedXml, "Object without a Key");
+    keys.emplace_back(node.child_value("Key"));
+  }
+  if (keys.empty() || keys.size() > kMaxDeleteKeys) {
+    return Status(ErrorCode::kMalformedXml,
+                  "The XML you provided was not well-formed or did not validate against our "
+                  "published schema");
+  }
+  std::vector<DeleteOutcome> outcomes;
+  for (const auto& key : keys) {
+    DeleteOutcome outcome{key, "", ""};
+    Status s = IsValidObjectKey(key)
+                   ? call.store.DeleteObject({call.account(), call.address.bucket, key})
+                   : Status(ErrorCode::kInvalidObjectName, "Invalid key");
+    // Deleting a missing key succeeds in S3.
+    if (!s.ok() && s.code() != ErrorCode::kNoSuchKey) {
+      outcome.code = std::string(ToWireError(s.code()).code);
+      outcome.message = s.message();
+    }
+    outcomes.push_back(std::move(outcome));
+  }
+  return XmlResponse(RenderDeleteResult(outcomes, quiet));
+}
+
+}  // namespace tessera::s3

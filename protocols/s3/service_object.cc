@@ -1,0 +1,162 @@
+#include "common/encoding.h"
+#include "common/time.h"
+#include "protocols/s3/parse_object.h"
+#include "protocols/s3/render.h"
+#include "protocols/s3/service.h"
+
+namespace tessera::s3 {
+namespace {
+
+constexpr std::pair<const char*, const char*> kResponseOverrides[] = {
+    {"response-content-type", "Content-Type"},
+    {"response-content-language", "Content-Language"},
+    {"response-expires", "Expires"},
+    {"response-cache-control", "Cache-Control"},
+    {"response-content-disposition", "Content-Disposition"},
+    {"response-content-encoding", "Content-Encoding"},
+};
+
+void SetIfNotEmpty(HttpResponse& response, const char* name, const std::string& value) {
+  if (!value.empty()) response.Set(name, value);
+}
+
+std::string ChecksumValue(const Checksum& checksum) {
+  std::string value = Base64Encode(checksum.value);
+  if (checksum.parts > 0) value += "-" + std::to_string(checksum.parts);
+  return value;
+}
+
+// Headers describing an object version on GET and HEAD.
+void AddObjectHeaders(Call& call, const ObjectInfo& info, HttpResponse& response) {
+  response.Set("ETag", QuotedEtag(info.etag));
+  response.Set("Last-Modified", FormatHttpDate(info.last_modified));
+  response.Set("Accept-Ranges", "bytes");
+  const ContentHeaders& c = info.content;
+  std::string content_type = c.content_type.empty() ? "binary/octet-stream" : c.content_type;
+  std::string values[] = {content_type,  c.content_language, c.expires,
+                          c.cache_control, c.content_disposition, c.content_encoding};
+  for (size_t i = 0; i < std::size(kResponseOverrides); ++i) {
+    if (auto v = call.query.Get(kResponseOverrides[i].first)) values[i] = *v;
+    SetIfNotEmpty(response, kResponseOverrides[i].second, values[i]);
+  }
+  for (const auto& [name, value] : info.metadata) {
+    response.Set("x-amz-meta-" + ToLower(name), value);
+  }
+  if (!info.storage_class.empty() && info.storage_class != "STANDARD") {
+    response.Set("x-amz-storage-class", info.storage_class);
+  }
+  if (info.parts_count > 0 && call.query.Has("partNumber")) {
+    response.Set("x-amz-mp-parts-count", std::to_string(info.parts_count));
+  }
+}
+
+void AddChecksumHeader(const Checksum& checksum, HttpResponse& response) {
+  if (checksum.algorithm == ChecksumAlgorithm::kNone) return;
+  response.Set(ChecksumHeader(checksum.algorithm), ChecksumValue(checksum));
+}
+
+// Resolves x-amz-copy-source into a store reference in the caller's account.
+Result<ObjectRef> CopySourceRef(Call& call) {
+  ASSIGN_OR_RETURN(CopySource source, ParseCopySource(call.request.Header("x-amz-copy-source")));
+  if (!IsValidObjectKey(source.key)) {
+    return Status(ErrorCode::kInvalidArgument, "Invalid copy source key");
+  }
+  return ObjectRef{call.account(), std::move(source.bucket), std::move(source.key)};
+}
+
+}  // namespace
+
+Result<HttpResponse> PutObject(Call& call) {
+  ASSIGN_OR_RETURN(ObjectAttributes attributes, ParseAttributes(call.request));
+  ASSIGN_OR_RETURN(ChecksumRequest checksum, ParseChecksum(call.request));
+  ASSIGN_OR_RETURN(auto md5, ParseContentMd5(call.request));
+  ASSIGN_OR_RETURN(auto payload, OpenPayload(call));
+  attributes.checksum_algorithm = checksum.algorithm;
+  PutObjectRequest request{call.object(), std::move(attributes), std::move(md5),
+                           std::move(checksum.expected), ParsePreconditions(call.request)};
+  ASSIGN_OR_RETURN(ObjectInfo info, call.store.PutObject(request, payload->source()));
+  HttpResponse response;
+  response.Set("ETag", QuotedEtag(info.etag));
+  AddChecksumHeader(info.checksum, response);
+  return response;
+}
+
+Result<HttpResponse> GetObject(Call& call, bool head) {
+  if (auto version = call.query.Get("versionId"); version && *version != "null") {
+    return Status(ErrorCode::kNoSuchKey, "The specified version does not exist.");
+  }
+  GetObjectRequest request{call.object(), std::nullopt, ParsePreconditions(call.request)};
+  if (call.request.HasHeader("range")) request.range = ParseRange(call.request.Header("range"));
+  bool checksum_mode = call.request.Header("x-amz-checksum-mode") == "ENABLED";
+
+  HttpResponse response;
+  ObjectInfo info;
+  std::optional<ResolvedRange> range;
+  if (head) {
+    ASSIGN_OR_RETURN(info, call.store.HeadObject(request));
+    response.head = true;
+    if (request.range && info.size > 0) {
+      // HEAD with a range answers as GET would, without the bytes.
+      ASSIGN_OR_RETURN(ObjectReader reader, call.store.GetObject(request));
+      range = reader.range;
+    }
+  } else {
+    ASSIGN_OR_RETURN(ObjectReader reader, call.store.GetObject(request));
+    info = std::move(reader.info);
+    range = reader.range;
+    response.stream = std::move(reader.body);
+  }
+  AddObjectHeaders(call, info, response);
+  if (range) {
+    response.status = 206;
+    response.content_length = range->length;
+    response.Set("Content-Range", "bytes " + std::to_string(range->offset) + "-" +
+                                      std::to_string(range->offset + range->length - 1) + "/" +
+                                      std::to_string(info.size));
+  } else {
+    response.content_length = info.size;
+    if (checksum_mode) AddChecksumHeader(info.checksum, response);
+  }
+  return response;
+}
+
+Result<HttpResponse> DeleteObject(Call& call) {
+  Status s = call.store.DeleteObject(call.object());
+  // S3 answers 204 whether or not the key existed, but not for a missing bucket.
+  if (!s.ok() && s.code() != ErrorCode::kNoSuchKey) return s;
+  HttpResponse response;
+  response.status = 204;
+  return response;
+}
+
+Result<HttpResponse> CopyObject(Call& call) {
+  ASSIGN_OR_RETURN(ObjectRef source, CopySourceRef(call));
+  CopyObjectRequest request;
+  request.source = source;
+  request.destination = call.object();
+  request.source_preconditions = ParsePreconditions(call.request, "x-amz-copy-source-");
+  std::string_view directive = call.request.Header("x-amz-metadata-directive");
+  if (directive == "REPLACE") {
+    request.directive = MetadataDirective::kReplace;
+  } else if (!directive.empty() && directive != "COPY") {
+    return Status(ErrorCode::kInvalidArgument, "Unknown metadata directive.");
+  }
+  ASSIGN_OR_RETURN(request.attributes, ParseAttributes(call.request));
+  if (request.directive == MetadataDirective::kCopy && source.bucket == call.address.bucket &&
+      source.key == call.address.key && !call.request.HasHeader("x-amz-storage-class")) {
+    return Status(ErrorCode::kInvalidRequest,
+                  "This copy request is illegal because it is trying to copy an object to itself "
+                  "without changing the object's metadata, storage class, website redirect "
+                  "location or encryption attributes.");
+  }
+  ASSIGN_OR_RETURN(ChecksumRequest checksum, ParseChecksum(call.request));
+  request.attributes.checksum_algorithm = checksum.algorithm;
+  ASSIGN_OR_RETURN(ObjectInfo info, call.store.CopyObject(request));
+  HttpResponse response;
+  response.body = RenderCopyResult("CopyObjectResult", info.etag, info.last_modified,
+                                   info.checksum);
+  response.Set("Content-Type", "application/xml");
+  return response;
+}
+
+}  // namespace tessera::s3

@@ -1,0 +1,164 @@
+#include "backend/meta/records.h"
+
+#include <gtest/gtest.h>
+
+namespace tessera::meta {
+namespace {
+
+ObjectRecord SampleObject() {
+  ObjectRecord r;
+  r.info.bucket = "b";
+  r.info.key = "dir/key";
+  r.info.version_id = "null";
+  r.info.size = 1234;
+  r.info.last_modified = -5;
+  r.info.content_md5 = std::string("\x00\x01\xff", 3);
+  r.info.etag = "abc-2";
+  r.info.blob_etag = "0x8DC0000000000001";
+  r.info.content = {"text/plain", "gzip", "en", "inline", "no-cache", "Thu, 01 Jan 2030"};
+  r.info.metadata = {{"Color", "blue"}, {"n", ""}};
+  r.info.storage_class = "STANDARD";
+  r.info.checksum = {ChecksumAlgorithm::kCrc64Nvme, "12345678", 2};
+  r.info.parts_count = 2;
+  r.manifest = {Segment::Inline(std::string("in\0line", 7)), Segment::Extent(1ull << 40, 7, 99)};
+  return r;
+}
+
+void ExpectSameInfo(const ObjectInfo& a, const ObjectInfo& b) {
+  EXPECT_EQ(a.bucket, b.bucket);
+  EXPECT_EQ(a.key, b.key);
+  EXPECT_EQ(a.version_id, b.version_id);
+  EXPECT_EQ(a.size, b.size);
+  EXPECT_EQ(a.last_modified, b.last_modified);
+  EXPECT_EQ(a.content_md5, b.content_md5);
+  EXPECT_EQ(a.etag, b.etag);
+  EXPECT_EQ(a.blob_etag, b.blob_etag);
+  EXPECT_EQ(a.content.content_type, b.content.content_type);
+  EXPECT_EQ(a.content.content_encoding, b.content.content_encoding);
+  EXPECT_EQ(a.content.content_language, b.content.content_language);
+  EXPECT_EQ(a.content.content_disposition, b.content.content_disposition);
+  EXPECT_EQ(a.content.cache_control, b.content.cache_control);
+  EXPECT_EQ(a.content.expires, b.content.expires);
+  EXPECT_EQ(a.metadata, b.metadata);
+  EXPECT_EQ(a.storage_class, b.storage_class);
+  EXPECT_EQ(a.checksum.algorithm, b.checksum.algorithm);
+  EXPECT_EQ(a.checksum.value, b.checksum.value);
+  EXPECT_EQ(a.checksum.parts, b.checksum.parts);
+  EXPECT_EQ(a.parts_count, b.parts_count);
+}
+
+TEST(RecordsTest, ObjectRoundTrip) {
+  ObjectRecord r = SampleObject();
+  std::string bytes = EncodeObject(r);
+  EXPECT_EQ(bytes[0], 1);  // format version
+  Result<ObjectRecord> back = DecodeObject(bytes);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  ExpectSameInfo(back->info, r.info);
+  EXPECT_EQ(back->manifest, r.manifest);
+}
+
+TEST(RecordsTest, EncodingIsLittleEndianAndStable) {
+  BucketRecord b{0x0102030405060708, "eu"};
+  std::string bytes = EncodeBucket(b);
+  EXPECT_EQ(bytes, std::string("\x01\x08\x07\x06\x05\x04\x03\x02\x01\x02\x00\x00\x00"
+                               "eu",
+                               15));
+  Result<BucketRecord> back = DecodeBucket(bytes);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->created, b.created);
+  EXPECT_EQ(back->region, "eu");
+}
+
+TEST(RecordsTest, UploadPartExtentRoundTrip) {
+  UploadRecord u;
+  u.initiated = 42;
+  u.attributes.content.content_type = "a/b";
+  u.attributes.metadata = {{"k", "v"}};
+  u.attributes.storage_class = "COOL";
+  u.attributes.checksum_algorithm = ChecksumAlgorithm::kSha1;
+  Result<UploadRecord> u2 = DecodeUpload(EncodeUpload(u));
+  ASSERT_TRUE(u2.ok());
+  EXPECT_EQ(u2->initiated, 42);
+  EXPECT_EQ(u2->attributes.content.content_type, "a/b");
+  EXPECT_EQ(u2->attributes.metadata, u.attributes.metadata);
+  EXPECT_EQ(u2->attributes.storage_class, "COOL");
+  EXPECT_EQ(u2->attributes.checksum_algorithm, ChecksumAlgorithm::kSha1);
+
+  PartRecord p;
+  p.size = 5 << 20;
+  p.md5 = std::string(16, '\x11');
+  p.last_modified = 7;
+  p.checksum = {ChecksumAlgorithm::kCrc32, "abcd", 0};
+  p.manifest = {Segment::Extent(3, 0, 5 << 20)};
+  Result<PartRecord> p2 = DecodePart(EncodePart(p));
+  ASSERT_TRUE(p2.ok());
+  EXPECT_EQ(p2->size, p.size);
+  EXPECT_EQ(p2->md5, p.md5);
+  EXPECT_EQ(p2->last_modified, 7);
+  EXPECT_EQ(p2->checksum.value, "abcd");
+  EXPECT_EQ(p2->manifest, p.manifest);
+
+  ExtentRecord e;
+  e.refcount = 3;
+  e.location = {99, 1 << 20, 6, 3, 65536, {1, 2, 3, 4, 5, 6, 7, 8, 9}};
+  Result<ExtentRecord> e2 = DecodeExtent(EncodeExtent(e));
+  ASSERT_TRUE(e2.ok());
+  EXPECT_EQ(e2->refcount, 3u);
+  EXPECT_EQ(e2->location.id, 99u);
+  EXPECT_EQ(e2->location.size, 1u << 20);
+  EXPECT_EQ(e2->location.k, 6);
+  EXPECT_EQ(e2->location.m, 3);
+  EXPECT_EQ(e2->location.chunk_size, 65536u);
+  EXPECT_EQ(e2->location.drives, e.location.drives);
+}
+
+TEST(RecordsTest, EveryTruncationIsAnError) {
+  std::string bytes = EncodeObject(SampleObject());
+  for (size_t n = 0; n < bytes.size(); ++n) {
+    Result<ObjectRecord> r = DecodeObject(bytes.substr(0, n));
+    ASSERT_FALSE(r.ok()) << "prefix of " << n << " bytes decoded";
+    EXPECT_EQ(r.status().code(), ErrorCode::kInternal);
+  }
+}
+
+TEST(RecordsTest, TrailingBytesUnknownVersionAndBadEnumsAreErrors) {
+  std::string bytes = EncodeObject(SampleObject());
+  EXPECT_FALSE(DecodeObject(bytes + "x").ok());
+  std::string versioned = bytes;
+  versioned[0] = 2;
+  EXPECT_FALSE(DecodeObject(versioned).ok());
+  EXPECT_FALSE(DecodeBucket("").ok());
+  EXPECT_FALSE(DecodeExtent(std::string("\x01\xff\xff\xff\xff", 5)).ok());
+
+  UploadRecord u;
+  std::string upload = EncodeUpload(u);
+  upload.back() = 42;  // checksum algorithm out of range
+  EXPECT_FALSE(DecodeUpload(upload).ok());
+
+  PartRecord p;
+  p.manifest = {Segment::Inline("x")};
+  std::string part = EncodePart(p);
+  // The segment kind byte follows the u32 segment count; make it unknown.
+  part[part.size() - 1 - 4 - 1] = 9;
+  EXPECT_FALSE(DecodePart(part).ok());
+}
+
+TEST(RecordsTest, GarbageNeverCrashes) {
+  std::string junk;
+  for (int i = 0; i < 2000; ++i) {
+    junk.push_back(static_cast<char>((i * 7919) & 0xff));
+    (void)DecodeObject(junk);
+    (void)DecodePart(junk);
+    (void)DecodeUpload(junk);
+    (void)DecodeExtent(junk);
+    (void)DecodeBucket(junk);
+    std::string versioned = "\x01" + junk;
+    (void)DecodeObject(versioned);
+    (void)DecodePart(versioned);
+    (void)DecodeExtent(versioned);
+  }
+  SUCCEED();
+}
+
+}  // namespace
+}  // namespace tessera::meta
