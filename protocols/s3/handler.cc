@@ -45,6 +45,7 @@ Result<HttpResponse> Dispatch(Op op, Call& call) {
     case Op::kCompleteMultipartUpload: return CompleteMultipartUpload(call);
     case Op::kAbortMultipartUpload: return AbortMultipartUpload(call);
     case Op::kListParts: return ListParts(call);
+    case Op::kGetObjectTagging: return GetObjectTagging(call);
     case Op::kNotImplemented:
       return Status(ErrorCode::kNotImplemented,
                     "A header or query you provided implies functionality that is not "

@@ -48,6 +48,8 @@ std::string RenderDeleteResult(const std::vector<DeleteOutcome>& outcomes, bool 
 std::string RenderCopyResult(const char* root, const std::string& etag, TimeMicros modified,
                              const Checksum& checksum);
 
+std::string RenderTagging();
+
 std::string RenderInitiateMultipart(const std::string& bucket, const std::string& key,
                                     const std::string& upload_id);
 std::string RenderCompleteMultipart(const std::string& location, const std::string& bucket,

@@ -34,6 +34,12 @@ std::string RenderCopyResult(const char* root_name, const std::string& etag, Tim
   return Serialize(doc);
 }
 
+std::string RenderTagging() {
+  pugi::xml_document doc;
+  NewDocument(doc, "Tagging").append_child("TagSet");
+  return Serialize(doc);
+}
+
 std::string RenderInitiateMultipart(const std::string& bucket, const std::string& key,
                                     const std::string& upload_id) {
   pugi::xml_document doc;

@@ -43,6 +43,7 @@ constexpr Row kRows[] = {
     {"PUT", Level::kObject, "", 1, Op::kCopyObject},
     {"PUT", Level::kObject, "", 0, Op::kPutObject},
     {"GET", Level::kObject, "uploadId", -1, Op::kListParts},
+    {"GET", Level::kObject, "tagging", -1, Op::kGetObjectTagging},
     {"GET", Level::kObject, "", -1, Op::kGetObject},
     {"HEAD", Level::kObject, "", -1, Op::kHeadObject},
     {"DELETE", Level::kObject, "uploadId", -1, Op::kAbortMultipartUpload},
@@ -93,6 +94,7 @@ std::string_view OpName(Op op) {
     case Op::kCompleteMultipartUpload: return "CompleteMultipartUpload";
     case Op::kAbortMultipartUpload: return "AbortMultipartUpload";
     case Op::kListParts: return "ListParts";
+    case Op::kGetObjectTagging: return "GetObjectTagging";
     case Op::kNotImplemented: return "NotImplemented";
     case Op::kMethodNotAllowed: return "MethodNotAllowed";
   }

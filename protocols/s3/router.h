@@ -30,6 +30,7 @@ enum class Op {
   kCompleteMultipartUpload,
   kAbortMultipartUpload,
   kListParts,
+  kGetObjectTagging,
   kNotImplemented,    // a recognised S3 operation this gateway does not serve yet
   kMethodNotAllowed,  // no S3 operation has this shape
 };

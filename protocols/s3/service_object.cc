@@ -159,4 +159,13 @@ Result<HttpResponse> CopyObject(Call& call) {
   return response;
 }
 
+Result<HttpResponse> GetObjectTagging(Call& call) {
+  GetObjectRequest request{call.object(), std::nullopt, {}};
+  RETURN_IF_ERROR(call.store.HeadObject(request).status());
+  HttpResponse response;
+  response.body = RenderTagging();
+  response.Set("Content-Type", "application/xml");
+  return response;
+}
+
 }  // namespace tessera::s3

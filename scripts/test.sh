@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Installs what is missing (build deps and the real clients), builds, runs every unit and
+# integration test, then the conformance suite with real S3 clients.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash .ci/install-deps.sh --clients
+bash scripts/build.sh
+ctest --test-dir build --output-on-failure -j"$(nproc)" --timeout 600
+TESSERA_BIN="$PWD/build/gateway/tessera" bash conformance/run.sh

@@ -1,0 +1,78 @@
+#pragma once
+
+// Test support: runs the real `tessera` binary on an ephemeral loopback port, and speaks
+// raw HTTP/1.1 to it with SigV4-signed requests.
+
+#include <sys/types.h>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace tessera::testing {
+
+struct RawResponse {
+  int status = 0;
+  std::vector<std::pair<std::string, std::string>> headers;  // names lowercased
+  std::string body;
+  std::string Header(const std::string& lowercase_name) const;
+};
+
+class Gateway {
+ public:
+  // Starts `tessera serve` on 127.0.0.1:0 with `data_dir` (created if needed).
+  explicit Gateway(std::string data_dir);
+  ~Gateway();
+  bool Start();
+  // SIGTERM and wait; returns the exit status (or -1).
+  int Stop();
+  // SIGKILL: a crash at an arbitrary instant.
+  void Kill();
+  int port() const { return port_; }
+
+ private:
+  std::string data_dir_;
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+// One keep-alive connection.
+class Connection {
+ public:
+  explicit Connection(int port);
+  ~Connection();
+  bool ok() const { return fd_ >= 0; }
+  bool Send(const std::string& bytes);
+  // Reads one response; `head` when it answers a HEAD request (no body).
+  bool Read(RawResponse* response, bool head = false);
+  // Reads exactly "HTTP/1.1 100 Continue\r\n\r\n"-style interim response.
+  bool ReadInterim(int* status);
+
+ private:
+  bool Fill();
+  int fd_ = -1;
+  std::string buffer_;
+};
+
+struct Request {
+  std::string method = "GET";
+  std::string target = "/";
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  // x-amz-content-sha256: empty = SHA-256 of body; or e.g. "UNSIGNED-PAYLOAD".
+  std::string payload_hash;
+  std::string secret;  // empty = the development key
+  bool sign = true;
+};
+
+// Serialises a request with Host, x-amz-date, x-amz-content-sha256, Content-Length and a
+// SigV4 Authorization header computed over them.
+std::string Serialize(const Request& request, int port);
+
+// Sends `request` on a fresh connection and reads the response.
+RawResponse Send(int port, const Request& request);
+
+std::string MakeTempDir();
+void RemoveTree(const std::string& path);
+
+}  // namespace tessera::testing
