@@ -65,7 +65,7 @@ xfail_reason() {  # xfail_reason scenario/case -> prints reason, or fails
 # ---------------------------------------------------------------------------------------
 # Temp area and loopback-only client environment.
 
-RUN_TMP=$(mktemp -d "${TMPDIR:-/tmp}/tessera-conformance.XXXXXX")
+RUN_TMP=$(mktemp -d "${TMPDIR:-/tmp}/conf-run.XXXXXX")
 export CONF_SRC="$RUN_TMP/src"
 mkdir -p "$CONF_SRC"
 CURRENT_STATE=""
@@ -80,6 +80,15 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+# The gateway runs from a private copy of $TESSERA_BIN: a rebuild during the run cannot swap
+# the binary between scenarios, and process-name based kills elsewhere on a shared machine
+# (pkill tessera) do not hit the gateway under test.
+if [[ -x "$TESSERA_BIN" ]]; then
+  mkdir -p "$RUN_TMP/bin"
+  cp "$TESSERA_BIN" "$RUN_TMP/bin/gw-under-test"
+  export TESSERA_EXE="$RUN_TMP/bin/gw-under-test"
+fi
 
 export CONF_CLIENT_DIR="$RUN_TMP/clients"
 mkdir -p "$CONF_CLIENT_DIR"

@@ -7,8 +7,8 @@
 namespace tessera::meta {
 namespace {
 
-constexpr const char* kTableNames[kTableCount] = {"buckets", "objects", "uploads", "parts",
-                                                  "extents"};
+constexpr const char* kTableNames[kTableCount] = {"buckets", "objects", "uploads",
+                                                  "parts",   "extents", "info"};
 
 MDB_val ToVal(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
 

@@ -16,8 +16,8 @@ namespace tessera::meta {
 // message names the operation and LMDB's reason (a full map says so explicitly).
 
 // The named tables of the metadata environment.
-enum class Table : uint8_t { kBuckets = 0, kObjects, kUploads, kParts, kExtents };
-inline constexpr int kTableCount = 5;
+enum class Table : uint8_t { kBuckets = 0, kObjects, kUploads, kParts, kExtents, kInfo };
+inline constexpr int kTableCount = 6;
 
 struct EnvOptions {
   std::string dir;  // created if missing

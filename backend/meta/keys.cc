@@ -1,6 +1,8 @@
 #include "backend/meta/keys.h"
 
 #include "common/bytes.h"
+#include "common/encoding.h"
+#include "common/hash.h"
 
 namespace tessera::meta {
 
@@ -18,9 +20,23 @@ std::string BucketContentsPrefix(std::string_view account, std::string_view buck
   return k;
 }
 
+size_t NameBudget(size_t prefix_size) {
+  constexpr size_t kFixed = kUploadTailBytes + kLongNameSuffixBytes;
+  if (prefix_size + kFixed >= kMaxKeyBytes) return 0;
+  return kMaxKeyBytes - kFixed - prefix_size;
+}
+
+std::string EncodeName(std::string_view key, size_t prefix_size) {
+  const size_t budget = NameBudget(prefix_size);
+  if (key.size() <= budget) return std::string(key);
+  std::string name(key.substr(0, budget));
+  name += HexEncode(Sha256(key).substr(0, kLongNameSuffixBytes / 2));
+  return name;
+}
+
 std::string ObjectKey(std::string_view account, std::string_view bucket, std::string_view key) {
   std::string k = BucketContentsPrefix(account, bucket);
-  k.append(key);
+  k += EncodeName(key, k.size());
   return k;
 }
 
@@ -40,10 +56,10 @@ std::string PartKey(std::string_view upload_id, uint32_t part_number) {
 
 std::string ExtentKey(uint64_t extent_id) { return BigEndian64(extent_id); }
 
-bool SplitUploadTail(std::string_view tail, std::string_view* key, std::string_view* upload_id) {
+bool SplitUploadTail(std::string_view tail, std::string_view* name, std::string_view* upload_id) {
   size_t pos = tail.rfind('\0');
   if (pos == std::string_view::npos) return false;
-  *key = tail.substr(0, pos);
+  *name = tail.substr(0, pos);
   *upload_id = tail.substr(pos + 1);
   return true;
 }
@@ -59,6 +75,13 @@ bool ParsePartKey(std::string_view part_key, std::string_view upload_id, uint32_
   }
   *part_number = n;
   return true;
+}
+
+size_t ContentsPrefixSize(std::string_view key) {
+  size_t first = key.find('\0');
+  if (first == std::string_view::npos) return 0;
+  size_t second = key.find('\0', first + 1);
+  return second == std::string_view::npos ? 0 : second + 1;
 }
 
 std::optional<std::string> PrefixSuccessor(std::string_view prefix) {

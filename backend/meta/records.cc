@@ -8,7 +8,8 @@
 //
 //   BucketRecord  := u8 version=1, i64 created, str region
 //   ObjectRecord  := u8 version=1, ObjectInfo, Manifest
-//   UploadRecord  := u8 version=1, i64 initiated, Attributes
+//   UploadRecord  := u8 version=2, str key, i64 initiated, Attributes
+//                  | u8 version=1, i64 initiated, Attributes      (read only; key unknown)
 //   PartRecord    := u8 version=1, u64 size, str md5, i64 last_modified, Checksum, Manifest
 //   ExtentRecord  := u8 version=1, u64 refcount, Location
 //
@@ -29,6 +30,7 @@ namespace tessera::meta {
 namespace {
 
 constexpr uint8_t kFormatVersion = 1;
+constexpr uint8_t kUploadFormatVersion = 2;
 
 Status Corrupt(std::string_view what) {
   return Status(ErrorCode::kInternal, "corrupt metadata: " + std::string(what) + " record");
@@ -191,6 +193,13 @@ std::string EncodeObject(const ObjectRecord& record) {
   return w.Take();
 }
 
+Result<std::string> DecodeObjectKey(std::string_view bytes) {
+  ByteReader r(bytes);
+  std::string bucket, key;
+  if (!GetVersion(r) || !r.Str(&bucket) || !r.Str(&key)) return Corrupt("object");
+  return key;
+}
+
 Result<ObjectRecord> DecodeObject(std::string_view bytes) {
   ByteReader r(bytes);
   ObjectRecord record;
@@ -203,7 +212,8 @@ Result<ObjectRecord> DecodeObject(std::string_view bytes) {
 
 std::string EncodeUpload(const UploadRecord& record) {
   ByteWriter w;
-  w.U8(kFormatVersion);
+  w.U8(kUploadFormatVersion);
+  w.Str(record.key);
   w.I64(record.initiated);
   PutContent(w, record.attributes.content);
   PutMetadata(w, record.attributes.metadata);
@@ -216,7 +226,10 @@ Result<UploadRecord> DecodeUpload(std::string_view bytes) {
   ByteReader r(bytes);
   UploadRecord record;
   ObjectAttributes& a = record.attributes;
-  if (!GetVersion(r) || !r.I64(&record.initiated) || !GetContent(r, &a.content) ||
+  uint8_t version = 0;
+  if (!r.U8(&version) || (version != kFormatVersion && version != kUploadFormatVersion) ||
+      (version == kUploadFormatVersion && !r.Str(&record.key)) || !r.I64(&record.initiated) ||
+      !GetContent(r, &a.content) ||
       !GetMetadata(r, &a.metadata) || !r.Str(&a.storage_class) ||
       !GetAlgorithm(r, &a.checksum_algorithm) || !r.done()) {
     return Corrupt("upload");

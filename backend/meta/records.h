@@ -46,6 +46,7 @@ struct ObjectRecord {
 };
 
 struct UploadRecord {
+  std::string key;  // the full object key (empty in version 1 records)
   TimeMicros initiated = 0;
   ObjectAttributes attributes;
 };
@@ -68,6 +69,8 @@ std::string EncodeBucket(const BucketRecord& record);
 Result<BucketRecord> DecodeBucket(std::string_view bytes);
 std::string EncodeObject(const ObjectRecord& record);
 Result<ObjectRecord> DecodeObject(std::string_view bytes);
+// Only the object key of an encoded ObjectRecord (cheaper than DecodeObject).
+Result<std::string> DecodeObjectKey(std::string_view bytes);
 std::string EncodeUpload(const UploadRecord& record);
 Result<UploadRecord> DecodeUpload(std::string_view bytes);
 std::string EncodePart(const PartRecord& record);

@@ -1,7 +1,7 @@
 # Shared helpers for the conformance runner and the shell scenarios. Sourced, never run.
 #
 # Environment provided by run.sh to every scenario:
-#   TESSERA_BIN        gateway binary
+#   TESSERA_BIN        gateway binary as given; TESSERA_EXE: the private copy that is run
 #   CONF_SCENARIO      scenario name (e.g. awscli); case names are "$CONF_SCENARIO/<case>"
 #   CONF_RESULTS       file the scenario appends "PASS <case>" / "FAIL <case>" lines to
 #   CONF_WORK          scratch directory of this scenario (removed afterwards)
@@ -40,9 +40,10 @@ gateway_start() {
   local ready="$CONF_STATE/ready" log="$CONF_STATE/gateway.log" timeout=${CONF_START_TIMEOUT:-30}
   rm -f "$ready"
   mkdir -p "$TESSERA_DATA"
+  local exe=${TESSERA_EXE:-$TESSERA_BIN}
   printf '==== %s: %s serve --data %s --listen 127.0.0.1:0 --ready-file %s\n' \
-    "$(date +%T)" "$TESSERA_BIN" "$TESSERA_DATA" "$ready" >>"$log"
-  "$TESSERA_BIN" serve --data "$TESSERA_DATA" --listen 127.0.0.1:0 --ready-file "$ready" \
+    "$(date +%T)" "$exe" "$TESSERA_DATA" "$ready" >>"$log"
+  "$exe" serve --data "$TESSERA_DATA" --listen 127.0.0.1:0 --ready-file "$ready" \
     >>"$log" 2>&1 </dev/null &
   local pid=$!
   echo "$pid" >"$CONF_STATE/gateway.pid"
@@ -73,6 +74,13 @@ gateway_start() {
   export TESSERA_ENDPOINT
   conf_write_client_configs
   conf_log "gateway pid $pid ready at $TESSERA_ENDPOINT"
+}
+
+# conf_reload_endpoint: re-reads TESSERA_ENDPOINT from the ready file (after a gateway
+# restart that happened in a subshell, e.g. inside a case).
+conf_reload_endpoint() {
+  TESSERA_ENDPOINT=$(grep -m1 -E '^https?://' "$CONF_STATE/ready" 2>/dev/null || true)
+  export TESSERA_ENDPOINT
 }
 
 # gateway_stop: SIGTERM, then waits up to CONF_STOP_TIMEOUT seconds; SIGKILL after that.
@@ -201,7 +209,8 @@ conf_big_file() {
 # Cases. A case is a shell function run in a subshell with `set -euo pipefail -x`; its
 # output is kept and printed only when it fails. Cases run in order; a failing case does
 # not stop the scenario (so one report lists every failure), but cases that need an
-# earlier one should check for what they need and fail with a clear message.
+# earlier one should check for what they need and fail with a clear message. Output lines
+# starting with "NOTE: " are shown even when the case passes.
 
 CONF_CASE_FAILURES=0
 
@@ -222,6 +231,7 @@ run_case() {
   if ((rc == 0)); then
     echo "PASS $CONF_SCENARIO/$name" >>"$CONF_RESULTS"
     printf '  ok    %-40s (%ss)\n' "$CONF_SCENARIO/$name" "$((SECONDS - start))"
+    grep '^NOTE: ' "$log" | sed 's/^NOTE: /        note: /' || true
   else
     echo "FAIL $CONF_SCENARIO/$name" >>"$CONF_RESULTS"
     CONF_CASE_FAILURES=$((CONF_CASE_FAILURES + 1))

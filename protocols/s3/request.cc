@@ -40,14 +40,20 @@ Result<Address> ResolveAddress(const HttpRequest& request,
     host.resize(colon);
   }
   Address address;
+  // The longest matching domain wins: "b.s3.localhost" is bucket "b" under "s3.localhost".
+  const std::string* best = nullptr;
   for (const auto& domain : domains) {
     if (host.size() > domain.size() + 1 && host.ends_with(domain) &&
-        host[host.size() - domain.size() - 1] == '.') {
-      address.bucket = host.substr(0, host.size() - domain.size() - 1);
-      address.key = std::string(p);
-      address.virtual_hosted = true;
-      return address;
+        host[host.size() - domain.size() - 1] == '.' &&
+        (best == nullptr || domain.size() > best->size())) {
+      best = &domain;
     }
+  }
+  if (best != nullptr) {
+    address.bucket = host.substr(0, host.size() - best->size() - 1);
+    address.key = std::string(p);
+    address.virtual_hosted = true;
+    return address;
   }
   size_t slash = p.find('/');
   address.bucket = std::string(p.substr(0, slash));
@@ -57,6 +63,13 @@ Result<Address> ResolveAddress(const HttpRequest& request,
 
 bool IsValidBucketName(std::string_view name) {
   if (name.size() < 3 || name.size() > 63) return false;
+  // Reserved by S3 for its own naming schemes (general purpose bucket naming rules).
+  for (std::string_view prefix : {"xn--", "sthree-", "amzn-s3-demo-"}) {
+    if (name.starts_with(prefix)) return false;
+  }
+  for (std::string_view suffix : {"-s3alias", "--ol-s3", ".mrap", "--x-s3"}) {
+    if (name.ends_with(suffix)) return false;
+  }
   auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
   if (!alnum(name.front()) || !alnum(name.back())) return false;
   bool all_digits_and_dots = true;

@@ -48,12 +48,14 @@ struct Address {
 };
 
 // Resolves the address. Virtual-hosted style applies when the Host header (port removed)
-// ends in "." + one of `domains` with a non-empty label before it; otherwise the first
-// path segment is the bucket. Fails with kInvalidArgument on a bad percent-escape.
+// ends in "." + one of `domains` (the longest that matches) with a non-empty label before
+// it; otherwise the first path segment is the bucket. Fails with kInvalidArgument on a bad percent-escape.
 Result<Address> ResolveAddress(const HttpRequest& request, const std::vector<std::string>& domains);
 
 // S3 bucket naming rules: 3-63 characters of lowercase letters, digits, '.' and '-',
-// beginning and ending with a letter or digit, no "..", not shaped like an IPv4 address.
+// beginning and ending with a letter or digit, no "..", not shaped like an IPv4 address,
+// none of S3's reserved prefixes (xn--, sthree-, amzn-s3-demo-) or suffixes (-s3alias,
+// --ol-s3, .mrap, --x-s3).
 bool IsValidBucketName(std::string_view name);
 
 // Object keys: 1-1024 bytes of valid UTF-8 without NUL.
