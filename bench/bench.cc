@@ -20,6 +20,7 @@
 #include <cstdlib>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -75,8 +76,14 @@ std::optional<Options> ParseOptions(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") return std::nullopt;
+    static const std::set<std::string> kFlags = {"--gateway", "--endpoint", "--pid",    "--tmp",
+                                                 "--seconds", "--big",      "--clients"};
+    if (!kFlags.count(arg)) {
+      std::printf("tessera-bench: unknown option %s\n", arg.c_str());
+      return std::nullopt;
+    }
     if (i + 1 >= argc) {
-      std::printf("tessera-bench: %s needs a value (or is unknown)\n", arg.c_str());
+      std::printf("tessera-bench: %s needs a value\n", arg.c_str());
       return std::nullopt;
     }
     std::string value = argv[++i];
@@ -94,9 +101,6 @@ std::optional<Options> ParseOptions(int argc, char** argv) {
       o.big_gib = std::atoi(value.c_str());
     } else if (arg == "--clients") {
       o.clients = std::atoi(value.c_str());
-    } else {
-      std::printf("tessera-bench: unknown option %s\n", arg.c_str());
-      return std::nullopt;
     }
   }
   if (o.seconds <= 0 || o.clients <= 0 || o.big_gib < 0) {
@@ -200,7 +204,8 @@ int Main(int argc, char** argv) {
     if (o.big_gib > 0 && !EnoughDisk(o)) return 1;
     Result<std::unique_ptr<GatewayProcess>> started = GatewayProcess::Start(o.gateway, o.tmp_root);
     if (!started.ok()) {
-      std::printf("tessera-bench: gateway failed to start: %s\n", started.status().message().c_str());
+      std::printf("tessera-bench: gateway failed to start: %s\n",
+                  started.status().message().c_str());
       return 1;
     }
     gateway = std::move(started).value();
@@ -223,16 +228,18 @@ int Main(int argc, char** argv) {
   run.bucket = "tessera-bench-" + std::to_string(NowMicros() / 1000000);
 
   uint64_t errors = 0;
+  bool bucket_created = false;
   S3Connection admin(run.endpoint, run.credentials);
   Result<Response> created = admin.Request("PUT", "/" + run.bucket);
   if (!created.ok() || created->status != 200) {
-    std::printf("tessera-bench: create bucket %s failed: %s\n", run.bucket.c_str(),
-                created.ok() ? ("HTTP " + std::to_string(created->status) + " " +
-                                created->body_prefix)
-                                   .c_str()
-                             : created.status().message().c_str());
+    std::printf(
+        "tessera-bench: create bucket %s failed: %s\n", run.bucket.c_str(),
+        created.ok()
+            ? ("HTTP " + std::to_string(created->status) + " " + created->body_prefix).c_str()
+            : created.status().message().c_str());
     errors = 1;
   } else {
+    bucket_created = true;
     std::printf("bucket: %s\n\n%s\n", run.bucket.c_str(), TableHeader().c_str());
     if (o.big_gib > 0) {
       errors = PutThenGet(run, static_cast<uint64_t>(o.big_gib) * kGiB, o.clients, 1, 0);
@@ -258,7 +265,7 @@ int Main(int argc, char** argv) {
     if (!gateway_ok || errors > 0) {
       std::printf("--- end of gateway log ---\n%s\n---\n", gateway->LogTail(4096).c_str());
     }
-  } else if (o.endpoint.size() > 0) {
+  } else if (bucket_created) {
     std::printf("objects left in bucket %s\n", run.bucket.c_str());
   }
   if (g_cancel) std::printf("interrupted\n");

@@ -61,8 +61,9 @@ Result<std::unique_ptr<GatewayProcess>> GatewayProcess::Start(const std::string&
   std::unique_ptr<GatewayProcess> gateway(new GatewayProcess());
   gateway->dir_ = path.data();
   std::string ready = gateway->dir_ + "/ready";
-  std::vector<std::string> args = {binary,        "serve", "--data", gateway->dir_ + "/data",
-                                   "--listen",    "127.0.0.1:0",     "--ready-file", ready};
+  std::vector<std::string> args = {
+      binary,     "serve",       "--data",       gateway->dir_ + "/data",
+      "--listen", "127.0.0.1:0", "--ready-file", ready};
   std::string log = gateway->dir_ + "/gateway.log";
   std::fflush(stdout);
   pid_t pid = ::fork();

@@ -65,8 +65,7 @@ std::string CheckResponse(const PhaseSpec& spec, const Result<Response>& respons
 
 void RunClient(const PhaseSpec& spec, int client, const Endpoint& endpoint,
                const Credentials& credentials, const std::vector<int>* keys,
-               Clock::time_point deadline, const std::atomic<bool>& cancel,
-               ClientOutcome& out) {
+               Clock::time_point deadline, const std::atomic<bool>& cancel, ClientOutcome& out) {
   S3Connection connection(endpoint, credentials);
   for (int i = 0; i < spec.max_ops_per_client; ++i) {
     if (cancel.load() || (i > 0 && Clock::now() >= deadline)) break;
@@ -107,23 +106,21 @@ double Percentile(std::vector<double>& sorted, double q) {
 }  // namespace
 
 PhaseResult RunPhase(const PhaseSpec& spec, const Endpoint& endpoint,
-                     const Credentials& credentials,
-                     const std::vector<std::vector<int>>& written, RssSampler* sampler,
-                     const std::atomic<bool>& cancel) {
+                     const Credentials& credentials, const std::vector<std::vector<int>>& written,
+                     RssSampler* sampler, const std::atomic<bool>& cancel) {
   PhaseResult result;
   result.spec = spec;
   std::vector<ClientOutcome> outcomes(static_cast<size_t>(spec.clients));
   if (sampler != nullptr) sampler->TakePeak();
   auto start = Clock::now();
-  auto deadline =
-      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
-                  spec.max_seconds));
+  auto deadline = start + std::chrono::duration_cast<Clock::duration>(
+                              std::chrono::duration<double>(spec.max_seconds));
   std::vector<std::thread> threads;
   for (int c = 0; c < spec.clients; ++c) {
     const std::vector<int>* keys =
         static_cast<size_t>(c) < written.size() ? &written[static_cast<size_t>(c)] : nullptr;
-    threads.emplace_back(RunClient, std::cref(spec), c, std::cref(endpoint),
-                         std::cref(credentials), keys, deadline, std::cref(cancel),
+    threads.emplace_back(RunClient, std::cref(spec), c, std::cref(endpoint), std::cref(credentials),
+                         keys, deadline, std::cref(cancel),
                          std::ref(outcomes[static_cast<size_t>(c)]));
   }
   for (auto& t : threads) t.join();

@@ -47,9 +47,8 @@ struct PhaseResult {
 // `cancel` stops clients before their next operation. Thread-safe with respect to other
 // phases (it owns all its threads and connections).
 PhaseResult RunPhase(const PhaseSpec& spec, const Endpoint& endpoint,
-                     const Credentials& credentials,
-                     const std::vector<std::vector<int>>& written, RssSampler* sampler,
-                     const std::atomic<bool>& cancel);
+                     const Credentials& credentials, const std::vector<std::vector<int>>& written,
+                     RssSampler* sampler, const std::atomic<bool>& cancel);
 
 // "4KiB", "1MiB", "64MiB", "1GiB", or bytes.
 std::string FormatSize(uint64_t bytes);

@@ -41,8 +41,8 @@ std::string_view Trim(std::string_view s) {
 
 Status Errno(std::string_view what) {
   int e = errno;
-  ErrorCode code = (e == EAGAIN || e == EWOULDBLOCK) ? ErrorCode::kRequestTimeout
-                                                      : ErrorCode::kInternal;
+  ErrorCode code =
+      (e == EAGAIN || e == EWOULDBLOCK) ? ErrorCode::kRequestTimeout : ErrorCode::kInternal;
   return Status(code, std::string(what) + ": " + std::strerror(e));
 }
 

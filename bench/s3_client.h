@@ -54,8 +54,8 @@ class S3Connection {
   // "/bucket/key"). A non-zero `body_size` sends that many bytes of BodyPattern() starting
   // at `pattern_offset`, streamed from the buffer; PUT and POST always carry a
   // Content-Length. Errors are transport failures only; HTTP errors are in the Response.
-  Result<Response> Request(std::string_view method, std::string_view target,
-                           uint64_t body_size = 0, uint64_t pattern_offset = 0);
+  Result<Response> Request(std::string_view method, std::string_view target, uint64_t body_size = 0,
+                           uint64_t pattern_offset = 0);
 
  private:
   Status Connect();

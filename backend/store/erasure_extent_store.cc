@@ -1,6 +1,7 @@
 #include "backend/store/erasure_extent_store.h"
 
 #include <algorithm>
+#include <future>
 #include <cstring>
 #include <optional>
 #include <random>
@@ -300,7 +301,23 @@ Result<std::vector<ExtentLocation>> ErasureExtentStore::Write(BodySource& body) 
     return status;
   };
   auto finish = [&]() -> Status {
-    for (auto& w : open->writers) RETURN_IF_ERROR(w->Finish(open->loc.size));
+    // Footers and fdatasyncs of the k + m fragments go to different drives: run them in
+    // parallel so an extent costs one flush latency, not k + m.
+    std::vector<std::future<Status>> pending;
+    for (auto& w : open->writers) {
+      FragmentWriter* writer = w.get();
+      uint64_t size = open->loc.size;
+      pending.push_back(std::async(std::launch::async, [writer, size] { return writer->Finish(size); }));
+    }
+    Status first;
+    for (auto& f : pending) {
+      Status s = f.get();
+      if (!s.ok() && first.ok()) first = s;
+    }
+    if (!first.ok()) {
+      (void)Delete(open->loc);  // some fragments may already be renamed into place
+      return first;
+    }
     done.push_back(std::move(open->loc));
     open.reset();
     return Status::Ok();

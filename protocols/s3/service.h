@@ -36,7 +36,9 @@ class Payload {
   BodySource* top_ = nullptr;
   std::optional<uint64_t> decoded_length;
 };
-Result<std::unique_ptr<Payload>> OpenPayload(Call& call);
+// Without Content-Length or Transfer-Encoding a request has no body (RFC 9112 §6.3);
+// operations that store an object insist on a length (`require_length`).
+Result<std::unique_ptr<Payload>> OpenPayload(Call& call, bool require_length = true);
 // Reads a whole small request body (XML); kEntityTooLarge past `limit`.
 Result<std::string> ReadSmallBody(Call& call, size_t limit);
 

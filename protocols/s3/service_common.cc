@@ -18,15 +18,18 @@ std::optional<uint64_t> HeaderNumber(const HttpRequest& request, std::string_vie
 
 }  // namespace
 
-Result<std::unique_ptr<Payload>> OpenPayload(Call& call) {
+Result<std::unique_ptr<Payload>> OpenPayload(Call& call, bool require_length) {
   const HttpRequest& request = call.request;
   auto payload = std::make_unique<Payload>();
   bool chunked_transfer =
       ToLower(request.Header("transfer-encoding")).find("chunked") != std::string::npos;
   std::optional<uint64_t> content_length = HeaderNumber(request, "content-length");
   if (!content_length && !chunked_transfer) {
-    return Status(ErrorCode::kMissingContentLength,
-                  "You must provide the Content-Length HTTP header.");
+    if (require_length) {
+      return Status(ErrorCode::kMissingContentLength,
+                    "You must provide the Content-Length HTTP header.");
+    }
+    content_length = 0;
   }
   switch (call.auth.payload_mode) {
     case auth::PayloadMode::kUnsigned:
@@ -64,7 +67,7 @@ Result<std::unique_ptr<Payload>> OpenPayload(Call& call) {
 }
 
 Result<std::string> ReadSmallBody(Call& call, size_t limit) {
-  ASSIGN_OR_RETURN(auto payload, OpenPayload(call));
+  ASSIGN_OR_RETURN(auto payload, OpenPayload(call, /*require_length=*/false));
   std::string body;
   char buf[16384];
   for (;;) {
