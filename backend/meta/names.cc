@@ -136,9 +136,9 @@ Status EnsureKeyFormat(Env& env) {
         return CorruptKey();
       }
       if (prefix_size == 0 || IsLongName(name, prefix_size)) {
-        return Status(ErrorCode::kInternal,
-                      "metadata: key format 1 holds keys that format " +
-                          std::to_string(kKeyFormatVersion) + " stores differently; migrate it");
+        return Status(ErrorCode::kInternal, "metadata: key format 1 holds keys that format " +
+                                                std::to_string(kKeyFormatVersion) +
+                                                " stores differently; migrate it");
       }
       RETURN_IF_ERROR(cursor.Next());
     }

@@ -229,8 +229,7 @@ Result<UploadRecord> DecodeUpload(std::string_view bytes) {
   uint8_t version = 0;
   if (!r.U8(&version) || (version != kFormatVersion && version != kUploadFormatVersion) ||
       (version == kUploadFormatVersion && !r.Str(&record.key)) || !r.I64(&record.initiated) ||
-      !GetContent(r, &a.content) ||
-      !GetMetadata(r, &a.metadata) || !r.Str(&a.storage_class) ||
+      !GetContent(r, &a.content) || !GetMetadata(r, &a.metadata) || !r.Str(&a.storage_class) ||
       !GetAlgorithm(r, &a.checksum_algorithm) || !r.done()) {
     return Corrupt("upload");
   }

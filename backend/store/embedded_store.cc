@@ -5,6 +5,7 @@
 #include <random>
 
 #include "backend/meta/keys.h"
+#include "backend/meta/names.h"
 #include "backend/store/embedded_store_impl.h"
 #include "common/time.h"
 
@@ -12,9 +13,7 @@ namespace tessera::store {
 
 namespace {
 
-constexpr size_t kUploadIdLength = 32;
-// Leaves room in every derived metadata key for a reasonable object key.
-constexpr size_t kMaxBucketKeyBytes = 255;
+constexpr size_t kUploadIdLength = meta::kUploadIdBytes;
 
 }  // namespace
 
@@ -28,18 +27,21 @@ Result<std::unique_ptr<ObjectStore>> OpenEmbeddedStore(const EmbeddedStoreOption
   env_options.dir = options.meta_dir;
   env_options.map_size = options.map_size;
   ASSIGN_OR_RETURN(std::unique_ptr<meta::Env> env, meta::Env::Open(env_options));
+  RETURN_IF_ERROR(meta::EnsureKeyFormat(*env));
   return std::unique_ptr<ObjectStore>(
       new EmbeddedStore(options, std::move(env), std::move(extents)));
 }
 
 Status ValidateObjectKey(const ObjectRef& object) {
   if (object.key.empty()) return Status(ErrorCode::kInvalidObjectName, "empty object key");
-  // The longest metadata key derived from an object is its upload key.
-  size_t longest =
-      meta::ObjectKey(object.account, object.bucket, object.key).size() + 1 + kUploadIdLength;
-  if (longest > meta::kMaxKeyBytes) {
-    return Status(ErrorCode::kInvalidObjectName, "object key too long for this store (" +
-                                                     std::to_string(object.key.size()) + " bytes)");
+  if (object.key.size() > meta::kMaxObjectKeyBytes) {
+    return Status(ErrorCode::kInvalidObjectName,
+                  "object key longer than " + std::to_string(meta::kMaxObjectKeyBytes) +
+                      " bytes (" + std::to_string(object.key.size()) + ")");
+  }
+  // The metadata key layout uses NUL as its separator.
+  if (object.key.find('\0') != std::string::npos) {
+    return Status(ErrorCode::kInvalidObjectName, "object key contains a NUL byte");
   }
   return Status::Ok();
 }
@@ -49,7 +51,7 @@ Status ValidateObjectKey(const ObjectRef& object) {
 Result<meta::BucketRecord> EmbeddedStore::GetBucket(meta::Txn& txn, std::string_view account,
                                                     std::string_view bucket) {
   std::string key = meta::BucketKey(account, bucket);
-  if (bucket.empty() || key.size() > meta::kMaxKeyBytes) {
+  if (bucket.empty() || key.size() > meta::kMaxBucketKeyBytes) {
     return Status(ErrorCode::kNoSuchBucket, "no such bucket");
   }
   ASSIGN_OR_RETURN(std::optional<std::string> value, txn.Get(meta::Table::kBuckets, key));
@@ -59,13 +61,17 @@ Result<meta::BucketRecord> EmbeddedStore::GetBucket(meta::Txn& txn, std::string_
 
 Result<std::optional<meta::ObjectRecord>> EmbeddedStore::FindObject(meta::Txn& txn,
                                                                     const ObjectRef& object) {
-  std::string key = meta::ObjectKey(object.account, object.bucket, object.key);
-  if (object.key.empty() || key.size() > meta::kMaxKeyBytes) {
+  if (object.key.empty() || object.key.size() > meta::kMaxObjectKeyBytes) {
     return std::optional<meta::ObjectRecord>();
   }
+  std::string key = meta::ObjectKey(object.account, object.bucket, object.key);
+  if (key.size() > meta::kMaxKeyBytes) return std::optional<meta::ObjectRecord>();
   ASSIGN_OR_RETURN(std::optional<std::string> value, txn.Get(meta::Table::kObjects, key));
   if (!value) return std::optional<meta::ObjectRecord>();
   ASSIGN_OR_RETURN(meta::ObjectRecord record, meta::DecodeObject(*value));
+  if (record.info.key != object.key) {
+    return Status(ErrorCode::kInternal, "metadata: stored name of key collides with another key");
+  }
   return std::optional<meta::ObjectRecord>(std::move(record));
 }
 
@@ -77,13 +83,20 @@ Result<meta::ObjectRecord> EmbeddedStore::GetObjectRecord(meta::Txn& txn, const 
 
 Result<meta::UploadRecord> EmbeddedStore::GetUpload(meta::Txn& txn, const ObjectRef& object,
                                                     std::string_view upload_id) {
-  std::string key = meta::UploadKey(object.account, object.bucket, object.key, upload_id);
-  if (upload_id.size() != kUploadIdLength || key.size() > meta::kMaxKeyBytes) {
+  if (upload_id.size() != kUploadIdLength || object.key.empty() ||
+      object.key.size() > meta::kMaxObjectKeyBytes) {
     return Status(ErrorCode::kNoSuchUpload, "no such upload");
   }
+  std::string key = meta::UploadKey(object.account, object.bucket, object.key, upload_id);
+  if (key.size() > meta::kMaxKeyBytes) return Status(ErrorCode::kNoSuchUpload, "no such upload");
   ASSIGN_OR_RETURN(std::optional<std::string> value, txn.Get(meta::Table::kUploads, key));
   if (!value) return Status(ErrorCode::kNoSuchUpload, "no such upload: " + std::string(upload_id));
-  return meta::DecodeUpload(*value);
+  ASSIGN_OR_RETURN(meta::UploadRecord record, meta::DecodeUpload(*value));
+  // Format 1 records carry no key; their stored name is the key itself.
+  if (!record.key.empty() && record.key != object.key) {
+    return Status(ErrorCode::kNoSuchUpload, "no such upload: " + std::string(upload_id));
+  }
+  return record;
 }
 
 Result<std::vector<std::pair<uint32_t, meta::PartRecord>>> EmbeddedStore::LoadParts(
@@ -153,7 +166,7 @@ Status EmbeddedStore::DropRefs(meta::Txn& txn, const meta::Manifest& manifest, F
 }
 
 void EmbeddedStore::DeleteExtents(const Freed& extents) {
-  for (const ExtentLocation& loc : extents) (void)extents_->Delete(loc);
+  if (!extents.empty()) pins_->Free(extents);
 }
 
 Result<std::map<uint64_t, ExtentLocation>> EmbeddedStore::Locate(meta::Txn& txn,
@@ -233,7 +246,7 @@ Result<std::vector<BucketInfo>> EmbeddedStore::ListBuckets(const std::string& ac
 Status EmbeddedStore::CreateBucket(const CreateBucketRequest& request) {
   const BucketRef& ref = request.bucket;
   std::string key = meta::BucketKey(ref.account, ref.bucket);
-  if (ref.bucket.empty() || key.size() > kMaxBucketKeyBytes) {
+  if (ref.bucket.empty() || key.size() > meta::kMaxBucketKeyBytes) {
     return Status(ErrorCode::kInvalidBucketName, "bucket name empty or too long");
   }
   ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginWrite());

@@ -23,8 +23,14 @@ struct EmbeddedStoreOptions {
 // The store is thread-safe. Bodies are streamed to `extents` before any write transaction
 // starts; each mutation then commits in one short, synced LMDB transaction, after which
 // extents whose last reference went away are deleted. Buckets live in per-account
-// namespaces. Object keys whose metadata key would exceed LMDB's 511-byte key limit are
-// rejected with kInvalidObjectName. Metadata that does not decode is reported as kInternal.
+// namespaces. Object keys may be up to 1024 bytes (longer or empty ones are rejected with
+// kInvalidObjectName); keys.h describes how they fit LMDB's 511-byte keys. Metadata that does
+// not decode, or was written in an unknown key format, is reported as kInternal.
+//
+// A GetObject reader returns the version it opened to its end, even if that version is
+// deleted or overwritten meanwhile: its extents are pinned in memory and deleted only when
+// the last reader using them is destroyed (ExtentPins). Opening may fail with kSlowDown when
+// the object keeps changing under it.
 //
 // UploadPartCopy does not read the source: the part's ETag is the source's MD5 when the
 // whole single-part source is copied, and otherwise an MD5 over (source ETag, range) that

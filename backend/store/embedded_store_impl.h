@@ -14,6 +14,7 @@
 #include "backend/meta/env.h"
 #include "backend/meta/records.h"
 #include "backend/store/embedded_store.h"
+#include "backend/store/extent_pins.h"
 #include "backend/store/extent_store.h"
 
 namespace tessera::store {
@@ -22,7 +23,10 @@ class EmbeddedStore final : public ObjectStore {
  public:
   EmbeddedStore(const EmbeddedStoreOptions& options, std::unique_ptr<meta::Env> env,
                 std::shared_ptr<ExtentStore> extents)
-      : options_(options), env_(std::move(env)), extents_(std::move(extents)) {}
+      : options_(options),
+        env_(std::move(env)),
+        extents_(std::move(extents)),
+        pins_(ExtentPins::Create(extents_)) {}
 
   Result<std::vector<BucketInfo>> ListBuckets(const std::string& account) override;
   Status CreateBucket(const CreateBucketRequest& request) override;
@@ -51,6 +55,8 @@ class EmbeddedStore final : public ObjectStore {
   // Lookups inside a transaction.
   Result<meta::BucketRecord> GetBucket(meta::Txn& txn, std::string_view account,
                                        std::string_view bucket);
+  // The current version, or nullopt. kInternal when the key's stored name holds another key
+  // (a hash collision of two long keys, keys.h), so that no write replaces the other object.
   Result<std::optional<meta::ObjectRecord>> FindObject(meta::Txn& txn, const ObjectRef& object);
   Result<meta::ObjectRecord> GetObjectRecord(meta::Txn& txn, const ObjectRef& object);
   Result<meta::UploadRecord> GetUpload(meta::Txn& txn, const ObjectRef& object,
@@ -67,8 +73,15 @@ class EmbeddedStore final : public ObjectStore {
   // Drops one reference per extent segment; extents left unreferenced are removed from the
   // table and appended to `freed` for deletion after commit.
   Status DropRefs(meta::Txn& txn, const meta::Manifest& manifest, Freed* freed);
-  // Best effort: an extent that fails to delete is only wasted space.
+  // Deletes extents after the commit that unreferenced them, or later while an open reader
+  // still pins them (ExtentPins). Best effort: a failed delete is only wasted space.
   void DeleteExtents(const Freed& extents);
+
+  // One attempt at opening a reader: nullopt when the version it found lost an extent before
+  // the reader could pin it (a concurrent delete or overwrite), so the caller starts over.
+  Result<std::optional<ObjectReader>> TryOpenReader(const GetObjectRequest& request);
+  // Whether every extent in `ids` is still referenced, seen by a new read transaction.
+  Result<bool> ExtentsExist(const std::vector<uint64_t>& ids);
 
   // The common write of a new object version: checks the bucket, evaluates `conditions`
   // against the current version, stamps last_modified, stores `record`, registers
@@ -86,10 +99,11 @@ class EmbeddedStore final : public ObjectStore {
   const EmbeddedStoreOptions options_;
   std::unique_ptr<meta::Env> env_;
   std::shared_ptr<ExtentStore> extents_;
+  std::shared_ptr<ExtentPins> pins_;
   std::atomic<uint64_t> last_blob_stamp_{0};
 };
 
-// kInvalidObjectName when a key is empty or its metadata keys would not fit LMDB.
+// kInvalidObjectName when a key is empty or longer than meta::kMaxObjectKeyBytes.
 Status ValidateObjectKey(const ObjectRef& object);
 
 }  // namespace tessera::store

@@ -1,11 +1,13 @@
-// Listing of objects and multipart uploads. Both are cursor walks that start at the first
-// possible key and leave a rolled-up common prefix by seeking straight past it, so the cost
-// is proportional to the entries returned, never to the size of the bucket.
+// Listing of objects and multipart uploads. Both are cursor walks (meta::NameCursor, which
+// orders long keys by their full key) that start at the first possible key and leave a
+// rolled-up common prefix by seeking straight past it, so the cost is proportional to the
+// entries returned, never to the size of the bucket.
 
 #include <algorithm>
 #include <utility>
 
 #include "backend/meta/keys.h"
+#include "backend/meta/names.h"
 #include "backend/store/embedded_store_impl.h"
 
 namespace tessera::store {
@@ -24,13 +26,12 @@ std::string_view RollUp(std::string_view name, std::string_view prefix,
   return name.substr(0, pos + delimiter.size());
 }
 
-// Moves `cursor` past every key that starts with base + common_prefix. Returns false when
-// nothing can follow.
-Result<bool> SeekPast(meta::Cursor& cursor, const std::string& base,
-                      const std::string& common_prefix) {
+// Moves `cursor` past every key that starts with common_prefix. Returns false when nothing
+// can follow.
+Result<bool> SeekPast(meta::NameCursor& cursor, const std::string& common_prefix) {
   std::optional<std::string> next = meta::PrefixSuccessor(common_prefix);
   if (!next) return false;
-  RETURN_IF_ERROR(cursor.Seek(base + *next));
+  RETURN_IF_ERROR(cursor.Seek(*next));
   return true;
 }
 
@@ -43,18 +44,16 @@ Result<ListObjectsResult> EmbeddedStore::ListObjects(const ListObjectsRequest& r
   ListObjectsResult result;
   if (request.max_keys == 0) return result;
 
-  const std::string base = meta::BucketContentsPrefix(ref.account, ref.bucket);
   // Keys strictly after start_after: the smallest such key is start_after + NUL.
   std::string start = request.prefix;
   if (!request.start_after.empty()) start = std::max(start, request.start_after + '\0');
 
-  ASSIGN_OR_RETURN(meta::Cursor cursor, meta::Cursor::Open(txn, meta::Table::kObjects));
-  RETURN_IF_ERROR(cursor.Seek(base + start));
+  ASSIGN_OR_RETURN(meta::NameCursor cursor,
+                   meta::NameCursor::Open(txn, meta::Table::kObjects, ref.account, ref.bucket));
+  RETURN_IF_ERROR(cursor.Seek(start));
   uint32_t count = 0;
   while (cursor.valid()) {
-    std::string_view key = cursor.key();
-    if (!StartsWith(key, base)) break;
-    std::string_view name = key.substr(base.size());
+    std::string_view name = cursor.key();
     if (!StartsWith(name, request.prefix)) break;
 
     std::string_view rolled = RollUp(name, request.prefix, request.delimiter);
@@ -70,7 +69,7 @@ Result<ListObjectsResult> EmbeddedStore::ListObjects(const ListObjectsRequest& r
         result.next_marker = common_prefix;
         ++count;
       }
-      ASSIGN_OR_RETURN(bool more, SeekPast(cursor, base, common_prefix));
+      ASSIGN_OR_RETURN(bool more, SeekPast(cursor, common_prefix));
       if (!more) break;
       continue;
     }
@@ -95,28 +94,26 @@ Result<ListUploadsResult> EmbeddedStore::ListMultipartUploads(const ListUploadsR
   ListUploadsResult result;
   if (request.max_uploads == 0) return result;
 
-  const std::string base = meta::BucketContentsPrefix(ref.account, ref.bucket);
-  // Upload keys are key NUL upload_id. S3 marker semantics: with only key_marker, uploads of
-  // keys strictly after it; with upload_id_marker too, also the uploads of key_marker whose
-  // id sorts after upload_id_marker.
-  std::string start = request.prefix;
+  // Uploads are ordered by (key, upload_id). S3 marker semantics: with only key_marker,
+  // uploads of keys strictly after it (the smallest such key is key_marker + NUL); with
+  // upload_id_marker too, also the uploads of key_marker whose id sorts after it.
+  std::pair<std::string, std::string> start{request.prefix, ""};
   if (!request.key_marker.empty()) {
-    std::string after = request.upload_id_marker.empty()
-                            ? request.key_marker + '\x01'
-                            : request.key_marker + '\0' + request.upload_id_marker + '\0';
+    std::pair<std::string, std::string> after =
+        request.upload_id_marker.empty()
+            ? std::pair<std::string, std::string>{request.key_marker + '\0', ""}
+            : std::pair<std::string, std::string>{request.key_marker,
+                                                  request.upload_id_marker + '\0'};
     start = std::max(start, after);
   }
 
-  ASSIGN_OR_RETURN(meta::Cursor cursor, meta::Cursor::Open(txn, meta::Table::kUploads));
-  RETURN_IF_ERROR(cursor.Seek(base + start));
+  ASSIGN_OR_RETURN(meta::NameCursor cursor,
+                   meta::NameCursor::Open(txn, meta::Table::kUploads, ref.account, ref.bucket));
+  RETURN_IF_ERROR(cursor.Seek(start.first, start.second));
   uint32_t count = 0;
   while (cursor.valid()) {
-    std::string_view full = cursor.key();
-    if (!StartsWith(full, base)) break;
-    std::string_view key, upload_id;
-    if (!meta::SplitUploadTail(full.substr(base.size()), &key, &upload_id)) {
-      return Status(ErrorCode::kInternal, "corrupt metadata: upload key");
-    }
+    std::string_view key = cursor.key();
+    std::string_view upload_id = cursor.upload_id();
     if (!StartsWith(key, request.prefix)) break;
 
     std::string_view rolled = RollUp(key, request.prefix, request.delimiter);
@@ -132,7 +129,7 @@ Result<ListUploadsResult> EmbeddedStore::ListMultipartUploads(const ListUploadsR
         result.next_upload_id_marker.clear();
         ++count;
       }
-      ASSIGN_OR_RETURN(bool more, SeekPast(cursor, base, common_prefix));
+      ASSIGN_OR_RETURN(bool more, SeekPast(cursor, common_prefix));
       if (!more) break;
       continue;
     }

@@ -50,8 +50,9 @@ std::vector<ReadStep> PlanReads(const meta::Manifest& manifest,
 
 class ManifestSource : public BodySource {
  public:
-  ManifestSource(std::shared_ptr<ExtentStore> extents, std::vector<ReadStep> steps)
-      : extents_(std::move(extents)), steps_(std::move(steps)) {
+  ManifestSource(std::shared_ptr<ExtentStore> extents, std::vector<ReadStep> steps,
+                 std::unique_ptr<ExtentPins::Lease> lease)
+      : lease_(std::move(lease)), extents_(std::move(extents)), steps_(std::move(steps)) {
     for (const ReadStep& step : steps_) size_ += step.length;
   }
 
@@ -94,6 +95,8 @@ class ManifestSource : public BodySource {
     current_.reset();
   }
 
+  // Declared first, so destroyed last: unpins (and may delete) only after current_ is gone.
+  std::unique_ptr<ExtentPins::Lease> lease_;
   std::shared_ptr<ExtentStore> extents_;
   std::vector<ReadStep> steps_;
   uint64_t size_ = 0;
@@ -133,8 +136,10 @@ meta::Manifest SliceManifest(const meta::Manifest& manifest, uint64_t offset, ui
 
 std::unique_ptr<BodySource> NewManifestSource(std::shared_ptr<ExtentStore> extents,
                                               meta::Manifest manifest,
-                                              std::map<uint64_t, ExtentLocation> locations) {
-  return std::make_unique<ManifestSource>(std::move(extents), PlanReads(manifest, locations));
+                                              std::map<uint64_t, ExtentLocation> locations,
+                                              std::unique_ptr<ExtentPins::Lease> lease) {
+  return std::make_unique<ManifestSource>(std::move(extents), PlanReads(manifest, locations),
+                                          std::move(lease));
 }
 
 }  // namespace tessera::store

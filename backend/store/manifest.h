@@ -6,6 +6,7 @@
 
 #include "backend/api/body.h"
 #include "backend/meta/records.h"
+#include "backend/store/extent_pins.h"
 #include "backend/store/extent_store.h"
 
 namespace tessera::store {
@@ -22,8 +23,10 @@ meta::Manifest SliceManifest(const meta::Manifest& manifest, uint64_t offset, ui
 // lazily through `extents` when the stream reaches them; consecutive segments that continue
 // one another (a segment ending at its extent's end followed by one starting at offset 0)
 // become one ExtentStore::Read. `locations` must hold every extent the manifest names.
+// `lease`, when given, keeps those extents pinned until the source is destroyed.
 std::unique_ptr<BodySource> NewManifestSource(std::shared_ptr<ExtentStore> extents,
                                               meta::Manifest manifest,
-                                              std::map<uint64_t, ExtentLocation> locations);
+                                              std::map<uint64_t, ExtentLocation> locations,
+                                              std::unique_ptr<ExtentPins::Lease> lease = nullptr);
 
 }  // namespace tessera::store

@@ -100,7 +100,7 @@ Result<MultipartUpload> EmbeddedStore::CreateMultipartUpload(const ObjectRef& ob
   ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginWrite());
   RETURN_IF_ERROR(GetBucket(txn, object.account, object.bucket).status());
   MultipartUpload upload{object.key, NewUploadId(), NowMicros(), attributes};
-  meta::UploadRecord record{upload.initiated, attributes};
+  meta::UploadRecord record{object.key, upload.initiated, attributes};
   RETURN_IF_ERROR(
       txn.Put(meta::Table::kUploads,
               meta::UploadKey(object.account, object.bucket, object.key, upload.upload_id),

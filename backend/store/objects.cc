@@ -14,6 +14,8 @@ namespace tessera::store {
 namespace {
 
 constexpr char kDefaultStorageClass[] = "STANDARD";
+// Attempts at opening a reader while concurrent writers free the extents it found.
+constexpr int kMaxOpenAttempts = 16;
 
 void ApplyAttributes(const ObjectAttributes& attributes, ObjectInfo* info) {
   info->content = attributes.content;
@@ -76,6 +78,26 @@ Result<ObjectInfo> EmbeddedStore::PutObject(const PutObjectRequest& request, Bod
 }
 
 Result<ObjectReader> EmbeddedStore::GetObject(const GetObjectRequest& request) {
+  for (int attempt = 0; attempt < kMaxOpenAttempts; ++attempt) {
+    ASSIGN_OR_RETURN(std::optional<ObjectReader> reader, TryOpenReader(request));
+    if (reader) return std::move(*reader);
+  }
+  return Status(ErrorCode::kSlowDown, "the object kept changing while it was being opened");
+}
+
+Result<bool> EmbeddedStore::ExtentsExist(const std::vector<uint64_t>& ids) {
+  ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginRead());
+  for (uint64_t id : ids) {
+    ASSIGN_OR_RETURN(std::optional<std::string> value,
+                     txn.Get(meta::Table::kExtents, meta::ExtentKey(id)));
+    if (!value) return false;
+  }
+  return true;
+}
+
+Result<std::optional<ObjectReader>> EmbeddedStore::TryOpenReader(const GetObjectRequest& request) {
+  // Read before the snapshot begins: see ExtentPins for why this makes pinning safe.
+  const uint64_t generation = pins_->generation();
   ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginRead());
   const ObjectRef& ref = request.object;
   RETURN_IF_ERROR(GetBucket(txn, ref.account, ref.bucket).status());
@@ -94,10 +116,24 @@ Result<ObjectReader> EmbeddedStore::GetObject(const GetObjectRequest& request) {
     manifest = std::move(record.manifest);
   }
   ASSIGN_OR_RETURN(auto locations, Locate(txn, manifest));
+  std::unique_ptr<ExtentPins::Lease> lease;
+  if (!locations.empty()) {
+    std::vector<uint64_t> ids;
+    for (const auto& [id, loc] : locations) ids.push_back(id);
+    bool unchanged = false;
+    lease = pins_->Pin(ids, generation, &unchanged);
+    txn.Abort();
+    if (!unchanged) {
+      // Something was freed since the snapshot began; it may have been one of ours.
+      ASSIGN_OR_RETURN(bool exist, ExtentsExist(ids));
+      if (!exist) return std::optional<ObjectReader>();
+    }
+  }
   txn.Abort();
   reader.info = std::move(record.info);
-  reader.body = NewManifestSource(extents_, std::move(manifest), std::move(locations));
-  return reader;
+  reader.body =
+      NewManifestSource(extents_, std::move(manifest), std::move(locations), std::move(lease));
+  return std::optional<ObjectReader>(std::move(reader));
 }
 
 Result<ObjectInfo> EmbeddedStore::HeadObject(const GetObjectRequest& request) {

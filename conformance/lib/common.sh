@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers for the conformance runner and the shell scenarios. Sourced, never run.
 #
 # Environment provided by run.sh to every scenario:
@@ -16,6 +17,7 @@ CONF_SECRET_KEY="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/
 CONF_REGION="us-east-1"
 CONF_BIG_SIZE=$((100 * 1024 * 1024))
 CONF_PY=/usr/bin/python3
+# shellcheck disable=SC2034  # used by the scripts that source this file
 CONF_AWS=/usr/bin/aws
 
 # ---------------------------------------------------------------------------------------
@@ -117,6 +119,8 @@ conf_client_env() {
   export AWS_EC2_METADATA_DISABLED=true
   export AZURE_CORE_COLLECT_TELEMETRY=false
   export AWS_PAGER=""
+  # The pinned JS SDK supports Node 20; its notice about later SDK versions is noise here.
+  export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
   export AWS_CONFIG_FILE="$CONF_CLIENT_DIR/aws-config"
   export AWS_SHARED_CREDENTIALS_FILE="$CONF_CLIENT_DIR/aws-credentials"
   export S3CMD_CONFIG="$CONF_CLIENT_DIR/s3cmd.cfg"
@@ -272,7 +276,7 @@ source $2 ($(stat -c %s "$2") bytes) is $want"
 # expect_fail_with CODE CMD...: CMD must exit non-zero and print CODE (an S3 error code or
 # HTTP status) in its output.
 expect_fail_with() {
-  { set +x; } 2>/dev/null
+  { local xtrace=$-; set +x; } 2>/dev/null
   local code=$1 out rc
   shift
   echo "+ $* (expecting failure with $code)" >&2
@@ -283,7 +287,7 @@ expect_fail_with() {
   printf '%s\n' "$out" | head -c 4000 | tr -cd '[:print:]\n\t' >&2
   ((rc != 0)) || fail "command succeeded but should have failed with $code: $*"
   [[ "$out" == *"$code"* ]] || fail "command failed (exit $rc) but without '$code' in its output"
-  set -x
+  [[ $xtrace != *x* ]] || set -x
 }
 
 # conf_show_body FILE: prints a response body for the log, printable characters only, at
@@ -294,12 +298,14 @@ conf_show_body() {
 
 # json_get JSON PYTHON-EXPR: evaluates EXPR with `d` bound to the parsed JSON ('' -> {}).
 json_get() {
-  { set +x; } 2>/dev/null
+  { local xtrace=$- rc=0; set +x; } 2>/dev/null
   "$CONF_PY" -c '
 import json, sys
 text = sys.argv[1].strip()
 d = json.loads(text) if text else {}
 v = eval(sys.argv[2], {"d": d})
 print(json.dumps(v, sort_keys=True) if not isinstance(v, str) else v)
-' "$1" "$2"
+' "$1" "$2" || rc=$?
+  [[ $xtrace != *x* ]] || set -x
+  return $rc
 }

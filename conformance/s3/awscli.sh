@@ -94,10 +94,13 @@ case_get_ranges() {
 }
 
 case_list_prefix_delimiter() {
-  local k
-  for k in a/1 a/2 b/1 top; do
-    aws_ s3api put-object --bucket "$L" --key "$k" --body "$W/small.bin" >/dev/null
-  done
+  # One recursive upload of a local tree makes the keys a/1 a/2 b/1 top.
+  mkdir -p "$W/tree/a" "$W/tree/b"
+  cp "$W/small.bin" "$W/tree/a/1"
+  cp "$W/small.bin" "$W/tree/a/2"
+  cp "$W/small.bin" "$W/tree/b/1"
+  cp "$W/small.bin" "$W/tree/top"
+  aws_ s3 cp --recursive "$W/tree/" "s3://$L/" --only-show-errors
   local out
   out=$(aws_ s3api list-objects-v2 --bucket "$L" --delimiter / --no-paginate)
   expect_eq "$(json_get "$out" '[p["Prefix"] for p in d.get("CommonPrefixes", [])]')" '["a/", "b/"]' "CommonPrefixes"
@@ -194,12 +197,12 @@ case_multipart_api() {
   out=$(aws_ s3api create-multipart-upload --bucket "$B" --key mpu/obj \
     --content-type application/x-mpu --metadata stage=mpu)
   id=$(json_get "$out" 'd["UploadId"]')
-  etag1=$(json_get "$(aws_ s3api upload-part --bucket "$B" --key mpu/obj --upload-id "$id" \
+  etag1=$(json_get "$(aws_ s3api upload-part --bucket "$B" --key mpu/obj --upload-id="$id" \
     --part-number 1 --body "$W/part1.bin")" 'd["ETag"]')
   expect_eq "$etag1" "\"$(conf_md5 "$W/part1.bin")\"" "part 1 ETag"
-  etag2=$(json_get "$(aws_ s3api upload-part --bucket "$B" --key mpu/obj --upload-id "$id" \
+  etag2=$(json_get "$(aws_ s3api upload-part --bucket "$B" --key mpu/obj --upload-id="$id" \
     --part-number 2 --body "$W/part2.bin")" 'd["ETag"]')
-  out=$(aws_ s3api list-parts --bucket "$B" --key mpu/obj --upload-id "$id")
+  out=$(aws_ s3api list-parts --bucket "$B" --key mpu/obj --upload-id="$id")
   expect_eq "$(json_get "$out" '[p["PartNumber"] for p in d["Parts"]]')" '[1, 2]' "list-parts numbers"
   expect_eq "$(json_get "$out" '[p["Size"] for p in d["Parts"]]')" '[5242880, 1234567]' "list-parts sizes"
   out=$(aws_ s3api list-multipart-uploads --bucket "$B")
@@ -210,7 +213,7 @@ import json, sys
 json.dump({"Parts": [{"PartNumber": 1, "ETag": sys.argv[2]}, {"PartNumber": 2, "ETag": sys.argv[3]}]},
           open(sys.argv[1], "w"))
 EOF
-  out=$(aws_ s3api complete-multipart-upload --bucket "$B" --key mpu/obj --upload-id "$id" \
+  out=$(aws_ s3api complete-multipart-upload --bucket "$B" --key mpu/obj --upload-id="$id" \
     --multipart-upload "file://$W/parts.json")
   local want_etag
   want_etag=$(conf_multipart_etag "$W/part1.bin" "$W/part2.bin")
@@ -227,28 +230,29 @@ EOF
 case_multipart_abort() {
   local out id
   id=$(json_get "$(aws_ s3api create-multipart-upload --bucket "$B" --key mpu/aborted)" 'd["UploadId"]')
-  aws_ s3api upload-part --bucket "$B" --key mpu/aborted --upload-id "$id" --part-number 1 \
+  aws_ s3api upload-part --bucket "$B" --key mpu/aborted --upload-id="$id" --part-number 1 \
     --body "$W/part2.bin" >/dev/null
-  aws_ s3api abort-multipart-upload --bucket "$B" --key mpu/aborted --upload-id "$id"
+  aws_ s3api abort-multipart-upload --bucket "$B" --key mpu/aborted --upload-id="$id"
   out=$(aws_ s3api list-multipart-uploads --bucket "$B")
   expect_eq "$(json_get "$out" '[u["UploadId"] for u in d.get("Uploads", [])]')" '[]' "uploads after abort"
-  expect_fail_with NoSuchUpload aws_ s3api list-parts --bucket "$B" --key mpu/aborted --upload-id "$id"
+  expect_fail_with NoSuchUpload aws_ s3api list-parts --bucket "$B" --key mpu/aborted --upload-id="$id"
   expect_fail_with 404 aws_ s3api head-object --bucket "$B" --key mpu/aborted
 }
 
 case_multipart_too_small() {
   # Every part but the last must be at least 5 MiB.
-  local id e1 e2
+  local id e1 e2 rc=0
   id=$(json_get "$(aws_ s3api create-multipart-upload --bucket "$B" --key mpu/small)" 'd["UploadId"]')
-  e1=$(json_get "$(aws_ s3api upload-part --bucket "$B" --key mpu/small --upload-id "$id" \
+  e1=$(json_get "$(aws_ s3api upload-part --bucket "$B" --key mpu/small --upload-id="$id" \
     --part-number 1 --body "$W/small.bin")" 'd["ETag"]')
-  e2=$(json_get "$(aws_ s3api upload-part --bucket "$B" --key mpu/small --upload-id "$id" \
+  e2=$(json_get "$(aws_ s3api upload-part --bucket "$B" --key mpu/small --upload-id="$id" \
     --part-number 2 --body "$W/small.bin")" 'd["ETag"]')
   "$CONF_PY" -c 'import json,sys; print(json.dumps({"Parts": [{"PartNumber": 1, "ETag": sys.argv[1]}, {"PartNumber": 2, "ETag": sys.argv[2]}]}))' \
     "$e1" "$e2" >"$W/small-parts.json"
-  expect_fail_with EntityTooSmall aws_ s3api complete-multipart-upload --bucket "$B" \
-    --key mpu/small --upload-id "$id" --multipart-upload "file://$W/small-parts.json"
-  aws_ s3api abort-multipart-upload --bucket "$B" --key mpu/small --upload-id "$id"
+  (expect_fail_with EntityTooSmall aws_ s3api complete-multipart-upload --bucket "$B" \
+    --key mpu/small --upload-id="$id" --multipart-upload "file://$W/small-parts.json") || rc=$?
+  aws_ s3api abort-multipart-upload --bucket "$B" --key mpu/small --upload-id="$id"
+  ((rc == 0)) || fail "CompleteMultipartUpload with a 10000-byte first part did not fail with EntityTooSmall"
 }
 
 case_errors() {

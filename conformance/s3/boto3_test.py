@@ -195,10 +195,17 @@ def case_upload_100mib_multipart():
     assert head["ETag"].endswith('-7"'), f"multipart ETag {head['ETag']} should end with -7"
     expect_eq(head["ContentType"], "application/x-big", "ContentType")
     expect_eq(head["Metadata"], {"size": "100MiB"}, "Metadata")
-    # PartNumber on HEAD/GET addresses one part.
+
+
+def case_part_number_reads():
+    # partNumber on HEAD/GET addresses one part of a multipart object (206, the part's
+    # length, x-amz-mp-parts-count).
     part = s3.head_object(Bucket=BUCKET, Key="big.bin", PartNumber=2)
-    expect_eq(part["ContentLength"], 16 * MIB, "HEAD PartNumber=2 ContentLength")
-    expect_eq(part.get("PartsCount"), 7, "PartsCount")
+    expect_eq(part["ContentLength"], 16 * MIB, "HEAD partNumber=2 ContentLength")
+    expect_eq(part.get("PartsCount"), 7, "HEAD partNumber=2 PartsCount")
+    got = s3.get_object(Bucket=BUCKET, Key="big.bin", PartNumber=7)
+    expect_eq(got["ResponseMetadata"]["HTTPStatusCode"], 206, "GET partNumber=7 status")
+    expect_eq(sha256_bytes(got["Body"].read()), sha256_file(BIG, 96 * MIB), "GET partNumber=7 body")
 
 
 def case_download_full_and_ranged():
@@ -365,6 +372,22 @@ def case_multipart_api():
     expect_client_error(s3.list_parts, "NoSuchUpload", 404, Bucket=BUCKET, Key=key, UploadId=uid)
 
 
+def case_upload_ids_cli_safe():
+    # Upload ids are passed on command lines (aws s3api ... --upload-id ID, s3cmd abortmp
+    # URI ID): one starting with '-' is taken for an option by argparse/optparse. S3's never
+    # do. 200 uploads find a generator that allows a leading '-' with probability ~96%.
+    ids = []
+    try:
+        for i in range(200):
+            ids.append(s3.create_multipart_upload(Bucket=BUCKET, Key=f"ids/{i}")["UploadId"])
+    finally:
+        for i, uid in enumerate(ids):
+            s3.abort_multipart_upload(Bucket=BUCKET, Key=f"ids/{i}", UploadId=uid)
+    bad = [u for u in ids if u.startswith("-")]
+    assert not bad, f"{len(bad)} of {len(ids)} upload ids start with '-', e.g. {bad[0]!r}"
+    assert len(set(ids)) == len(ids), "duplicate upload ids"
+
+
 def case_multipart_abort():
     uid = s3.create_multipart_upload(Bucket=BUCKET, Key="mpu/aborted")["UploadId"]
     s3.upload_part(Bucket=BUCKET, Key="mpu/aborted", UploadId=uid, PartNumber=1, Body=b"x" * 100)
@@ -377,12 +400,20 @@ def case_multipart_abort():
 
 def case_errors():
     expect_client_error(s3.head_object, "404", 404, Bucket=BUCKET, Key="no/such/key")
-    e = expect_client_error(s3.get_object, "NoSuchKey", 404, Bucket=BUCKET, Key="no/such/key")
-    expect_eq(e.response["Error"].get("Key"), "no/such/key", "NoSuchKey <Key>")
+    expect_client_error(s3.get_object, "NoSuchKey", 404, Bucket=BUCKET, Key="no/such/key")
     expect_client_error(s3.list_objects_v2, "NoSuchBucket", 404, Bucket="conf-boto3-missing")
     expect_client_error(s3.get_object, "NoSuchBucket", 404, Bucket="conf-boto3-missing", Key="k")
     expect_client_error(s3.delete_bucket, "BucketNotEmpty", 409, Bucket=LIST_BUCKET)
     expect_client_error(s3.delete_bucket, "NoSuchBucket", 404, Bucket="conf-boto3-missing")
+
+
+def case_error_details():
+    # S3 error bodies name what is missing and carry a request id.
+    e = expect_client_error(s3.get_object, "NoSuchKey", 404, Bucket=BUCKET, Key="no/such/key")
+    expect_eq(e.response["Error"].get("Key"), "no/such/key", "NoSuchKey <Key>")
+    e = expect_client_error(s3.list_objects_v2, "NoSuchBucket", 404, Bucket="conf-boto3-missing")
+    expect_eq(e.response["Error"].get("BucketName"), "conf-boto3-missing", "NoSuchBucket <BucketName>")
+    assert e.response["ResponseMetadata"].get("RequestId"), "no request id"
 
 
 def case_auth_errors():
@@ -455,6 +486,7 @@ CASES = [
     ("put-small-metadata", case_put_small_metadata),
     ("put-empty-special-keys", case_put_empty_and_special_keys),
     ("upload-100MiB-multipart", case_upload_100mib_multipart),
+    ("part-number-reads", case_part_number_reads),
     ("download-full-ranged", case_download_full_and_ranged),
     ("conditional-requests", case_conditional_requests),
     ("checksums-md5", case_checksums_and_md5),
@@ -464,7 +496,9 @@ CASES = [
     ("copy", case_copy),
     ("multipart-api", case_multipart_api),
     ("multipart-abort", case_multipart_abort),
+    ("upload-ids-cli-safe", case_upload_ids_cli_safe),
     ("errors", case_errors),
+    ("error-details", case_error_details),
     ("auth-errors", case_auth_errors),
     ("presigned", case_presigned),
     ("delete", case_delete),

@@ -27,14 +27,15 @@ aws_() { "$CONF_AWS" --endpoint-url "$TESSERA_ENDPOINT" --cli-read-timeout 120 "
 # name:size pairs. 1000 B and 100 KiB may be inlined in metadata; 3 MiB is one erasure-coded
 # extent; 24 MiB goes up as a 3-part multipart upload (8 MiB parts).
 OBJECTS=(tiny:1000 small:102400 medium:3145728 odd:5000001 large:25165824)
+mkdir -p "$W/src"
 for spec in "${OBJECTS[@]}"; do
-  conf_make_file "$W/${spec%%:*}.src" "${spec##*:}"
+  conf_make_file "$W/src/${spec%%:*}" "${spec##*:}"
 done
 
 # Prints region 1's drive directories, one per line.
 region1_drives() {
   if [[ -n "${CONF_REGION1_DRIVES:-}" ]]; then
-    printf '%s\n' $CONF_REGION1_DRIVES
+    tr -s ' ' '\n' <<<"$CONF_REGION1_DRIVES"
     return
   fi
   "$CONF_PY" - "$TESSERA_DATA" <<'EOF'
@@ -75,30 +76,29 @@ for d in subdirs(regions[0]):
 EOF
 }
 
-# Downloads every object and compares SHA-256 with its source; also a ranged read of each.
+# Downloads every object (one recursive `aws s3 cp`, parallel GETs) and compares SHA-256
+# with its source; then ranged reads of the erasure-coded objects.
 verify_all() {
-  local spec name size first last
+  local spec name first last
+  rm -rf "$W/out"
+  aws_ s3 cp --recursive "s3://$B/" "$W/out/" --only-show-errors
   for spec in "${OBJECTS[@]}"; do
+    expect_same_file "$W/out/${spec%%:*}" "$W/src/${spec%%:*}"
+  done
+  for spec in medium:3145728 large:25165824; do
     name=${spec%%:*}
-    size=${spec##*:}
-    rm -f "$W/$name.out"
-    aws_ s3 cp "s3://$B/$name" "$W/$name.out" --only-show-errors
-    expect_same_file "$W/$name.out" "$W/$name.src"
-    first=$((size / 3))
-    last=$((size - size / 5))
+    first=$((${spec##*:} / 3))
+    last=$((${spec##*:} - ${spec##*:} / 5))
     aws_ s3api get-object --bucket "$B" --key "$name" --range "bytes=$first-$last" "$W/$name.range" >/dev/null
-    expect_eq "$(conf_sha "$W/$name.range")" "$(conf_range_sha "$W/$name.src" "$first" "$last")" \
+    expect_eq "$(conf_sha "$W/$name.range")" "$(conf_range_sha "$W/src/$name" "$first" "$last")" \
       "$name bytes=$first-$last"
   done
-  rm -f "$W"/*.out "$W"/*.range
+  rm -rf "$W/out" "$W"/*.range
 }
 
 case_upload() {
   aws_ s3 mb "s3://$B"
-  local spec
-  for spec in "${OBJECTS[@]}"; do
-    aws_ s3 cp "$W/${spec%%:*}.src" "s3://$B/${spec%%:*}" --only-show-errors
-  done
+  aws_ s3 cp --recursive "$W/src/" "s3://$B/" --only-show-errors
   verify_all
 }
 
@@ -107,7 +107,7 @@ case_stop_and_corrupt() {
   local drives
   drives=$(region1_drives)
   [[ -n "$drives" ]] || fail "no drive directories found for region 1"
-  echo "NOTE: region 1 drives: $(echo $drives)"
+  echo "NOTE: region 1 drives: ${drives//$'\n'/ }"
   # One flipped byte in the largest file of each region-1 drive. Every extent has exactly
   # one fragment on each region-1 drive (3 per region, 9 drives), two of them data
   # fragments, so at least one data fragment of the largest object is damaged, and no

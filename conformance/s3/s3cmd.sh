@@ -116,7 +116,7 @@ case_multipart_listing() {
     --bucket "$B" --key pending/obj)" 'd["UploadId"]')
   out=$(s3c multipart "s3://$B")
   expect_contains "$out" "$id" "s3cmd multipart lists the upload"
-  s3c abortmp "s3://$B/pending/obj" "$id"
+  s3c abortmp -- "s3://$B/pending/obj" "$id"
   out=$(s3c multipart "s3://$B")
   [[ "$out" != *"$id"* ]] || fail "upload still listed after abortmp"
 }

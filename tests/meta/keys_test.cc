@@ -44,5 +44,52 @@ TEST(KeysTest, PrefixSuccessor) {
   EXPECT_LT(std::string("a/\xff\xff\xff"), *PrefixSuccessor("a/"));
 }
 
+TEST(KeysTest, LongNamesAreTruncatedWithAHashSuffix) {
+  const std::string prefix = BucketContentsPrefix("a", "b");
+  const size_t budget = NameBudget(prefix.size());
+  EXPECT_EQ(budget, kMaxKeyBytes - kUploadTailBytes - kLongNameSuffixBytes - prefix.size());
+  EXPECT_EQ(NameBudget(kMaxBucketKeyBytes + 1), 190u);
+  EXPECT_EQ(NameBudget(kMaxKeyBytes), 0u);
+
+  const std::string fits(budget, 'k');
+  EXPECT_EQ(EncodeName(fits, prefix.size()), fits);
+  EXPECT_FALSE(IsLongName(fits, prefix.size()));
+  const std::string long1 = fits + "1", long2 = fits + "2";
+  std::string name1 = EncodeName(long1, prefix.size());
+  EXPECT_EQ(name1.size(), budget + kLongNameSuffixBytes);
+  EXPECT_EQ(name1.substr(0, budget), fits);
+  EXPECT_EQ(name1.find_first_not_of("0123456789abcdef", budget), std::string::npos);
+  EXPECT_TRUE(IsLongName(name1, prefix.size()));
+  EXPECT_NE(name1, EncodeName(long2, prefix.size()));
+  EXPECT_EQ(name1, EncodeName(long1, prefix.size()));  // stable
+
+  // Every key, even 1024 bytes long under the longest bucket, fits LMDB in both tables.
+  const std::string account(100, 'a'), bucket(kMaxBucketKeyBytes - 101, 'b');
+  const std::string longest(kMaxObjectKeyBytes, 'z');
+  EXPECT_LE(UploadKey(account, bucket, longest, std::string(kUploadIdBytes, 'i')).size(),
+            kMaxKeyBytes);
+  EXPECT_EQ(ObjectKey("a", "b", long1), prefix + name1);
+  EXPECT_EQ(UploadKey("a", "b", long1, "id"), prefix + name1 + std::string("\0id", 3));
+}
+
+TEST(KeysTest, StoredOrderAgreesWithKeyOrderOutsideRuns) {
+  const size_t p = BucketContentsPrefix("a", "b").size();
+  const size_t budget = NameBudget(p);
+  const std::string head(budget, 'm');
+  // A short key that is the long key's head, or a prefix of it, sorts first, uploads too.
+  EXPECT_LT(ObjectKey("a", "b", head), ObjectKey("a", "b", head + "x"));
+  EXPECT_LT(ObjectKey("a", "b", "m"), ObjectKey("a", "b", head + "x"));
+  EXPECT_LT(UploadKey("a", "b", head, "zz"), UploadKey("a", "b", head + "x", "aa"));
+  // Keys that differ within the budget keep their order whatever their lengths.
+  EXPECT_LT(ObjectKey("a", "b", "l" + std::string(1000, 'z')), ObjectKey("a", "b", head));
+  EXPECT_LT(ObjectKey("a", "b", head + "x"), ObjectKey("a", "b", "n"));
+  EXPECT_LT(ObjectKey("a", "b", head + "x"), ObjectKey("a", "b", "m" + std::string(budget, 'n')));
+}
+
+TEST(KeysTest, ContentsPrefixSize) {
+  EXPECT_EQ(ContentsPrefixSize(ObjectKey("acct", "bkt", "k/1")), 9u);
+  EXPECT_EQ(ContentsPrefixSize(std::string("acct\0bkt", 8)), 0u);
+}
+
 }  // namespace
 }  // namespace tessera::meta

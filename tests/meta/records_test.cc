@@ -69,6 +69,35 @@ TEST(RecordsTest, EncodingIsLittleEndianAndStable) {
   EXPECT_EQ(back->region, "eu");
 }
 
+TEST(RecordsTest, UploadKeepsTheFullKeyAndReadsVersionOne) {
+  UploadRecord u;
+  u.key = std::string(1024, 'k');
+  u.initiated = 9;
+  std::string bytes = EncodeUpload(u);
+  EXPECT_EQ(bytes[0], '\x02');
+  Result<UploadRecord> back = DecodeUpload(bytes);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->key, u.key);
+  // Version 1: no key; the rest as in version 2.
+  std::string v1 = std::string("\x01") + bytes.substr(1 + 4 + u.key.size());
+  Result<UploadRecord> old = DecodeUpload(v1);
+  ASSERT_TRUE(old.ok()) << old.status().ToString();
+  EXPECT_EQ(old->key, "");
+  EXPECT_EQ(old->initiated, 9);
+  EXPECT_FALSE(DecodeUpload(std::string("\x03") + bytes.substr(1)).ok());
+}
+
+TEST(RecordsTest, DecodeObjectKeyReadsOnlyTheKey) {
+  ObjectRecord r;
+  r.info.bucket = "b";
+  r.info.key = std::string(700, 'x');
+  r.manifest = {Segment::Inline("data")};
+  Result<std::string> key = DecodeObjectKey(EncodeObject(r));
+  ASSERT_TRUE(key.ok());
+  EXPECT_EQ(*key, r.info.key);
+  EXPECT_FALSE(DecodeObjectKey(EncodeObject(r).substr(0, 10)).ok());
+}
+
 TEST(RecordsTest, UploadPartExtentRoundTrip) {
   UploadRecord u;
   u.initiated = 42;

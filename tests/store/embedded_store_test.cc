@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <thread>
 
 #include "backend/meta/env.h"
@@ -110,6 +112,107 @@ TEST_F(EmbeddedStoreTest, OverwriteFreesTheOldExtents) {
   ASSERT_TRUE(Put("k", "tiny").ok());
   EXPECT_EQ(fake_->live(), 0u);
   EXPECT_EQ(Get("k"), "tiny");
+}
+
+// A reader that is open keeps the version it opened, whatever happens to the key meanwhile.
+TEST_F(EmbeddedStoreTest, OpenReaderSurvivesOverwriteAndDelete) {
+  const std::string old_data = Bytes(250);
+  ASSERT_TRUE(Put("k", old_data).ok());  // extents 1, 2, 3
+  Result<ObjectReader> reader = store_->GetObject({Ref("k"), {}, {}});
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+
+  ASSERT_TRUE(Put("k", Bytes(150, 'x')).ok());  // extents 4, 5
+  ASSERT_TRUE(Put("k", Bytes(120, 'y')).ok());  // frees 4, 5 at once: nobody reads them
+  ASSERT_TRUE(store_->DeleteObject(Ref("k")).ok());
+  EXPECT_EQ(fake_->deleted(), (std::set<uint64_t>{4, 5, 6, 7}));
+  EXPECT_EQ(Get("k").find("<error"), 0u);
+
+  EXPECT_EQ(Drain(*reader->body), old_data);
+  EXPECT_TRUE(fake_->Has(1) && fake_->Has(2) && fake_->Has(3));
+  reader->body.reset();
+  EXPECT_EQ(fake_->deleted(), (std::set<uint64_t>{1, 2, 3, 4, 5, 6, 7}));
+  EXPECT_EQ(fake_->live(), 0u);
+}
+
+TEST_F(EmbeddedStoreTest, ReadersDestroyedEarlyReleaseTheirPins) {
+  const std::string old_data = Bytes(250);
+  ASSERT_TRUE(Put("k", old_data).ok());
+  Result<ObjectReader> unread = store_->GetObject({Ref("k"), {}, {}});
+  Result<ObjectReader> partial =
+      store_->GetObject({Ref("k"), ByteRange{150, 249, std::nullopt}, {}});
+  ASSERT_TRUE(unread.ok() && partial.ok());
+  char buf[5];
+  ASSERT_TRUE(partial->body->Read(buf, sizeof(buf)).ok());
+  ASSERT_TRUE(store_->DeleteObject(Ref("k")).ok());
+  EXPECT_TRUE(fake_->deleted().empty());
+  unread->body.reset();
+  // The range reader pins only the extents its range covers (2 and 3).
+  EXPECT_EQ(fake_->deleted(), (std::set<uint64_t>{1}));
+  partial->body.reset();
+  EXPECT_EQ(fake_->live(), 0u);
+  // Readers may also outlive the store.
+  ASSERT_TRUE(Put("k", old_data).ok());
+  Result<ObjectReader> late = store_->GetObject({Ref("k"), {}, {}});
+  ASSERT_TRUE(late.ok());
+  ASSERT_TRUE(store_->DeleteObject(Ref("k")).ok());
+  store_.reset();
+  EXPECT_EQ(Drain(*late->body), old_data);
+  late->body.reset();
+  EXPECT_EQ(fake_->live(), 0u);
+}
+
+TEST_F(EmbeddedStoreTest, OpenReaderSurvivesCompleteMultipartOverwrite) {
+  ASSERT_TRUE(Put("k", Bytes(250)).ok());  // extents 1, 2, 3
+  Result<ObjectReader> reader = store_->GetObject({Ref("k"), {}, {}});
+  ASSERT_TRUE(reader.ok());
+  Result<MultipartUpload> upload = store_->CreateMultipartUpload(Ref("k"), {});
+  ASSERT_TRUE(upload.ok());
+  UploadPartRequest part;
+  part.object = Ref("k");
+  part.upload_id = upload->upload_id;
+  part.part_number = 1;
+  std::string data = Bytes(90, 'p');
+  MemorySource body(data.data(), data.size());
+  Result<PartInfo> info = store_->UploadPart(part, body);
+  ASSERT_TRUE(info.ok());
+  ASSERT_TRUE(
+      store_->CompleteMultipartUpload({Ref("k"), upload->upload_id, {{1, info->etag}}, {}}).ok());
+  EXPECT_EQ(Get("k"), data);
+  EXPECT_TRUE(fake_->deleted().empty());
+  EXPECT_EQ(Drain(*reader->body), Bytes(250));
+  reader->body.reset();
+  EXPECT_EQ(fake_->deleted(), (std::set<uint64_t>{1, 2, 3}));
+}
+
+TEST_F(EmbeddedStoreTest, ConcurrentReadersNeverLoseTheVersionTheyOpened) {
+  // Every version of "k" is one byte repeated; a reader must see one version whole.
+  ASSERT_TRUE(Put("k", std::string(300, 'a')).ok());
+  std::atomic<bool> stop{false};
+  std::atomic<int> bad{0}, reads{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 3; ++t) {
+    readers.emplace_back([&] {
+      while (!stop.load()) {
+        std::string got = Get("k");
+        if (got.find("NoSuchKey") != std::string::npos) continue;
+        if (got.size() != 300 || got.find_first_not_of(got[0]) != std::string::npos) ++bad;
+        ++reads;
+      }
+    });
+  }
+  for (int i = 0; i < 150; ++i) {
+    ASSERT_TRUE(Put("k", std::string(300, static_cast<char>('a' + i % 26))).ok());
+    if (i % 10 == 9) {
+      ASSERT_TRUE(store_->DeleteObject(Ref("k")).ok());
+    }
+  }
+  stop = true;
+  for (auto& thread : readers) thread.join();
+  EXPECT_EQ(bad.load(), 0);
+  EXPECT_GT(reads.load(), 0);
+  // The last round deleted the key; every extent of every version is gone with the readers.
+  EXPECT_EQ(store_->DeleteObject(Ref("k")).code(), ErrorCode::kNoSuchKey);
+  EXPECT_EQ(fake_->live(), 0u);
 }
 
 TEST_F(EmbeddedStoreTest, DeleteObjectDropsExtentsAndReportsMissing) {
@@ -322,10 +425,58 @@ TEST_F(EmbeddedStoreTest, PutIntoMissingBucketFailsBeforeStreaming) {
 
 TEST_F(EmbeddedStoreTest, RejectsKeysThatDoNotFit) {
   EXPECT_EQ(Put("", "v").status().code(), ErrorCode::kInvalidObjectName);
-  EXPECT_EQ(Put(std::string(600, 'k'), "v").status().code(), ErrorCode::kInvalidObjectName);
-  EXPECT_EQ(store_->HeadObject({Ref(std::string(600, 'k')), {}, {}}).status().code(),
+  EXPECT_EQ(Put(std::string(1025, 'k'), "v").status().code(), ErrorCode::kInvalidObjectName);
+  EXPECT_EQ(store_->CreateMultipartUpload(Ref(std::string(1025, 'k')), {}).status().code(),
+            ErrorCode::kInvalidObjectName);
+  CopyObjectRequest copy;
+  copy.source = Ref("src");
+  copy.destination = Ref(std::string(1025, 'k'));
+  ASSERT_TRUE(Put("src", "v").ok());
+  EXPECT_EQ(store_->CopyObject(copy).status().code(), ErrorCode::kInvalidObjectName);
+  EXPECT_EQ(store_->HeadObject({Ref(std::string(1025, 'k')), {}, {}}).status().code(),
             ErrorCode::kNoSuchKey);
-  EXPECT_TRUE(Put(std::string(400, 'k'), "v").ok());
+  EXPECT_EQ(fake_->write_calls(), 0);
+  EXPECT_TRUE(Put(std::string(1024, 'k'), "v").ok());
+}
+
+TEST_F(EmbeddedStoreTest, KeysUpTo1024BytesRoundTrip) {
+  // Over the LMDB key limit, sharing a long head, and differing only in their last byte.
+  const std::string head(600, 'h');
+  std::vector<std::string> keys = {std::string(1024, 'a'), head + std::string(424, 'x'),
+                                   head + std::string(423, 'x') + 'y', head + "short",
+                                   std::string(300, 'z')};
+  for (size_t i = 0; i < keys.size(); ++i) {
+    ASSERT_TRUE(Put(keys[i], Bytes(100 + i, static_cast<char>('a' + i))).ok()) << i;
+  }
+  Reopen();
+  for (size_t i = 0; i < keys.size(); ++i) {
+    EXPECT_EQ(Get(keys[i]), Bytes(100 + i, static_cast<char>('a' + i))) << i;
+    Result<ObjectInfo> head_info = store_->HeadObject({Ref(keys[i]), {}, {}});
+    ASSERT_TRUE(head_info.ok()) << i;
+    EXPECT_EQ(head_info->key, keys[i]);
+  }
+  // A key that shares the long head but was never written is missing.
+  EXPECT_EQ(store_->HeadObject({Ref(head + std::string(424, 'w')), {}, {}}).status().code(),
+            ErrorCode::kNoSuchKey);
+  CopyObjectRequest copy;
+  copy.source = Ref(keys[1]);
+  copy.destination = Ref(head + std::string(424, 'c'));
+  ASSERT_TRUE(store_->CopyObject(copy).ok());
+  EXPECT_EQ(Get(copy.destination.key), Bytes(101, 'b'));
+
+  ASSERT_TRUE(store_->DeleteObject(Ref(keys[1])).ok());
+  EXPECT_EQ(store_->HeadObject({Ref(keys[1]), {}, {}}).status().code(), ErrorCode::kNoSuchKey);
+  EXPECT_EQ(Get(keys[2]), Bytes(102, 'c'));
+  EXPECT_EQ(store_->DeleteObject(Ref(keys[1])).code(), ErrorCode::kNoSuchKey);
+  ListObjectsRequest list;
+  list.bucket = {kAccount, kBucket};
+  Result<ListObjectsResult> listed = store_->ListObjects(list);
+  ASSERT_TRUE(listed.ok());
+  std::vector<std::string> got;
+  for (const ObjectInfo& info : listed->objects) got.push_back(info.key);
+  std::vector<std::string> want = {keys[0], keys[2], keys[3], copy.destination.key, keys[4]};
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(got, want);
 }
 
 TEST_F(EmbeddedStoreTest, EverythingSurvivesReopening) {

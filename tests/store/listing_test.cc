@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "backend/meta/keys.h"
 #include "tests/store/store_fixture.h"
 
 namespace tessera::store::testing {
@@ -173,6 +174,64 @@ TEST_F(ListingTest, PaginationVisitsEverythingExactlyOnce) {
       }
       EXPECT_EQ(got_keys, Keys(want)) << "delimiter '" << delimiter << "' page " << page_size;
       EXPECT_EQ(got_prefixes, want.common_prefixes);
+    }
+  }
+}
+
+// Keys longer than the LMDB key budget that share their first 600 bytes are stored in hash
+// order (backend/meta/keys.h); listing must still return them in byte order.
+TEST_F(ListingTest, LongKeysSharingAHeadListInByteOrder) {
+  const size_t budget = meta::NameBudget(meta::BucketContentsPrefix(kAccount, kBucket).size());
+  ASSERT_LT(budget, 600u);
+  const std::string head = "d/" + std::string(598, 'h');
+  std::vector<std::string> keys;
+  for (const char* tail :
+       {"", "a", "b", "a/1", "a/2", "a/b/3", "b/x", "c", "\xff", "a\x01", "z/"}) {
+    keys.push_back(head + tail);
+  }
+  for (int i = 0; i < 12; ++i) {
+    keys.push_back(head + "/n" + std::to_string(i) + std::string(400 - i, 'q'));
+  }
+  keys.push_back(head.substr(0, budget));            // exactly the budget: stored as is
+  keys.push_back(head.substr(0, budget - 1) + "i");  // just after the shared head
+  keys.push_back(std::string(1024, 'e'));
+  keys.push_back("d/short");
+  keys.push_back("d/" + std::string(1022, 'h'));  // 1024 bytes, in the same run
+  PutAll(keys);
+  ASSERT_EQ(keys_.size(), keys.size());
+
+  ExpectMatchesModel("", "", "", 1000);
+  ExpectMatchesModel("d/", "/", "", 1000);
+  ExpectMatchesModel(head, "/", "", 1000);
+  ExpectMatchesModel(head + "a", "/", "", 1000);
+  ExpectMatchesModel(head + "a/", "", "", 1000);
+  ExpectMatchesModel(head, "", head + "a/1", 1000);
+  ExpectMatchesModel("", "", head + "a", 3);
+  ExpectMatchesModel(head.substr(0, 300), "", "", 1000);
+  ExpectMatchesModel(head.substr(0, budget), "", "", 1000);
+  ExpectMatchesModel("", "/", "", 1000);
+  ExpectMatchesModel(head + "/n1", "", "", 1000);
+
+  for (const std::string& prefix : {std::string(), std::string("d/"), head}) {
+    for (const std::string& delimiter : {std::string(), std::string("/")}) {
+      for (uint32_t page_size : {1u, 2u, 5u}) {
+        ListObjectsRequest whole{{kAccount, kBucket}, prefix, delimiter, "", 100000};
+        ListObjectsResult want = Model(keys_, whole);
+        std::vector<std::string> got_keys, got_prefixes;
+        std::string marker;
+        for (int pages = 0;; ++pages) {
+          ASSERT_LT(pages, 200);
+          ListObjectsResult page = List(prefix, delimiter, marker, page_size);
+          for (const auto& k : Keys(page)) got_keys.push_back(k);
+          for (const auto& p : page.common_prefixes) got_prefixes.push_back(p);
+          if (!page.truncated) break;
+          marker = page.next_marker;
+        }
+        SCOPED_TRACE("prefix size " + std::to_string(prefix.size()) + " delimiter '" + delimiter +
+                     "' page " + std::to_string(page_size));
+        EXPECT_EQ(got_keys, Keys(want));
+        EXPECT_EQ(got_prefixes, want.common_prefixes);
+      }
     }
   }
 }

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "common/encoding.h"
 #include "common/hash.h"
 #include "tests/store/store_fixture.h"
@@ -274,6 +276,62 @@ TEST_F(MultipartTest, ListUploadsWithMarkersAndDelimiter) {
   EXPECT_EQ(top->common_prefixes, (std::vector<std::string>{"b/"}));
   rolled.prefix = "b/";
   EXPECT_EQ(store_->ListMultipartUploads(rolled)->uploads.size(), 4u);
+}
+
+TEST_F(MultipartTest, LongKeysUploadAndListInOrder) {
+  const std::string head(700, 'u');
+  std::vector<std::pair<std::string, std::string>> all;  // (key, id) in expected order
+  for (const std::string& tail : {std::string("b"), std::string("a"), std::string("a/x"),
+                                  std::string(324, 'z'), std::string("")}) {
+    for (int i = 0; i < 2; ++i) all.emplace_back(head + tail, Start(head + tail));
+  }
+  all.emplace_back(head.substr(0, 400), Start(head.substr(0, 400)));
+  std::sort(all.begin(), all.end());
+  ListUploadsRequest request{{kAccount, kBucket}, "", "", "", "", 1000};
+  Result<ListUploadsResult> everything = store_->ListMultipartUploads(request);
+  ASSERT_TRUE(everything.ok()) << everything.status().ToString();
+  ASSERT_EQ(everything->uploads.size(), all.size());
+  for (size_t i = 0; i < all.size(); ++i) {
+    EXPECT_EQ(everything->uploads[i].key, all[i].first) << i;
+    EXPECT_EQ(everything->uploads[i].upload_id, all[i].second) << i;
+  }
+  // Page through with both markers, one upload at a time.
+  request.max_uploads = 1;
+  for (size_t i = 0; i < all.size(); ++i) {
+    Result<ListUploadsResult> page = store_->ListMultipartUploads(request);
+    ASSERT_TRUE(page.ok());
+    ASSERT_EQ(page->uploads.size(), 1u) << i;
+    EXPECT_EQ(page->uploads[0].key, all[i].first) << i;
+    EXPECT_EQ(page->uploads[0].upload_id, all[i].second) << i;
+    request.key_marker = page->uploads[0].key;
+    request.upload_id_marker = page->uploads[0].upload_id;
+  }
+  ListUploadsRequest rolled{{kAccount, kBucket}, head, "/", head + "a", "", 1000};
+  Result<ListUploadsResult> under = store_->ListMultipartUploads(rolled);
+  ASSERT_TRUE(under.ok());
+  EXPECT_EQ(under->common_prefixes, (std::vector<std::string>{head + "a/"}));
+  ASSERT_EQ(under->uploads.size(), 4u);
+  EXPECT_EQ(under->uploads[0].key, head + "b");
+
+  // A 1024-byte key completes into an object, and its upload is gone.
+  const std::string key = head + std::string(324, 'z');
+  auto it = std::find_if(all.begin(), all.end(), [&](const auto& e) { return e.first == key; });
+  Result<PartInfo> part = Part(key, it->second, 1, Bytes(120));
+  ASSERT_TRUE(part.ok()) << part.status().ToString();
+  Result<ListPartsResult> parts = store_->ListParts({Ref(key), it->second, 0, 1000});
+  ASSERT_TRUE(parts.ok());
+  EXPECT_EQ(parts->upload.key, key);
+  ASSERT_TRUE(Complete(key, it->second, {{1, part->etag}}).ok());
+  EXPECT_EQ(Get(key), Bytes(120));
+  EXPECT_EQ(Part(key, it->second, 1, "x").status().code(), ErrorCode::kNoSuchUpload);
+  EXPECT_EQ(store_->AbortMultipartUpload(Ref(key + "!"), it->second).code(),
+            ErrorCode::kNoSuchUpload);
+  // An upload id is found only under its own key, also among keys sharing a long head.
+  auto of_head =
+      std::find_if(all.begin(), all.end(), [&](const auto& e) { return e.first == head; });
+  EXPECT_EQ(store_->AbortMultipartUpload(Ref(head + "b"), of_head->second).code(),
+            ErrorCode::kNoSuchUpload);
+  EXPECT_TRUE(store_->AbortMultipartUpload(Ref(head), of_head->second).ok());
 }
 
 }  // namespace

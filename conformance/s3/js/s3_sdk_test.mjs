@@ -46,6 +46,14 @@ function makeClient(secretAccessKey = SECRET_KEY, accessKeyId = ACCESS_KEY) {
 }
 const s3 = makeClient();
 
+// Records the headers of the last request of each command, as sent (after signing), so the
+// cases can check that the SDK's default checksum behaviour is really what reached the wire.
+const sentHeaders = {};
+s3.middlewareStack.add((next, context) => async (args) => {
+  sentHeaders[context.commandName] = { ...args.request.headers };
+  return next(args);
+}, { step: "finalizeRequest", priority: "low", name: "conformanceCaptureHeaders" });
+
 // ---------------------------------------------------------------------------------------
 // Helpers.
 
@@ -113,6 +121,10 @@ async function expectError(promiseFn, name, status) {
 
 let caseLog = [];
 function log(line) { caseLog.push(line); }
+// What the SDK itself prints while a case runs (e.g. its note on a failed streaming
+// request) belongs to that case's output, shown only if the case fails.
+console.warn = (...args) => log(args.map(String).join(" "));
+console.error = console.warn;
 
 async function bodyBytes(resp) { return Buffer.from(await resp.Body.transformToByteArray()); }
 const keysOf = (r) => (r.Contents ?? []).map((c) => c.Key);
@@ -141,6 +153,9 @@ async function casePutSmallBuffer() {
     Bucket: BUCKET, Key: "small.bin", Body: data, ContentType: "application/x-js",
     Metadata: { origin: "js-sdk", note: "hello world" },
   }));
+  if (!sentHeaders.PutObjectCommand["x-amz-checksum-crc32"]) {
+    throw new Error(`PutObject sent no x-amz-checksum-crc32: ${JSON.stringify(sentHeaders.PutObjectCommand)}`);
+  }
   eq(put.ETag, `"${md5(data)}"`, "PutObject ETag");
   const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: "small.bin" }));
   eq(head.ContentLength, data.length, "ContentLength");
@@ -157,6 +172,11 @@ async function casePutStreamChunkedTrailer() {
     Bucket: BUCKET, Key: "streamed.bin", Body: createReadStream(SMALL),
     ContentLength: statSync(SMALL).size, ContentType: "application/octet-stream",
   }));
+  const h = sentHeaders.PutObjectCommand;
+  log(`  sent: ${JSON.stringify(h)}`);
+  eq(h["x-amz-content-sha256"], "STREAMING-UNSIGNED-PAYLOAD-TRAILER", "x-amz-content-sha256 sent");
+  eq(h["x-amz-trailer"], "x-amz-checksum-crc32", "x-amz-trailer sent");
+  eq(h["content-encoding"], "aws-chunked", "content-encoding sent");
   eq(put.ETag, `"${md5(readFileSync(SMALL))}"`, "streamed PutObject ETag");
   const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: "streamed.bin" }));
   eq(sha256(await bodyBytes(got)), sha256File(SMALL), "streamed object body");
@@ -288,6 +308,10 @@ async function caseDelete() {
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
     const objs = keysOf(listed).map((Key) => ({ Key }));
     const r = await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objs } }));
+    const h = sentHeaders.DeleteObjectsCommand;
+    if (!h["x-amz-checksum-crc32"] || h["content-md5"]) {
+      throw new Error(`DeleteObjects was expected to carry a CRC32 and no Content-MD5: ${JSON.stringify(h)}`);
+    }
     eq((r.Deleted ?? []).map((d) => d.Key).sort(), objs.map((o) => o.Key).sort(), "Deleted");
     eq(r.Errors ?? [], [], "Errors");
     eq((await s3.send(new ListObjectsV2Command({ Bucket: bucket }))).KeyCount, 0, `${bucket} empty`);
