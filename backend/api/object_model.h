@@ -51,6 +51,7 @@ struct ObjectInfo {
   std::string storage_class;  // "STANDARD" unless set
   Checksum checksum;
   uint32_t parts_count = 0;   // 0 for single-part objects
+  std::vector<uint64_t> part_sizes;  // multipart objects: each part's size, in order
 };
 
 struct BucketInfo {

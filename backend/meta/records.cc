@@ -7,7 +7,9 @@
 // Record grammar (all integers little-endian; str = u32 length + bytes):
 //
 //   BucketRecord  := u8 version=1, i64 created, str region
-//   ObjectRecord  := u8 version=1, ObjectInfo, Manifest
+//   ObjectRecord  := u8 version=2, ObjectInfo, Manifest, PartSizes
+//                  | u8 version=1, ObjectInfo, Manifest          (read only; no part sizes)
+//   PartSizes     := u32 n, n * u64 size
 //   UploadRecord  := u8 version=2, str key, i64 initiated, Attributes
 //                  | u8 version=1, i64 initiated, Attributes      (read only; key unknown)
 //   PartRecord    := u8 version=1, u64 size, str md5, i64 last_modified, Checksum, Manifest
@@ -30,6 +32,7 @@ namespace tessera::meta {
 namespace {
 
 constexpr uint8_t kFormatVersion = 1;
+constexpr uint8_t kObjectFormatVersion = 2;
 constexpr uint8_t kUploadFormatVersion = 2;
 
 Status Corrupt(std::string_view what) {
@@ -187,26 +190,42 @@ Result<BucketRecord> DecodeBucket(std::string_view bytes) {
 
 std::string EncodeObject(const ObjectRecord& record) {
   ByteWriter w;
-  w.U8(kFormatVersion);
+  w.U8(kObjectFormatVersion);
   PutInfo(w, record.info);
   PutManifest(w, record.manifest);
+  w.U32(static_cast<uint32_t>(record.info.part_sizes.size()));
+  for (uint64_t size : record.info.part_sizes) w.U64(size);
   return w.Take();
 }
 
 Result<std::string> DecodeObjectKey(std::string_view bytes) {
   ByteReader r(bytes);
   std::string bucket, key;
-  if (!GetVersion(r) || !r.Str(&bucket) || !r.Str(&key)) return Corrupt("object");
+  uint8_t version = 0;
+  if (!r.U8(&version) || (version != kFormatVersion && version != kObjectFormatVersion) ||
+      !r.Str(&bucket) || !r.Str(&key)) {
+    return Corrupt("object");
+  }
   return key;
 }
 
 Result<ObjectRecord> DecodeObject(std::string_view bytes) {
   ByteReader r(bytes);
   ObjectRecord record;
-  if (!GetVersion(r) || !GetInfo(r, &record.info) || !GetManifest(r, &record.manifest) ||
-      !r.done()) {
+  uint8_t version = 0;
+  if (!r.U8(&version) || (version != kFormatVersion && version != kObjectFormatVersion) ||
+      !GetInfo(r, &record.info) || !GetManifest(r, &record.manifest)) {
     return Corrupt("object");
   }
+  if (version == kObjectFormatVersion) {
+    uint32_t n = 0;
+    if (!r.U32(&n) || n > 10000) return Corrupt("object");
+    record.info.part_sizes.resize(n);
+    for (uint64_t& size : record.info.part_sizes) {
+      if (!r.U64(&size)) return Corrupt("object");
+    }
+  }
+  if (!r.done()) return Corrupt("object");
   return record;
 }
 

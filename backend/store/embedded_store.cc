@@ -218,6 +218,8 @@ std::string EmbeddedStore::NewUploadId() {
   }());
   std::string id(kUploadIdLength, 'A');
   for (char& c : id) c = kAlphabet[rng() & 63];
+  // Command-line clients take an argument starting with '-' for an option.
+  id[0] = kAlphabet[rng() % 52];
   return id;
 }
 

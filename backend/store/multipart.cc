@@ -70,6 +70,7 @@ Result<meta::ObjectRecord> AssembleObject(const CompleteMultipartRequest& reques
       all_checksummed = false;
     }
     record.info.size += part.size;
+    record.info.part_sizes.push_back(part.size);
     for (meta::Segment& s : part.manifest) record.manifest.push_back(std::move(s));
     parts->erase(it);
   }

@@ -50,7 +50,8 @@ WireError ToWireError(ErrorCode code) {
 }
 
 HttpResponse ErrorResponse(const Status& status, std::string_view resource,
-                           std::string_view request_id, bool head) {
+                           std::string_view request_id, bool head, std::string_view bucket,
+                           std::string_view key) {
   WireError wire = ToWireError(status.code());
   HttpResponse response;
   response.status = wire.http_status;
@@ -64,6 +65,20 @@ HttpResponse ErrorResponse(const Status& status, std::string_view resource,
   auto root = NewDocument(doc, "Error", /*bare=*/true);
   AddText(root, "Code", wire.code);
   AddText(root, "Message", status.message());
+  switch (status.code()) {
+    case ErrorCode::kNoSuchBucket:
+    case ErrorCode::kBucketNotEmpty:
+    case ErrorCode::kBucketAlreadyExists:
+    case ErrorCode::kBucketAlreadyOwnedByYou:
+    case ErrorCode::kInvalidBucketName:
+      if (!bucket.empty()) AddText(root, "BucketName", bucket);
+      break;
+    case ErrorCode::kNoSuchKey:
+      if (!key.empty()) AddText(root, "Key", key);
+      break;
+    default:
+      break;
+  }
   AddText(root, "Resource", resource);
   AddText(root, "RequestId", request_id);
   response.body = Serialize(doc);

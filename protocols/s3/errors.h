@@ -18,8 +18,10 @@ struct WireError {
 WireError ToWireError(ErrorCode code);
 
 // An S3 error response: status, and unless `head` the XML
-// <Error><Code/><Message/><Resource/><RequestId/></Error> body.
+// <Error><Code/><Message/>[<BucketName/>|<Key/>]<Resource/><RequestId/></Error> body;
+// BucketName for bucket-level errors, Key for NoSuchKey, when known.
 HttpResponse ErrorResponse(const Status& status, std::string_view resource,
-                           std::string_view request_id, bool head);
+                           std::string_view request_id, bool head,
+                           std::string_view bucket = {}, std::string_view key = {});
 
 }  // namespace tessera::s3

@@ -78,8 +78,9 @@ HttpResponse S3Handler::Handle(const HttpRequest& request, BodySource& body) {
   std::string request_id = NewRequestId();
   bool head = request.method == "HEAD";
   std::string resource(request.RawPath());
+  std::string bucket, key;  // named in error bodies once resolved
   auto fail = [&](const Status& status) {
-    HttpResponse response = ErrorResponse(status, resource, request_id, head);
+    HttpResponse response = ErrorResponse(status, resource, request_id, head, bucket, key);
     response.Set("x-amz-request-id", request_id);
     return response;
   };
@@ -88,6 +89,8 @@ HttpResponse S3Handler::Handle(const HttpRequest& request, BodySource& body) {
   if (!query.ok()) return fail(query.status());
   auto address = ResolveAddress(request, options_.virtual_host_domains);
   if (!address.ok()) return fail(address.status());
+  bucket = address->bucket;
+  key = address->key;
   Op op = Route(request.method, *address, *query, request.HasHeader("x-amz-copy-source"));
 
   auto auth = auth::VerifySigV4(request, accounts_, NowMicros());

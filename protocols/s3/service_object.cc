@@ -1,3 +1,5 @@
+#include <charconv>
+
 #include "common/encoding.h"
 #include "common/time.h"
 #include "protocols/s3/parse_object.h"
@@ -64,6 +66,32 @@ Result<ObjectRef> CopySourceRef(Call& call) {
   return ObjectRef{call.account(), std::move(source.bucket), std::move(source.key)};
 }
 
+// ?partNumber=N reads part N as a range; a single-part object has exactly one part. The
+// ETag seen here becomes a precondition so that the range matches the version read.
+Result<std::optional<ByteRange>> PartRange(Call& call, const std::string& text,
+                                           GetObjectRequest& request) {
+  uint32_t n = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || p != text.data() + text.size() || n < 1 || n > 10000) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "Part number must be an integer between 1 and 10000, inclusive");
+  }
+  ASSIGN_OR_RETURN(ObjectInfo info, call.store.HeadObject(request));
+  std::vector<uint64_t> sizes = info.part_sizes;
+  if (sizes.empty()) sizes.push_back(info.size);
+  if (n > sizes.size()) {
+    return Status(ErrorCode::kInvalidRange, "The requested partnumber is not satisfiable");
+  }
+  uint64_t offset = 0;
+  for (uint32_t i = 0; i + 1 < n; ++i) offset += sizes[i];
+  if (!request.preconditions.if_match) request.preconditions.if_match = info.etag;
+  ByteRange range;
+  range.first = offset;
+  if (sizes[n - 1] == 0) return std::optional<ByteRange>();
+  range.last = offset + sizes[n - 1] - 1;
+  return std::optional<ByteRange>(range);
+}
+
 }  // namespace
 
 Result<HttpResponse> PutObject(Call& call) {
@@ -87,6 +115,13 @@ Result<HttpResponse> GetObject(Call& call, bool head) {
   }
   GetObjectRequest request{call.object(), std::nullopt, ParsePreconditions(call.request)};
   if (call.request.HasHeader("range")) request.range = ParseRange(call.request.Header("range"));
+  if (auto part = call.query.Get("partNumber")) {
+    if (call.request.HasHeader("range")) {
+      return Status(ErrorCode::kInvalidRequest,
+                    "Cannot specify both Range header and partNumber query parameter");
+    }
+    ASSIGN_OR_RETURN(request.range, PartRange(call, *part, request));
+  }
   bool checksum_mode = call.request.Header("x-amz-checksum-mode") == "ENABLED";
 
   HttpResponse response;

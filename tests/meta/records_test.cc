@@ -20,6 +20,7 @@ ObjectRecord SampleObject() {
   r.info.storage_class = "STANDARD";
   r.info.checksum = {ChecksumAlgorithm::kCrc64Nvme, "12345678", 2};
   r.info.parts_count = 2;
+  r.info.part_sizes = {5 << 20, 1234};
   r.manifest = {Segment::Inline(std::string("in\0line", 7)), Segment::Extent(1ull << 40, 7, 99)};
   return r;
 }
@@ -45,15 +46,29 @@ void ExpectSameInfo(const ObjectInfo& a, const ObjectInfo& b) {
   EXPECT_EQ(a.checksum.value, b.checksum.value);
   EXPECT_EQ(a.checksum.parts, b.checksum.parts);
   EXPECT_EQ(a.parts_count, b.parts_count);
+  EXPECT_EQ(a.part_sizes, b.part_sizes);
 }
 
 TEST(RecordsTest, ObjectRoundTrip) {
   ObjectRecord r = SampleObject();
   std::string bytes = EncodeObject(r);
-  EXPECT_EQ(bytes[0], 1);  // format version
+  EXPECT_EQ(bytes[0], 2);  // format version
   Result<ObjectRecord> back = DecodeObject(bytes);
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   ExpectSameInfo(back->info, r.info);
+  EXPECT_EQ(back->manifest, r.manifest);
+}
+
+TEST(RecordsTest, VersionOneObjectsStillDecodeWithoutPartSizes) {
+  ObjectRecord r = SampleObject();
+  r.info.part_sizes = {5, 7};
+  std::string bytes = EncodeObject(r);
+  // Version 1 had no part-size list: drop its (u32 count + 2 * u64) tail.
+  std::string v1 = bytes.substr(0, bytes.size() - 4 - 16);
+  v1[0] = 1;
+  Result<ObjectRecord> back = DecodeObject(v1);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_TRUE(back->info.part_sizes.empty());
   EXPECT_EQ(back->manifest, r.manifest);
 }
 
@@ -154,7 +169,7 @@ TEST(RecordsTest, TrailingBytesUnknownVersionAndBadEnumsAreErrors) {
   std::string bytes = EncodeObject(SampleObject());
   EXPECT_FALSE(DecodeObject(bytes + "x").ok());
   std::string versioned = bytes;
-  versioned[0] = 2;
+  versioned[0] = 3;
   EXPECT_FALSE(DecodeObject(versioned).ok());
   EXPECT_FALSE(DecodeBucket("").ok());
   EXPECT_FALSE(DecodeExtent(std::string("\x01\xff\xff\xff\xff", 5)).ok());
