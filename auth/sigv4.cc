@@ -426,34 +426,36 @@ std::string SignatureHex(std::string_view signing_key, std::string_view string_t
   return HexEncode(HmacSha256(signing_key, string_to_sign));
 }
 
+namespace {
+
+// The streaming string-to-sign shape: algorithm, date, scope, previous signature, then the
+// algorithm-specific hash lines.
+std::string ChainedStringToSign(std::string_view algorithm, std::string_view amz_date,
+                                std::string_view scope, std::string_view previous_signature,
+                                std::string_view hashes) {
+  std::string out;
+  for (std::string_view part : {algorithm, amz_date, scope, previous_signature}) {
+    out += part;
+    out += '\n';
+  }
+  out += hashes;
+  return out;
+}
+
+}  // namespace
+
 std::string ChunkStringToSign(std::string_view amz_date, std::string_view scope,
                               std::string_view previous_signature,
                               std::string_view chunk_sha256_hex) {
-  std::string out = "AWS4-HMAC-SHA256-PAYLOAD\n";
-  out += amz_date;
-  out += '\n';
-  out += scope;
-  out += '\n';
-  out += previous_signature;
-  out += '\n';
-  out += kEmptySha256;
-  out += '\n';
-  out += chunk_sha256_hex;
-  return out;
+  return ChainedStringToSign("AWS4-HMAC-SHA256-PAYLOAD", amz_date, scope, previous_signature,
+                             std::string(kEmptySha256) + "\n" + std::string(chunk_sha256_hex));
 }
 
 std::string TrailerStringToSign(std::string_view amz_date, std::string_view scope,
                                 std::string_view previous_signature,
                                 std::string_view trailer_sha256_hex) {
-  std::string out = "AWS4-HMAC-SHA256-TRAILER\n";
-  out += amz_date;
-  out += '\n';
-  out += scope;
-  out += '\n';
-  out += previous_signature;
-  out += '\n';
-  out += trailer_sha256_hex;
-  return out;
+  return ChainedStringToSign("AWS4-HMAC-SHA256-TRAILER", amz_date, scope, previous_signature,
+                             trailer_sha256_hex);
 }
 
 Result<SigV4Context> VerifySigV4(const HttpRequest& request, const AccountDirectory& accounts,

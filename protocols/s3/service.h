@@ -73,6 +73,7 @@ Result<HttpResponse> ListMultipartUploads(Call& call);
 
 // Shared helpers.
 std::string QuotedEtag(const std::string& etag);
+HttpResponse XmlResponse(std::string body);  // 200 with an application/xml body
 Result<uint32_t> ParseMaxKeys(const Query& query, const char* name, uint32_t default_value);
 // Key-shaped output under encoding-type=url.
 std::string EncodeKey(std::string_view key, bool url);

@@ -8,13 +8,6 @@
 namespace tessera::s3 {
 namespace {
 
-HttpResponse XmlResponse(std::string body) {
-  HttpResponse response;
-  response.body = std::move(body);
-  response.Set("Content-Type", "application/xml");
-  return response;
-}
-
 Result<bool> UrlEncoding(const Query& query) {
   auto encoding = query.Get("encoding-type");
   if (!encoding || encoding->empty()) return false;
@@ -22,6 +15,26 @@ Result<bool> UrlEncoding(const Query& query) {
     return Status(ErrorCode::kInvalidArgument, "Invalid Encoding Method specified in Request");
   }
   return true;
+}
+
+// The parameters every object listing shares.
+Result<ListEcho> CommonListEcho(Call& call) {
+  const Query& q = call.query;
+  ListEcho echo;
+  echo.bucket = call.address.bucket;
+  echo.owner = call.account();
+  echo.prefix = q.Get("prefix").value_or("");
+  echo.delimiter = q.Get("delimiter").value_or("");
+  ASSIGN_OR_RETURN(echo.url_encoding, UrlEncoding(q));
+  ASSIGN_OR_RETURN(echo.max_keys, ParseMaxKeys(q, "max-keys", 1000));
+  return echo;
+}
+
+// max-keys=0 lists nothing, but the bucket must still exist.
+Result<ListObjectsResult> RunListing(Call& call, const ListObjectsRequest& request) {
+  if (request.max_keys > 0) return call.store.ListObjects(request);
+  RETURN_IF_ERROR(call.store.HeadBucket(call.bucket()).status());
+  return ListObjectsResult{};
 }
 
 constexpr size_t kMaxDeleteKeys = 1000;
@@ -76,13 +89,7 @@ Result<HttpResponse> GetBucketVersioning(Call& call) {
 
 Result<HttpResponse> ListObjects(Call& call, bool v2) {
   const Query& q = call.query;
-  ListEcho echo;
-  echo.bucket = call.address.bucket;
-  echo.owner = call.account();
-  echo.prefix = q.Get("prefix").value_or("");
-  echo.delimiter = q.Get("delimiter").value_or("");
-  ASSIGN_OR_RETURN(echo.url_encoding, UrlEncoding(q));
-  ASSIGN_OR_RETURN(echo.max_keys, ParseMaxKeys(q, "max-keys", 1000));
+  ASSIGN_OR_RETURN(ListEcho echo, CommonListEcho(call));
   ListObjectsRequest request{call.bucket(), echo.prefix, echo.delimiter, "", echo.max_keys};
   if (v2) {
     echo.fetch_owner = q.Get("fetch-owner").value_or("") == "true";
@@ -100,12 +107,7 @@ Result<HttpResponse> ListObjects(Call& call, bool v2) {
     echo.marker = q.Get("marker").value_or("");
     request.start_after = echo.marker;
   }
-  ListObjectsResult result;
-  if (echo.max_keys > 0) {
-    ASSIGN_OR_RETURN(result, call.store.ListObjects(request));
-  } else {
-    RETURN_IF_ERROR(call.store.HeadBucket(call.bucket()).status());
-  }
+  ASSIGN_OR_RETURN(ListObjectsResult result, RunListing(call, request));
   if (!v2) return XmlResponse(RenderListObjectsV1(echo, result));
   std::string next = result.truncated ? Base64Encode(result.next_marker) : "";
   return XmlResponse(RenderListObjectsV2(echo, result, next));
@@ -113,23 +115,12 @@ Result<HttpResponse> ListObjects(Call& call, bool v2) {
 
 Result<HttpResponse> ListObjectVersions(Call& call) {
   const Query& q = call.query;
-  ListEcho echo;
-  echo.bucket = call.address.bucket;
-  echo.owner = call.account();
-  echo.prefix = q.Get("prefix").value_or("");
-  echo.delimiter = q.Get("delimiter").value_or("");
+  ASSIGN_OR_RETURN(ListEcho echo, CommonListEcho(call));
   echo.key_marker = q.Get("key-marker").value_or("");
   echo.version_id_marker = q.Get("version-id-marker").value_or("");
-  ASSIGN_OR_RETURN(echo.url_encoding, UrlEncoding(q));
-  ASSIGN_OR_RETURN(echo.max_keys, ParseMaxKeys(q, "max-keys", 1000));
   ListObjectsRequest request{call.bucket(), echo.prefix, echo.delimiter, echo.key_marker,
                              echo.max_keys};
-  ListObjectsResult result;
-  if (echo.max_keys > 0) {
-    ASSIGN_OR_RETURN(result, call.store.ListObjects(request));
-  } else {
-    RETURN_IF_ERROR(call.store.HeadBucket(call.bucket()).status());
-  }
+  ASSIGN_OR_RETURN(ListObjectsResult result, RunListing(call, request));
   return XmlResponse(RenderListVersions(echo, result));
 }
 

@@ -83,6 +83,13 @@ Result<std::string> ReadSmallBody(Call& call, size_t limit) {
 
 std::string QuotedEtag(const std::string& etag) { return "\"" + etag + "\""; }
 
+HttpResponse XmlResponse(std::string body) {
+  HttpResponse response;
+  response.body = std::move(body);
+  response.Set("Content-Type", "application/xml");
+  return response;
+}
+
 Result<uint32_t> ParseMaxKeys(const Query& query, const char* name, uint32_t default_value) {
   auto value = query.Get(name);
   if (!value) return default_value;

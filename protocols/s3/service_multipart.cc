@@ -10,13 +10,6 @@
 namespace tessera::s3 {
 namespace {
 
-HttpResponse XmlResponse(std::string body) {
-  HttpResponse response;
-  response.body = std::move(body);
-  response.Set("Content-Type", "application/xml");
-  return response;
-}
-
 Result<uint32_t> ParsePartNumber(std::string_view text) {
   uint32_t n = 0;
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);

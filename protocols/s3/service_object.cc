@@ -187,20 +187,14 @@ Result<HttpResponse> CopyObject(Call& call) {
   ASSIGN_OR_RETURN(ChecksumRequest checksum, ParseChecksum(call.request));
   request.attributes.checksum_algorithm = checksum.algorithm;
   ASSIGN_OR_RETURN(ObjectInfo info, call.store.CopyObject(request));
-  HttpResponse response;
-  response.body = RenderCopyResult("CopyObjectResult", info.etag, info.last_modified,
-                                   info.checksum);
-  response.Set("Content-Type", "application/xml");
-  return response;
+  return XmlResponse(
+      RenderCopyResult("CopyObjectResult", info.etag, info.last_modified, info.checksum));
 }
 
 Result<HttpResponse> GetObjectTagging(Call& call) {
   GetObjectRequest request{call.object(), std::nullopt, {}};
   RETURN_IF_ERROR(call.store.HeadObject(request).status());
-  HttpResponse response;
-  response.body = RenderTagging();
-  response.Set("Content-Type", "application/xml");
-  return response;
+  return XmlResponse(RenderTagging());
 }
 
 }  // namespace tessera::s3

@@ -93,6 +93,28 @@ int Gateway::Stop() {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+void Gateway::Signal(int signal) {
+  if (pid_ > 0) kill(pid_, signal);
+}
+
+int Gateway::Wait() {
+  if (pid_ <= 0) return -1;
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+bool Gateway::Alive() {
+  if (pid_ <= 0) return false;
+  int status = 0;
+  if (waitpid(pid_, &status, WNOHANG) == pid_) {
+    pid_ = -1;
+    return false;
+  }
+  return true;
+}
+
 void Gateway::Kill() {
   if (pid_ <= 0) return;
   kill(pid_, SIGKILL);
@@ -128,6 +150,8 @@ bool Connection::Send(const std::string& bytes) {
   }
   return true;
 }
+
+void Connection::CloseWrite() { shutdown(fd_, SHUT_WR); }
 
 bool Connection::Fill() {
   char buf[65536];
@@ -185,7 +209,8 @@ std::string Serialize(const Request& request, int port) {
   std::string amz_date = FormatAmzDate(NowMicros());
   std::string payload_hash =
       request.payload_hash.empty() ? HexEncode(Sha256(request.body)) : request.payload_hash;
-  signed_request.headers = {{"host", "127.0.0.1:" + std::to_string(port)},
+  std::string host = request.host.empty() ? "127.0.0.1:" + std::to_string(port) : request.host;
+  signed_request.headers = {{"host", host},
                             {"x-amz-date", amz_date},
                             {"x-amz-content-sha256", payload_hash}};
   for (const auto& [n, v] : request.headers) signed_request.headers.emplace_back(ToLower(n), v);

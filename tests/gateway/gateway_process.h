@@ -28,6 +28,10 @@ class Gateway {
   int Stop();
   // SIGKILL: a crash at an arbitrary instant.
   void Kill();
+  // Sends a signal without waiting; Wait() then reaps and returns the exit status.
+  void Signal(int signal);
+  int Wait();
+  bool Alive();
   int port() const { return port_; }
 
  private:
@@ -43,6 +47,8 @@ class Connection {
   ~Connection();
   bool ok() const { return fd_ >= 0; }
   bool Send(const std::string& bytes);
+  // Half-closes: the peer sees end of stream after what was sent.
+  void CloseWrite();
   // Reads one response; `head` when it answers a HEAD request (no body).
   bool Read(RawResponse* response, bool head = false);
   // Reads exactly "HTTP/1.1 100 Continue\r\n\r\n"-style interim response.
@@ -62,6 +68,7 @@ struct Request {
   // x-amz-content-sha256: empty = SHA-256 of body; or e.g. "UNSIGNED-PAYLOAD".
   std::string payload_hash;
   std::string secret;  // empty = the development key
+  std::string host;    // empty = 127.0.0.1:<port>
   bool sign = true;
 };
 

@@ -3,8 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "common/encoding.h"
 #include "common/hash.h"
@@ -263,6 +267,79 @@ TEST_F(GatewayTest, AwsChunkedWithWrongChecksumStoresNothing) {
 }
 
 TEST_F(GatewayTest, SigtermExitsCleanly) { EXPECT_EQ(gateway_->Stop(), 0); }
+
+TEST_F(GatewayTest, SigtermLetsAnInFlightUploadFinish) {
+  ASSERT_EQ(Do("PUT", "/bkt").status, 200);
+  Request r;
+  r.method = "PUT";
+  r.target = "/bkt/inflight";
+  r.body = Pattern(1 << 20);
+  std::string wire = Serialize(r, gateway_->port());
+  size_t half = wire.size() - r.body.size() / 2;
+  Connection c(gateway_->port());
+  ASSERT_TRUE(c.Send(wire.substr(0, half)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  gateway_->Signal(SIGTERM);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  ASSERT_TRUE(c.Send(wire.substr(half)));
+  RawResponse response;
+  ASSERT_TRUE(c.Read(&response));
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(response.Header("connection"), "close");
+  EXPECT_EQ(gateway_->Wait(), 0);
+  Restart();
+  EXPECT_TRUE(Do("GET", "/bkt/inflight").body == r.body);
+}
+
+TEST_F(GatewayTest, VirtualHostedStyleAddressesTheBucketByHost) {
+  ASSERT_EQ(Do("PUT", "/vbkt").status, 200);
+  ASSERT_EQ(Do("PUT", "/vbkt/obj", "vhost").status, 200);
+  Request vr;
+  vr.target = "/obj";
+  vr.host = "vbkt.localhost:" + std::to_string(gateway_->port());
+  RawResponse response = Send(gateway_->port(), vr);
+  EXPECT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(response.body, "vhost");
+}
+
+TEST_F(GatewayTest, MangledRequestsNeverTakeTheServerDown) {
+  ASSERT_EQ(Do("PUT", "/bkt").status, 200);
+  Request r;
+  r.method = "PUT";
+  r.target = "/bkt/fuzz?partNumber=1&uploadId=x";
+  r.body = "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber></Part>";
+  r.headers = {{"x-amz-meta-a", "b"}, {"Content-MD5", "AAAA"}};
+  std::string wire = Serialize(r, gateway_->port());
+  uint32_t x = 7;
+  auto next = [&x] {
+    x = x * 1664525 + 1013904223;
+    return x >> 8;
+  };
+  for (int i = 0; i < 300; ++i) {
+    std::string m = wire;
+    int edits = 1 + next() % 4;
+    for (int e = 0; e < edits; ++e) {
+      size_t pos = next() % m.size();
+      switch (next() % 4) {
+        case 0: m[pos] = static_cast<char>(next()); break;
+        case 1: m.erase(pos, 1 + next() % 16); break;
+        case 2: m.insert(pos, std::string(1 + next() % 8, static_cast<char>(next()))); break;
+        case 3: m.resize(pos); break;
+      }
+      if (m.empty()) m = "x";
+    }
+    Connection c(gateway_->port());
+    ASSERT_TRUE(c.ok());
+    c.Send(m);
+    c.CloseWrite();
+    RawResponse ignored;
+    c.Read(&ignored);
+    ASSERT_TRUE(gateway_->Alive()) << "died on mutation " << i;
+  }
+  EXPECT_EQ(Do("GET", "/").status, 200);
+  RawResponse list = Do("GET", "/bkt?list-type=2");
+  EXPECT_EQ(list.status, 200);
+}
 
 TEST_F(GatewayTest, AcknowledgedWritesSurviveAKill) {
   ASSERT_EQ(Do("PUT", "/bkt").status, 200);

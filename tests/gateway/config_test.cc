@@ -1,0 +1,99 @@
+#include "gateway/config.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "tests/gateway/gateway_process.h"
+
+namespace tessera::gateway {
+namespace {
+
+class ConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override { dir_ = testing::MakeTempDir(); }
+  void TearDown() override { testing::RemoveTree(dir_); }
+  std::string Write(const std::string& text) {
+    std::string path = dir_ + "/config.json";
+    std::ofstream(path) << text;
+    return path;
+  }
+  std::string dir_;
+};
+
+TEST_F(ConfigTest, DefaultIsThreeRegionsOfThreeDrivesAndTheDevAccount) {
+  Config config = DefaultConfig("/data");
+  ASSERT_EQ(config.drives.size(), 9u);
+  EXPECT_EQ(config.drives[0].path, "/data/regions/region-1/drive-1");
+  EXPECT_EQ(config.drives[8].region, "region-3");
+  EXPECT_EQ(config.profile.k, 6);
+  EXPECT_EQ(config.profile.m, 3);
+  EXPECT_EQ(config.profile.max_per_region, 3);
+  ASSERT_EQ(config.listeners.size(), 2u);
+  EXPECT_EQ(config.listeners[0].port, 9000);
+  EXPECT_EQ(config.listeners[1].port, 10000);
+  ASSERT_EQ(config.accounts.size(), 1u);
+  EXPECT_EQ(config.accounts[0].name, "devstoreaccount1");
+}
+
+TEST_F(ConfigTest, FileOverridesListenersLayoutProfileAccountsAndLimits) {
+  Config config = DefaultConfig("/data");
+  std::string path = Write(R"({
+    "data_dir": "/srv/t",
+    "listen": ["127.0.0.1:0", "[::1]:9100"],
+    "layout": {"regions": 4, "drives_per_region": 4},
+    "ec": {"k": 11, "m": 5, "max_per_region": 4},
+    "accounts": [{"name": "tenant1", "key": "c2VjcmV0"}],
+    "limits": {"header_limit": 8192, "worker_threads": 4}
+  })");
+  ASSERT_TRUE(ApplyConfigFile(path, config).ok());
+  EXPECT_EQ(config.data_dir, "/srv/t");
+  ASSERT_EQ(config.listeners.size(), 2u);
+  EXPECT_EQ(config.listeners[1].host, "::1");
+  EXPECT_EQ(config.listeners[1].port, 9100);
+  ASSERT_EQ(config.drives.size(), 16u);
+  EXPECT_EQ(config.drives[15].path, "/srv/t/regions/region-4/drive-4");
+  EXPECT_EQ(config.profile.k, 11);
+  EXPECT_EQ(config.profile.m, 5);
+  EXPECT_EQ(config.profile.max_per_region, 4);
+  ASSERT_EQ(config.accounts.size(), 1u);
+  EXPECT_EQ(config.accounts[0].name, "tenant1");
+  EXPECT_EQ(config.limits.header_limit, 8192u);
+  EXPECT_EQ(config.limits.worker_threads, 4u);
+  EXPECT_EQ(config.limits.io_threads, 2u);  // untouched
+}
+
+TEST_F(ConfigTest, ExplicitRegionsListRealDrives) {
+  Config config = DefaultConfig("/data");
+  std::string path = Write(R"({"regions": [
+    {"name": "eu", "drives": ["/mnt/a", "/mnt/b"]},
+    {"name": "us", "drives": ["/mnt/c"]}]})");
+  ASSERT_TRUE(ApplyConfigFile(path, config).ok());
+  ASSERT_EQ(config.drives.size(), 3u);
+  EXPECT_EQ(config.drives[1].region, "eu");
+  EXPECT_EQ(config.drives[2].region, "us");
+  EXPECT_EQ(config.drives[2].id, 2u);
+}
+
+TEST_F(ConfigTest, MalformedFilesAreErrorsNotCrashes) {
+  Config config = DefaultConfig("/data");
+  EXPECT_FALSE(ApplyConfigFile(Write("{not json"), config).ok());
+  EXPECT_FALSE(ApplyConfigFile(Write(R"({"listen": ["nohostport"]})"), config).ok());
+  EXPECT_FALSE(ApplyConfigFile(Write(R"({"listen": [5]})"), config).ok());
+  EXPECT_FALSE(ApplyConfigFile(Write(R"({"accounts": [{"name": 1}]})"), config).ok());
+  EXPECT_FALSE(ApplyConfigFile(dir_ + "/missing.json", config).ok());
+}
+
+TEST(ListenAddressTest, Parses) {
+  auto a = ParseListenAddress("0.0.0.0:80");
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->host, "0.0.0.0");
+  EXPECT_EQ(a->port, 80);
+  EXPECT_FALSE(ParseListenAddress("host:99999").ok());
+  EXPECT_FALSE(ParseListenAddress(":80").ok());
+  EXPECT_FALSE(ParseListenAddress("host:").ok());
+}
+
+}  // namespace
+}  // namespace tessera::gateway
