@@ -17,6 +17,7 @@
 #include "backend/store/erasure_extent_store.h"
 #include "gateway/config.h"
 #include "gateway/server.h"
+#include "protocols/blob/handler.h"
 #include "protocols/s3/handler.h"
 
 namespace tessera::gateway {
@@ -112,8 +113,9 @@ int Serve(int argc, char** argv) {
   s3_options.virtual_host_domains = config->s3_domains;
   s3_options.region = config->region;
   s3::S3Handler s3_handler(**object_store, accounts, s3_options);
+  blob::BlobHandler blob_handler(**object_store, accounts, blob::BlobOptions{});
 
-  Server server(&s3_handler, nullptr, config->limits);
+  Server server(&s3_handler, &blob_handler, config->limits);
   if (Status s = server.Listen(config->listeners); !s.ok()) {
     std::fprintf(stderr, "tessera: %s\n", s.ToString().c_str());
     return 1;
@@ -121,10 +123,16 @@ int Serve(int argc, char** argv) {
   std::printf("tessera: data directory %s (%zu drives, RS(%d,%d), at most %d fragments per region)\n",
               config->data_dir.c_str(), config->drives.size(), config->profile.k,
               config->profile.m, config->profile.max_per_region);
-  for (const auto& e : server.Endpoints()) std::printf("tessera: listening on %s (S3)\n", e.c_str());
+  for (const auto& e : server.Endpoints()) {
+    std::printf("tessera: listening on %s (S3 and Blob)\n", e.c_str());
+  }
+  std::string blob_endpoint = server.Endpoints().back();
   for (const auto& a : config->accounts) {
-    std::printf("tessera: account %s\n  S3:   access key id %s, secret %s\n", a.name.c_str(),
-                a.name.c_str(), a.key.c_str());
+    std::printf("tessera: account %s\n  S3:   access key id %s, secret %s\n"
+                "  Blob: DefaultEndpointsProtocol=http;AccountName=%s;AccountKey=%s;"
+                "BlobEndpoint=%s/%s;\n",
+                a.name.c_str(), a.name.c_str(), a.key.c_str(), a.name.c_str(), a.key.c_str(),
+                blob_endpoint.c_str(), a.name.c_str());
   }
   std::fflush(stdout);
   if (!config->ready_file.empty()) WriteReadyFile(config->ready_file, server.Endpoints());

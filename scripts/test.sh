@@ -5,5 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash .ci/install-deps.sh --clients
 bash scripts/build.sh
+# The JavaScript clients of the conformance suite, pinned by their lockfiles.
+npm ci --prefix conformance/s3/js --no-audit --no-fund --loglevel=error
 ctest --test-dir build --output-on-failure -j"$(nproc)" --timeout 600
 TESSERA_BIN="$PWD/build/gateway/tessera" bash conformance/run.sh

@@ -37,6 +37,13 @@ struct Checksum {
 };
 
 // Everything both dialects need to describe one object version.
+// A block of a block blob as committed: its id (raw bytes, as decoded from base64) and
+// size. For objects written through S3 the parts are the blocks.
+struct CommittedBlock {
+  std::string id;
+  uint64_t size = 0;
+};
+
 struct ObjectInfo {
   std::string bucket;
   std::string key;
@@ -52,6 +59,19 @@ struct ObjectInfo {
   Checksum checksum;
   uint32_t parts_count = 0;   // 0 for single-part objects
   std::vector<uint64_t> part_sizes;  // multipart objects: each part's size, in order
+  std::vector<CommittedBlock> blocks;  // block blobs committed by block list, in order
+};
+
+// Who may read a bucket without credentials (Blob's container public access level).
+enum class PublicAccess : uint8_t { kNone = 0, kObjects = 1, kBucket = 2 };
+
+// A named, stored access policy of a bucket (Blob "signed identifier"), which a service
+// SAS may reference. Times are optional bounds; permissions are Blob letters ("racwdl").
+struct AccessPolicy {
+  std::string id;
+  std::optional<TimeMicros> start;
+  std::optional<TimeMicros> expiry;
+  std::string permissions;
 };
 
 struct BucketInfo {
@@ -59,6 +79,12 @@ struct BucketInfo {
   std::string name;
   TimeMicros created = 0;
   std::string region;
+  // Blob container properties, kept for both dialects.
+  Metadata metadata;
+  PublicAccess public_access = PublicAccess::kNone;
+  std::vector<AccessPolicy> policies;
+  std::string etag;             // opaque, changes with metadata/ACL; without quotes
+  TimeMicros last_modified = 0; // creation, or the last metadata/ACL change
 };
 
 // If-* conditions. ETags are given without quotes; "*" matches any existing object.

@@ -26,17 +26,73 @@ struct ObjectRef {
   std::string key;
 };
 
-struct CreateBucketRequest {
-  BucketRef bucket;
-  std::string region;
-};
-
 // What a writer asks the store to keep alongside the bytes.
 struct ObjectAttributes {
   ContentHeaders content;
   Metadata metadata;
   std::string storage_class;
   ChecksumAlgorithm checksum_algorithm = ChecksumAlgorithm::kNone;
+};
+
+struct CreateBucketRequest {
+  BucketRef bucket;
+  std::string region;
+  Metadata metadata;
+  PublicAccess public_access = PublicAccess::kNone;
+};
+
+// Changes bucket properties; unset fields stay as they are. `if_modified_since` /
+// `if_unmodified_since` of `preconditions` apply to the bucket's last_modified.
+struct UpdateBucketRequest {
+  BucketRef bucket;
+  std::optional<Metadata> metadata;
+  std::optional<PublicAccess> public_access;
+  std::optional<std::vector<AccessPolicy>> policies;
+  Preconditions preconditions;
+};
+
+// Changes an object's content headers and/or metadata without touching its bytes: the
+// Blob ETag and Last-Modified change, the S3 ETag (an MD5 of the bytes) does not.
+struct UpdateObjectRequest {
+  ObjectRef object;
+  std::optional<ContentHeaders> content;
+  std::optional<Metadata> metadata;
+  Preconditions preconditions;
+};
+
+// Blob blocks: staged per object under a block id, outside any upload.
+struct StageBlockRequest {
+  ObjectRef object;
+  std::string block_id;  // raw bytes (1..64), as decoded from the client's base64
+  std::optional<std::string> expected_md5;
+  // x-ms-content-crc64 as decoded from base64: Azure's CRC-64 (CRC-64/NVME), 8 bytes in the
+  // little-endian order Azure sends them.
+  std::optional<std::string> expected_crc64;
+};
+
+enum class BlockSource : uint8_t { kCommitted, kUncommitted, kLatest };
+
+struct BlockListEntry {
+  std::string block_id;
+  BlockSource source = BlockSource::kLatest;
+};
+
+struct CommitBlockListRequest {
+  ObjectRef object;
+  std::vector<BlockListEntry> blocks;
+  ObjectAttributes attributes;
+  Preconditions preconditions;
+};
+
+struct StagedBlock {
+  std::string id;
+  uint64_t size = 0;
+};
+
+struct BlockList {
+  std::vector<CommittedBlock> committed;
+  std::vector<StagedBlock> uncommitted;
+  std::optional<ObjectInfo> object;  // set when a committed object exists
 };
 
 struct PutObjectRequest {
@@ -78,6 +134,9 @@ struct ListObjectsRequest {
   std::string delimiter;
   std::string start_after;  // list keys strictly greater than this
   uint32_t max_keys = 1000;
+  // Also list keys that have staged blocks but no committed object (Blob
+  // include=uncommittedblobs); such entries have ObjectInfo.size 0 and empty etags.
+  bool include_uncommitted = false;
 };
 
 struct ListObjectsResult {
@@ -178,6 +237,7 @@ class ObjectStore {
   virtual Result<BucketInfo> HeadBucket(const BucketRef& bucket) = 0;
   // kBucketNotEmpty while objects or uploads remain.
   virtual Status DeleteBucket(const BucketRef& bucket) = 0;
+  virtual Result<BucketInfo> UpdateBucket(const UpdateBucketRequest& request) = 0;
 
   // Objects.
   virtual Result<ObjectInfo> PutObject(const PutObjectRequest& request, BodySource& body) = 0;
@@ -200,6 +260,17 @@ class ObjectStore {
   virtual Status AbortMultipartUpload(const ObjectRef& object, const std::string& upload_id) = 0;
   virtual Result<ListPartsResult> ListParts(const ListPartsRequest& request) = 0;
   virtual Result<ListUploadsResult> ListMultipartUploads(const ListUploadsRequest& request) = 0;
+
+  // Content headers / metadata of an existing object (Blob Set Blob Properties/Metadata).
+  virtual Result<ObjectInfo> UpdateObject(const UpdateObjectRequest& request) = 0;
+
+  // Blob blocks. A staged block replaces one with the same id. Committing a block list
+  // builds the object from the listed blocks (no data copy; committed blocks of the current
+  // object may be reused) and discards every other staged block of that object.
+  // kInvalidPart (InvalidBlockList) when a listed block does not exist where it is sought.
+  virtual Result<StagedBlock> StageBlock(const StageBlockRequest& request, BodySource& body) = 0;
+  virtual Result<ObjectInfo> CommitBlockList(const CommitBlockListRequest& request) = 0;
+  virtual Result<BlockList> GetBlockList(const ObjectRef& object) = 0;
 };
 
 }  // namespace tessera

@@ -7,8 +7,9 @@
 namespace tessera::meta {
 namespace {
 
-constexpr const char* kTableNames[kTableCount] = {"buckets", "objects", "uploads",
-                                                  "parts",   "extents", "info"};
+// Tables added later are created when an older environment is opened.
+constexpr const char* kTableNames[kTableCount] = {"buckets", "objects", "uploads", "parts",
+                                                  "extents", "info",    "staged",  "blocks"};
 
 MDB_val ToVal(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
 

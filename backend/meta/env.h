@@ -16,8 +16,17 @@ namespace tessera::meta {
 // message names the operation and LMDB's reason (a full map says so explicitly).
 
 // The named tables of the metadata environment.
-enum class Table : uint8_t { kBuckets = 0, kObjects, kUploads, kParts, kExtents, kInfo };
-inline constexpr int kTableCount = 6;
+enum class Table : uint8_t {
+  kBuckets = 0,
+  kObjects,
+  kUploads,
+  kParts,
+  kExtents,
+  kInfo,
+  kStaged,  // one entry per object key that has staged (uncommitted) blocks
+  kBlocks,  // the staged blocks themselves
+};
+inline constexpr int kTableCount = 8;
 
 struct EnvOptions {
   std::string dir;  // created if missing

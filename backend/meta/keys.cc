@@ -56,6 +56,25 @@ std::string PartKey(std::string_view upload_id, uint32_t part_number) {
 
 std::string ExtentKey(uint64_t extent_id) { return BigEndian64(extent_id); }
 
+std::string StagedKey(std::string_view account, std::string_view bucket, std::string_view key) {
+  return ObjectKey(account, bucket, key);
+}
+
+std::string BlockKey(uint64_t stage_id, std::string_view block_id) {
+  std::string k = BigEndian64(stage_id);
+  k.append(block_id);
+  return k;
+}
+
+bool ParseBlockKey(std::string_view block_key, uint64_t stage_id, std::string_view* block_id) {
+  const std::string prefix = BigEndian64(stage_id);
+  if (block_key.size() <= prefix.size() || block_key.substr(0, prefix.size()) != prefix) {
+    return false;
+  }
+  *block_id = block_key.substr(prefix.size());
+  return true;
+}
+
 bool SplitUploadTail(std::string_view tail, std::string_view* name, std::string_view* upload_id) {
   size_t pos = tail.rfind('\0');
   if (pos == std::string_view::npos) return false;

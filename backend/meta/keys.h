@@ -17,7 +17,14 @@ namespace tessera::meta {
 //   uploads:  P name(key) \0 upload_id                   -> UploadRecord (holds the full key)
 //   parts:    upload_id part_number(u32 big-endian)      -> PartRecord
 //   extents:  extent_id(u64 big-endian)                  -> ExtentRecord
+//   staged:   P name(key)                                -> StagedRecord (holds the full key)
+//   blocks:   stage_id(u64 big-endian) block_id          -> BlockRecord
 //   info:     "key-format"                               -> u32 little-endian version
+//             "stage-seq"                                -> u64 little-endian last stage id
+//
+// An object key with staged blocks has one staged entry, named like its object entry, that
+// holds a stage id drawn from the "stage-seq" counter; its blocks are keyed by that id and
+// the raw block id (1..kMaxBlockIdBytes bytes, any byte values), so they sort by block id.
 //
 //   P          := account \0 bucket \0                   (at most kMaxBucketKeyBytes + 1)
 //   budget(P)  := kMaxKeyBytes - |P| - kUploadTailBytes - kLongNameSuffixBytes
@@ -58,6 +65,8 @@ inline constexpr size_t kUploadIdBytes = 32;
 inline constexpr size_t kUploadTailBytes = 1 + kUploadIdBytes;
 inline constexpr size_t kLongNameSuffixBytes = 32;
 inline constexpr char kKeyFormatInfoKey[] = "key-format";
+inline constexpr char kStageSeqInfoKey[] = "stage-seq";
+inline constexpr size_t kMaxBlockIdBytes = 64;
 
 std::string BucketKey(std::string_view account, std::string_view bucket);
 // The common prefix P of every object (or upload) key of one bucket: account \0 bucket \0.
@@ -78,6 +87,12 @@ std::string UploadKey(std::string_view account, std::string_view bucket, std::st
                       std::string_view upload_id);
 std::string PartKey(std::string_view upload_id, uint32_t part_number);
 std::string ExtentKey(uint64_t extent_id);
+// The staged entry of an object key (same layout as ObjectKey, in Table::kStaged).
+std::string StagedKey(std::string_view account, std::string_view bucket, std::string_view key);
+// A staged block; BlockKey(stage_id, "") is the prefix of every block of that stage id.
+std::string BlockKey(uint64_t stage_id, std::string_view block_id);
+// Reads the block id from a block key of `stage_id`; false when it belongs to another one.
+bool ParseBlockKey(std::string_view block_key, uint64_t stage_id, std::string_view* block_id);
 
 // Splits the tail of an upload key (name \0 upload_id) at its last NUL.
 bool SplitUploadTail(std::string_view tail, std::string_view* name, std::string_view* upload_id);

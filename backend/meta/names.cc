@@ -38,6 +38,10 @@ Status NameCursor::Split(std::string_view stored, std::string_view* name,
 }
 
 Result<std::string> NameCursor::FullKey(std::string_view value) {
+  if (table_ == Table::kStaged) {
+    ASSIGN_OR_RETURN(StagedRecord record, DecodeStaged(value));
+    return std::move(record.key);
+  }
   if (table_ != Table::kUploads) return DecodeObjectKey(value);
   ASSIGN_OR_RETURN(UploadRecord record, DecodeUpload(value));
   return std::move(record.key);

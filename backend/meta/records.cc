@@ -6,10 +6,18 @@
 
 // Record grammar (all integers little-endian; str = u32 length + bytes):
 //
-//   BucketRecord  := u8 version=1, i64 created, str region
-//   ObjectRecord  := u8 version=2, ObjectInfo, Manifest, PartSizes
+//   BucketRecord  := u8 version=2, i64 created, str region, Metadata, u8 public_access,
+//                    Policies, str etag, i64 last_modified
+//                  | u8 version=1, i64 created, str region        (read only)
+//   Policies      := u32 n, n * (str id, OptTime start, OptTime expiry, str permissions)
+//   OptTime       := u8 0 | u8 1, i64 time
+//   ObjectRecord  := u8 version=3, ObjectInfo, Manifest, PartSizes, Blocks
+//                  | u8 version=2, ObjectInfo, Manifest, PartSizes  (read only; no blocks)
 //                  | u8 version=1, ObjectInfo, Manifest          (read only; no part sizes)
 //   PartSizes     := u32 n, n * u64 size
+//   Blocks        := u32 n, n * (str id, u64 size, str md5)
+//   StagedRecord  := u8 version=1, str key, u64 stage_id, i64 created, u32 count, u8 id_length
+//   BlockRecord   := u8 version=1, u64 size, str md5, i64 staged, Manifest
 //   UploadRecord  := u8 version=2, str key, i64 initiated, Attributes
 //                  | u8 version=1, i64 initiated, Attributes      (read only; key unknown)
 //   PartRecord    := u8 version=1, u64 size, str md5, i64 last_modified, Checksum, Manifest
@@ -32,7 +40,12 @@ namespace tessera::meta {
 namespace {
 
 constexpr uint8_t kFormatVersion = 1;
-constexpr uint8_t kObjectFormatVersion = 2;
+constexpr uint8_t kBucketFormatVersion = 2;
+constexpr uint8_t kObjectFormatVersion = 3;
+constexpr uint8_t kObjectPartSizesVersion = 2;
+constexpr uint32_t kMaxPartSizes = 10000;
+constexpr uint32_t kMaxBlocks = 50000;
+constexpr uint32_t kMaxPolicies = 64;
 constexpr uint8_t kUploadFormatVersion = 2;
 
 Status Corrupt(std::string_view what) {
@@ -153,6 +166,21 @@ bool GetVersion(ByteReader& r) {
   return r.U8(&version) && version == kFormatVersion;
 }
 
+void PutOptTime(ByteWriter& w, const std::optional<TimeMicros>& t) {
+  w.U8(t ? 1 : 0);
+  if (t) w.I64(*t);
+}
+
+bool GetOptTime(ByteReader& r, std::optional<TimeMicros>* t) {
+  uint8_t present = 0;
+  if (!r.U8(&present) || present > 1) return false;
+  if (present == 0) return true;
+  TimeMicros v = 0;
+  if (!r.I64(&v)) return false;
+  *t = v;
+  return true;
+}
+
 }  // namespace
 
 Segment Segment::Inline(std::string bytes) {
@@ -173,18 +201,50 @@ Segment Segment::Extent(uint64_t id, uint64_t offset, uint64_t length) {
 
 std::string EncodeBucket(const BucketRecord& record) {
   ByteWriter w;
-  w.U8(kFormatVersion);
+  w.U8(kBucketFormatVersion);
   w.I64(record.created);
   w.Str(record.region);
+  PutMetadata(w, record.metadata);
+  w.U8(static_cast<uint8_t>(record.public_access));
+  w.U32(static_cast<uint32_t>(record.policies.size()));
+  for (const AccessPolicy& p : record.policies) {
+    w.Str(p.id);
+    PutOptTime(w, p.start);
+    PutOptTime(w, p.expiry);
+    w.Str(p.permissions);
+  }
+  w.Str(record.etag);
+  w.I64(record.last_modified);
   return w.Take();
 }
 
 Result<BucketRecord> DecodeBucket(std::string_view bytes) {
   ByteReader r(bytes);
   BucketRecord record;
-  if (!GetVersion(r) || !r.I64(&record.created) || !r.Str(&record.region) || !r.done()) {
+  uint8_t version = 0;
+  if (!r.U8(&version) || (version != kFormatVersion && version != kBucketFormatVersion) ||
+      !r.I64(&record.created) || !r.Str(&record.region)) {
     return Corrupt("bucket");
   }
+  record.last_modified = record.created;
+  if (version == kBucketFormatVersion) {
+    uint8_t access = 0;
+    uint32_t n = 0;
+    if (!GetMetadata(r, &record.metadata) || !r.U8(&access) ||
+        access > static_cast<uint8_t>(PublicAccess::kBucket) || !r.U32(&n) || n > kMaxPolicies) {
+      return Corrupt("bucket");
+    }
+    record.public_access = static_cast<PublicAccess>(access);
+    record.policies.resize(n);
+    for (AccessPolicy& p : record.policies) {
+      if (!r.Str(&p.id) || !GetOptTime(r, &p.start) || !GetOptTime(r, &p.expiry) ||
+          !r.Str(&p.permissions)) {
+        return Corrupt("bucket");
+      }
+    }
+    if (!r.Str(&record.etag) || !r.I64(&record.last_modified)) return Corrupt("bucket");
+  }
+  if (!r.done()) return Corrupt("bucket");
   return record;
 }
 
@@ -195,6 +255,12 @@ std::string EncodeObject(const ObjectRecord& record) {
   PutManifest(w, record.manifest);
   w.U32(static_cast<uint32_t>(record.info.part_sizes.size()));
   for (uint64_t size : record.info.part_sizes) w.U64(size);
+  w.U32(static_cast<uint32_t>(record.info.blocks.size()));
+  for (size_t i = 0; i < record.info.blocks.size(); ++i) {
+    w.Str(record.info.blocks[i].id);
+    w.U64(record.info.blocks[i].size);
+    w.Str(i < record.block_md5s.size() ? record.block_md5s[i] : std::string());
+  }
   return w.Take();
 }
 
@@ -202,7 +268,7 @@ Result<std::string> DecodeObjectKey(std::string_view bytes) {
   ByteReader r(bytes);
   std::string bucket, key;
   uint8_t version = 0;
-  if (!r.U8(&version) || (version != kFormatVersion && version != kObjectFormatVersion) ||
+  if (!r.U8(&version) || version < kFormatVersion || version > kObjectFormatVersion ||
       !r.Str(&bucket) || !r.Str(&key)) {
     return Corrupt("object");
   }
@@ -213,16 +279,28 @@ Result<ObjectRecord> DecodeObject(std::string_view bytes) {
   ByteReader r(bytes);
   ObjectRecord record;
   uint8_t version = 0;
-  if (!r.U8(&version) || (version != kFormatVersion && version != kObjectFormatVersion) ||
+  if (!r.U8(&version) || version < kFormatVersion || version > kObjectFormatVersion ||
       !GetInfo(r, &record.info) || !GetManifest(r, &record.manifest)) {
     return Corrupt("object");
   }
-  if (version == kObjectFormatVersion) {
+  if (version >= kObjectPartSizesVersion) {
     uint32_t n = 0;
-    if (!r.U32(&n) || n > 10000) return Corrupt("object");
+    if (!r.U32(&n) || n > kMaxPartSizes) return Corrupt("object");
     record.info.part_sizes.resize(n);
     for (uint64_t& size : record.info.part_sizes) {
       if (!r.U64(&size)) return Corrupt("object");
+    }
+  }
+  if (version >= kObjectFormatVersion) {
+    uint32_t n = 0;
+    if (!r.U32(&n) || n > kMaxBlocks) return Corrupt("object");
+    record.info.blocks.resize(n);
+    record.block_md5s.resize(n);
+    for (uint32_t i = 0; i < n; ++i) {
+      if (!r.Str(&record.info.blocks[i].id) || !r.U64(&record.info.blocks[i].size) ||
+          !r.Str(&record.block_md5s[i])) {
+        return Corrupt("object");
+      }
     }
   }
   if (!r.done()) return Corrupt("object");
@@ -307,6 +385,48 @@ Result<ExtentRecord> DecodeExtent(std::string_view bytes) {
     loc.drives.push_back(drive);
   }
   if (!r.done()) return Corrupt("extent");
+  return record;
+}
+
+std::string EncodeStaged(const StagedRecord& record) {
+  ByteWriter w;
+  w.U8(kFormatVersion);
+  w.Str(record.key);
+  w.U64(record.stage_id);
+  w.I64(record.created);
+  w.U32(record.count);
+  w.U8(record.id_length);
+  return w.Take();
+}
+
+Result<StagedRecord> DecodeStaged(std::string_view bytes) {
+  ByteReader r(bytes);
+  StagedRecord record;
+  if (!GetVersion(r) || !r.Str(&record.key) || !r.U64(&record.stage_id) ||
+      !r.I64(&record.created) || !r.U32(&record.count) || !r.U8(&record.id_length) ||
+      !r.done()) {
+    return Corrupt("staged");
+  }
+  return record;
+}
+
+std::string EncodeBlock(const BlockRecord& record) {
+  ByteWriter w;
+  w.U8(kFormatVersion);
+  w.U64(record.size);
+  w.Str(record.md5);
+  w.I64(record.staged);
+  PutManifest(w, record.manifest);
+  return w.Take();
+}
+
+Result<BlockRecord> DecodeBlock(std::string_view bytes) {
+  ByteReader r(bytes);
+  BlockRecord record;
+  if (!GetVersion(r) || !r.U64(&record.size) || !r.Str(&record.md5) ||
+      !r.I64(&record.staged) || !GetManifest(r, &record.manifest) || !r.done()) {
+    return Corrupt("block");
+  }
   return record;
 }
 

@@ -34,14 +34,42 @@ struct Segment {
 
 using Manifest = std::vector<Segment>;
 
+// Version 1 records carry only created and region: they decode with no metadata, no
+// policies, an empty etag and last_modified == created.
 struct BucketRecord {
   TimeMicros created = 0;
   std::string region;
+  Metadata metadata;
+  PublicAccess public_access = PublicAccess::kNone;
+  std::vector<AccessPolicy> policies;
+  std::string etag;
+  TimeMicros last_modified = 0;
 };
 
-// One object version: everything ObjectInfo says plus where its bytes are.
+// One object version: everything ObjectInfo says plus where its bytes are. For an object
+// committed from a block list, info.blocks lists its blocks in order (their sizes are the
+// block boundaries within `manifest`) and block_md5s holds each block's raw MD5, in the same
+// order; both are empty otherwise.
 struct ObjectRecord {
   ObjectInfo info;
+  Manifest manifest;
+  std::vector<std::string> block_md5s;
+};
+
+// The staged blocks of one object key: how to find them and what they have in common.
+struct StagedRecord {
+  std::string key;        // the full object key
+  uint64_t stage_id = 0;  // prefix of the key's blocks in Table::kBlocks
+  TimeMicros created = 0; // when the first of the current staged blocks was staged
+  uint32_t count = 0;     // staged blocks
+  uint8_t id_length = 0;  // length of every staged block id
+};
+
+// One staged block: its bytes (references to extents, like a part) and digests.
+struct BlockRecord {
+  uint64_t size = 0;
+  std::string md5;  // raw 16 bytes
+  TimeMicros staged = 0;
   Manifest manifest;
 };
 
@@ -77,5 +105,9 @@ std::string EncodePart(const PartRecord& record);
 Result<PartRecord> DecodePart(std::string_view bytes);
 std::string EncodeExtent(const ExtentRecord& record);
 Result<ExtentRecord> DecodeExtent(std::string_view bytes);
+std::string EncodeStaged(const StagedRecord& record);
+Result<StagedRecord> DecodeStaged(std::string_view bytes);
+std::string EncodeBlock(const BlockRecord& record);
+Result<BlockRecord> DecodeBlock(std::string_view bytes);
 
 }  // namespace tessera::meta

@@ -1,12 +1,15 @@
 #include "backend/store/embedded_store.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <random>
 
 #include "backend/meta/keys.h"
 #include "backend/meta/names.h"
+#include "backend/store/conditions.h"
 #include "backend/store/embedded_store_impl.h"
+#include "common/bytes.h"
 #include "common/time.h"
 
 namespace tessera::store {
@@ -14,6 +17,48 @@ namespace tessera::store {
 namespace {
 
 constexpr size_t kUploadIdLength = meta::kUploadIdBytes;
+// Stored access policies per bucket (Blob allows five signed identifiers per container).
+constexpr size_t kMaxPolicies = 5;
+constexpr int64_t kMicrosPerSecond = 1000000;
+
+BucketInfo ToBucketInfo(std::string account, std::string name, meta::BucketRecord record) {
+  BucketInfo info;
+  info.account = std::move(account);
+  info.name = std::move(name);
+  info.created = record.created;
+  info.region = std::move(record.region);
+  info.metadata = std::move(record.metadata);
+  info.public_access = record.public_access;
+  info.policies = std::move(record.policies);
+  // Version 1 records have no etag: derive a stable one from the creation time.
+  info.etag = record.etag.empty() ? FormatBlobEtag(static_cast<uint64_t>(record.created))
+                                  : std::move(record.etag);
+  info.last_modified = record.last_modified;
+  return info;
+}
+
+// Bucket conditions: ETags against the bucket's etag, dates against its last_modified (at
+// second resolution). Every failure is kPreconditionFailed, as for any write.
+Status EvaluateBucketConditions(const BucketInfo& bucket, const Preconditions& conditions) {
+  ObjectInfo as_object;
+  as_object.blob_etag = bucket.etag;
+  const int64_t modified = bucket.last_modified / kMicrosPerSecond;
+  if (conditions.if_match && !EtagConditionMatches(*conditions.if_match, as_object)) {
+    return Status(ErrorCode::kPreconditionFailed, "If-Match condition not met");
+  }
+  if (conditions.if_none_match && EtagConditionMatches(*conditions.if_none_match, as_object)) {
+    return Status(ErrorCode::kPreconditionFailed, "If-None-Match condition not met");
+  }
+  if (conditions.if_unmodified_since &&
+      modified > *conditions.if_unmodified_since / kMicrosPerSecond) {
+    return Status(ErrorCode::kPreconditionFailed, "If-Unmodified-Since condition not met");
+  }
+  if (conditions.if_modified_since &&
+      modified <= *conditions.if_modified_since / kMicrosPerSecond) {
+    return Status(ErrorCode::kPreconditionFailed, "If-Modified-Since condition not met");
+  }
+  return Status::Ok();
+}
 
 }  // namespace
 
@@ -200,10 +245,30 @@ std::string EmbeddedStore::NewBlobEtag() {
   do {
     next = now > last ? now : last + 1;
   } while (!last_blob_stamp_.compare_exchange_weak(last, next));
+  return FormatBlobEtag(next);
+}
+
+std::string FormatBlobEtag(uint64_t stamp) {
   char buf[32];
   std::snprintf(buf, sizeof(buf), "0x8DC%013llX",
-                static_cast<unsigned long long>(next & ((1ull << 52) - 1)));
+                static_cast<unsigned long long>(stamp & ((1ull << 52) - 1)));
   return buf;
+}
+
+Result<uint64_t> EmbeddedStore::NextStageId(meta::Txn& txn) {
+  ASSIGN_OR_RETURN(std::optional<std::string> value,
+                   txn.Get(meta::Table::kInfo, meta::kStageSeqInfoKey));
+  uint64_t last = 0;
+  if (value) {
+    ByteReader r(*value);
+    if (!r.U64(&last) || !r.done()) {
+      return Status(ErrorCode::kInternal, "corrupt metadata: stage sequence");
+    }
+  }
+  ByteWriter w;
+  w.U64(last + 1);
+  RETURN_IF_ERROR(txn.Put(meta::Table::kInfo, meta::kStageSeqInfoKey, w.data()));
+  return last + 1;
 }
 
 std::string EmbeddedStore::NewUploadId() {
@@ -234,12 +299,8 @@ Result<std::vector<BucketInfo>> EmbeddedStore::ListBuckets(const std::string& ac
   while (cursor.valid()) {
     if (cursor.key().substr(0, prefix.size()) != prefix) break;
     ASSIGN_OR_RETURN(meta::BucketRecord record, meta::DecodeBucket(cursor.value()));
-    BucketInfo info;
-    info.account = account;
-    info.name = std::string(cursor.key().substr(prefix.size()));
-    info.created = record.created;
-    info.region = std::move(record.region);
-    buckets.push_back(std::move(info));
+    buckets.push_back(
+        ToBucketInfo(account, std::string(cursor.key().substr(prefix.size())), std::move(record)));
     RETURN_IF_ERROR(cursor.Next());
   }
   return buckets;
@@ -256,7 +317,13 @@ Status EmbeddedStore::CreateBucket(const CreateBucketRequest& request) {
   if (existing) {
     return Status(ErrorCode::kBucketAlreadyOwnedByYou, "bucket already exists: " + ref.bucket);
   }
-  meta::BucketRecord record{NowMicros(), request.region};
+  meta::BucketRecord record;
+  record.created = NowMicros();
+  record.region = request.region;
+  record.metadata = request.metadata;
+  record.public_access = request.public_access;
+  record.etag = NewBlobEtag();
+  record.last_modified = record.created;
   RETURN_IF_ERROR(txn.Put(meta::Table::kBuckets, key, meta::EncodeBucket(record)));
   return txn.Commit();
 }
@@ -264,10 +331,37 @@ Status EmbeddedStore::CreateBucket(const CreateBucketRequest& request) {
 Result<BucketInfo> EmbeddedStore::HeadBucket(const BucketRef& bucket) {
   ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginRead());
   ASSIGN_OR_RETURN(meta::BucketRecord record, GetBucket(txn, bucket.account, bucket.bucket));
-  return BucketInfo{bucket.account, bucket.bucket, record.created, record.region};
+  return ToBucketInfo(bucket.account, bucket.bucket, std::move(record));
+}
+
+Result<BucketInfo> EmbeddedStore::UpdateBucket(const UpdateBucketRequest& request) {
+  const BucketRef& ref = request.bucket;
+  if (request.policies && request.policies->size() > kMaxPolicies) {
+    return Status(ErrorCode::kInvalidArgument, "at most 5 access policies per bucket");
+  }
+  ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginWrite());
+  ASSIGN_OR_RETURN(meta::BucketRecord record, GetBucket(txn, ref.account, ref.bucket));
+  RETURN_IF_ERROR(
+      EvaluateBucketConditions(ToBucketInfo(ref.account, ref.bucket, record), request.preconditions));
+  if (request.metadata) record.metadata = *request.metadata;
+  if (request.public_access) record.public_access = *request.public_access;
+  if (request.policies) record.policies = *request.policies;
+  record.etag = NewBlobEtag();
+  record.last_modified = std::max(NowMicros(), record.last_modified + 1);
+  RETURN_IF_ERROR(txn.Put(meta::Table::kBuckets, meta::BucketKey(ref.account, ref.bucket),
+                          meta::EncodeBucket(record)));
+  RETURN_IF_ERROR(txn.Commit());
+  return ToBucketInfo(ref.account, ref.bucket, std::move(record));
 }
 
 Status EmbeddedStore::DeleteBucket(const BucketRef& bucket) {
+  Freed freed;
+  RETURN_IF_ERROR(DeleteBucketIn(bucket, &freed));
+  DeleteExtents(freed);
+  return Status::Ok();
+}
+
+Status EmbeddedStore::DeleteBucketIn(const BucketRef& bucket, Freed* freed) {
   ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginWrite());
   RETURN_IF_ERROR(GetBucket(txn, bucket.account, bucket.bucket).status());
   std::string prefix = meta::BucketContentsPrefix(bucket.account, bucket.bucket);
@@ -279,6 +373,21 @@ Status EmbeddedStore::DeleteBucket(const BucketRef& bucket) {
                                                     ? "the bucket holds objects"
                                                     : "the bucket has multipart uploads");
     }
+  }
+  // Staged blocks alone do not keep a bucket alive: they go with it.
+  std::vector<std::pair<std::string, uint64_t>> staged;
+  {
+    ASSIGN_OR_RETURN(meta::Cursor cursor, meta::Cursor::Open(txn, meta::Table::kStaged));
+    RETURN_IF_ERROR(cursor.Seek(prefix));
+    while (cursor.valid() && cursor.key().substr(0, prefix.size()) == prefix) {
+      ASSIGN_OR_RETURN(meta::StagedRecord record, meta::DecodeStaged(cursor.value()));
+      staged.emplace_back(std::string(cursor.key()), record.stage_id);
+      RETURN_IF_ERROR(cursor.Next());
+    }
+  }
+  for (const auto& [key, stage_id] : staged) {
+    RETURN_IF_ERROR(DiscardBlocks(txn, stage_id, freed));
+    RETURN_IF_ERROR(txn.Delete(meta::Table::kStaged, key));
   }
   RETURN_IF_ERROR(
       txn.Delete(meta::Table::kBuckets, meta::BucketKey(bucket.account, bucket.bucket)));

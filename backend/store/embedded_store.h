@@ -15,6 +15,9 @@ struct EmbeddedStoreOptions {
   uint64_t map_size = 64ull << 30;         // LMDB map size
   uint64_t inline_threshold = 128 * 1024;  // bodies up to this size live inside the manifest
   uint64_t min_part_size = 5ull << 20;     // every multipart part but the last is at least this
+  uint64_t max_block_size = 4000ull << 20;  // a staged block holds at most this (Blob: 4000 MiB)
+  uint32_t max_staged_blocks = 100000;      // uncommitted blocks per object key
+  uint32_t max_committed_blocks = 50000;    // blocks in one committed block list
 };
 
 // Opens (or creates) the metadata in `options.meta_dir` and returns an ObjectStore that keeps
@@ -31,6 +34,12 @@ struct EmbeddedStoreOptions {
 // deleted or overwritten meanwhile: its extents are pinned in memory and deleted only when
 // the last reader using them is destroyed (ExtentPins). Opening may fail with kSlowDown when
 // the object keeps changing under it.
+//
+// Blob blocks (blocks.cc): staged blocks belong to an object key, not to a version; Put Blob
+// (PutObject), DeleteObject and DeleteBucket discard them, and a key with only staged blocks
+// is deleted by DeleteObject, does not keep its bucket from being deleted, and is listed only
+// with include_uncommitted. blocks.cc documents the ETag of a committed block list and how
+// objects written through S3 report their blocks.
 //
 // UploadPartCopy does not read the source: the part's ETag is the source's MD5 when the
 // whole single-part source is copied, and otherwise an MD5 over (source ETag, range) that

@@ -32,6 +32,7 @@ class EmbeddedStore final : public ObjectStore {
   Status CreateBucket(const CreateBucketRequest& request) override;
   Result<BucketInfo> HeadBucket(const BucketRef& bucket) override;
   Status DeleteBucket(const BucketRef& bucket) override;
+  Result<BucketInfo> UpdateBucket(const UpdateBucketRequest& request) override;
 
   Result<ObjectInfo> PutObject(const PutObjectRequest& request, BodySource& body) override;
   Result<ObjectReader> GetObject(const GetObjectRequest& request) override;
@@ -49,6 +50,12 @@ class EmbeddedStore final : public ObjectStore {
   Result<ListPartsResult> ListParts(const ListPartsRequest& request) override;
   Result<ListUploadsResult> ListMultipartUploads(const ListUploadsRequest& request) override;
 
+  Result<ObjectInfo> UpdateObject(const UpdateObjectRequest& request) override;
+
+  Result<StagedBlock> StageBlock(const StageBlockRequest& request, BodySource& body) override;
+  Result<ObjectInfo> CommitBlockList(const CommitBlockListRequest& request) override;
+  Result<BlockList> GetBlockList(const ObjectRef& object) override;
+
  private:
   using Freed = std::vector<ExtentLocation>;
 
@@ -64,6 +71,19 @@ class EmbeddedStore final : public ObjectStore {
   // Every part of an upload, by ascending part number, with its key.
   Result<std::vector<std::pair<uint32_t, meta::PartRecord>>> LoadParts(meta::Txn& txn,
                                                                        std::string_view upload_id);
+  // The staged-blocks entry of `object`, or nullopt; kInternal on a long-key collision, as
+  // FindObject.
+  Result<std::optional<meta::StagedRecord>> FindStaged(meta::Txn& txn, const ObjectRef& object);
+  // Every staged block of `stage_id`, by ascending block id.
+  Result<std::vector<std::pair<std::string, meta::BlockRecord>>> LoadBlocks(meta::Txn& txn,
+                                                                            uint64_t stage_id);
+  // Removes every staged block of `object` and its staged entry, dropping their references
+  // into `freed`. Returns whether there was anything staged.
+  Result<bool> DiscardStaged(meta::Txn& txn, const ObjectRef& object, Freed* freed);
+  // Removes the blocks of `stage_id` (not the staged entry).
+  Status DiscardBlocks(meta::Txn& txn, uint64_t stage_id, Freed* freed);
+  // DeleteBucket's transaction; freed extents go to `freed`.
+  Status DeleteBucketIn(const BucketRef& bucket, Freed* freed);
   // kNoSuchBucket unless the bucket exists (own read transaction).
   Status CheckBucket(std::string_view account, std::string_view bucket);
 
@@ -85,7 +105,8 @@ class EmbeddedStore final : public ObjectStore {
 
   // The common write of a new object version: checks the bucket, evaluates `conditions`
   // against the current version, stamps last_modified, stores `record`, registers
-  // `new_extents` and drops the replaced version's references. Commits.
+  // `new_extents`, drops the replaced version's references and discards the key's staged
+  // blocks (Put Blob does). Commits.
   Result<Freed> CommitObject(const ObjectRef& object, meta::ObjectRecord* record,
                              const std::vector<ExtentLocation>& new_extents,
                              const Preconditions& conditions);
@@ -94,6 +115,8 @@ class EmbeddedStore final : public ObjectStore {
   Result<std::map<uint64_t, ExtentLocation>> Locate(meta::Txn& txn, const meta::Manifest& manifest);
 
   std::string NewBlobEtag();
+  // A fresh stage id from the "stage-seq" counter (keys.h), inside a write transaction.
+  Result<uint64_t> NextStageId(meta::Txn& txn);
   std::string NewUploadId();
 
   const EmbeddedStoreOptions options_;
@@ -105,5 +128,11 @@ class EmbeddedStore final : public ObjectStore {
 
 // kInvalidObjectName when a key is empty or longer than meta::kMaxObjectKeyBytes.
 Status ValidateObjectKey(const ObjectRef& object);
+
+// Content headers, metadata and storage class ("STANDARD" when unset) of a new version.
+void ApplyAttributes(const ObjectAttributes& attributes, ObjectInfo* info);
+
+// A Blob-style opaque ETag ("0x8DC" + 13 hex digits) for a stamp.
+std::string FormatBlobEtag(uint64_t stamp);
 
 }  // namespace tessera::store

@@ -1,9 +1,12 @@
 // Listing of objects and multipart uploads. Both are cursor walks (meta::NameCursor, which
 // orders long keys by their full key) that start at the first possible key and leave a
 // rolled-up common prefix by seeking straight past it, so the cost is proportional to the
-// entries returned, never to the size of the bucket.
+// entries returned, never to the size of the bucket. Listing uncommitted blobs walks the
+// staged-blocks table alongside the objects and merges the two in key order.
 
 #include <algorithm>
+#include <optional>
+#include <string>
 #include <utility>
 
 #include "backend/meta/keys.h"
@@ -35,6 +38,78 @@ Result<bool> SeekPast(meta::NameCursor& cursor, const std::string& common_prefix
   return true;
 }
 
+// The objects of a bucket, merged in key order with the keys that have staged blocks when
+// `uncommitted` is set (a key with both is served once, as its object).
+class ListingCursor {
+ public:
+  static Result<ListingCursor> Open(meta::Txn& txn, const BucketRef& ref, bool uncommitted) {
+    ASSIGN_OR_RETURN(meta::NameCursor objects,
+                     meta::NameCursor::Open(txn, meta::Table::kObjects, ref.account, ref.bucket));
+    ListingCursor cursor(std::move(objects));
+    if (uncommitted) {
+      ASSIGN_OR_RETURN(meta::NameCursor staged,
+                       meta::NameCursor::Open(txn, meta::Table::kStaged, ref.account, ref.bucket));
+      cursor.staged_.emplace(std::move(staged));
+    }
+    return cursor;
+  }
+
+  Status Seek(std::string_view key) {
+    RETURN_IF_ERROR(objects_.Seek(key));
+    if (staged_) RETURN_IF_ERROR(staged_->Seek(key));
+    Settle();
+    return Status::Ok();
+  }
+  Status Next() {
+    if (!valid_) return Status::Ok();
+    if (objects_.valid() && objects_.key() == key_) RETURN_IF_ERROR(objects_.Next());
+    if (staged_ && staged_->valid() && staged_->key() == key_) RETURN_IF_ERROR(staged_->Next());
+    Settle();
+    return Status::Ok();
+  }
+
+  bool valid() const { return valid_; }
+  std::string_view key() const { return key_; }
+  // The entry: an object's description, or a key that has only staged blocks.
+  Result<ObjectInfo> Entry(const BucketRef& ref) const {
+    if (is_object_) {
+      ASSIGN_OR_RETURN(meta::ObjectRecord record, meta::DecodeObject(objects_.value()));
+      return std::move(record.info);
+    }
+    ASSIGN_OR_RETURN(meta::StagedRecord staged, meta::DecodeStaged(staged_->value()));
+    ObjectInfo info;
+    info.bucket = ref.bucket;
+    info.key = std::move(staged.key);
+    info.version_id = "null";
+    info.last_modified = staged.created;
+    return info;
+  }
+
+ private:
+  explicit ListingCursor(meta::NameCursor objects) : objects_(std::move(objects)) {}
+  void Settle() {
+    const bool object = objects_.valid();
+    const bool staged = staged_ && staged_->valid();
+    valid_ = object || staged;
+    if (!valid_) return;
+    is_object_ = object && (!staged || objects_.key() <= staged_->key());
+    key_ = std::string(is_object_ ? objects_.key() : staged_->key());
+  }
+
+  meta::NameCursor objects_;
+  std::optional<meta::NameCursor> staged_;
+  bool valid_ = false;
+  bool is_object_ = false;
+  std::string key_;
+};
+
+Result<bool> SeekPast(ListingCursor& cursor, const std::string& common_prefix) {
+  std::optional<std::string> next = meta::PrefixSuccessor(common_prefix);
+  if (!next) return false;
+  RETURN_IF_ERROR(cursor.Seek(*next));
+  return true;
+}
+
 }  // namespace
 
 Result<ListObjectsResult> EmbeddedStore::ListObjects(const ListObjectsRequest& request) {
@@ -48,8 +123,8 @@ Result<ListObjectsResult> EmbeddedStore::ListObjects(const ListObjectsRequest& r
   std::string start = request.prefix;
   if (!request.start_after.empty()) start = std::max(start, request.start_after + '\0');
 
-  ASSIGN_OR_RETURN(meta::NameCursor cursor,
-                   meta::NameCursor::Open(txn, meta::Table::kObjects, ref.account, ref.bucket));
+  ASSIGN_OR_RETURN(ListingCursor cursor,
+                   ListingCursor::Open(txn, ref, request.include_uncommitted));
   RETURN_IF_ERROR(cursor.Seek(start));
   uint32_t count = 0;
   while (cursor.valid()) {
@@ -77,9 +152,9 @@ Result<ListObjectsResult> EmbeddedStore::ListObjects(const ListObjectsRequest& r
       result.truncated = true;
       break;
     }
-    ASSIGN_OR_RETURN(meta::ObjectRecord record, meta::DecodeObject(cursor.value()));
+    ASSIGN_OR_RETURN(ObjectInfo info, cursor.Entry(ref));
     result.next_marker = std::string(name);
-    result.objects.push_back(std::move(record.info));
+    result.objects.push_back(std::move(info));
     ++count;
     RETURN_IF_ERROR(cursor.Next());
   }

@@ -134,6 +134,39 @@ meta::Manifest SliceManifest(const meta::Manifest& manifest, uint64_t offset, ui
   return out;
 }
 
+std::optional<std::vector<meta::Manifest>> SplitManifest(const meta::Manifest& manifest,
+                                                         const std::vector<uint64_t>& sizes) {
+  std::vector<meta::Manifest> pieces;
+  pieces.reserve(sizes.size());
+  size_t seg = 0;
+  uint64_t used = 0;  // bytes of manifest[seg] already handed out
+  for (uint64_t size : sizes) {
+    meta::Manifest piece;
+    while (size > 0) {
+      if (seg == manifest.size()) return std::nullopt;
+      const meta::Segment& s = manifest[seg];
+      const uint64_t take = std::min(size, s.length - used);
+      if (take > 0) {
+        if (s.kind == meta::Segment::Kind::kInline) {
+          piece.push_back(meta::Segment::Inline(s.data.substr(used, take)));
+        } else {
+          piece.push_back(meta::Segment::Extent(s.extent_id, s.offset + used, take));
+        }
+      }
+      used += take;
+      size -= take;
+      if (used == s.length) {
+        ++seg;
+        used = 0;
+      }
+    }
+    pieces.push_back(std::move(piece));
+  }
+  while (seg < manifest.size() && manifest[seg].length == 0) ++seg;
+  if (seg != manifest.size()) return std::nullopt;
+  return pieces;
+}
+
 std::unique_ptr<BodySource> NewManifestSource(std::shared_ptr<ExtentStore> extents,
                                               meta::Manifest manifest,
                                               std::map<uint64_t, ExtentLocation> locations,

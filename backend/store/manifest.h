@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
+#include <vector>
 
 #include "backend/api/body.h"
 #include "backend/meta/records.h"
@@ -18,6 +20,12 @@ uint64_t ManifestSize(const meta::Manifest& manifest);
 // inline segments keep only the selected bytes, extent segments narrow their offset/length.
 // The span must lie within the manifest.
 meta::Manifest SliceManifest(const meta::Manifest& manifest, uint64_t offset, uint64_t length);
+
+// Cuts `manifest` into consecutive pieces of `sizes` bytes each (one pass; a segment that
+// spans a boundary is narrowed on both sides). nullopt when the sizes do not add up to the
+// manifest's size.
+std::optional<std::vector<meta::Manifest>> SplitManifest(const meta::Manifest& manifest,
+                                                         const std::vector<uint64_t>& sizes);
 
 // A stream of the bytes of `manifest`, one segment after another. Extent segments are read
 // lazily through `extents` when the stream reaches them; consecutive segments that continue

@@ -17,14 +17,14 @@ constexpr char kDefaultStorageClass[] = "STANDARD";
 // Attempts at opening a reader while concurrent writers free the extents it found.
 constexpr int kMaxOpenAttempts = 16;
 
+}  // namespace
+
 void ApplyAttributes(const ObjectAttributes& attributes, ObjectInfo* info) {
   info->content = attributes.content;
   info->metadata = attributes.metadata;
   info->storage_class =
       attributes.storage_class.empty() ? kDefaultStorageClass : attributes.storage_class;
 }
-
-}  // namespace
 
 Result<EmbeddedStore::Freed> EmbeddedStore::CommitObject(
     const ObjectRef& object, meta::ObjectRecord* record,
@@ -41,6 +41,7 @@ Result<EmbeddedStore::Freed> EmbeddedStore::CommitObject(
                           meta::EncodeObject(*record)));
   Freed freed;
   if (current) RETURN_IF_ERROR(DropRefs(txn, current->manifest, &freed));
+  RETURN_IF_ERROR(DiscardStaged(txn, object, &freed).status());
   RETURN_IF_ERROR(txn.Commit());
   return freed;
 }
@@ -150,14 +151,36 @@ Status EmbeddedStore::DeleteObject(const ObjectRef& object) {
   {
     ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginWrite());
     RETURN_IF_ERROR(GetBucket(txn, object.account, object.bucket).status());
-    ASSIGN_OR_RETURN(meta::ObjectRecord record, GetObjectRecord(txn, object));
-    RETURN_IF_ERROR(txn.Delete(meta::Table::kObjects,
-                               meta::ObjectKey(object.account, object.bucket, object.key)));
-    RETURN_IF_ERROR(DropRefs(txn, record.manifest, &freed));
+    ASSIGN_OR_RETURN(std::optional<meta::ObjectRecord> record, FindObject(txn, object));
+    // Staged blocks go with the key; a key that had only staged blocks counts as deleted.
+    ASSIGN_OR_RETURN(bool had_staged, DiscardStaged(txn, object, &freed));
+    if (!record && !had_staged) return Status(ErrorCode::kNoSuchKey, "no such key: " + object.key);
+    if (record) {
+      RETURN_IF_ERROR(txn.Delete(meta::Table::kObjects,
+                                 meta::ObjectKey(object.account, object.bucket, object.key)));
+      RETURN_IF_ERROR(DropRefs(txn, record->manifest, &freed));
+    }
     RETURN_IF_ERROR(txn.Commit());
   }
   DeleteExtents(freed);
   return Status::Ok();
+}
+
+Result<ObjectInfo> EmbeddedStore::UpdateObject(const UpdateObjectRequest& request) {
+  const ObjectRef& ref = request.object;
+  ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginWrite());
+  RETURN_IF_ERROR(GetBucket(txn, ref.account, ref.bucket).status());
+  ASSIGN_OR_RETURN(meta::ObjectRecord record, GetObjectRecord(txn, ref));
+  RETURN_IF_ERROR(EvaluatePreconditions(&record.info, request.preconditions, ConditionMode::kWrite));
+  // Only the description changes: the manifest, and so every extent reference, stays.
+  if (request.content) record.info.content = *request.content;
+  if (request.metadata) record.info.metadata = *request.metadata;
+  record.info.blob_etag = NewBlobEtag();
+  record.info.last_modified = NowMicros();
+  RETURN_IF_ERROR(txn.Put(meta::Table::kObjects, meta::ObjectKey(ref.account, ref.bucket, ref.key),
+                          meta::EncodeObject(record)));
+  RETURN_IF_ERROR(txn.Commit());
+  return std::move(record.info);
 }
 
 Result<ObjectInfo> EmbeddedStore::CopyObject(const CopyObjectRequest& request) {
@@ -189,6 +212,7 @@ Result<ObjectInfo> EmbeddedStore::CopyObject(const CopyObjectRequest& request) {
       ApplyAttributes(request.attributes, &record.info);
     }
     record.manifest = std::move(source.manifest);
+    record.block_md5s = std::move(source.block_md5s);  // the copy keeps the block list
     // Add before dropping, so that copying an object onto itself never frees its extents.
     RETURN_IF_ERROR(AddRefs(txn, record.manifest));
     if (current) RETURN_IF_ERROR(DropRefs(txn, current->manifest, &freed));

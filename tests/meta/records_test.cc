@@ -52,7 +52,7 @@ void ExpectSameInfo(const ObjectInfo& a, const ObjectInfo& b) {
 TEST(RecordsTest, ObjectRoundTrip) {
   ObjectRecord r = SampleObject();
   std::string bytes = EncodeObject(r);
-  EXPECT_EQ(bytes[0], 2);  // format version
+  EXPECT_EQ(bytes[0], 3);  // format version
   Result<ObjectRecord> back = DecodeObject(bytes);
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   ExpectSameInfo(back->info, r.info);
@@ -63,8 +63,9 @@ TEST(RecordsTest, VersionOneObjectsStillDecodeWithoutPartSizes) {
   ObjectRecord r = SampleObject();
   r.info.part_sizes = {5, 7};
   std::string bytes = EncodeObject(r);
-  // Version 1 had no part-size list: drop its (u32 count + 2 * u64) tail.
-  std::string v1 = bytes.substr(0, bytes.size() - 4 - 16);
+  // Version 1 had no part-size list and no block list: drop the (u32 count + 2 * u64) and
+  // (u32 count 0) tails.
+  std::string v1 = bytes.substr(0, bytes.size() - 4 - 4 - 16);
   v1[0] = 1;
   Result<ObjectRecord> back = DecodeObject(v1);
   ASSERT_TRUE(back.ok()) << back.status().ToString();
@@ -72,16 +73,111 @@ TEST(RecordsTest, VersionOneObjectsStillDecodeWithoutPartSizes) {
   EXPECT_EQ(back->manifest, r.manifest);
 }
 
+TEST(RecordsTest, CommittedBlocksRoundTripAndVersionTwoReadsWithoutThem) {
+  ObjectRecord r = SampleObject();
+  r.info.blocks = {{std::string("\x00\x01", 2), 5}, {"zz", 7}};
+  r.block_md5s = {std::string(16, '\x01'), std::string(16, '\x02')};
+  std::string bytes = EncodeObject(r);
+  Result<ObjectRecord> back = DecodeObject(bytes);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  ASSERT_EQ(back->info.blocks.size(), 2u);
+  EXPECT_EQ(back->info.blocks[0].id, std::string("\x00\x01", 2));
+  EXPECT_EQ(back->info.blocks[0].size, 5u);
+  EXPECT_EQ(back->info.blocks[1].id, "zz");
+  EXPECT_EQ(back->info.blocks[1].size, 7u);
+  EXPECT_EQ(back->block_md5s, r.block_md5s);
+  ExpectSameInfo(back->info, r.info);
+
+  // Version 2 ends after the part sizes.
+  std::string v3 = EncodeObject(SampleObject());
+  std::string v2 = v3.substr(0, v3.size() - 4);
+  v2[0] = 2;
+  Result<ObjectRecord> old = DecodeObject(v2);
+  ASSERT_TRUE(old.ok()) << old.status().ToString();
+  EXPECT_TRUE(old->info.blocks.empty());
+  EXPECT_EQ(old->info.part_sizes, SampleObject().info.part_sizes);
+  // A version 2 record with a block list tail is not version 2.
+  std::string wrong = bytes;
+  wrong[0] = 2;
+  EXPECT_FALSE(DecodeObject(wrong).ok());
+}
+
 TEST(RecordsTest, EncodingIsLittleEndianAndStable) {
-  BucketRecord b{0x0102030405060708, "eu"};
-  std::string bytes = EncodeBucket(b);
-  EXPECT_EQ(bytes, std::string("\x01\x08\x07\x06\x05\x04\x03\x02\x01\x02\x00\x00\x00"
-                               "eu",
-                               15));
-  Result<BucketRecord> back = DecodeBucket(bytes);
+  // Version 1 bucket records: created and region only.
+  std::string v1("\x01\x08\x07\x06\x05\x04\x03\x02\x01\x02\x00\x00\x00"
+                 "eu",
+                 15);
+  Result<BucketRecord> back = DecodeBucket(v1);
   ASSERT_TRUE(back.ok());
-  EXPECT_EQ(back->created, b.created);
+  EXPECT_EQ(back->created, 0x0102030405060708);
   EXPECT_EQ(back->region, "eu");
+  EXPECT_EQ(back->last_modified, back->created);
+  EXPECT_TRUE(back->etag.empty());
+  EXPECT_TRUE(back->metadata.empty());
+  EXPECT_EQ(back->public_access, PublicAccess::kNone);
+
+  BucketRecord b;
+  b.created = 0x0102030405060708;
+  b.region = "eu";
+  std::string bytes = EncodeBucket(b);
+  EXPECT_EQ(bytes[0], 2);
+  EXPECT_EQ(bytes.substr(1, 14), v1.substr(1, 14));
+}
+
+TEST(RecordsTest, BucketPropertiesRoundTrip) {
+  BucketRecord b;
+  b.created = 11;
+  b.region = "local";
+  b.metadata = {{"Owner", "me"}};
+  b.public_access = PublicAccess::kBucket;
+  b.policies = {{"p1", 100, std::nullopt, "rl"}, {"p2", std::nullopt, 200, ""}};
+  b.etag = "0x8DC0000000000007";
+  b.last_modified = 99;
+  Result<BucketRecord> back = DecodeBucket(EncodeBucket(b));
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->metadata, b.metadata);
+  EXPECT_EQ(back->public_access, PublicAccess::kBucket);
+  ASSERT_EQ(back->policies.size(), 2u);
+  EXPECT_EQ(back->policies[0].id, "p1");
+  EXPECT_EQ(back->policies[0].start, 100);
+  EXPECT_FALSE(back->policies[0].expiry.has_value());
+  EXPECT_EQ(back->policies[0].permissions, "rl");
+  EXPECT_FALSE(back->policies[1].start.has_value());
+  EXPECT_EQ(back->policies[1].expiry, 200);
+  EXPECT_EQ(back->etag, b.etag);
+  EXPECT_EQ(back->last_modified, 99);
+  std::string bytes = EncodeBucket(b);
+  for (size_t n = 0; n < bytes.size(); ++n) EXPECT_FALSE(DecodeBucket(bytes.substr(0, n)).ok());
+  // The public access level byte follows the metadata; make it unknown.
+  BucketRecord plain;
+  std::string enc = EncodeBucket(plain);
+  enc[1 + 8 + 4 + 4] = 7;
+  EXPECT_FALSE(DecodeBucket(enc).ok());
+}
+
+TEST(RecordsTest, StagedAndBlockRecordsRoundTrip) {
+  StagedRecord s{std::string(1024, 'q'), 77, 5, 3, 64};
+  Result<StagedRecord> s2 = DecodeStaged(EncodeStaged(s));
+  ASSERT_TRUE(s2.ok());
+  EXPECT_EQ(s2->key, s.key);
+  EXPECT_EQ(s2->stage_id, 77u);
+  EXPECT_EQ(s2->created, 5);
+  EXPECT_EQ(s2->count, 3u);
+  EXPECT_EQ(s2->id_length, 64);
+
+  BlockRecord b;
+  b.size = 10;
+  b.md5 = std::string(16, '\x09');
+  b.staged = 8;
+  b.manifest = {Segment::Extent(4, 2, 10)};
+  Result<BlockRecord> b2 = DecodeBlock(EncodeBlock(b));
+  ASSERT_TRUE(b2.ok());
+  EXPECT_EQ(b2->size, 10u);
+  EXPECT_EQ(b2->md5, b.md5);
+  EXPECT_EQ(b2->staged, 8);
+  EXPECT_EQ(b2->manifest, b.manifest);
+  EXPECT_FALSE(DecodeStaged(EncodeStaged(s) + "x").ok());
+  EXPECT_FALSE(DecodeBlock(EncodeBlock(b).substr(1)).ok());
 }
 
 TEST(RecordsTest, UploadKeepsTheFullKeyAndReadsVersionOne) {
@@ -169,7 +265,7 @@ TEST(RecordsTest, TrailingBytesUnknownVersionAndBadEnumsAreErrors) {
   std::string bytes = EncodeObject(SampleObject());
   EXPECT_FALSE(DecodeObject(bytes + "x").ok());
   std::string versioned = bytes;
-  versioned[0] = 3;
+  versioned[0] = 4;
   EXPECT_FALSE(DecodeObject(versioned).ok());
   EXPECT_FALSE(DecodeBucket("").ok());
   EXPECT_FALSE(DecodeExtent(std::string("\x01\xff\xff\xff\xff", 5)).ok());
@@ -196,6 +292,8 @@ TEST(RecordsTest, GarbageNeverCrashes) {
     (void)DecodeUpload(junk);
     (void)DecodeExtent(junk);
     (void)DecodeBucket(junk);
+    (void)DecodeStaged(junk);
+    (void)DecodeBlock(junk);
     std::string versioned = "\x01" + junk;
     (void)DecodeObject(versioned);
     (void)DecodePart(versioned);

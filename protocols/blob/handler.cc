@@ -1,0 +1,207 @@
+#include "protocols/blob/handler.h"
+
+#include <atomic>
+#include <random>
+
+#include "auth/sas.h"
+#include "auth/shared_key.h"
+#include "common/encoding.h"
+#include "common/time.h"
+#include "protocols/blob/errors.h"
+#include "protocols/blob/router.h"
+#include "protocols/blob/service.h"
+
+namespace tessera::blob {
+namespace {
+
+// A UUID-shaped request id, as Azure sends.
+std::string NewRequestId() {
+  thread_local std::mt19937_64 rng(std::random_device{}() ^
+                                   static_cast<uint64_t>(NowMicros()));
+  std::string raw(16, '\0');
+  for (auto& c : raw) c = static_cast<char>(rng());
+  std::string hex = HexEncode(raw);
+  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
+         hex.substr(16, 4) + "-" + hex.substr(20, 12);
+}
+
+Result<HttpResponse> Dispatch(Op op, Call& call) {
+  switch (op) {
+    case Op::kListContainers: return ListContainers(call);
+    case Op::kGetServiceProperties: return GetServiceProperties(call);
+    case Op::kGetAccountInfo: return GetAccountInfo(call);
+    case Op::kCreateContainer: return CreateContainer(call);
+    case Op::kGetContainerProperties: return GetContainerProperties(call, false);
+    case Op::kGetContainerMetadata: return GetContainerProperties(call, true);
+    case Op::kDeleteContainer: return DeleteContainer(call);
+    case Op::kSetContainerMetadata: return SetContainerMetadata(call);
+    case Op::kGetContainerAcl: return GetContainerAcl(call);
+    case Op::kSetContainerAcl: return SetContainerAcl(call);
+    case Op::kListBlobs: return ListBlobs(call);
+    case Op::kPutBlob: return PutBlob(call);
+    case Op::kCopyBlob: return CopyBlob(call, false);
+    case Op::kCopyBlobFromUrl: return CopyBlob(call, true);
+    case Op::kGetBlob: return GetBlob(call, false);
+    case Op::kGetBlobProperties: return GetBlob(call, true);
+    case Op::kGetBlobMetadata: return GetBlobMetadata(call);
+    case Op::kDeleteBlob: return DeleteBlob(call);
+    case Op::kSetBlobProperties: return SetBlobProperties(call);
+    case Op::kSetBlobMetadata: return SetBlobMetadata(call);
+    case Op::kPutBlock: return PutBlock(call);
+    case Op::kPutBlockFromUrl: return PutBlockFromUrl(call);
+    case Op::kPutBlockList: return PutBlockList(call);
+    case Op::kGetBlockList: return GetBlockList(call);
+    case Op::kSetServiceProperties:
+    case Op::kPreflight:
+    case Op::kNotImplemented:
+      return Status(ErrorCode::kNotImplemented,
+                    "The requested operation is not implemented on this endpoint.");
+    case Op::kUnsupportedVerb:
+      return Status(ErrorCode::kMethodNotAllowed, "The resource doesn't support the verb.");
+  }
+  return Status(ErrorCode::kInternal, "unrouted operation");
+}
+
+// The SAS permission letter an operation needs, and the account-SAS resource type.
+char PermissionFor(Op op) {
+  switch (op) {
+    case Op::kListContainers:
+    case Op::kListBlobs: return 'l';
+    case Op::kGetBlob:
+    case Op::kGetBlobProperties:
+    case Op::kGetBlobMetadata:
+    case Op::kGetBlockList:
+    case Op::kGetContainerProperties:
+    case Op::kGetContainerMetadata:
+    case Op::kGetContainerAcl:
+    case Op::kGetServiceProperties:
+    case Op::kGetAccountInfo: return 'r';
+    case Op::kDeleteBlob:
+    case Op::kDeleteContainer: return 'd';
+    case Op::kCreateContainer: return 'c';
+    default: return 'w';
+  }
+}
+
+char ResourceTypeFor(Level level) {
+  switch (level) {
+    case Level::kService: return 's';
+    case Level::kContainer: return 'c';
+    case Level::kBlob: return 'o';
+  }
+  return 'o';
+}
+
+// Anonymous requests may read what the container's public access level exposes.
+bool PublicAllows(PublicAccess access, Op op) {
+  bool blob_read = op == Op::kGetBlob || op == Op::kGetBlobProperties ||
+                   op == Op::kGetBlobMetadata || op == Op::kGetBlockList;
+  bool container_read = op == Op::kListBlobs || op == Op::kGetContainerProperties ||
+                        op == Op::kGetContainerMetadata;
+  if (access == PublicAccess::kBucket) return blob_read || container_read;
+  if (access == PublicAccess::kObjects) return blob_read;
+  return false;
+}
+
+}  // namespace
+
+HttpResponse BlobHandler::Handle(const HttpRequest& request, BodySource& body) {
+  std::string request_id = NewRequestId();
+  std::string version(request.Header("x-ms-version"));
+  if (version.empty()) version = options_.default_version;
+  bool head = request.method == "HEAD";
+  auto finish = [&](HttpResponse response) {
+    response.Set("x-ms-request-id", request_id);
+    response.Set("x-ms-version", version);
+    response.Set("Date", FormatHttpDate(NowMicros()));
+    if (request.HasHeader("x-ms-client-request-id")) {
+      response.Set("x-ms-client-request-id", std::string(request.Header("x-ms-client-request-id")));
+    }
+    return response;
+  };
+  auto fail = [&](const Status& status, std::string_view code = {},
+                  std::string_view detail = {}) {
+    return finish(ErrorResponse(status, request_id, head, code, detail));
+  };
+
+  auto query = Query::Parse(request.RawQuery());
+  if (!query.ok()) return fail(query.status(), "InvalidQueryParameterValue");
+  auto address = ResolveAddress(request);
+  if (!address.ok()) return fail(address.status(), "InvalidUri");
+  Op op = Route(request.method, address->level(), *query, request);
+
+  std::optional<auth::SasGrant> sas;
+  if (auth::HasSharedKey(request)) {
+    auto verified = auth::VerifySharedKey(request, address->account, accounts_, NowMicros());
+    if (!verified.ok()) {
+      std::string detail = "The MAC signature found in the HTTP request is not the same as any "
+                           "computed signature. Server used following string to sign: '" +
+                           auth::BlobStringToSign(request, address->account) + "'.";
+      return fail(Status(ErrorCode::kSignatureMismatch,
+                         "Server failed to authenticate the request. Make sure the value of "
+                         "Authorization header is formed correctly including the signature."),
+                  verified.status().code() == ErrorCode::kAuthorizationHeaderMalformed
+                      ? "InvalidAuthenticationInfo"
+                      : "AuthenticationFailed",
+                  detail);
+    }
+  } else if (auth::HasSas(request)) {
+    auth::SasContext context;
+    context.account = address->account;
+    context.container = address->container;
+    context.blob = address->blob;
+    if (auto si = query->Get("si"); si && !address->container.empty()) {
+      auto bucket = store_.HeadBucket({address->account, address->container});
+      if (bucket.ok()) {
+        for (const auto& p : bucket->policies) {
+          if (p.id == *si) context.policy = p;
+        }
+      }
+    }
+    auto grant = auth::VerifySas(request, context, accounts_, NowMicros());
+    if (!grant.ok()) {
+      return fail(Status(ErrorCode::kSignatureMismatch,
+                         "Server failed to authenticate the request. Make sure the value of "
+                         "Authorization header is formed correctly including the signature."),
+                  "AuthenticationFailed", grant.status().message());
+    }
+    if (!auth::SasAllows(*grant, PermissionFor(op), ResourceTypeFor(address->level()))) {
+      return fail(Status(ErrorCode::kAccessDenied,
+                         "This request is not authorized to perform this operation using this "
+                         "permission."));
+    }
+    sas = std::move(*grant);
+  } else {
+    // Anonymous: only reads that the container's public access level exposes. Anything
+    // else looks like a missing resource, as Azure answers.
+    bool allowed = false;
+    if (!address->container.empty()) {
+      auto bucket = store_.HeadBucket({address->account, address->container});
+      allowed = bucket.ok() && PublicAllows(bucket->public_access, op);
+    }
+    if (!allowed) {
+      return fail(Status(ErrorCode::kNoSuchKey, "The specified resource does not exist."),
+                  "ResourceNotFound");
+    }
+  }
+  if (!address->blob.empty() && !IsValidBlobName(address->blob)) {
+    return fail(Status(ErrorCode::kInvalidObjectName, "The specified resource name is invalid."));
+  }
+
+  Call call{request, *query, *address, body, store_, options_, sas, accounts_};
+  Result<HttpResponse> response = Dispatch(op, call);
+  if (!response.ok()) return fail(response.status());
+  if (head) response->head = true;
+  return finish(std::move(response).value());
+}
+
+HttpResponse BlobHandler::Reject(const HttpRequest& request, const Status& status) {
+  std::string request_id = NewRequestId();
+  HttpResponse response = ErrorResponse(status, request_id, request.method == "HEAD");
+  response.Set("x-ms-request-id", request_id);
+  response.Set("x-ms-version", options_.default_version);
+  response.close = true;
+  return response;
+}
+
+}  // namespace tessera::blob

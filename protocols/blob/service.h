@@ -1,0 +1,73 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "auth/http_request.h"
+#include "auth/sas.h"
+#include "backend/api/object_store.h"
+#include "protocols/blob/handler.h"
+#include "protocols/blob/request.h"
+#include "protocols/http_response.h"
+#include "protocols/query.h"
+
+namespace tessera::blob {
+
+// Everything one operation needs, already authenticated and routed.
+struct Call {
+  const HttpRequest& request;
+  const Query& query;
+  const Address& address;
+  BodySource& raw_body;
+  ObjectStore& store;
+  const BlobOptions& options;
+  const std::optional<auth::SasGrant>& sas;  // set for SAS-authorized requests
+  const auth::AccountDirectory& accounts;
+
+  BucketRef bucket() const { return {address.account, address.container}; }
+  ObjectRef object() const { return {address.account, address.container, address.blob}; }
+  std::string ServiceEndpoint() const;
+};
+
+// The request body, checked against Content-Length; kMissingContentLength when a body
+// operation has none.
+Result<uint64_t> ContentLength(const Call& call, bool required);
+Result<std::string> ReadSmallBody(Call& call, size_t limit);
+
+// Container family (service_container.cc).
+Result<HttpResponse> ListContainers(Call& call);
+Result<HttpResponse> GetServiceProperties(Call& call);
+Result<HttpResponse> GetAccountInfo(Call& call);
+Result<HttpResponse> CreateContainer(Call& call);
+Result<HttpResponse> GetContainerProperties(Call& call, bool metadata_only);
+Result<HttpResponse> DeleteContainer(Call& call);
+Result<HttpResponse> SetContainerMetadata(Call& call);
+Result<HttpResponse> GetContainerAcl(Call& call);
+Result<HttpResponse> SetContainerAcl(Call& call);
+Result<HttpResponse> ListBlobs(Call& call);
+
+// Blob family (service_blob.cc).
+Result<HttpResponse> PutBlob(Call& call);
+Result<HttpResponse> GetBlob(Call& call, bool head);
+Result<HttpResponse> GetBlobMetadata(Call& call);
+Result<HttpResponse> DeleteBlob(Call& call);
+Result<HttpResponse> SetBlobProperties(Call& call);
+Result<HttpResponse> SetBlobMetadata(Call& call);
+Result<HttpResponse> CopyBlob(Call& call, bool sync);
+
+// Block family (service_block.cc).
+Result<HttpResponse> PutBlock(Call& call);
+Result<HttpResponse> PutBlockFromUrl(Call& call);
+Result<HttpResponse> PutBlockList(Call& call);
+Result<HttpResponse> GetBlockList(Call& call);
+
+// Shared pieces.
+// Access tier header value -> storage class ("Hot" -> STANDARD, ...); kInvalidStorageClass.
+Result<std::string> TierToStorageClass(std::string_view tier);
+std::string StorageClassToTier(const std::string& storage_class);
+// Transactional Content-MD5 and x-ms-content-crc64 (raw bytes as the store expects).
+Result<std::optional<std::string>> ParseContentMd5(const HttpRequest& request);
+Result<std::optional<std::string>> ParseCrc64(const HttpRequest& request);
+
+}  // namespace tessera::blob

@@ -1,0 +1,233 @@
+#include <algorithm>
+#include <charconv>
+
+#include "common/encoding.h"
+#include "common/time.h"
+#include "protocols/blob/render.h"
+#include "protocols/blob/service.h"
+
+namespace tessera::blob {
+namespace {
+
+constexpr uint32_t kMaxResults = 5000;
+
+HttpResponse Xml(std::string body) {
+  HttpResponse response;
+  response.body = std::move(body);
+  response.Set("Content-Type", "application/xml");
+  return response;
+}
+
+Result<uint32_t> MaxResults(const Query& query) {
+  auto v = query.Get("maxresults");
+  if (!v) return kMaxResults;
+  uint32_t n = 0;
+  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+  if (ec != std::errc() || p != v->data() + v->size() || n == 0) {
+    return Status(ErrorCode::kInvalidArgument, "maxresults must be a positive integer.");
+  }
+  return std::min(n, kMaxResults);
+}
+
+bool Includes(const Query& query, std::string_view what) {
+  std::string include = query.Get("include").value_or("");
+  size_t pos = 0;
+  while (pos <= include.size()) {
+    size_t comma = include.find(',', pos);
+    if (comma == std::string::npos) comma = include.size();
+    if (Trim(std::string_view(include).substr(pos, comma - pos)) == what) return true;
+    pos = comma + 1;
+  }
+  return false;
+}
+
+Result<PublicAccess> ParsePublicAccess(const HttpRequest& request) {
+  std::string_view v = request.Header("x-ms-blob-public-access");
+  if (v.empty()) return PublicAccess::kNone;
+  if (v == "container") return PublicAccess::kBucket;
+  if (v == "blob") return PublicAccess::kObjects;
+  return Status(ErrorCode::kInvalidArgument, "Invalid x-ms-blob-public-access value.");
+}
+
+void SetBucketHeaders(HttpResponse& response, const BucketInfo& info) {
+  response.Set("ETag", QuotedEtag(info.etag));
+  response.Set("Last-Modified", FormatHttpDate(info.last_modified ? info.last_modified
+                                                                  : info.created));
+}
+
+}  // namespace
+
+Result<HttpResponse> ListContainers(Call& call) {
+  ASSIGN_OR_RETURN(uint32_t max, MaxResults(call.query));
+  ASSIGN_OR_RETURN(auto buckets, call.store.ListBuckets(call.address.account));
+  ContainerListing listing;
+  listing.service_endpoint = call.ServiceEndpoint();
+  listing.prefix = call.query.Get("prefix").value_or("");
+  listing.marker = call.query.Get("marker").value_or("");
+  listing.max_results = call.query.Has("maxresults") ? max : 0;
+  listing.include_metadata = Includes(call.query, "metadata");
+  // Bucket listings are small (one account's buckets); the marker is the next name.
+  for (auto& b : buckets) {
+    if (!b.name.starts_with(listing.prefix) || b.name < listing.marker) continue;
+    if (listing.containers.size() == max) {
+      listing.next_marker = b.name;
+      break;
+    }
+    listing.containers.push_back(std::move(b));
+  }
+  return Xml(RenderContainerList(listing));
+}
+
+Result<HttpResponse> GetServiceProperties(Call& call) {
+  return Xml(RenderServiceProperties());
+}
+
+Result<HttpResponse> GetAccountInfo(Call& call) {
+  HttpResponse response;
+  response.Set("x-ms-sku-name", "Standard_RAGRS");
+  response.Set("x-ms-account-kind", "StorageV2");
+  response.Set("x-ms-is-hns-enabled", "false");
+  response.content_length = 0;
+  return response;
+}
+
+Result<HttpResponse> CreateContainer(Call& call) {
+  if (!IsValidContainerName(call.address.container)) {
+    return Status(ErrorCode::kInvalidBucketName,
+                  "The specifed resource name contains invalid characters.");
+  }
+  CreateBucketRequest request;
+  request.bucket = call.bucket();
+  ASSIGN_OR_RETURN(request.metadata, ParseMetadata(call.request));
+  ASSIGN_OR_RETURN(request.public_access, ParsePublicAccess(call.request));
+  RETURN_IF_ERROR(call.store.CreateBucket(request));
+  ASSIGN_OR_RETURN(BucketInfo info, call.store.HeadBucket(call.bucket()));
+  HttpResponse response;
+  response.status = 201;
+  SetBucketHeaders(response, info);
+  return response;
+}
+
+Result<HttpResponse> GetContainerProperties(Call& call, bool metadata_only) {
+  ASSIGN_OR_RETURN(BucketInfo info, call.store.HeadBucket(call.bucket()));
+  HttpResponse response;
+  SetBucketHeaders(response, info);
+  for (const auto& [name, value] : info.metadata) response.Set("x-ms-meta-" + name, value);
+  if (!metadata_only) {
+    response.Set("x-ms-lease-status", "unlocked");
+    response.Set("x-ms-lease-state", "available");
+    response.Set("x-ms-has-immutability-policy", "false");
+    response.Set("x-ms-has-legal-hold", "false");
+    response.Set("x-ms-default-encryption-scope", "$account-encryption-key");
+    response.Set("x-ms-deny-encryption-scope-override", "false");
+    if (info.public_access == PublicAccess::kBucket) {
+      response.Set("x-ms-blob-public-access", "container");
+    } else if (info.public_access == PublicAccess::kObjects) {
+      response.Set("x-ms-blob-public-access", "blob");
+    }
+  }
+  response.content_length = 0;
+  return response;
+}
+
+Result<HttpResponse> DeleteContainer(Call& call) {
+  ASSIGN_OR_RETURN(BucketInfo info, call.store.HeadBucket(call.bucket()));
+  Preconditions conditions = ParseConditions(call.request);
+  if (conditions.if_unmodified_since &&
+      info.last_modified / 1000000 > *conditions.if_unmodified_since / 1000000) {
+    return Status(ErrorCode::kPreconditionFailed, "The condition specified was not met.");
+  }
+  // Blob deletes a container with everything in it; the store deletes empty buckets, so
+  // empty it first: objects (and their staged blocks), then in-progress S3 uploads.
+  for (;;) {
+    ListObjectsRequest list{call.bucket(), "", "", "", 1000, true};
+    ASSIGN_OR_RETURN(ListObjectsResult page, call.store.ListObjects(list));
+    for (const auto& o : page.objects) {
+      Status s = call.store.DeleteObject({call.address.account, call.address.container, o.key});
+      if (!s.ok() && s.code() != ErrorCode::kNoSuchKey) return s;
+    }
+    if (!page.truncated) break;
+  }
+  for (;;) {
+    ListUploadsRequest list;
+    list.bucket = call.bucket();
+    ASSIGN_OR_RETURN(ListUploadsResult page, call.store.ListMultipartUploads(list));
+    for (const auto& u : page.uploads) {
+      Status s = call.store.AbortMultipartUpload(
+          {call.address.account, call.address.container, u.key}, u.upload_id);
+      if (!s.ok() && s.code() != ErrorCode::kNoSuchUpload) return s;
+    }
+    if (!page.truncated) break;
+  }
+  RETURN_IF_ERROR(call.store.DeleteBucket(call.bucket()));
+  HttpResponse response;
+  response.status = 202;
+  response.content_length = 0;
+  return response;
+}
+
+Result<HttpResponse> SetContainerMetadata(Call& call) {
+  UpdateBucketRequest request;
+  request.bucket = call.bucket();
+  ASSIGN_OR_RETURN(request.metadata, ParseMetadata(call.request));
+  request.preconditions = ParseConditions(call.request);
+  ASSIGN_OR_RETURN(BucketInfo info, call.store.UpdateBucket(request));
+  HttpResponse response;
+  SetBucketHeaders(response, info);
+  response.content_length = 0;
+  return response;
+}
+
+Result<HttpResponse> GetContainerAcl(Call& call) {
+  ASSIGN_OR_RETURN(BucketInfo info, call.store.HeadBucket(call.bucket()));
+  HttpResponse response = Xml(RenderContainerAcl(info.policies));
+  SetBucketHeaders(response, info);
+  if (info.public_access == PublicAccess::kBucket) {
+    response.Set("x-ms-blob-public-access", "container");
+  } else if (info.public_access == PublicAccess::kObjects) {
+    response.Set("x-ms-blob-public-access", "blob");
+  }
+  return response;
+}
+
+Result<HttpResponse> SetContainerAcl(Call& call) {
+  UpdateBucketRequest request;
+  request.bucket = call.bucket();
+  ASSIGN_OR_RETURN(request.public_access, ParsePublicAccess(call.request));
+  ASSIGN_OR_RETURN(std::string body, ReadSmallBody(call, call.options.max_xml_body));
+  ASSIGN_OR_RETURN(request.policies, ParseContainerAcl(body));
+  request.preconditions = ParseConditions(call.request);
+  ASSIGN_OR_RETURN(BucketInfo info, call.store.UpdateBucket(request));
+  HttpResponse response;
+  SetBucketHeaders(response, info);
+  response.content_length = 0;
+  return response;
+}
+
+Result<HttpResponse> ListBlobs(Call& call) {
+  ASSIGN_OR_RETURN(uint32_t max, MaxResults(call.query));
+  BlobListing listing;
+  listing.service_endpoint = call.ServiceEndpoint();
+  listing.container = call.address.container;
+  listing.prefix = call.query.Get("prefix").value_or("");
+  listing.delimiter = call.query.Get("delimiter").value_or("");
+  listing.marker = call.query.Get("marker").value_or("");
+  listing.max_results = call.query.Has("maxresults") ? max : 0;
+  listing.include_metadata = Includes(call.query, "metadata");
+  listing.include_tags = Includes(call.query, "tags");
+  ListObjectsRequest request{call.bucket(), listing.prefix, listing.delimiter, "", max,
+                             Includes(call.query, "uncommittedblobs")};
+  // The marker names the first entry of the page; the store resumes strictly after a key.
+  if (!listing.marker.empty()) {
+    auto decoded = Base64Decode(listing.marker);
+    if (!decoded) return Status(ErrorCode::kInvalidArgument, "The marker is not valid.");
+    request.start_after = *decoded;
+  }
+  ASSIGN_OR_RETURN(ListObjectsResult result, call.store.ListObjects(request));
+  listing.blobs = std::move(result.objects);
+  listing.prefixes = std::move(result.common_prefixes);
+  if (result.truncated) listing.next_marker = Base64Encode(result.next_marker);
+  return Xml(RenderBlobList(listing));
+}
+
+}  // namespace tessera::blob
