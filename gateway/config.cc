@@ -23,18 +23,27 @@ std::vector<store::DriveSpec> SimulatedDrives(const std::string& data_dir, int r
 Config DefaultConfig(const std::string& data_dir) {
   Config config;
   config.data_dir = data_dir;
-  config.listeners = {{"127.0.0.1", 9000}, {"127.0.0.1", 10000}};
+  config.listeners = {{"127.0.0.1", 9000, Dialect::kS3}, {"127.0.0.1", 10000, Dialect::kBlob}};
   config.drives = SimulatedDrives(data_dir, 3, 3);
   config.accounts = {{kDevAccountName, kDevAccountKey}};
   return config;
 }
 
-Result<ListenAddress> ParseListenAddress(const std::string& text) {
+Result<ListenAddress> ParseListenAddress(const std::string& spec) {
+  std::string text = spec;
+  Dialect dialect = Dialect::kS3;
+  if (text.ends_with("/blob")) {
+    dialect = Dialect::kBlob;
+    text.resize(text.size() - 5);
+  } else if (text.ends_with("/s3")) {
+    text.resize(text.size() - 3);
+  }
   size_t colon = text.rfind(':');
   if (colon == std::string::npos || colon == 0) {
     return Status(ErrorCode::kInvalidArgument, "listen address must be HOST:PORT: " + text);
   }
   ListenAddress address;
+  address.dialect = dialect;
   address.host = text.substr(0, colon);
   if (address.host.size() > 2 && address.host.front() == '[' && address.host.back() == ']') {
     address.host = address.host.substr(1, address.host.size() - 2);

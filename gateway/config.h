@@ -7,12 +7,16 @@
 #include "auth/accounts.h"
 #include "backend/api/status.h"
 #include "backend/store/erasure_extent_store.h"
+#include "protocols/dialect.h"
 
 namespace tessera::gateway {
 
+// A listener serves both dialects; `dialect` is the one assumed when a request carries no
+// sign of either (an anonymous GET from a browser, say).
 struct ListenAddress {
   std::string host;
   uint16_t port = 0;  // 0 = ephemeral
+  Dialect dialect = Dialect::kS3;
 };
 
 struct Limits {
@@ -43,7 +47,8 @@ inline constexpr char kDevAccountName[] = "devstoreaccount1";
 inline constexpr char kDevAccountKey[] =
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
-// The embedded default: 127.0.0.1:9000 and :10000, 3 regions x 3 drives under
+// The embedded default: 127.0.0.1:9000 (S3 by default) and :10000 (Blob by default, the
+// port Azure's development storage uses), 3 regions x 3 drives under
 // `data_dir`, RS(6,3) with at most 3 fragments per region, the development account.
 Config DefaultConfig(const std::string& data_dir);
 
@@ -59,6 +64,7 @@ Status ApplyConfigFile(const std::string& path, Config& config);
 std::vector<store::DriveSpec> SimulatedDrives(const std::string& data_dir, int regions,
                                               int drives_per_region);
 
+// "HOST:PORT", "[V6]:PORT", optionally followed by "/s3" or "/blob" naming the default dialect.
 Result<ListenAddress> ParseListenAddress(const std::string& text);
 
 }  // namespace tessera::gateway

@@ -1,6 +1,7 @@
 // tessera: the gateway binary.
 //
-//   tessera serve [--data DIR] [--listen HOST:PORT]... [--config FILE] [--ready-file FILE]
+//   tessera serve [--data DIR] [--listen HOST:PORT[/blob]]... [--config FILE]
+//                 [--ready-file FILE]
 //
 // With no flags: the embedded default on 127.0.0.1:9000 and 127.0.0.1:10000, data under
 // $TESSERA_DATA or ~/.local/share/tessera, the development account.
@@ -123,10 +124,14 @@ int Serve(int argc, char** argv) {
   std::printf("tessera: data directory %s (%zu drives, RS(%d,%d), at most %d fragments per region)\n",
               config->data_dir.c_str(), config->drives.size(), config->profile.k,
               config->profile.m, config->profile.max_per_region);
-  for (const auto& e : server.Endpoints()) {
-    std::printf("tessera: listening on %s (S3 and Blob)\n", e.c_str());
+  std::vector<std::string> endpoints = server.Endpoints();
+  std::string blob_endpoint = endpoints.back();
+  for (size_t i = 0; i < endpoints.size(); ++i) {
+    bool blob_default = config->listeners[i].dialect == Dialect::kBlob;
+    if (blob_default) blob_endpoint = endpoints[i];
+    std::printf("tessera: listening on %s (S3 and Blob; unsigned requests: %s)\n",
+                endpoints[i].c_str(), blob_default ? "Blob" : "S3");
   }
-  std::string blob_endpoint = server.Endpoints().back();
   for (const auto& a : config->accounts) {
     std::printf("tessera: account %s\n  S3:   access key id %s, secret %s\n"
                 "  Blob: DefaultEndpointsProtocol=http;AccountName=%s;AccountKey=%s;"

@@ -63,17 +63,18 @@ struct Server::Impl {
   asio::thread_pool workers;
   asio::signal_set signals;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+  std::vector<Dialect> acceptor_dialects;
   std::vector<std::string> endpoints;
   std::atomic<bool> stopping{false};
   std::atomic<int> sessions{0};
   std::mutex mu;
   std::list<std::weak_ptr<Session>> live;  // for closing idle sessions at shutdown
 
-  RequestHandler& HandlerFor(const HttpRequest& request) {
-    if (blob && DetectDialect(request, Dialect::kS3) == Dialect::kBlob) return *blob;
+  RequestHandler& HandlerFor(const HttpRequest& request, Dialect listener_default) {
+    if (blob && DetectDialect(request, listener_default) == Dialect::kBlob) return *blob;
     return *s3;
   }
-  asio::awaitable<void> Accept(tcp::acceptor& acceptor);
+  asio::awaitable<void> Accept(tcp::acceptor& acceptor, Dialect dialect);
   void BeginStop();
 };
 
@@ -81,8 +82,8 @@ struct Server::Impl {
 // bodies in both directions, and loops while the connection stays alive.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, Server::Impl& server)
-      : stream_(std::move(socket)), server_(server) {}
+  Session(tcp::socket socket, Server::Impl& server, Dialect dialect)
+      : stream_(std::move(socket)), server_(server), dialect_(dialect) {}
 
   asio::awaitable<void> Run();
   // Called from a worker thread: blocks until the session's strand delivered bytes.
@@ -104,6 +105,7 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::buffer_body>> parser_;
   Server::Impl& server_;
+  Dialect dialect_;  // the listener's default
   bool expect_continue_ = false;
   bool sent_continue_ = false;
   bool idle_ = true;
@@ -290,14 +292,16 @@ asio::awaitable<void> Session::Run() {
                           ? Status(ErrorCode::kRequestHeaderTooLarge,
                                    "Your request header section exceeds the maximum allowed size.")
                           : Status(ErrorCode::kInvalidRequest, "Malformed HTTP request");
-      HttpResponse response = server_.s3->Reject(partial, status);
+      RequestHandler& handler =
+          dialect_ == Dialect::kBlob && server_.blob ? *server_.blob : *server_.s3;
+      HttpResponse response = handler.Reject(partial, status);
       co_await Write(response, false);
       break;
     }
     HttpRequest request = ToHttpRequest(*parser_);
     expect_continue_ = beast::iequals(parser_->get()[http::field::expect], "100-continue");
     sent_continue_ = false;
-    RequestHandler& handler = server_.HandlerFor(request);
+    RequestHandler& handler = server_.HandlerFor(request, dialect_);
     HttpResponse response = co_await Execute(handler, request);
     bool keep_alive = parser_->get().keep_alive() && !response.close && !server_.stopping;
     if (keep_alive && !parser_->is_done()) keep_alive = co_await DrainBody();
@@ -308,7 +312,7 @@ asio::awaitable<void> Session::Run() {
   stream_.socket().close(ignored);
 }
 
-asio::awaitable<void> Server::Impl::Accept(tcp::acceptor& acceptor) {
+asio::awaitable<void> Server::Impl::Accept(tcp::acceptor& acceptor, Dialect dialect) {
   for (;;) {
     auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(io), kUse);
     if (ec) {
@@ -322,7 +326,7 @@ asio::awaitable<void> Server::Impl::Accept(tcp::acceptor& acceptor) {
     beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
     auto executor = socket.get_executor();
-    auto session = std::make_shared<Session>(std::move(socket), *this);
+    auto session = std::make_shared<Session>(std::move(socket), *this, dialect);
     {
       std::lock_guard lock(mu);
       live.remove_if([](const std::weak_ptr<Session>& w) { return w.expired(); });
@@ -395,6 +399,7 @@ Status Server::Listen(const std::vector<ListenAddress>& addresses) {
                                                : bound.address().to_string();
     impl_->endpoints.push_back("http://" + host + ":" + std::to_string(bound.port()));
     impl_->acceptors.push_back(std::move(acceptor));
+    impl_->acceptor_dialects.push_back(address.dialect);
   }
   return Status::Ok();
 }
@@ -402,8 +407,9 @@ Status Server::Listen(const std::vector<ListenAddress>& addresses) {
 std::vector<std::string> Server::Endpoints() const { return impl_->endpoints; }
 
 void Server::Run(bool handle_signals) {
-  for (auto& acceptor : impl_->acceptors) {
-    asio::co_spawn(impl_->io, impl_->Accept(*acceptor), asio::detached);
+  for (size_t i = 0; i < impl_->acceptors.size(); ++i) {
+    asio::co_spawn(impl_->io, impl_->Accept(*impl_->acceptors[i], impl_->acceptor_dialects[i]),
+                   asio::detached);
   }
   if (handle_signals) {
     impl_->signals.add(SIGTERM);

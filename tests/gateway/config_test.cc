@@ -33,6 +33,8 @@ TEST_F(ConfigTest, DefaultIsThreeRegionsOfThreeDrivesAndTheDevAccount) {
   ASSERT_EQ(config.listeners.size(), 2u);
   EXPECT_EQ(config.listeners[0].port, 9000);
   EXPECT_EQ(config.listeners[1].port, 10000);
+  EXPECT_EQ(config.listeners[0].dialect, Dialect::kS3);
+  EXPECT_EQ(config.listeners[1].dialect, Dialect::kBlob);
   ASSERT_EQ(config.accounts.size(), 1u);
   EXPECT_EQ(config.accounts[0].name, "devstoreaccount1");
 }
@@ -90,7 +92,14 @@ TEST(ListenAddressTest, Parses) {
   ASSERT_TRUE(a.ok());
   EXPECT_EQ(a->host, "0.0.0.0");
   EXPECT_EQ(a->port, 80);
+  EXPECT_EQ(a->dialect, Dialect::kS3);
+  auto b = ParseListenAddress("127.0.0.1:10000/blob");
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(b->port, 10000);
+  EXPECT_EQ(b->dialect, Dialect::kBlob);
+  EXPECT_EQ(ParseListenAddress("[::1]:9000/s3")->host, "::1");
   EXPECT_FALSE(ParseListenAddress("host:99999").ok());
+  EXPECT_FALSE(ParseListenAddress("host:80/ftp").ok());
   EXPECT_FALSE(ParseListenAddress(":80").ok());
   EXPECT_FALSE(ParseListenAddress("host:").ok());
 }

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "auth/http_request.h"
+#include "auth/shared_key.h"
 #include "auth/sigv4.h"
 #include "common/encoding.h"
 #include "common/hash.h"
@@ -247,6 +248,44 @@ RawResponse Send(int port, const Request& request) {
   Connection connection(port);
   RawResponse response;
   if (!connection.ok() || !connection.Send(Serialize(request, port)) ||
+      !connection.Read(&response, request.method == "HEAD")) {
+    response.status = -1;
+  }
+  return response;
+}
+
+std::string SerializeBlob(const Request& request, int port) {
+  HttpRequest head;
+  head.method = request.method;
+  head.target = request.target;
+  std::string host = request.host.empty() ? "127.0.0.1:" + std::to_string(port) : request.host;
+  head.headers = {{"host", host},
+                  {"x-ms-date", FormatHttpDate(NowMicros())},
+                  {"x-ms-version", "2023-11-03"}};
+  for (const auto& [n, v] : request.headers) head.headers.emplace_back(ToLower(n), v);
+  bool has_length = false;
+  for (const auto& [n, v] : head.headers) has_length |= n == "content-length";
+  if (!has_length && (!request.body.empty() || request.method == "PUT")) {
+    head.headers.emplace_back("content-length", std::to_string(request.body.size()));
+  }
+  if (request.sign) {
+    std::string key = request.secret.empty() ? kKey : request.secret;
+    std::string signature =
+        auth::SignSharedKey(key, auth::BlobStringToSign(head, kAccount));
+    head.headers.emplace_back("authorization",
+                              "SharedKey " + std::string(kAccount) + ":" + signature);
+  }
+  std::string out = request.method + " " + request.target + " HTTP/1.1\r\n";
+  for (const auto& [n, v] : head.headers) out += n + ": " + v + "\r\n";
+  out += "\r\n";
+  out += request.body;
+  return out;
+}
+
+RawResponse SendBlob(int port, const Request& request) {
+  Connection connection(port);
+  RawResponse response;
+  if (!connection.ok() || !connection.Send(SerializeBlob(request, port)) ||
       !connection.Read(&response, request.method == "HEAD")) {
     response.status = -1;
   }

@@ -79,6 +79,11 @@ std::string Serialize(const Request& request, int port);
 // Sends `request` on a fresh connection and reads the response.
 RawResponse Send(int port, const Request& request);
 
+// The Blob dialect: Host, x-ms-date, x-ms-version, Content-Length and, when `sign`, a
+// SharedKey Authorization header for devstoreaccount1 (path-style target expected).
+std::string SerializeBlob(const Request& request, int port);
+RawResponse SendBlob(int port, const Request& request);
+
 std::string MakeTempDir();
 void RemoveTree(const std::string& path);
 

@@ -12,51 +12,12 @@
 
 #include "common/encoding.h"
 #include "common/hash.h"
-#include "tests/gateway/gateway_process.h"
+#include "tests/gateway/fixture.h"
 
 namespace tessera::testing {
 namespace {
 
-class GatewayTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = MakeTempDir();
-    ASSERT_FALSE(dir_.empty());
-    gateway_ = std::make_unique<Gateway>(dir_ + "/data");
-    ASSERT_TRUE(gateway_->Start()) << "gateway did not start";
-  }
-  void TearDown() override {
-    gateway_.reset();
-    RemoveTree(dir_);
-  }
-
-  RawResponse Do(std::string method, std::string target, std::string body = "",
-                 std::vector<std::pair<std::string, std::string>> headers = {}) {
-    Request r;
-    r.method = std::move(method);
-    r.target = std::move(target);
-    r.body = std::move(body);
-    r.headers = std::move(headers);
-    return Send(gateway_->port(), r);
-  }
-  void Restart() {
-    gateway_ = std::make_unique<Gateway>(dir_ + "/data");
-    ASSERT_TRUE(gateway_->Start());
-  }
-
-  std::string dir_;
-  std::unique_ptr<Gateway> gateway_;
-};
-
-std::string Pattern(size_t size) {
-  std::string s(size, '\0');
-  uint32_t x = 12345;
-  for (auto& c : s) {
-    x = x * 1103515245 + 12345;
-    c = static_cast<char>(x >> 16);
-  }
-  return s;
-}
+using GatewayTest = GatewayFixture;
 
 TEST_F(GatewayTest, UnsignedRequestIsDenied) {
   Request r;

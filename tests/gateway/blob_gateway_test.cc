@@ -1,0 +1,259 @@
+// Integration tests of the Blob dialect on the real binary, in raw HTTP with SharedKey,
+// SAS and anonymous requests, and the one namespace shared with S3.
+
+#include <gtest/gtest.h>
+
+#include "auth/sas.h"
+#include "common/encoding.h"
+#include "common/hash.h"
+#include "common/time.h"
+#include "tests/gateway/fixture.h"
+
+namespace tessera::testing {
+namespace {
+
+constexpr char kAcct[] = "/devstoreaccount1";
+constexpr char kKey[] =
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+class BlobGatewayTest : public GatewayFixture {
+ protected:
+  std::string Path(const std::string& rest) { return std::string(kAcct) + rest; }
+  void CreateContainer(const std::string& name,
+                       std::vector<std::pair<std::string, std::string>> headers = {}) {
+    RawResponse r = Blob("PUT", Path("/" + name + "?restype=container"), "", headers);
+    ASSERT_EQ(r.status, 201) << r.body;
+  }
+  RawResponse Anonymous(const std::string& method, const std::string& target) {
+    Request r;
+    r.method = method;
+    r.target = target;
+    r.sign = false;
+    return SendBlob(gateway_->port(), r);
+  }
+  std::string Sas(const std::string& container, const std::string& blob,
+                  const std::string& permissions) {
+    auth::ServiceSasSpec spec;
+    spec.account = "devstoreaccount1";
+    spec.container = container;
+    spec.blob = blob;
+    spec.resource = "b";
+    spec.fields.permissions = permissions;
+    spec.fields.expiry = FormatIso8601Millis(NowMicros() + 3600LL * 1000000).substr(0, 19) + "Z";
+    return auth::MakeServiceSas(spec, kKey);
+  }
+};
+
+TEST_F(BlobGatewayTest, ContainerLifecycle) {
+  CreateContainer("box", {{"x-ms-meta-owner", "me"}});
+  RawResponse again = Blob("PUT", Path("/box?restype=container"));
+  EXPECT_EQ(again.status, 409);
+  EXPECT_EQ(again.Header("x-ms-error-code"), "ContainerAlreadyExists");
+  RawResponse props = Blob("GET", Path("/box?restype=container"));
+  EXPECT_EQ(props.status, 200);
+  EXPECT_EQ(props.Header("x-ms-meta-owner"), "me");
+  EXPECT_FALSE(props.Header("etag").empty());
+  EXPECT_FALSE(props.Header("x-ms-request-id").empty());
+  RawResponse list = Blob("GET", Path("/?comp=list&include=metadata"));
+  EXPECT_NE(list.body.find("<Name>box</Name>"), std::string::npos) << list.body;
+  EXPECT_NE(list.body.find("<owner>me</owner>"), std::string::npos);
+  EXPECT_EQ(Blob("DELETE", Path("/box?restype=container")).status, 202);
+  RawResponse gone = Blob("GET", Path("/box?restype=container"));
+  EXPECT_EQ(gone.status, 404);
+  EXPECT_EQ(gone.Header("x-ms-error-code"), "ContainerNotFound");
+  EXPECT_NE(gone.body.find("<Code>ContainerNotFound</Code>"), std::string::npos);
+}
+
+TEST_F(BlobGatewayTest, InvalidContainerNameIsInvalidResourceName) {
+  RawResponse r = Blob("PUT", Path("/Bad--Name?restype=container"));
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.Header("x-ms-error-code"), "InvalidResourceName");
+}
+
+TEST_F(BlobGatewayTest, WrongKeyIsAuthenticationFailedWithDetail) {
+  Request r;
+  r.target = Path("/?comp=list");
+  r.secret = Base64Encode("not the key");
+  RawResponse response = SendBlob(gateway_->port(), r);
+  EXPECT_EQ(response.status, 403);
+  EXPECT_EQ(response.Header("x-ms-error-code"), "AuthenticationFailed");
+  EXPECT_NE(response.body.find("<AuthenticationErrorDetail>"), std::string::npos);
+}
+
+TEST_F(BlobGatewayTest, PutGetBlobWithRangesAndProperties) {
+  CreateContainer("box");
+  std::string data = Pattern(300000);
+  RawResponse put = Blob("PUT", Path("/box/dir/a%20b.bin"), data,
+                         {{"x-ms-blob-type", "BlockBlob"},
+                          {"x-ms-blob-content-type", "application/x-test"},
+                          {"x-ms-meta-color", "blue"},
+                          {"Content-MD5", Base64Encode(Md5(data))}});
+  ASSERT_EQ(put.status, 201) << put.body;
+  EXPECT_EQ(put.Header("content-md5"), Base64Encode(Md5(data)));
+  RawResponse get = Blob("GET", Path("/box/dir/a%20b.bin"));
+  EXPECT_EQ(get.status, 200);
+  EXPECT_TRUE(get.body == data);
+  EXPECT_EQ(get.Header("content-type"), "application/x-test");
+  EXPECT_EQ(get.Header("x-ms-meta-color"), "blue");
+  EXPECT_EQ(get.Header("x-ms-blob-type"), "BlockBlob");
+  EXPECT_EQ(get.Header("etag"), put.Header("etag"));
+  RawResponse range = Blob("GET", Path("/box/dir/a%20b.bin"), "",
+                           {{"x-ms-range", "bytes=1000-1999"},
+                            {"x-ms-range-get-content-md5", "true"}});
+  EXPECT_EQ(range.status, 206);
+  EXPECT_TRUE(range.body == data.substr(1000, 1000));
+  EXPECT_EQ(range.Header("content-range"), "bytes 1000-1999/300000");
+  EXPECT_EQ(range.Header("content-md5"), Base64Encode(Md5(data.substr(1000, 1000))));
+  RawResponse bad = Blob("GET", Path("/box/dir/a%20b.bin"), "", {{"x-ms-range", "bytes=400000-"}});
+  EXPECT_EQ(bad.status, 416);
+  EXPECT_EQ(bad.Header("x-ms-error-code"), "InvalidRange");
+}
+
+TEST_F(BlobGatewayTest, BadMd5AndCrc64AreRejectedAndStoreNothing) {
+  CreateContainer("box");
+  RawResponse md5 = Blob("PUT", Path("/box/k"), "data",
+                         {{"x-ms-blob-type", "BlockBlob"}, {"Content-MD5", Base64Encode(Md5("x"))}});
+  EXPECT_EQ(md5.status, 400);
+  EXPECT_EQ(md5.Header("x-ms-error-code"), "Md5Mismatch");
+  RawResponse crc = Blob("PUT", Path("/box/k"), "data",
+                         {{"x-ms-blob-type", "BlockBlob"},
+                          {"x-ms-content-crc64", Base64Encode(std::string(8, '\1'))}});
+  EXPECT_EQ(crc.status, 400);
+  EXPECT_EQ(crc.Header("x-ms-error-code"), "Crc64Mismatch");
+  EXPECT_EQ(Blob("HEAD", Path("/box/k")).status, 404);
+}
+
+TEST_F(BlobGatewayTest, Crc64IsVerifiedLittleEndianAndReadableThroughS3) {
+  CreateContainer("box");
+  std::string data = "123456789";
+  auto crc = NewCrc64Nvme();
+  crc->Update(data.data(), data.size());
+  std::string big_endian = crc->Finish();
+  std::string little_endian(big_endian.rbegin(), big_endian.rend());
+  RawResponse put = Blob("PUT", Path("/box/k"), data,
+                         {{"x-ms-blob-type", "BlockBlob"},
+                          {"x-ms-content-crc64", Base64Encode(little_endian)}});
+  ASSERT_EQ(put.status, 201) << put.body;
+  RawResponse s3 = Do("GET", "/box/k", "", {{"x-amz-checksum-mode", "ENABLED"}});
+  EXPECT_EQ(s3.Header("x-amz-checksum-crc64nvme"), Base64Encode(big_endian));
+}
+
+TEST_F(BlobGatewayTest, BlocksCommitInListedOrder) {
+  CreateContainer("box");
+  std::string id1 = Base64Encode("block-01"), id2 = Base64Encode("block-02");
+  ASSERT_EQ(Blob("PUT", Path("/box/b?comp=block&blockid=" + UriEncode(id1, false)), "first-").status,
+            201);
+  ASSERT_EQ(Blob("PUT", Path("/box/b?comp=block&blockid=" + UriEncode(id2, false)), "second").status,
+            201);
+  RawResponse staged = Blob("GET", Path("/box/b?comp=blocklist&blocklisttype=all"));
+  EXPECT_NE(staged.body.find("<UncommittedBlocks><Block><Name>" + id1), std::string::npos)
+      << staged.body;
+  std::string list = "<?xml version=\"1.0\" encoding=\"utf-8\"?><BlockList><Latest>" + id2 +
+                     "</Latest><Latest>" + id1 + "</Latest></BlockList>";
+  RawResponse commit = Blob("PUT", Path("/box/b?comp=blocklist"), list,
+                            {{"x-ms-blob-content-type", "text/plain"}});
+  ASSERT_EQ(commit.status, 201) << commit.body;
+  EXPECT_EQ(Blob("GET", Path("/box/b")).body, "secondfirst-");
+  RawResponse committed = Blob("GET", Path("/box/b?comp=blocklist"));
+  EXPECT_NE(committed.body.find("<CommittedBlocks><Block><Name>" + id2 + "</Name><Size>6</Size>"),
+            std::string::npos)
+      << committed.body;
+  std::string missing = "<BlockList><Uncommitted>" + Base64Encode("block-99") +
+                        "</Uncommitted></BlockList>";
+  RawResponse bad = Blob("PUT", Path("/box/b?comp=blocklist"), missing);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.Header("x-ms-error-code"), "InvalidBlockList");
+  EXPECT_EQ(Blob("GET", Path("/box/b")).body, "secondfirst-");
+}
+
+TEST_F(BlobGatewayTest, ConditionalRequests) {
+  CreateContainer("box");
+  RawResponse put = Blob("PUT", Path("/box/k"), "v1", {{"x-ms-blob-type", "BlockBlob"}});
+  RawResponse stale = Blob("PUT", Path("/box/k"), "v2",
+                           {{"x-ms-blob-type", "BlockBlob"}, {"If-Match", "\"0xdeadbeef\""}});
+  EXPECT_EQ(stale.status, 412);
+  EXPECT_EQ(stale.Header("x-ms-error-code"), "ConditionNotMet");
+  RawResponse fresh = Blob("PUT", Path("/box/k"), "v2",
+                           {{"x-ms-blob-type", "BlockBlob"}, {"If-Match", put.Header("etag")}});
+  EXPECT_EQ(fresh.status, 201);
+  RawResponse unchanged = Blob("GET", Path("/box/k"), "", {{"If-None-Match", fresh.Header("etag")}});
+  EXPECT_EQ(unchanged.status, 304);
+}
+
+TEST_F(BlobGatewayTest, AnonymousReadsOnlyPublicContainers) {
+  CreateContainer("private");
+  CreateContainer("public", {{"x-ms-blob-public-access", "container"}});
+  ASSERT_EQ(Blob("PUT", Path("/private/k"), "p", {{"x-ms-blob-type", "BlockBlob"}}).status, 201);
+  ASSERT_EQ(Blob("PUT", Path("/public/k"), "q", {{"x-ms-blob-type", "BlockBlob"}}).status, 201);
+  RawResponse hidden = Anonymous("GET", Path("/private/k"));
+  EXPECT_EQ(hidden.status, 404);
+  EXPECT_EQ(hidden.Header("x-ms-error-code"), "ResourceNotFound");
+  RawResponse open = Anonymous("GET", Path("/public/k"));
+  EXPECT_EQ(open.status, 200);
+  EXPECT_EQ(open.body, "q");
+  EXPECT_EQ(Anonymous("GET", Path("/public?restype=container&comp=list")).status, 200);
+  EXPECT_NE(Anonymous("DELETE", Path("/public/k")).status, 202);
+  EXPECT_EQ(Blob("GET", Path("/public/k")).body, "q");
+}
+
+TEST_F(BlobGatewayTest, ServiceSasGrantsOnlyItsPermissions) {
+  CreateContainer("box");
+  ASSERT_EQ(Blob("PUT", Path("/box/k"), "sas data", {{"x-ms-blob-type", "BlockBlob"}}).status,
+            201);
+  std::string read_only = Sas("box", "k", "r");
+  RawResponse get = Anonymous("GET", Path("/box/k?" + read_only));
+  EXPECT_EQ(get.status, 200) << get.body;
+  EXPECT_EQ(get.body, "sas data");
+  Request put;
+  put.method = "PUT";
+  put.target = Path("/box/k?" + read_only);
+  put.body = "overwrite";
+  put.sign = false;
+  put.headers = {{"x-ms-blob-type", "BlockBlob"}};
+  RawResponse denied = SendBlob(gateway_->port(), put);
+  EXPECT_EQ(denied.status, 403);
+  EXPECT_EQ(denied.Header("x-ms-error-code"), "AuthorizationPermissionMismatch");
+  std::string tampered = read_only;
+  tampered[tampered.find("sp=r") + 3] = 'w';
+  EXPECT_EQ(Anonymous("GET", Path("/box/k?" + tampered)).status, 403);
+  EXPECT_EQ(Blob("GET", Path("/box/k")).body, "sas data");
+}
+
+TEST_F(BlobGatewayTest, ObjectsCrossBetweenDialects) {
+  ASSERT_EQ(Do("PUT", "/shared").status, 200);
+  ASSERT_EQ(Do("PUT", "/shared/from-s3", "via s3",
+               {{"Content-Type", "text/x-s3"}, {"x-amz-meta-origin", "s3"}})
+                .status,
+            200);
+  RawResponse via_blob = Blob("GET", Path("/shared/from-s3"));
+  EXPECT_EQ(via_blob.status, 200);
+  EXPECT_EQ(via_blob.body, "via s3");
+  EXPECT_EQ(via_blob.Header("content-type"), "text/x-s3");
+  EXPECT_EQ(via_blob.Header("x-ms-meta-origin"), "s3");
+  ASSERT_EQ(Blob("PUT", Path("/shared/from-blob"), "via blob",
+                 {{"x-ms-blob-type", "BlockBlob"}, {"x-ms-meta-origin", "blob"}})
+                .status,
+            201);
+  RawResponse via_s3 = Do("GET", "/shared/from-blob");
+  EXPECT_EQ(via_s3.body, "via blob");
+  EXPECT_EQ(via_s3.Header("x-amz-meta-origin"), "blob");
+  EXPECT_EQ(via_s3.Header("etag"), "\"" + HexEncode(Md5("via blob")) + "\"");
+  RawResponse s3_list = Do("GET", "/shared?list-type=2");
+  RawResponse blob_list = Blob("GET", Path("/shared?restype=container&comp=list"));
+  for (const char* name : {"from-s3", "from-blob"}) {
+    EXPECT_NE(s3_list.body.find(std::string("<Key>") + name), std::string::npos);
+    EXPECT_NE(blob_list.body.find(std::string("<Name>") + name), std::string::npos);
+  }
+  EXPECT_EQ(Blob("DELETE", Path("/shared/from-s3")).status, 202);
+  EXPECT_EQ(Do("GET", "/shared/from-s3").status, 404);
+}
+
+TEST_F(BlobGatewayTest, HeadErrorsCarryTheCodeButNoBody) {
+  RawResponse r = Blob("HEAD", Path("/nowhere/k"));
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(r.Header("x-ms-error-code"), "ContainerNotFound");
+  EXPECT_TRUE(r.body.empty());
+}
+
+}  // namespace
+}  // namespace tessera::testing
