@@ -1,20 +1,23 @@
-// tessera-bench: a load generator for the gateway's S3 endpoint (not a test).
+// tessera-bench: a load generator for the gateway's S3 and Azure Blob endpoints (not a test).
 //
 //   tessera-bench [--gateway PATH | --endpoint URL [--pid PID]] [--tmp DIR] [--seconds S]
-//   tessera-bench --big N_GIB --clients C [...]
+//                 [--dialect s3|blob|both]
+//   tessera-bench --big N_GIB --clients C [--dialect s3|blob|both] [...]
 //
-// By default it starts the gateway binary built beside it on a fresh data directory,
-// creates a bucket and, for objects of 4 KiB, 1 MiB and 64 MiB with 1 and 16 clients, runs
-// a PUT phase and then a GET phase of the same keys, printing one table row per phase with
-// the gateway's peak resident memory. --big has C clients upload one N GiB object each at
-// once (then read it back), showing that memory stays flat while gigabytes stream through.
-// Everything goes to stdout; the exit status is 0 unless the gateway failed or any request
-// failed.
+// By default it starts the gateway binary built beside it on a fresh data directory and,
+// for each dialect (S3, then Blob), creates a bucket (container) and, for objects of 4 KiB,
+// 1 MiB and 64 MiB with 1 and 16 clients, runs a PUT phase and then a GET phase of the same
+// keys, printing one table per dialect, one row per phase, with the gateway's peak resident
+// memory. --big (S3 unless --dialect says otherwise) has C clients upload one N GiB object
+// each at once (then read it back), showing that memory stays flat while gigabytes stream
+// through. Everything goes to stdout; the exit status is 0 unless the gateway failed or any
+// request failed.
 
 #include <signal.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -26,7 +29,7 @@
 
 #include "bench/gateway_process.h"
 #include "bench/load.h"
-#include "bench/s3_client.h"
+#include "bench/client.h"
 #include "common/time.h"
 
 #ifndef TESSERA_GATEWAY_BINARY
@@ -42,6 +45,7 @@ constexpr char kSecret[] =
 constexpr uint64_t kKiB = 1024;
 constexpr uint64_t kMiB = 1024 * kKiB;
 constexpr uint64_t kGiB = 1024 * kMiB;
+constexpr uint64_t kMaxPutBlobBytes = 5000 * kMiB;  // Azure's single-shot Put Blob limit
 
 std::atomic<bool> g_cancel{false};
 
@@ -52,18 +56,22 @@ struct Options {
   std::string endpoint;  // use a running gateway instead of starting one
   pid_t pid = -1;        // its pid, for memory sampling
   std::string tmp_root;
-  double seconds = 5;
+  double seconds = 4;
   int big_gib = 0;
   int clients = 16;
+  std::vector<Dialect> dialects;  // in run order
 };
 
 int Usage() {
   std::printf(
       "usage: tessera-bench [--gateway PATH | --endpoint http://HOST:PORT [--pid PID]]\n"
       "                     [--tmp DIR] [--seconds S] [--big N_GIB [--clients C]]\n"
+      "                     [--dialect s3|blob|both]\n"
       "  default: PUT then GET of 4KiB, 1MiB, 64MiB objects with 1 and 16 clients,\n"
-      "           each phase at most S seconds (default 5) or its op count\n"
+      "           each phase at most S seconds (default 4) or its op count;\n"
+      "           one table per dialect (default both: S3, then Blob)\n"
       "  --big:   C clients (default 16) each upload, then read, one N GiB object\n"
+      "           (dialect default s3; Blob uses one Put Blob, so N <= 4)\n"
       "  gateway default: %s\n",
       TESSERA_GATEWAY_BINARY);
   return 2;
@@ -76,8 +84,9 @@ std::optional<Options> ParseOptions(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") return std::nullopt;
-    static const std::set<std::string> kFlags = {"--gateway", "--endpoint", "--pid",    "--tmp",
-                                                 "--seconds", "--big",      "--clients"};
+    static const std::set<std::string> kFlags = {"--gateway", "--endpoint", "--pid",
+                                                 "--tmp",     "--seconds",  "--big",
+                                                 "--clients", "--dialect"};
     if (!kFlags.count(arg)) {
       std::printf("tessera-bench: unknown option %s\n", arg.c_str());
       return std::nullopt;
@@ -87,7 +96,18 @@ std::optional<Options> ParseOptions(int argc, char** argv) {
       return std::nullopt;
     }
     std::string value = argv[++i];
-    if (arg == "--gateway") {
+    if (arg == "--dialect") {
+      if (value == "s3") {
+        o.dialects = {Dialect::kS3};
+      } else if (value == "blob") {
+        o.dialects = {Dialect::kBlob};
+      } else if (value == "both") {
+        o.dialects = {Dialect::kS3, Dialect::kBlob};
+      } else {
+        std::printf("tessera-bench: --dialect takes s3, blob or both, not %s\n", value.c_str());
+        return std::nullopt;
+      }
+    } else if (arg == "--gateway") {
       o.gateway = value;
     } else if (arg == "--endpoint") {
       o.endpoint = value;
@@ -107,6 +127,16 @@ std::optional<Options> ParseOptions(int argc, char** argv) {
     std::printf("tessera-bench: --seconds, --clients and --big must be positive\n");
     return std::nullopt;
   }
+  if (o.dialects.empty()) {
+    o.dialects = o.big_gib > 0 ? std::vector<Dialect>{Dialect::kS3}
+                               : std::vector<Dialect>{Dialect::kS3, Dialect::kBlob};
+  }
+  bool blob = std::find(o.dialects.begin(), o.dialects.end(), Dialect::kBlob) != o.dialects.end();
+  if (blob && static_cast<uint64_t>(o.big_gib) * kGiB > kMaxPutBlobBytes) {
+    std::printf("tessera-bench: --big %d with Blob exceeds the 5000 MiB Put Blob limit\n",
+                o.big_gib);
+    return std::nullopt;
+  }
   return o;
 }
 
@@ -119,12 +149,12 @@ bool EnoughDisk(const Options& o) {
   }
   double free_gib = static_cast<double>(fs.f_bavail) * static_cast<double>(fs.f_frsize) /
                     static_cast<double>(kGiB);
-  double need_gib = 1.5 * o.clients * o.big_gib;
+  double need_gib = 1.5 * o.clients * o.big_gib * static_cast<double>(o.dialects.size());
   if (free_gib < need_gib) {
     std::printf(
-        "tessera-bench: --big %d --clients %d needs %.1f GiB free under %s (%d x %d GiB, "
-        "x1.5 for erasure coding) but only %.1f GiB is available; use --tmp DIR or fewer "
-        "clients\n",
+        "tessera-bench: --big %d --clients %d needs %.1f GiB free under %s (%d x %d GiB per "
+        "dialect, x1.5 for erasure coding) but only %.1f GiB is available; use --tmp DIR or "
+        "fewer clients\n",
         o.big_gib, o.clients, need_gib, o.tmp_root.c_str(), o.clients, o.big_gib, free_gib);
     return false;
   }
@@ -147,13 +177,15 @@ struct Run {
   Endpoint endpoint;
   Credentials credentials{kAccessKey, kSecret, "us-east-1"};
   RssSampler* sampler = nullptr;
-  std::string bucket;
+  Dialect dialect = Dialect::kS3;
+  std::string bucket;  // a container for Blob
 };
 
 // PUT then GET of the same keys; returns the error count.
 uint64_t PutThenGet(const Run& run, uint64_t size, int clients, int max_ops_per_client,
                     double seconds) {
   PhaseSpec spec;
+  spec.dialect = run.dialect;
   spec.bucket = run.bucket;
   spec.key_prefix = FormatSize(size) + "-x" + std::to_string(clients);
   spec.object_size = size;
@@ -184,6 +216,29 @@ uint64_t DefaultMatrix(const Run& run, double seconds) {
     }
   }
   return errors;
+}
+
+// Creates the dialect's bucket (container) and runs the matrix or --big in it, printing one
+// table. Returns the error count; `created` tells whether the bucket exists.
+uint64_t RunDialect(const Run& run, const Options& o, bool* created) {
+  const char* title = run.dialect == Dialect::kBlob ? "Blob" : "S3";
+  const char* noun = run.dialect == Dialect::kBlob ? "container" : "bucket";
+  Connection admin(run.endpoint, run.credentials, run.dialect);
+  Result<Response> made = admin.CreateBucket(run.bucket);
+  *created = made.ok() && made->status == admin.CreateBucketStatus();
+  if (!*created) {
+    std::string why = made.ok() ? "HTTP " + std::to_string(made->status) + " " +
+                                      made->error_code + " " + made->body_prefix
+                                : made.status().message();
+    std::printf("tessera-bench: create %s %s failed: %s\n", noun, run.bucket.c_str(),
+                why.c_str());
+    return 1;
+  }
+  std::printf("\n%s (%s %s)\n%s\n", title, noun, run.bucket.c_str(), TableHeader().c_str());
+  if (o.big_gib > 0) {
+    return PutThenGet(run, static_cast<uint64_t>(o.big_gib) * kGiB, o.clients, 1, 0);
+  }
+  return DefaultMatrix(run, o.seconds);
 }
 
 int Main(int argc, char** argv) {
@@ -225,27 +280,17 @@ int Main(int argc, char** argv) {
   std::unique_ptr<RssSampler> sampler;
   if (pid > 0) sampler = std::make_unique<RssSampler>(pid, /*interval_ms=*/100);
   run.sampler = sampler.get();
-  run.bucket = "tessera-bench-" + std::to_string(NowMicros() / 1000000);
+  std::string suffix = std::to_string(NowMicros() / 1000000);
 
   uint64_t errors = 0;
-  bool bucket_created = false;
-  S3Connection admin(run.endpoint, run.credentials);
-  Result<Response> created = admin.Request("PUT", "/" + run.bucket);
-  if (!created.ok() || created->status != 200) {
-    std::printf(
-        "tessera-bench: create bucket %s failed: %s\n", run.bucket.c_str(),
-        created.ok()
-            ? ("HTTP " + std::to_string(created->status) + " " + created->body_prefix).c_str()
-            : created.status().message().c_str());
-    errors = 1;
-  } else {
-    bucket_created = true;
-    std::printf("bucket: %s\n\n%s\n", run.bucket.c_str(), TableHeader().c_str());
-    if (o.big_gib > 0) {
-      errors = PutThenGet(run, static_cast<uint64_t>(o.big_gib) * kGiB, o.clients, 1, 0);
-    } else {
-      errors = DefaultMatrix(run, o.seconds);
-    }
+  std::vector<std::string> left;  // buckets and containers holding the bench's objects
+  for (Dialect dialect : o.dialects) {
+    if (g_cancel) break;
+    run.dialect = dialect;
+    run.bucket = std::string("tessera-bench-") + DialectName(dialect) + "-" + suffix;
+    bool created = false;
+    errors += RunDialect(run, o, &created);
+    if (created) left.push_back(run.bucket);
   }
 
   bool gateway_ok = true;
@@ -265,8 +310,8 @@ int Main(int argc, char** argv) {
     if (!gateway_ok || errors > 0) {
       std::printf("--- end of gateway log ---\n%s\n---\n", gateway->LogTail(4096).c_str());
     }
-  } else if (bucket_created) {
-    std::printf("objects left in bucket %s\n", run.bucket.c_str());
+  } else {
+    for (const std::string& bucket : left) std::printf("objects left in %s\n", bucket.c_str());
   }
   if (g_cancel) std::printf("interrupted\n");
   std::printf("%s: %llu errors\n", errors == 0 && gateway_ok ? "ok" : "FAILED",

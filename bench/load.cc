@@ -25,9 +25,8 @@ struct ClientOutcome {
   std::map<std::string, uint64_t> failures;
 };
 
-std::string ObjectTarget(const PhaseSpec& spec, int client, int index) {
-  return "/" + spec.bucket + "/" + spec.key_prefix + "/c" + std::to_string(client) + "/" +
-         std::to_string(index);
+std::string ObjectKey(const PhaseSpec& spec, int client, int index) {
+  return spec.key_prefix + "/c" + std::to_string(client) + "/" + std::to_string(index);
 }
 
 // Different objects start at different places in the pattern so that no two are equal.
@@ -48,10 +47,13 @@ std::string OneLine(std::string_view s) {
 }
 
 // Returns "" for success, else a description of the failure.
-std::string CheckResponse(const PhaseSpec& spec, const Result<Response>& response) {
+std::string CheckResponse(const PhaseSpec& spec, int expected_status,
+                          const Result<Response>& response) {
   if (!response.ok()) return "transport: " + response.status().message();
-  if (response->status != 200) {
-    return "HTTP " + std::to_string(response->status) + ": " + OneLine(response->body_prefix);
+  if (response->status != expected_status) {
+    std::string code = response->error_code.empty() ? "" : " " + response->error_code;
+    return "HTTP " + std::to_string(response->status) + code + ": " +
+           OneLine(response->body_prefix);
   }
   if (spec.op == PhaseSpec::Op::kGet &&
       (response->content_length != static_cast<int64_t>(spec.object_size) ||
@@ -66,7 +68,9 @@ std::string CheckResponse(const PhaseSpec& spec, const Result<Response>& respons
 void RunClient(const PhaseSpec& spec, int client, const Endpoint& endpoint,
                const Credentials& credentials, const std::vector<int>* keys,
                Clock::time_point deadline, const std::atomic<bool>& cancel, ClientOutcome& out) {
-  S3Connection connection(endpoint, credentials);
+  Connection connection(endpoint, credentials, spec.dialect);
+  bool put = spec.op == PhaseSpec::Op::kPut;
+  int expected_status = put ? connection.PutObjectStatus() : Connection::kGetObjectStatus;
   for (int i = 0; i < spec.max_ops_per_client; ++i) {
     if (cancel.load() || (i > 0 && Clock::now() >= deadline)) break;
     int index = i;
@@ -74,18 +78,17 @@ void RunClient(const PhaseSpec& spec, int client, const Endpoint& endpoint,
       if (keys == nullptr || keys->empty()) break;
       index = (*keys)[static_cast<size_t>(i) % keys->size()];
     }
-    std::string target = ObjectTarget(spec, client, index);
+    std::string key = ObjectKey(spec, client, index);
     auto start = Clock::now();
     Result<Response> response =
-        spec.op == PhaseSpec::Op::kPut
-            ? connection.Request("PUT", target, spec.object_size, PatternOffset(client, index))
-            : connection.Request("GET", target);
+        put ? connection.PutObject(spec.bucket, key, spec.object_size, PatternOffset(client, index))
+            : connection.GetObject(spec.bucket, key);
     out.latencies_ms.push_back(
         std::chrono::duration<double, std::milli>(Clock::now() - start).count());
-    std::string failure = CheckResponse(spec, response);
+    std::string failure = CheckResponse(spec, expected_status, response);
     if (failure.empty()) {
       out.bytes += spec.object_size;
-      if (spec.op == PhaseSpec::Op::kPut) out.written.push_back(index);
+      if (put) out.written.push_back(index);
       continue;
     }
     ++out.errors;

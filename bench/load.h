@@ -6,21 +6,24 @@
 #include <string>
 #include <vector>
 
-#include "bench/s3_client.h"
+#include "bench/client.h"
 
 namespace tessera::bench {
 
 class RssSampler;
 
-// One phase of load: `clients` threads, each on its own keep-alive connection, doing the
-// same operation on objects of `object_size` bytes. A client stops after
+// One phase of load: `clients` threads, each on its own keep-alive connection in `dialect`,
+// doing the same operation on objects of `object_size` bytes. A client stops after
 // `max_ops_per_client` operations or once `max_seconds` have passed since the phase began,
-// whichever comes first, but always does at least one. Client c's i-th PUT writes
-// "<bucket>/<key_prefix>/c<c>/<i>"; a GET phase reads back the keys a PUT phase wrote
-// (cycling through them), expecting status 200 and Content-Length == object_size.
+// whichever comes first, but always does at least one. Client c's i-th PUT writes key
+// "<key_prefix>/c<c>/<i>" of `bucket` (a container for Blob; Put Blob is one single-shot
+// BlockBlob upload at every size), expecting the dialect's success status (S3 200, Blob 201);
+// a GET phase reads back the keys a PUT phase wrote (cycling through them), expecting status
+// 200 and Content-Length == object_size.
 struct PhaseSpec {
   enum class Op { kPut, kGet };
   Op op = Op::kPut;
+  Dialect dialect = Dialect::kS3;
   std::string bucket;
   std::string key_prefix;
   uint64_t object_size = 0;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Conformance suite entry point: drives real, unmodified S3 clients against a freshly
-# started Tessera gateway, one gateway (and one data directory) per scenario.
+# Conformance suite entry point: drives real, unmodified S3 and Azure Blob clients against a
+# freshly started Tessera gateway, one gateway (and one data directory) per scenario.
 #
 #   conformance/run.sh [scenario...]        default: every scenario, in the order below
 #   conformance/run.sh --list               prints the scenario names
@@ -20,7 +20,8 @@ REPO_ROOT=$(cd "$CONF_ROOT/.." && pwd)
 # shellcheck source=lib/common.sh
 source "$CONF_ROOT/lib/common.sh"
 
-ALL_SCENARIOS=(awscli boto3 s3cmd rclone js region_loss)
+ALL_SCENARIOS=(awscli boto3 s3cmd rclone js region_loss
+  blob_python blob_js blob_azcli blob_rclone blob_cross)
 
 export TESSERA_BIN=${TESSERA_BIN:-$REPO_ROOT/build/gateway/tessera}
 SCENARIO_TIMEOUT=${CONF_SCENARIO_TIMEOUT:-300}
@@ -124,6 +125,27 @@ scenario_command() {
     region_loss)
       [[ -x $CONF_AWS ]] || { echo "SKIP $CONF_AWS not installed (Debian package awscli)"; return; }
       printf '%s\n' bash "$CONF_ROOT/s3/region_loss.sh" ;;
+    blob_python)
+      "$CONF_PY" -c 'import azure.storage.blob' 2>/dev/null ||
+        { echo "SKIP $CONF_PY cannot import azure.storage.blob (Debian package python3-azure-storage)"; return; }
+      printf '%s\n' "$CONF_PY" "$CONF_ROOT/blob/python_sdk_test.py" ;;
+    blob_js)
+      command -v node >/dev/null || { echo "SKIP node not installed"; return; }
+      [[ -d "$CONF_ROOT/blob/js/node_modules/@azure/storage-blob" ]] ||
+        { echo "SKIP conformance/blob/js/node_modules missing (run: npm ci --prefix conformance/blob/js)"; return; }
+      printf '%s\n' node "$CONF_ROOT/blob/js/blob_sdk_test.mjs" ;;
+    blob_azcli)
+      [[ -x $CONF_AZ ]] || { echo "SKIP $CONF_AZ not installed (Debian package azure-cli)"; return; }
+      printf '%s\n' bash "$CONF_ROOT/blob/azcli.sh" ;;
+    blob_rclone)
+      command -v rclone >/dev/null || { echo "SKIP rclone not installed (Debian package rclone)"; return; }
+      printf '%s\n' bash "$CONF_ROOT/blob/rclone.sh" ;;
+    blob_cross)
+      [[ -x $CONF_AWS ]] || { echo "SKIP $CONF_AWS not installed (Debian package awscli)"; return; }
+      [[ -x $CONF_AZ ]] || { echo "SKIP $CONF_AZ not installed (Debian package azure-cli)"; return; }
+      "$CONF_PY" -c 'import azure.storage.blob' 2>/dev/null ||
+        { echo "SKIP $CONF_PY cannot import azure.storage.blob (Debian package python3-azure-storage)"; return; }
+      printf '%s\n' bash "$CONF_ROOT/blob/cross_dialect.sh" ;;
   esac
 }
 

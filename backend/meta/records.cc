@@ -403,8 +403,7 @@ Result<StagedRecord> DecodeStaged(std::string_view bytes) {
   ByteReader r(bytes);
   StagedRecord record;
   if (!GetVersion(r) || !r.Str(&record.key) || !r.U64(&record.stage_id) ||
-      !r.I64(&record.created) || !r.U32(&record.count) || !r.U8(&record.id_length) ||
-      !r.done()) {
+      !r.I64(&record.created) || !r.U32(&record.count) || !r.U8(&record.id_length) || !r.done()) {
     return Corrupt("staged");
   }
   return record;
@@ -423,8 +422,8 @@ std::string EncodeBlock(const BlockRecord& record) {
 Result<BlockRecord> DecodeBlock(std::string_view bytes) {
   ByteReader r(bytes);
   BlockRecord record;
-  if (!GetVersion(r) || !r.U64(&record.size) || !r.Str(&record.md5) ||
-      !r.I64(&record.staged) || !GetManifest(r, &record.manifest) || !r.done()) {
+  if (!GetVersion(r) || !r.U64(&record.size) || !r.Str(&record.md5) || !r.I64(&record.staged) ||
+      !GetManifest(r, &record.manifest) || !r.done()) {
     return Corrupt("block");
   }
   return record;

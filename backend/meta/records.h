@@ -58,11 +58,11 @@ struct ObjectRecord {
 
 // The staged blocks of one object key: how to find them and what they have in common.
 struct StagedRecord {
-  std::string key;        // the full object key
-  uint64_t stage_id = 0;  // prefix of the key's blocks in Table::kBlocks
-  TimeMicros created = 0; // when the first of the current staged blocks was staged
-  uint32_t count = 0;     // staged blocks
-  uint8_t id_length = 0;  // length of every staged block id
+  std::string key;         // the full object key
+  uint64_t stage_id = 0;   // prefix of the key's blocks in Table::kBlocks
+  TimeMicros created = 0;  // when the first of the current staged blocks was staged
+  uint32_t count = 0;      // staged blocks
+  uint8_t id_length = 0;   // length of every staged block id
 };
 
 // One staged block: its bytes (references to extents, like a part) and digests.

@@ -98,7 +98,8 @@ Result<std::vector<std::pair<std::string, BlockData>>> CommittedBlocks(
   }
   if (blocks.empty()) return blocks;
   std::optional<std::vector<meta::Manifest>> pieces = SplitManifest(record.manifest, sizes);
-  if (!pieces) return Status(ErrorCode::kInternal, "corrupt metadata: block sizes differ from object");
+  if (!pieces)
+    return Status(ErrorCode::kInternal, "corrupt metadata: block sizes differ from object");
   for (size_t i = 0; i < blocks.size(); ++i) blocks[i].second.manifest = std::move((*pieces)[i]);
   return blocks;
 }
@@ -151,8 +152,7 @@ Status EmbeddedStore::DiscardBlocks(meta::Txn& txn, uint64_t stage_id, Freed* fr
   return Status::Ok();
 }
 
-Result<bool> EmbeddedStore::DiscardStaged(meta::Txn& txn, const ObjectRef& object,
-                                          Freed* freed) {
+Result<bool> EmbeddedStore::DiscardStaged(meta::Txn& txn, const ObjectRef& object, Freed* freed) {
   ASSIGN_OR_RETURN(std::optional<meta::StagedRecord> staged, FindStaged(txn, object));
   if (!staged) return false;
   RETURN_IF_ERROR(DiscardBlocks(txn, staged->stage_id, freed));
@@ -233,8 +233,7 @@ Result<StagedBlock> EmbeddedStore::StageBlock(const StageBlockRequest& request, 
     RETURN_IF_ERROR(InsertExtents(txn, data.extents));
     block.staged = now;
     RETURN_IF_ERROR(txn.Put(meta::Table::kBlocks, key, meta::EncodeBlock(block)));
-    RETURN_IF_ERROR(txn.Put(meta::Table::kStaged,
-                            meta::StagedKey(ref.account, ref.bucket, ref.key),
+    RETURN_IF_ERROR(txn.Put(meta::Table::kStaged, meta::StagedKey(ref.account, ref.bucket, ref.key),
                             meta::EncodeStaged(*staged)));
     return txn.Commit();
   }();
@@ -305,8 +304,7 @@ Result<ObjectInfo> EmbeddedStore::CommitBlockList(const CommitBlockListRequest& 
       record.block_md5s.push_back(found->md5);
       md5s += found->md5;
       info.size += found->size;
-      record.manifest.insert(record.manifest.end(), found->manifest.begin(),
-                             found->manifest.end());
+      record.manifest.insert(record.manifest.end(), found->manifest.begin(), found->manifest.end());
     }
     const size_t n = request.blocks.size();
     info.bucket = ref.bucket;

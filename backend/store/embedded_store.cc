@@ -341,8 +341,8 @@ Result<BucketInfo> EmbeddedStore::UpdateBucket(const UpdateBucketRequest& reques
   }
   ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginWrite());
   ASSIGN_OR_RETURN(meta::BucketRecord record, GetBucket(txn, ref.account, ref.bucket));
-  RETURN_IF_ERROR(
-      EvaluateBucketConditions(ToBucketInfo(ref.account, ref.bucket, record), request.preconditions));
+  RETURN_IF_ERROR(EvaluateBucketConditions(ToBucketInfo(ref.account, ref.bucket, record),
+                                           request.preconditions));
   if (request.metadata) record.metadata = *request.metadata;
   if (request.public_access) record.public_access = *request.public_access;
   if (request.policies) record.policies = *request.policies;

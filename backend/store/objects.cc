@@ -171,7 +171,8 @@ Result<ObjectInfo> EmbeddedStore::UpdateObject(const UpdateObjectRequest& reques
   ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginWrite());
   RETURN_IF_ERROR(GetBucket(txn, ref.account, ref.bucket).status());
   ASSIGN_OR_RETURN(meta::ObjectRecord record, GetObjectRecord(txn, ref));
-  RETURN_IF_ERROR(EvaluatePreconditions(&record.info, request.preconditions, ConditionMode::kWrite));
+  RETURN_IF_ERROR(
+      EvaluatePreconditions(&record.info, request.preconditions, ConditionMode::kWrite));
   // Only the description changes: the manifest, and so every extent reference, stays.
   if (request.content) record.info.content = *request.content;
   if (request.metadata) record.info.metadata = *request.metadata;

@@ -11,6 +11,9 @@
 #   TESSERA_DATA       gateway data directory
 #   TESSERA_ENDPOINT   e.g. http://127.0.0.1:43567 (first line of the ready file)
 #   AWS_*              development credentials, region, config files on temp paths
+#   CONF_BLOB_URL      Blob account URL, path style: $TESSERA_ENDPOINT/devstoreaccount1
+#   CONF_BLOB_CONN     the same account as a connection string
+#   AZURE_CONFIG_DIR   az CLI state directory (temp); AZURE_CORE_COLLECT_TELEMETRY=false
 
 CONF_ACCESS_KEY="devstoreaccount1"
 CONF_SECRET_KEY="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
@@ -19,6 +22,8 @@ CONF_BIG_SIZE=$((100 * 1024 * 1024))
 CONF_PY=/usr/bin/python3
 # shellcheck disable=SC2034  # used by the scripts that source this file
 CONF_AWS=/usr/bin/aws
+# shellcheck disable=SC2034
+CONF_AZ=/usr/bin/az
 
 # ---------------------------------------------------------------------------------------
 # Output.
@@ -125,6 +130,9 @@ conf_client_env() {
   export AWS_SHARED_CREDENTIALS_FILE="$CONF_CLIENT_DIR/aws-credentials"
   export S3CMD_CONFIG="$CONF_CLIENT_DIR/s3cmd.cfg"
   export RCLONE_CONFIG="$CONF_CLIENT_DIR/rclone.conf"
+  export AZURE_CONFIG_DIR="$CONF_CLIENT_DIR/azure"
+  export AZURE_CORE_ONLY_SHOW_ERRORS=true AZURE_CORE_NO_COLOR=true
+  unset AZURE_STORAGE_ACCOUNT AZURE_STORAGE_KEY AZURE_STORAGE_SAS_TOKEN AZURE_STORAGE_AUTH_MODE
   unset AWS_CA_BUNDLE AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL
   unset AWS_SECURITY_TOKEN HTTP_PROXY HTTPS_PROXY http_proxy https_proxy ALL_PROXY all_proxy
   export NO_PROXY="127.0.0.1,localhost" no_proxy="127.0.0.1,localhost"
@@ -170,7 +178,17 @@ secret_access_key = $CONF_SECRET_KEY
 region = $CONF_REGION
 endpoint = $TESSERA_ENDPOINT
 force_path_style = true
+
+[tessera-blob]
+type = azureblob
+account = $CONF_ACCESS_KEY
+key = $CONF_SECRET_KEY
+endpoint = $TESSERA_ENDPOINT/$CONF_ACCESS_KEY
 EOF
+  export CONF_BLOB_URL="$TESSERA_ENDPOINT/$CONF_ACCESS_KEY"
+  export CONF_BLOB_CONN="DefaultEndpointsProtocol=http;\
+AccountName=$CONF_ACCESS_KEY;AccountKey=$CONF_SECRET_KEY;BlobEndpoint=$CONF_BLOB_URL;"
+  mkdir -p "$AZURE_CONFIG_DIR"
   chmod 600 "$AWS_SHARED_CREDENTIALS_FILE" "$S3CMD_CONFIG" "$RCLONE_CONFIG"
 }
 

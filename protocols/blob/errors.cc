@@ -18,7 +18,7 @@ WireError ToWireError(ErrorCode code) {
     case ErrorCode::kEntityTooLarge: return {413, "RequestBodyTooLarge"};
     case ErrorCode::kEntityTooSmall: return {400, "InvalidInput"};
     case ErrorCode::kIncompleteBody: return {400, "InvalidInput"};
-    case ErrorCode::kMetadataTooLarge: return {400, "InvalidMetadata"};
+    case ErrorCode::kMetadataTooLarge: return {400, "MetadataTooLarge"};
     case ErrorCode::kInvalidBucketName: return {400, "InvalidResourceName"};
     case ErrorCode::kInvalidObjectName: return {400, "InvalidResourceName"};
     case ErrorCode::kInvalidRange: return {416, "InvalidRange"};
@@ -36,6 +36,7 @@ WireError ToWireError(ErrorCode code) {
     case ErrorCode::kNoSuchUpload: return {400, "InvalidBlockList"};
     case ErrorCode::kBucketAlreadyExists: return {409, "ContainerAlreadyExists"};
     case ErrorCode::kBucketAlreadyOwnedByYou: return {409, "ContainerAlreadyExists"};
+    // Blob deletes non-empty containers; only a concurrent write can leave one behind.
     case ErrorCode::kBucketNotEmpty: return {409, "ContainerBeingDeleted"};
     case ErrorCode::kPreconditionFailed: return {412, "ConditionNotMet"};
     case ErrorCode::kNotModified: return {304, "ConditionNotMet"};

@@ -13,6 +13,14 @@ void Text(pugi::xml_node parent, const char* name, std::string_view value) {
   parent.append_child(name).text().set(std::string(value).c_str());
 }
 
+// XML text may be indented across lines: trim all XML whitespace.
+std::string_view TrimXml(std::string_view s) {
+  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  while (!s.empty() && space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
 std::string Serialize(const pugi::xml_document& doc) {
   std::ostringstream out;
   doc.save(out, "", pugi::format_raw | pugi::format_no_declaration);
@@ -203,7 +211,7 @@ Result<std::vector<BlockListEntry>> ParseBlockList(std::string_view body) {
     } else {
       return Status(ErrorCode::kMalformedXml, "Unknown element in block list.");
     }
-    auto id = Base64Decode(Trim(node.text().get()));
+    auto id = Base64Decode(TrimXml(node.text().get()));
     if (!id || id->empty() || id->size() > 64) {
       return Status(ErrorCode::kInvalidPart, "The specified block list is invalid.");
     }
@@ -214,7 +222,7 @@ Result<std::vector<BlockListEntry>> ParseBlockList(std::string_view body) {
 
 Result<std::vector<AccessPolicy>> ParseContainerAcl(std::string_view body) {
   std::vector<AccessPolicy> policies;
-  if (Trim(body).empty()) return policies;
+  if (TrimXml(body).empty()) return policies;
   pugi::xml_document doc;
   if (!doc.load_buffer(body.data(), body.size())) {
     return Status(ErrorCode::kMalformedXml, "The XML specified is not syntactically valid.");

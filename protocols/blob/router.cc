@@ -13,6 +13,7 @@ struct Spec {
   std::string_view header;   // "" = no condition; the header must be present
   std::string_view header_value;  // "" = any value
   Op op;
+  std::string_view also_header = {};  // a second header that must be present
 };
 
 constexpr Spec kSpecs[] = {
@@ -41,7 +42,8 @@ constexpr Spec kSpecs[] = {
     {"GET", Level::kContainer, "container", "list", "", "", Op::kListBlobs},
     {"PUT", Level::kBlob, "", "", "", "", Op::kPutBlob},
     {"PUT", Level::kBlob, "", "", "x-ms-copy-source", "", Op::kCopyBlob},
-    {"PUT", Level::kBlob, "", "", "x-ms-requires-sync", "true", Op::kCopyBlobFromUrl},
+    {"PUT", Level::kBlob, "", "", "x-ms-requires-sync", "true", Op::kCopyBlobFromUrl,
+     "x-ms-copy-source"},
     {"GET", Level::kBlob, "", "", "", "", Op::kGetBlob},
     {"HEAD", Level::kBlob, "", "", "", "", Op::kGetBlobProperties},
     {"DELETE", Level::kBlob, "", "", "", "", Op::kDeleteBlob},
@@ -117,6 +119,10 @@ Op Route(std::string_view method, Level level, const Query& query, const HttpReq
       }
       score += spec.header_value.empty() ? 1 : 2;
     }
+    if (!spec.also_header.empty()) {
+      if (!request.HasHeader(spec.also_header)) continue;
+      score += 1;
+    }
     if (score > best_score) {
       best_score = score;
       best = spec.op;
@@ -125,11 +131,6 @@ Op Route(std::string_view method, Level level, const Query& query, const HttpReq
   if (best_score >= 0) return best;
   for (std::string_view known : kKnownComps) {
     if (comp == known) return Op::kNotImplemented;
-  }
-  static constexpr std::string_view kVerbs[] = {"GET", "PUT", "HEAD", "DELETE", "POST",
-                                                "OPTIONS"};
-  for (auto v : kVerbs) {
-    if (v == method && (!comp.empty() || !restype.empty())) return Op::kNotImplemented;
   }
   return Op::kUnsupportedVerb;
 }

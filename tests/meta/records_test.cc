@@ -104,9 +104,10 @@ TEST(RecordsTest, CommittedBlocksRoundTripAndVersionTwoReadsWithoutThem) {
 
 TEST(RecordsTest, EncodingIsLittleEndianAndStable) {
   // Version 1 bucket records: created and region only.
-  std::string v1("\x01\x08\x07\x06\x05\x04\x03\x02\x01\x02\x00\x00\x00"
-                 "eu",
-                 15);
+  std::string v1(
+      "\x01\x08\x07\x06\x05\x04\x03\x02\x01\x02\x00\x00\x00"
+      "eu",
+      15);
   Result<BucketRecord> back = DecodeBucket(v1);
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(back->created, 0x0102030405060708);

@@ -287,8 +287,7 @@ TEST_F(BlocksTest, CommitEvaluatesPreconditionsAgainstTheCurrentObject) {
   ASSERT_TRUE(Stage("k", "A", "a").ok());
   Preconditions must_exist;
   must_exist.if_match = "*";
-  EXPECT_EQ(Commit("k", {Latest("A")}, must_exist).status().code(),
-            ErrorCode::kPreconditionFailed);
+  EXPECT_EQ(Commit("k", {Latest("A")}, must_exist).status().code(), ErrorCode::kPreconditionFailed);
   Preconditions must_not_exist;
   must_not_exist.if_none_match = "*";
   Result<ObjectInfo> first = Commit("k", {Latest("A")}, must_not_exist);

@@ -1,4 +1,4 @@
-#include "bench/s3_client.h"
+#include "bench/client.h"
 
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "auth/http_request.h"
+#include "auth/shared_key.h"
 #include "auth/sigv4.h"
 #include "common/time.h"
 
@@ -88,22 +89,26 @@ const std::string& BodyPattern() {
   return pattern;
 }
 
-S3Connection::S3Connection(Endpoint endpoint, Credentials credentials, int io_timeout_s)
+const char* DialectName(Dialect dialect) { return dialect == Dialect::kBlob ? "blob" : "s3"; }
+
+Connection::Connection(Endpoint endpoint, Credentials credentials, Dialect dialect,
+                       int io_timeout_s)
     : endpoint_(std::move(endpoint)),
       credentials_(std::move(credentials)),
+      dialect_(dialect),
       io_timeout_s_(io_timeout_s),
       buffer_(kBufferBytes) {}
 
-S3Connection::~S3Connection() { Close(); }
+Connection::~Connection() { Close(); }
 
-void S3Connection::Close() {
+void Connection::Close() {
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
   begin_ = end_ = 0;
   server_closes_ = false;
 }
 
-Status S3Connection::Connect() {
+Status Connection::Connect() {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -140,22 +145,14 @@ Status S3Connection::Connect() {
   return last;
 }
 
-// The request head, signed as SigV4 "Authorization header" requests are: canonical request
-// over host, x-amz-content-sha256 and x-amz-date, with the UNSIGNED-PAYLOAD hash.
-std::string S3Connection::SignedHead(std::string_view method, std::string_view target,
-                                     uint64_t body_size, bool send_length) {
-  std::string amz_date = FormatAmzDate(NowMicros());
+// SigV4 "Authorization header" form: canonical request over host, x-amz-content-sha256 and
+// x-amz-date, with the UNSIGNED-PAYLOAD hash.
+std::string Connection::S3Authorization(const HttpRequest& request, const std::string& amz_date) {
   std::string date = amz_date.substr(0, 8);
   if (date != signing_date_) {
     signing_key_ = auth::DeriveSigningKey(credentials_.secret, date, credentials_.region, "s3");
     signing_date_ = date;
   }
-  HttpRequest request;
-  request.method = std::string(method);
-  request.target = std::string(target);
-  request.headers = {{"host", endpoint_.HostHeader()},
-                     {"x-amz-content-sha256", kUnsignedPayload},
-                     {"x-amz-date", amz_date}};
   std::string scope = date + "/" + credentials_.region + "/s3/aws4_request";
   // The target is built by the caller from plain names, so the only failure (a bad
   // percent-escape) cannot happen; an empty signature would be rejected by the gateway.
@@ -165,6 +162,36 @@ std::string S3Connection::SignedHead(std::string_view method, std::string_view t
       canonical.ok()
           ? auth::SignatureHex(signing_key_, auth::StringToSign(amz_date, scope, *canonical))
           : std::string();
+  return "AWS4-HMAC-SHA256 Credential=" + credentials_.access_key + "/" + scope +
+         ", SignedHeaders=" + kSignedHeaders + ", Signature=" + signature;
+}
+
+std::string Connection::SignedHead(std::string_view method, std::string_view target,
+                                   uint64_t body_size, bool send_length, const Headers& extra) {
+  HttpRequest request;
+  request.method = std::string(method);
+  request.target = std::string(target);
+  request.headers = {{"host", endpoint_.HostHeader()}};
+  std::string authorization;
+  if (dialect_ == Dialect::kBlob) {
+    // SharedKey signs Content-Length and every x-ms-* header, so the signed request holds
+    // exactly the headers sent.
+    request.headers.emplace_back("x-ms-date", FormatHttpDate(NowMicros()));
+    request.headers.emplace_back("x-ms-version", kBlobVersion);
+    request.headers.insert(request.headers.end(), extra.begin(), extra.end());
+    if (send_length) request.headers.emplace_back("content-length", std::to_string(body_size));
+    authorization =
+        "SharedKey " + credentials_.access_key + ":" +
+        auth::SignSharedKey(credentials_.secret,
+                            auth::BlobStringToSign(request, credentials_.access_key));
+  } else {
+    std::string amz_date = FormatAmzDate(NowMicros());
+    request.headers.emplace_back("x-amz-content-sha256", kUnsignedPayload);
+    request.headers.emplace_back("x-amz-date", amz_date);
+    authorization = S3Authorization(request, amz_date);
+    request.headers.insert(request.headers.end(), extra.begin(), extra.end());
+    if (send_length) request.headers.emplace_back("content-length", std::to_string(body_size));
+  }
 
   std::string head;
   head.reserve(512);
@@ -172,21 +199,36 @@ std::string S3Connection::SignedHead(std::string_view method, std::string_view t
   for (const auto& [name, value] : request.headers) {
     head.append(name).append(": ").append(value).append("\r\n");
   }
-  head.append("authorization: AWS4-HMAC-SHA256 Credential=")
-      .append(credentials_.access_key)
-      .append("/")
-      .append(scope)
-      .append(", SignedHeaders=")
-      .append(kSignedHeaders)
-      .append(", Signature=")
-      .append(signature)
-      .append("\r\n");
-  if (send_length) head.append("content-length: ").append(std::to_string(body_size)).append("\r\n");
-  head.append("\r\n");
+  head.append("authorization: ").append(authorization).append("\r\n\r\n");
   return head;
 }
 
-Status S3Connection::SendAll(const char* data, size_t size) {
+std::string Connection::BucketTarget(std::string_view bucket) const {
+  std::string target = "/";
+  if (dialect_ == Dialect::kBlob) target.append(credentials_.access_key).append("/");
+  return target.append(bucket);
+}
+
+Result<Response> Connection::CreateBucket(std::string_view bucket) {
+  if (dialect_ == Dialect::kBlob) return Request("PUT", BucketTarget(bucket) + "?restype=container");
+  return Request("PUT", BucketTarget(bucket));
+}
+
+Result<Response> Connection::PutObject(std::string_view bucket, std::string_view key,
+                                       uint64_t size, uint64_t pattern_offset) {
+  std::string target = BucketTarget(bucket) + "/" + std::string(key);
+  if (dialect_ == Dialect::kBlob) {
+    static const Headers kBlockBlob = {{"x-ms-blob-type", "BlockBlob"}};
+    return Request("PUT", target, size, pattern_offset, kBlockBlob);
+  }
+  return Request("PUT", target, size, pattern_offset);
+}
+
+Result<Response> Connection::GetObject(std::string_view bucket, std::string_view key) {
+  return Request("GET", BucketTarget(bucket) + "/" + std::string(key));
+}
+
+Status Connection::SendAll(const char* data, size_t size) {
   while (size > 0) {
     ssize_t n = ::send(fd_, data, size, MSG_NOSIGNAL);
     if (n < 0) {
@@ -199,7 +241,7 @@ Status S3Connection::SendAll(const char* data, size_t size) {
   return Status::Ok();
 }
 
-Status S3Connection::SendBody(uint64_t body_size, uint64_t pattern_offset) {
+Status Connection::SendBody(uint64_t body_size, uint64_t pattern_offset) {
   const std::string& pattern = BodyPattern();
   size_t pos = static_cast<size_t>(pattern_offset % pattern.size());
   while (body_size > 0) {
@@ -211,14 +253,15 @@ Status S3Connection::SendBody(uint64_t body_size, uint64_t pattern_offset) {
   return Status::Ok();
 }
 
-Result<Response> S3Connection::Request(std::string_view method, std::string_view target,
-                                       uint64_t body_size, uint64_t pattern_offset) {
+Result<Response> Connection::Request(std::string_view method, std::string_view target,
+                                     uint64_t body_size, uint64_t pattern_offset,
+                                     const Headers& extra) {
   bool send_length = body_size > 0 || method == "PUT" || method == "POST";
   for (int attempt = 0;; ++attempt) {
     if (fd_ >= 0 && server_closes_) Close();
     bool reused = fd_ >= 0;
     if (!reused) RETURN_IF_ERROR(Connect());
-    std::string head = SignedHead(method, target, body_size, send_length);
+    std::string head = SignedHead(method, target, body_size, send_length, extra);
     Status sent = SendAll(head.data(), head.size());
     if (sent.ok() && body_size > 0) sent = SendBody(body_size, pattern_offset);
     // Even when sending failed the server may have answered (an early error response
@@ -233,7 +276,7 @@ Result<Response> S3Connection::Request(std::string_view method, std::string_view
   }
 }
 
-Status S3Connection::Fill() {
+Status Connection::Fill() {
   if (begin_ == end_) begin_ = end_ = 0;
   if (end_ == buffer_.size()) {
     if (begin_ == 0) return Status(ErrorCode::kInternal, "receive buffer full");
@@ -253,7 +296,7 @@ Status S3Connection::Fill() {
   }
 }
 
-Result<std::string> S3Connection::ReadLine() {
+Result<std::string> Connection::ReadLine() {
   for (;;) {
     const char* start = buffer_.data() + begin_;
     const char* nl = static_cast<const char*>(std::memchr(start, '\n', end_ - begin_));
@@ -268,12 +311,12 @@ Result<std::string> S3Connection::ReadLine() {
   }
 }
 
-void S3Connection::Keep(Response& response, const char* data, size_t size) {
+void Connection::Keep(Response& response, const char* data, size_t size) {
   size_t room = Response::kKeptBodyBytes - response.body_prefix.size();
   response.body_prefix.append(data, std::min(room, size));
 }
 
-Result<Response> S3Connection::ReadResponse(bool head_request, bool* got_bytes) {
+Result<Response> Connection::ReadResponse(bool head_request, bool* got_bytes) {
   Response response;
   bool chunked = false;
   size_t head_bytes = 0;
@@ -304,13 +347,16 @@ Result<Response> S3Connection::ReadResponse(bool head_request, bool* got_bytes) 
     size_t colon = line->find(':');
     if (colon == std::string::npos) continue;
     std::string name = Lower(Trim(std::string_view(*line).substr(0, colon)));
-    std::string value = Lower(Trim(std::string_view(*line).substr(colon + 1)));
+    std::string_view raw_value = Trim(std::string_view(*line).substr(colon + 1));
+    std::string value = Lower(raw_value);
     if (name == "content-length") {
       response.content_length = std::strtoll(value.c_str(), nullptr, 10);
     } else if (name == "transfer-encoding") {
       chunked = value.find("chunked") != std::string::npos;
     } else if (name == "connection") {
       server_closes_ = value.find("close") != std::string::npos;
+    } else if (name == "x-ms-error-code") {
+      response.error_code = std::string(raw_value);
     }
   }
   bool no_body = head_request || response.status == 204 || response.status == 304 ||
@@ -332,7 +378,7 @@ Result<Response> S3Connection::ReadResponse(bool head_request, bool* got_bytes) 
   return response;
 }
 
-Status S3Connection::ReadFixedBody(uint64_t length, Response& response) {
+Status Connection::ReadFixedBody(uint64_t length, Response& response) {
   while (response.body_bytes < length) {
     if (begin_ == end_) RETURN_IF_ERROR(Fill());
     size_t n = static_cast<size_t>(std::min<uint64_t>(end_ - begin_, length - response.body_bytes));
@@ -343,7 +389,7 @@ Status S3Connection::ReadFixedBody(uint64_t length, Response& response) {
   return Status::Ok();
 }
 
-Status S3Connection::ReadChunkedBody(Response& response) {
+Status Connection::ReadChunkedBody(Response& response) {
   for (;;) {
     ASSIGN_OR_RETURN(std::string size_line, ReadLine());
     uint64_t chunk = std::strtoull(size_line.c_str(), nullptr, 16);
