@@ -27,9 +27,9 @@
 #include <string>
 #include <vector>
 
+#include "bench/client.h"
 #include "bench/gateway_process.h"
 #include "bench/load.h"
-#include "bench/client.h"
 #include "common/time.h"
 
 #ifndef TESSERA_GATEWAY_BINARY
@@ -227,11 +227,10 @@ uint64_t RunDialect(const Run& run, const Options& o, bool* created) {
   Result<Response> made = admin.CreateBucket(run.bucket);
   *created = made.ok() && made->status == admin.CreateBucketStatus();
   if (!*created) {
-    std::string why = made.ok() ? "HTTP " + std::to_string(made->status) + " " +
-                                      made->error_code + " " + made->body_prefix
+    std::string why = made.ok() ? "HTTP " + std::to_string(made->status) + " " + made->error_code +
+                                      " " + made->body_prefix
                                 : made.status().message();
-    std::printf("tessera-bench: create %s %s failed: %s\n", noun, run.bucket.c_str(),
-                why.c_str());
+    std::printf("tessera-bench: create %s %s failed: %s\n", noun, run.bucket.c_str(), why.c_str());
     return 1;
   }
   std::printf("\n%s (%s %s)\n%s\n", title, noun, run.bucket.c_str(), TableHeader().c_str());

@@ -180,10 +180,9 @@ std::string Connection::SignedHead(std::string_view method, std::string_view tar
     request.headers.emplace_back("x-ms-version", kBlobVersion);
     request.headers.insert(request.headers.end(), extra.begin(), extra.end());
     if (send_length) request.headers.emplace_back("content-length", std::to_string(body_size));
-    authorization =
-        "SharedKey " + credentials_.access_key + ":" +
-        auth::SignSharedKey(credentials_.secret,
-                            auth::BlobStringToSign(request, credentials_.access_key));
+    authorization = "SharedKey " + credentials_.access_key + ":" +
+                    auth::SignSharedKey(credentials_.secret,
+                                        auth::BlobStringToSign(request, credentials_.access_key));
   } else {
     std::string amz_date = FormatAmzDate(NowMicros());
     request.headers.emplace_back("x-amz-content-sha256", kUnsignedPayload);
@@ -210,12 +209,14 @@ std::string Connection::BucketTarget(std::string_view bucket) const {
 }
 
 Result<Response> Connection::CreateBucket(std::string_view bucket) {
-  if (dialect_ == Dialect::kBlob) return Request("PUT", BucketTarget(bucket) + "?restype=container");
+  if (dialect_ == Dialect::kBlob) {
+    return Request("PUT", BucketTarget(bucket) + "?restype=container");
+  }
   return Request("PUT", BucketTarget(bucket));
 }
 
-Result<Response> Connection::PutObject(std::string_view bucket, std::string_view key,
-                                       uint64_t size, uint64_t pattern_offset) {
+Result<Response> Connection::PutObject(std::string_view bucket, std::string_view key, uint64_t size,
+                                       uint64_t pattern_offset) {
   std::string target = BucketTarget(bucket) + "/" + std::string(key);
   if (dialect_ == Dialect::kBlob) {
     static const Headers kBlockBlob = {{"x-ms-blob-type", "BlockBlob"}};

@@ -1,6 +1,6 @@
 # Helpers shared by every layer.
 
-set(TESSERA_WARNINGS -Wall -Wextra -Wno-unused-parameter -Werror=switch -Werror=return-type)
+set(TESSERA_WARNINGS -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Werror=switch -Werror=return-type)
 
 if(TESSERA_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer)

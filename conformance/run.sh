@@ -139,6 +139,8 @@ scenario_command() {
       printf '%s\n' bash "$CONF_ROOT/blob/azcli.sh" ;;
     blob_rclone)
       command -v rclone >/dev/null || { echo "SKIP rclone not installed (Debian package rclone)"; return; }
+      "$CONF_PY" -c 'import azure.storage.blob' 2>/dev/null ||
+        { echo "SKIP $CONF_PY cannot import azure.storage.blob (Debian package python3-azure-storage), which makes its SAS"; return; }
       printf '%s\n' bash "$CONF_ROOT/blob/rclone.sh" ;;
     blob_cross)
       [[ -x $CONF_AWS ]] || { echo "SKIP $CONF_AWS not installed (Debian package awscli)"; return; }

@@ -7,5 +7,6 @@ bash .ci/install-deps.sh --clients
 bash scripts/build.sh
 # The JavaScript clients of the conformance suite, pinned by their lockfiles.
 npm ci --prefix conformance/s3/js --no-audit --no-fund --loglevel=error
+npm ci --prefix conformance/blob/js --no-audit --no-fund --loglevel=error
 ctest --test-dir build --output-on-failure -j"$(nproc)" --timeout 600
 TESSERA_BIN="$PWD/build/gateway/tessera" bash conformance/run.sh

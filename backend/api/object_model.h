@@ -87,6 +87,21 @@ struct BucketInfo {
   TimeMicros last_modified = 0; // creation, or the last metadata/ACL change
 };
 
+// A cross-origin resource sharing rule of an account's Blob service.
+struct CorsRule {
+  std::vector<std::string> allowed_origins;  // exact origins, or "*"
+  std::vector<std::string> allowed_methods;  // upper-case verbs
+  std::vector<std::string> allowed_headers;  // names, or prefixes ending in '*'
+  std::vector<std::string> exposed_headers;  // names, or prefixes ending in '*'
+  uint32_t max_age_seconds = 0;
+};
+
+// Account-wide service settings (Blob Set Service Properties).
+struct ServiceSettings {
+  std::vector<CorsRule> cors;
+  std::string default_service_version;
+};
+
 // If-* conditions. ETags are given without quotes; "*" matches any existing object.
 // A given ETag matches when it equals either the S3 ETag or the Blob ETag.
 struct Preconditions {

@@ -271,6 +271,11 @@ class ObjectStore {
   virtual Result<StagedBlock> StageBlock(const StageBlockRequest& request, BodySource& body) = 0;
   virtual Result<ObjectInfo> CommitBlockList(const CommitBlockListRequest& request) = 0;
   virtual Result<BlockList> GetBlockList(const ObjectRef& object) = 0;
+
+  // Account-wide settings; an account that never set any gets the defaults.
+  virtual Result<ServiceSettings> GetServiceSettings(const std::string& account) = 0;
+  virtual Status SetServiceSettings(const std::string& account,
+                                    const ServiceSettings& settings) = 0;
 };
 
 }  // namespace tessera

@@ -25,8 +25,9 @@ enum class Table : uint8_t {
   kInfo,
   kStaged,  // one entry per object key that has staged (uncommitted) blocks
   kBlocks,  // the staged blocks themselves
+  kAccounts,  // per-account service settings
 };
-inline constexpr int kTableCount = 8;
+inline constexpr int kTableCount = 9;
 
 struct EnvOptions {
   std::string dir;  // created if missing

@@ -6,6 +6,10 @@
 
 // Record grammar (all integers little-endian; str = u32 length + bytes):
 //
+//   ServiceSettings := u8 version=1, str default_service_version, u32 n, n * CorsRule
+//   CorsRule      := Strings origins, Strings methods, Strings headers, Strings exposed,
+//                    u32 max_age_seconds
+//   Strings       := u32 n, n * str
 //   BucketRecord  := u8 version=2, i64 created, str region, Metadata, u8 public_access,
 //                    Policies, str etag, i64 last_modified
 //                  | u8 version=1, i64 created, str region        (read only)
@@ -427,6 +431,59 @@ Result<BlockRecord> DecodeBlock(std::string_view bytes) {
     return Corrupt("block");
   }
   return record;
+}
+
+namespace {
+
+void PutStrings(ByteWriter& w, const std::vector<std::string>& values) {
+  w.U32(static_cast<uint32_t>(values.size()));
+  for (const auto& v : values) w.Str(v);
+}
+
+bool GetStrings(ByteReader& r, std::vector<std::string>* values) {
+  uint32_t n = 0;
+  if (!r.U32(&n) || n > 64) return false;
+  values->resize(n);
+  for (auto& v : *values) {
+    if (!r.Str(&v)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string EncodeServiceSettings(const ServiceSettings& settings) {
+  ByteWriter w;
+  w.U8(kFormatVersion);
+  w.Str(settings.default_service_version);
+  w.U32(static_cast<uint32_t>(settings.cors.size()));
+  for (const CorsRule& rule : settings.cors) {
+    PutStrings(w, rule.allowed_origins);
+    PutStrings(w, rule.allowed_methods);
+    PutStrings(w, rule.allowed_headers);
+    PutStrings(w, rule.exposed_headers);
+    w.U32(rule.max_age_seconds);
+  }
+  return w.Take();
+}
+
+Result<ServiceSettings> DecodeServiceSettings(std::string_view bytes) {
+  ByteReader r(bytes);
+  ServiceSettings settings;
+  uint32_t n = 0;
+  if (!GetVersion(r) || !r.Str(&settings.default_service_version) || !r.U32(&n) || n > 5) {
+    return Corrupt("service settings");
+  }
+  settings.cors.resize(n);
+  for (CorsRule& rule : settings.cors) {
+    if (!GetStrings(r, &rule.allowed_origins) || !GetStrings(r, &rule.allowed_methods) ||
+        !GetStrings(r, &rule.allowed_headers) || !GetStrings(r, &rule.exposed_headers) ||
+        !r.U32(&rule.max_age_seconds)) {
+      return Corrupt("service settings");
+    }
+  }
+  if (!r.done()) return Corrupt("service settings");
+  return settings;
 }
 
 }  // namespace tessera::meta

@@ -93,6 +93,8 @@ struct ExtentRecord {
   store::ExtentLocation location;
 };
 
+std::string EncodeServiceSettings(const ServiceSettings& settings);
+Result<ServiceSettings> DecodeServiceSettings(std::string_view bytes);
 std::string EncodeBucket(const BucketRecord& record);
 Result<BucketRecord> DecodeBucket(std::string_view bytes);
 std::string EncodeObject(const ObjectRecord& record);

@@ -354,6 +354,26 @@ Result<BucketInfo> EmbeddedStore::UpdateBucket(const UpdateBucketRequest& reques
   return ToBucketInfo(ref.account, ref.bucket, std::move(record));
 }
 
+// ---- Accounts ----------------------------------------------------------------------------
+
+Result<ServiceSettings> EmbeddedStore::GetServiceSettings(const std::string& account) {
+  ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginRead());
+  ASSIGN_OR_RETURN(std::optional<std::string> value, txn.Get(meta::Table::kAccounts, account));
+  if (!value) return ServiceSettings{};
+  return meta::DecodeServiceSettings(*value);
+}
+
+Status EmbeddedStore::SetServiceSettings(const std::string& account,
+                                         const ServiceSettings& settings) {
+  if (settings.cors.size() > 5) {
+    return Status(ErrorCode::kInvalidArgument, "at most 5 CORS rules per account");
+  }
+  ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginWrite());
+  RETURN_IF_ERROR(
+      txn.Put(meta::Table::kAccounts, account, meta::EncodeServiceSettings(settings)));
+  return txn.Commit();
+}
+
 Status EmbeddedStore::DeleteBucket(const BucketRef& bucket) {
   Freed freed;
   RETURN_IF_ERROR(DeleteBucketIn(bucket, &freed));

@@ -33,6 +33,8 @@ class EmbeddedStore final : public ObjectStore {
   Result<BucketInfo> HeadBucket(const BucketRef& bucket) override;
   Status DeleteBucket(const BucketRef& bucket) override;
   Result<BucketInfo> UpdateBucket(const UpdateBucketRequest& request) override;
+  Result<ServiceSettings> GetServiceSettings(const std::string& account) override;
+  Status SetServiceSettings(const std::string& account, const ServiceSettings& settings) override;
 
   Result<ObjectInfo> PutObject(const PutObjectRequest& request, BodySource& body) override;
   Result<ObjectReader> GetObject(const GetObjectRequest& request) override;

@@ -178,18 +178,25 @@ secret_access_key = $CONF_SECRET_KEY
 region = $CONF_REGION
 endpoint = $TESSERA_ENDPOINT
 force_path_style = true
-
-[tessera-blob]
-type = azureblob
-account = $CONF_ACCESS_KEY
-key = $CONF_SECRET_KEY
-endpoint = $TESSERA_ENDPOINT/$CONF_ACCESS_KEY
 EOF
   export CONF_BLOB_URL="$TESSERA_ENDPOINT/$CONF_ACCESS_KEY"
   export CONF_BLOB_CONN="DefaultEndpointsProtocol=http;\
 AccountName=$CONF_ACCESS_KEY;AccountKey=$CONF_SECRET_KEY;BlobEndpoint=$CONF_BLOB_URL;"
   mkdir -p "$AZURE_CONFIG_DIR"
   chmod 600 "$AWS_SHARED_CREDENTIALS_FILE" "$S3CMD_CONFIG" "$RCLONE_CONFIG"
+}
+
+# conf_account_sas PERMISSIONS [HOURS]: an account SAS token (services b, resource types
+# sco) for the development account, made by the Python SDK; HOURS (default 2) until expiry.
+conf_account_sas() {
+  "$CONF_PY" -c '
+import datetime, sys
+from azure.storage.blob import AccountSasPermissions, ResourceTypes, generate_account_sas
+expiry = datetime.datetime.utcnow() + datetime.timedelta(hours=float(sys.argv[4]))
+print(generate_account_sas(sys.argv[1], sys.argv[2],
+                           ResourceTypes(service=True, container=True, object=True),
+                           AccountSasPermissions.from_string(sys.argv[3]), expiry))
+' "$CONF_ACCESS_KEY" "$CONF_SECRET_KEY" "$1" "${2:-2}"
 }
 
 # ---------------------------------------------------------------------------------------

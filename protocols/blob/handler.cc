@@ -7,6 +7,7 @@
 #include "auth/shared_key.h"
 #include "common/encoding.h"
 #include "common/time.h"
+#include "protocols/blob/cors.h"
 #include "protocols/blob/errors.h"
 #include "protocols/blob/router.h"
 #include "protocols/blob/service.h"
@@ -51,8 +52,8 @@ Result<HttpResponse> Dispatch(Op op, Call& call) {
     case Op::kPutBlockFromUrl: return PutBlockFromUrl(call);
     case Op::kPutBlockList: return PutBlockList(call);
     case Op::kGetBlockList: return GetBlockList(call);
-    case Op::kSetServiceProperties:
-    case Op::kPreflight:
+    case Op::kSetServiceProperties: return SetServiceProperties(call);
+    case Op::kPreflight:  // answered before authentication
     case Op::kNotImplemented:
       return Status(ErrorCode::kNotImplemented,
                     "The requested operation is not implemented on this endpoint.");
@@ -107,10 +108,12 @@ bool PublicAllows(PublicAccess access, Op op) {
 
 HttpResponse BlobHandler::Handle(const HttpRequest& request, BodySource& body) {
   std::string request_id = NewRequestId();
+  ServiceSettings cors;  // loaded only for requests that carry Origin
   std::string version(request.Header("x-ms-version"));
   if (version.empty()) version = options_.default_version;
   bool head = request.method == "HEAD";
   auto finish = [&](HttpResponse response) {
+    AddCorsHeaders(request, cors, response);
     response.Set("x-ms-request-id", request_id);
     response.Set("x-ms-version", version);
     response.Set("Date", FormatHttpDate(NowMicros()));
@@ -129,6 +132,12 @@ HttpResponse BlobHandler::Handle(const HttpRequest& request, BodySource& body) {
   auto address = ResolveAddress(request);
   if (!address.ok()) return fail(address.status(), "InvalidUri");
   Op op = Route(request.method, address->level(), *query, request);
+  // CORS preflights carry no credentials; the account's rules decide.
+  if (op == Op::kPreflight || request.HasHeader("origin")) {
+    auto settings = store_.GetServiceSettings(address->account);
+    if (settings.ok()) cors = std::move(*settings);
+  }
+  if (op == Op::kPreflight) return finish(Preflight(request, cors));
 
   std::optional<auth::SasGrant> sas;
   if (auth::HasSharedKey(request)) {

@@ -170,7 +170,7 @@ std::string RenderContainerAcl(const std::vector<AccessPolicy>& policies) {
   return Serialize(doc);
 }
 
-std::string RenderServiceProperties() {
+std::string RenderServiceProperties(const ServiceSettings& settings) {
   pugi::xml_document doc;
   auto root = doc.append_child("StorageServiceProperties");
   auto logging = root.append_child("Logging");
@@ -185,7 +185,23 @@ std::string RenderServiceProperties() {
     Text(metrics, "Enabled", "false");
     Text(metrics.append_child("RetentionPolicy"), "Enabled", "false");
   }
-  root.append_child("Cors");
+  auto cors = root.append_child("Cors");
+  auto join = [](const std::vector<std::string>& values) {
+    std::string out;
+    for (const auto& v : values) out += (out.empty() ? "" : ",") + v;
+    return out;
+  };
+  for (const CorsRule& rule : settings.cors) {
+    auto node = cors.append_child("CorsRule");
+    Text(node, "AllowedOrigins", join(rule.allowed_origins));
+    Text(node, "AllowedMethods", join(rule.allowed_methods));
+    Text(node, "AllowedHeaders", join(rule.allowed_headers));
+    Text(node, "ExposedHeaders", join(rule.exposed_headers));
+    Text(node, "MaxAgeInSeconds", std::to_string(rule.max_age_seconds));
+  }
+  if (!settings.default_service_version.empty()) {
+    Text(root, "DefaultServiceVersion", settings.default_service_version);
+  }
   Text(root.append_child("DeleteRetentionPolicy"), "Enabled", "false");
   Text(root.append_child("StaticWebsite"), "Enabled", "false");
   return Serialize(doc);
@@ -253,6 +269,62 @@ Result<std::vector<AccessPolicy>> ParseContainerAcl(std::string_view body) {
     return Status(ErrorCode::kInvalidArgument, "At most 5 signed identifiers are allowed.");
   }
   return policies;
+}
+
+namespace {
+
+std::vector<std::string> SplitList(std::string_view text) {
+  std::vector<std::string> out;
+  while (!text.empty()) {
+    size_t comma = text.find(',');
+    std::string_view item = TrimXml(text.substr(0, comma));
+    if (!item.empty()) out.emplace_back(item);
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<ServiceSettings> ParseServiceProperties(std::string_view body, ServiceSettings current) {
+  pugi::xml_document doc;
+  if (!doc.load_buffer(body.data(), body.size())) {
+    return Status(ErrorCode::kMalformedXml, "The XML specified is not syntactically valid.");
+  }
+  auto root = doc.child("StorageServiceProperties");
+  if (!root) return Status(ErrorCode::kMalformedXml, "Expected StorageServiceProperties.");
+  if (auto cors = root.child("Cors")) {
+    current.cors.clear();
+    for (auto node : cors.children("CorsRule")) {
+      CorsRule rule;
+      rule.allowed_origins = SplitList(node.child_value("AllowedOrigins"));
+      rule.allowed_methods = SplitList(node.child_value("AllowedMethods"));
+      rule.allowed_headers = SplitList(node.child_value("AllowedHeaders"));
+      rule.exposed_headers = SplitList(node.child_value("ExposedHeaders"));
+      std::string_view age = TrimXml(node.child_value("MaxAgeInSeconds"));
+      uint64_t seconds = 0;
+      for (char c : age) {
+        if (c < '0' || c > '9' || seconds > 1u << 30) {
+          return Status(ErrorCode::kMalformedXml, "MaxAgeInSeconds must be a number.");
+        }
+        seconds = seconds * 10 + static_cast<uint64_t>(c - '0');
+      }
+      rule.max_age_seconds = static_cast<uint32_t>(seconds);
+      if (rule.allowed_origins.empty() || rule.allowed_methods.empty()) {
+        return Status(ErrorCode::kMalformedXml,
+                      "A CORS rule needs AllowedOrigins and AllowedMethods.");
+      }
+      current.cors.push_back(std::move(rule));
+    }
+    if (current.cors.size() > 5) {
+      return Status(ErrorCode::kMalformedXml, "At most 5 CORS rules are allowed.");
+    }
+  }
+  if (auto version = root.child("DefaultServiceVersion")) {
+    current.default_service_version = TrimXml(version.text().get());
+  }
+  return current;
 }
 
 }  // namespace tessera::blob

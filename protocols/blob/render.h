@@ -38,11 +38,15 @@ std::string RenderBlobList(const BlobListing& listing);
 // "committed", "uncommitted" or "all".
 std::string RenderBlockList(const BlockList& list, bool committed, bool uncommitted);
 std::string RenderContainerAcl(const std::vector<AccessPolicy>& policies);
-std::string RenderServiceProperties();
+std::string RenderServiceProperties(const ServiceSettings& settings);
 
 // Request documents.
 Result<std::vector<BlockListEntry>> ParseBlockList(std::string_view body);
 Result<std::vector<AccessPolicy>> ParseContainerAcl(std::string_view body);
+// Set Service Properties: sections left out keep their current values, so `current` comes
+// back with only the sent sections (Cors, DefaultServiceVersion) replaced. Logging and
+// metrics settings are accepted and not kept.
+Result<ServiceSettings> ParseServiceProperties(std::string_view body, ServiceSettings current);
 
 // Quoted ETag for response headers.
 std::string QuotedEtag(const std::string& etag);

@@ -38,6 +38,7 @@ Result<std::string> ReadSmallBody(Call& call, size_t limit);
 // Container family (service_container.cc).
 Result<HttpResponse> ListContainers(Call& call);
 Result<HttpResponse> GetServiceProperties(Call& call);
+Result<HttpResponse> SetServiceProperties(Call& call);
 Result<HttpResponse> GetAccountInfo(Call& call);
 Result<HttpResponse> CreateContainer(Call& call);
 Result<HttpResponse> GetContainerProperties(Call& call, bool metadata_only);

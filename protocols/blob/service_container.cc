@@ -79,7 +79,19 @@ Result<HttpResponse> ListContainers(Call& call) {
 }
 
 Result<HttpResponse> GetServiceProperties(Call& call) {
-  return Xml(RenderServiceProperties());
+  ASSIGN_OR_RETURN(ServiceSettings settings, call.store.GetServiceSettings(call.address.account));
+  return Xml(RenderServiceProperties(settings));
+}
+
+Result<HttpResponse> SetServiceProperties(Call& call) {
+  ASSIGN_OR_RETURN(std::string body, ReadSmallBody(call, call.options.max_xml_body));
+  ASSIGN_OR_RETURN(ServiceSettings current, call.store.GetServiceSettings(call.address.account));
+  ASSIGN_OR_RETURN(ServiceSettings settings, ParseServiceProperties(body, std::move(current)));
+  RETURN_IF_ERROR(call.store.SetServiceSettings(call.address.account, settings));
+  HttpResponse response;
+  response.status = 202;
+  response.content_length = 0;
+  return response;
 }
 
 Result<HttpResponse> GetAccountInfo(Call& call) {

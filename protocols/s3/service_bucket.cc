@@ -55,7 +55,10 @@ Result<HttpResponse> CreateBucket(Call& call) {
     std::string constraint = root.child_value("LocationConstraint");
     if (!constraint.empty()) region = constraint;
   }
-  RETURN_IF_ERROR(call.store.CreateBucket({call.bucket(), region}));
+  CreateBucketRequest request;
+  request.bucket = call.bucket();
+  request.region = region;
+  RETURN_IF_ERROR(call.store.CreateBucket(request));
   HttpResponse response;
   response.Set("Location", "/" + call.address.bucket);
   return response;

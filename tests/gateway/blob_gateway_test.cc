@@ -257,3 +257,47 @@ TEST_F(BlobGatewayTest, HeadErrorsCarryTheCodeButNoBody) {
 
 }  // namespace
 }  // namespace tessera::testing
+
+namespace tessera::testing {
+namespace {
+
+TEST_F(BlobGatewayTest, CorsRulesAreStoredAndAnswerPreflights) {
+  Request preflight;
+  preflight.method = "OPTIONS";
+  preflight.target = "/devstoreaccount1/box/k";
+  preflight.sign = false;
+  preflight.headers = {{"Origin", "https://app.example"},
+                       {"Access-Control-Request-Method", "PUT"},
+                       {"Access-Control-Request-Headers", "x-ms-blob-type,x-ms-meta-a"}};
+  RawResponse before = SendBlob(gateway_->port(), preflight);
+  EXPECT_EQ(before.status, 403);
+  EXPECT_EQ(before.Header("x-ms-error-code"), "CorsPreflightFailure");
+
+  std::string properties =
+      "<?xml version=\"1.0\" encoding=\"utf-8\"?><StorageServiceProperties><Cors><CorsRule>"
+      "<AllowedOrigins>https://app.example</AllowedOrigins><AllowedMethods>GET,PUT"
+      "</AllowedMethods><AllowedHeaders>x-ms-*</AllowedHeaders><ExposedHeaders>x-ms-request-id"
+      "</ExposedHeaders><MaxAgeInSeconds>600</MaxAgeInSeconds></CorsRule></Cors>"
+      "</StorageServiceProperties>";
+  RawResponse set = Blob("PUT", "/devstoreaccount1/?restype=service&comp=properties", properties);
+  ASSERT_EQ(set.status, 202) << set.body;
+  RawResponse get = Blob("GET", "/devstoreaccount1/?restype=service&comp=properties");
+  EXPECT_NE(get.body.find("<AllowedOrigins>https://app.example</AllowedOrigins>"),
+            std::string::npos)
+      << get.body;
+
+  RawResponse after = SendBlob(gateway_->port(), preflight);
+  EXPECT_EQ(after.status, 200);
+  EXPECT_EQ(after.Header("access-control-allow-origin"), "https://app.example");
+  EXPECT_EQ(after.Header("access-control-max-age"), "600");
+  preflight.headers[0].second = "https://evil.example";
+  EXPECT_EQ(SendBlob(gateway_->port(), preflight).status, 403);
+
+  RawResponse list = Blob("GET", "/devstoreaccount1/?comp=list", "",
+                          {{"Origin", "https://app.example"}});
+  EXPECT_EQ(list.Header("access-control-allow-origin"), "https://app.example");
+  EXPECT_EQ(list.Header("access-control-expose-headers"), "x-ms-request-id");
+}
+
+}  // namespace
+}  // namespace tessera::testing

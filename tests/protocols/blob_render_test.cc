@@ -474,11 +474,11 @@ TEST(BlobParseContainerAclTest, MalformedXmlAndWrongRoot) {
 // RenderServiceProperties.
 
 TEST(BlobRenderGoldenTest, ServiceProperties) {
-  ExpectGolden("service_properties", RenderServiceProperties());
+  ExpectGolden("service_properties", RenderServiceProperties(ServiceSettings{}));
 }
 
 TEST(BlobRenderTest, ServicePropertiesStructure) {
-  pugi::xml_document doc = Parse(RenderServiceProperties());
+  pugi::xml_document doc = Parse(RenderServiceProperties(ServiceSettings{}));
   pugi::xml_node root = doc.child("StorageServiceProperties");
   ASSERT_TRUE(root);
   EXPECT_STREQ(root.child("Logging").child_value("Version"), "1.0");
@@ -599,6 +599,58 @@ TEST(BlobParseBlockListTest, RoundTripsGetBlockListNames) {
 TEST(BlobRenderTest, QuotedEtag) {
   EXPECT_EQ(QuotedEtag("0x8D4BCC2E4835CD0"), "\"0x8D4BCC2E4835CD0\"");
   EXPECT_EQ(QuotedEtag(""), "\"\"");
+}
+
+}  // namespace
+}  // namespace tessera::blob
+
+namespace tessera::blob {
+namespace {
+
+TEST(BlobServicePropertiesTest, CorsRulesRoundTripThroughTheDocument) {
+  ServiceSettings settings;
+  CorsRule rule;
+  rule.allowed_origins = {"https://a.example", "https://b.example"};
+  rule.allowed_methods = {"GET", "PUT"};
+  rule.allowed_headers = {"x-ms-meta-*"};
+  rule.exposed_headers = {"x-ms-request-id"};
+  rule.max_age_seconds = 300;
+  settings.cors = {rule};
+  settings.default_service_version = "2021-08-06";
+  auto parsed = ParseServiceProperties(RenderServiceProperties(settings), ServiceSettings{});
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  ASSERT_EQ(parsed->cors.size(), 1u);
+  EXPECT_EQ(parsed->cors[0].allowed_origins, rule.allowed_origins);
+  EXPECT_EQ(parsed->cors[0].allowed_methods, rule.allowed_methods);
+  EXPECT_EQ(parsed->cors[0].max_age_seconds, 300u);
+  EXPECT_EQ(parsed->default_service_version, "2021-08-06");
+}
+
+TEST(BlobServicePropertiesTest, OmittedSectionsKeepTheirValues) {
+  ServiceSettings current;
+  current.cors.resize(1);
+  current.cors[0].allowed_origins = {"*"};
+  current.cors[0].allowed_methods = {"GET"};
+  auto parsed = ParseServiceProperties(
+      "<StorageServiceProperties><DefaultServiceVersion>2020-10-02</DefaultServiceVersion>"
+      "</StorageServiceProperties>",
+      current);
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(parsed->cors.size(), 1u);
+  EXPECT_EQ(parsed->default_service_version, "2020-10-02");
+  auto cleared = ParseServiceProperties(
+      "<StorageServiceProperties><Cors/></StorageServiceProperties>", current);
+  ASSERT_TRUE(cleared.ok());
+  EXPECT_TRUE(cleared->cors.empty());
+}
+
+TEST(BlobServicePropertiesTest, BadRulesAreRejected) {
+  EXPECT_FALSE(ParseServiceProperties("<nope/>", {}).ok());
+  EXPECT_FALSE(ParseServiceProperties(
+                   "<StorageServiceProperties><Cors><CorsRule><AllowedMethods>GET"
+                   "</AllowedMethods></CorsRule></Cors></StorageServiceProperties>",
+                   {})
+                   .ok());
 }
 
 }  // namespace
