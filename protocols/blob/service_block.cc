@@ -9,8 +9,6 @@
 namespace tessera::blob {
 namespace {
 
-std::string Reversed(std::string bytes) { return std::string(bytes.rbegin(), bytes.rend()); }
-
 Result<std::string> BlockId(const Call& call) {
   auto id = call.query.Get("blockid");
   auto raw = id ? Base64Decode(*id) : std::nullopt;
