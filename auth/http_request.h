@@ -14,6 +14,9 @@ struct HttpRequest {
   std::string target;  // raw request-target as sent: "/bucket/key%20x?uploads&x=1"
   // Header names lowercased, values with surrounding whitespace trimmed, in arrival order.
   std::vector<std::pair<std::string, std::string>> headers;
+  // The same names as sent (case kept), index for index; may be empty (then the lowercased
+  // names stand in). Blob metadata keeps the case of its names.
+  std::vector<std::string> original_names;
 
   // First value of a header (name given in lowercase), or "" when absent.
   std::string_view Header(std::string_view lowercase_name) const {

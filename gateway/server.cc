@@ -43,6 +43,7 @@ HttpRequest ToHttpRequest(const http::request_parser<http::buffer_body>& parser)
   request.target = std::string(msg.target());
   for (const auto& field : msg) {
     request.headers.emplace_back(ToLower(field.name_string()), std::string(Trim(field.value())));
+    request.original_names.emplace_back(field.name_string());
   }
   return request;
 }

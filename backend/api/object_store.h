@@ -56,6 +56,7 @@ struct UpdateBucketRequest {
 struct UpdateObjectRequest {
   ObjectRef object;
   std::optional<ContentHeaders> content;
+  std::optional<std::string> content_md5;  // replaces the stated MD5 (16 raw bytes)
   std::optional<Metadata> metadata;
   Preconditions preconditions;
 };
@@ -82,6 +83,9 @@ struct CommitBlockListRequest {
   std::vector<BlockListEntry> blocks;
   ObjectAttributes attributes;
   Preconditions preconditions;
+  // The whole blob's MD5 as the client states it (x-ms-blob-content-md5): kept as the
+  // object's content_md5, not verified.
+  std::optional<std::string> content_md5;
 };
 
 struct StagedBlock {

@@ -32,6 +32,8 @@ std::string_view ErrorCodeName(ErrorCode code) {
     case ErrorCode::kBucketAlreadyExists: return "BucketAlreadyExists";
     case ErrorCode::kBucketAlreadyOwnedByYou: return "BucketAlreadyOwnedByYou";
     case ErrorCode::kBucketNotEmpty: return "BucketNotEmpty";
+    case ErrorCode::kObjectAlreadyExists: return "ObjectAlreadyExists";
+    case ErrorCode::kCopySourceUnreadable: return "CopySourceUnreadable";
     case ErrorCode::kPreconditionFailed: return "PreconditionFailed";
     case ErrorCode::kNotModified: return "NotModified";
     case ErrorCode::kAuthorizationHeaderMalformed: return "AuthorizationHeaderMalformed";

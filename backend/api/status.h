@@ -41,6 +41,8 @@ enum class ErrorCode {
   kBucketAlreadyExists,        // name taken by another account
   kBucketAlreadyOwnedByYou,    // name taken by the calling account
   kBucketNotEmpty,
+  kObjectAlreadyExists,        // a create-only write (If-None-Match: *) found an object
+  kCopySourceUnreadable,       // a copy source URL the caller may not read
   // Conditions.
   kPreconditionFailed,
   kNotModified,

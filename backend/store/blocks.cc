@@ -314,6 +314,7 @@ Result<ObjectInfo> EmbeddedStore::CommitBlockList(const CommitBlockListRequest& 
     info.blob_etag = NewBlobEtag();
     info.last_modified = NowMicros();
     ApplyAttributes(request.attributes, &info);
+    if (request.content_md5) info.content_md5 = *request.content_md5;
 
     // Add every listed segment's reference before anything drops one.
     RETURN_IF_ERROR(AddRefs(txn, record.manifest));

@@ -175,6 +175,7 @@ Result<ObjectInfo> EmbeddedStore::UpdateObject(const UpdateObjectRequest& reques
       EvaluatePreconditions(&record.info, request.preconditions, ConditionMode::kWrite));
   // Only the description changes: the manifest, and so every extent reference, stays.
   if (request.content) record.info.content = *request.content;
+  if (request.content_md5) record.info.content_md5 = *request.content_md5;
   if (request.metadata) record.info.metadata = *request.metadata;
   record.info.blob_etag = NewBlobEtag();
   record.info.last_modified = NowMicros();

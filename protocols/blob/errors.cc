@@ -38,6 +38,8 @@ WireError ToWireError(ErrorCode code) {
     case ErrorCode::kBucketAlreadyOwnedByYou: return {409, "ContainerAlreadyExists"};
     // Blob deletes non-empty containers; only a concurrent write can leave one behind.
     case ErrorCode::kBucketNotEmpty: return {409, "ContainerBeingDeleted"};
+    case ErrorCode::kObjectAlreadyExists: return {409, "BlobAlreadyExists"};
+    case ErrorCode::kCopySourceUnreadable: return {403, "CannotVerifyCopySource"};
     case ErrorCode::kPreconditionFailed: return {412, "ConditionNotMet"};
     case ErrorCode::kNotModified: return {304, "ConditionNotMet"};
     case ErrorCode::kAuthorizationHeaderMalformed: return {400, "InvalidAuthenticationInfo"};

@@ -175,9 +175,16 @@ HttpResponse BlobHandler::Handle(const HttpRequest& request, BodySource& body) {
                   "AuthenticationFailed", grant.status().message());
     }
     if (!auth::SasAllows(*grant, PermissionFor(op), ResourceTypeFor(address->level()))) {
+      bool wrong_type = grant->kind == auth::SasKind::kAccount &&
+                        grant->resource.find(ResourceTypeFor(address->level())) ==
+                            std::string::npos;
       return fail(Status(ErrorCode::kAccessDenied,
-                         "This request is not authorized to perform this operation using this "
-                         "permission."));
+                         wrong_type ? "This request is not authorized to perform this operation "
+                                      "using this resource type."
+                                    : "This request is not authorized to perform this operation "
+                                      "using this permission."),
+                  wrong_type ? "AuthorizationResourceTypeMismatch"
+                             : "AuthorizationPermissionMismatch");
     }
     sas = std::move(*grant);
   } else {

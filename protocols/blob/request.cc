@@ -73,9 +73,12 @@ bool IsValidMetadataName(std::string_view name) {
 Result<Metadata> ParseMetadata(const HttpRequest& request) {
   Metadata metadata;
   size_t total = 0;
-  for (const auto& [name, value] : request.headers) {
+  for (size_t i = 0; i < request.headers.size(); ++i) {
+    const auto& [name, value] = request.headers[i];
     if (!name.starts_with("x-ms-meta-")) continue;
-    std::string key = name.substr(10);
+    const std::string& sent =
+        i < request.original_names.size() ? request.original_names[i] : name;
+    std::string key = sent.substr(10);
     if (!IsValidMetadataName(key)) {
       return Status(ErrorCode::kInvalidArgument,
                     "The metadata specified is invalid. It has characters that are not "

@@ -83,7 +83,13 @@ Result<HttpResponse> PutBlob(Call& call) {
     request.expected_checksum = Reversed(*crc64);
   }
   request.preconditions = ParseConditions(call.request);
-  ASSIGN_OR_RETURN(ObjectInfo info, call.store.PutObject(request, call.raw_body));
+  Result<ObjectInfo> put = call.store.PutObject(request, call.raw_body);
+  if (!put.ok() && put.status().code() == ErrorCode::kPreconditionFailed &&
+      request.preconditions.if_none_match == "*") {
+    return Status(ErrorCode::kObjectAlreadyExists, "The specified blob already exists.");
+  }
+  if (!put.ok()) return put.status();
+  ObjectInfo info = std::move(put).value();
   HttpResponse response;
   response.status = 201;
   response.Set("ETag", QuotedEtag(info.blob_etag));
@@ -187,6 +193,13 @@ Result<HttpResponse> SetBlobProperties(Call& call) {
   request.object = call.object();
   // Azure clears every content property the request leaves out.
   request.content = ParseBlobContent(call.request, false);
+  if (call.request.HasHeader("x-ms-blob-content-md5")) {
+    auto raw = Base64Decode(call.request.Header("x-ms-blob-content-md5"));
+    if (!raw || raw->size() != 16) {
+      return Status(ErrorCode::kInvalidDigest, "The MD5 value specified in the request is invalid.");
+    }
+    request.content_md5 = std::move(*raw);
+  }
   request.preconditions = ParseConditions(call.request);
   ASSIGN_OR_RETURN(ObjectInfo info, call.store.UpdateObject(request));
   HttpResponse response;

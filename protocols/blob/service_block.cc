@@ -72,7 +72,7 @@ Result<ObjectRef> AuthorizedCopySource(Call& call, bool same_account_ok) {
     }
     auto grant = auth::VerifySas(source, context, call.accounts, NowMicros());
     if (!grant.ok() || !auth::SasAllows(*grant, 'r', 'o')) {
-      return Status(ErrorCode::kAccessDenied,
+      return Status(ErrorCode::kCopySourceUnreadable,
                     "The copy source SAS does not grant read access to the source blob.");
     }
     return ref;
@@ -80,7 +80,7 @@ Result<ObjectRef> AuthorizedCopySource(Call& call, bool same_account_ok) {
   if (same_account_ok && ref.account == call.address.account && !call.sas) return ref;
   auto bucket = call.store.HeadBucket({ref.account, ref.bucket});
   if (bucket.ok() && bucket->public_access != PublicAccess::kNone) return ref;
-  return Status(ErrorCode::kAccessDenied,
+  return Status(ErrorCode::kCopySourceUnreadable,
                 "This request is not authorized to read the copy source.");
 }
 
@@ -176,8 +176,22 @@ Result<HttpResponse> PutBlockList(Call& call) {
   ASSIGN_OR_RETURN(request.attributes.metadata, ParseMetadata(call.request));
   ASSIGN_OR_RETURN(request.attributes.storage_class,
                    TierToStorageClass(call.request.Header("x-ms-access-tier")));
+  if (call.request.HasHeader("x-ms-blob-content-md5")) {
+    // Stored as the blob's Content-MD5, not verified (Azure does the same).
+    auto raw = Base64Decode(call.request.Header("x-ms-blob-content-md5"));
+    if (!raw || raw->size() != 16) {
+      return Status(ErrorCode::kInvalidDigest, "The MD5 value specified in the request is invalid.");
+    }
+    request.content_md5 = std::move(*raw);
+  }
   request.preconditions = ParseConditions(call.request);
-  ASSIGN_OR_RETURN(ObjectInfo info, call.store.CommitBlockList(request));
+  Result<ObjectInfo> committed = call.store.CommitBlockList(request);
+  if (!committed.ok() && committed.status().code() == ErrorCode::kPreconditionFailed &&
+      request.preconditions.if_none_match == "*") {
+    return Status(ErrorCode::kObjectAlreadyExists, "The specified blob already exists.");
+  }
+  if (!committed.ok()) return committed.status();
+  ObjectInfo info = std::move(committed).value();
   HttpResponse response;
   response.status = 201;
   response.Set("ETag", QuotedEtag(info.blob_etag));

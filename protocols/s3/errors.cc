@@ -34,6 +34,8 @@ WireError ToWireError(ErrorCode code) {
     case ErrorCode::kBucketAlreadyExists: return {409, "BucketAlreadyExists"};
     case ErrorCode::kBucketAlreadyOwnedByYou: return {409, "BucketAlreadyOwnedByYou"};
     case ErrorCode::kBucketNotEmpty: return {409, "BucketNotEmpty"};
+    case ErrorCode::kObjectAlreadyExists: return {412, "PreconditionFailed"};
+    case ErrorCode::kCopySourceUnreadable: return {403, "AccessDenied"};
     case ErrorCode::kPreconditionFailed: return {412, "PreconditionFailed"};
     case ErrorCode::kNotModified: return {304, "NotModified"};
     case ErrorCode::kAuthorizationHeaderMalformed: return {400, "AuthorizationHeaderMalformed"};

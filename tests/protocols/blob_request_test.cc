@@ -411,3 +411,19 @@ TEST(BlobParseRangeTest, SurroundingWhitespaceIsTrimmed) {
 
 }  // namespace
 }  // namespace tessera::blob
+
+namespace tessera::blob {
+namespace {
+
+TEST(BlobMetadataCaseTest, NamesKeepTheCaseTheyWereSentWith) {
+  HttpRequest request;
+  request.headers = {{"x-ms-meta-camelcase", "v"}, {"x-ms-meta-lower", "w"}};
+  request.original_names = {"x-ms-meta-CamelCase", "X-MS-META-lower"};
+  auto metadata = ParseMetadata(request);
+  ASSERT_TRUE(metadata.ok());
+  EXPECT_EQ(metadata->count("CamelCase"), 1u);
+  EXPECT_EQ(metadata->count("lower"), 1u);
+}
+
+}  // namespace
+}  // namespace tessera::blob
