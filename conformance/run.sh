@@ -170,7 +170,8 @@ run_scenario() {
   : >"$CONF_RESULTS"
   echo "== $name"
   local start=$SECONDS rc=0
-  if [[ ! -x "$TESSERA_BIN" ]]; then
+  # The private copy, when there is one: $TESSERA_BIN may be mid-rebuild by now.
+  if [[ ! -x "${TESSERA_EXE:-$TESSERA_BIN}" ]]; then
     echo "  FAIL  $name/gateway-start: $TESSERA_BIN does not exist or is not executable"
     echo "FAIL $name/gateway-start" >>"$RESULTS"
     return

@@ -232,7 +232,8 @@ case_delete() {
   expect_eq "$(json_get "$out" 'd["exists"]')" false "container exists after delete"
 }
 
-echo "azure-cli $(dpkg-query -W -f='${Version}' azure-cli 2>/dev/null || echo '?'), blob endpoint $CONF_BLOB_URL"
+echo "azure-cli $(dpkg-query -W -f='${Version}' azure-cli 2>/dev/null || echo '?')," \
+  "blob endpoint $CONF_BLOB_URL"
 run_case container-create case_container_create
 run_case container-metadata case_container_metadata
 run_case upload-small-metadata case_upload_small_metadata

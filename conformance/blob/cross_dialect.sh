@@ -143,8 +143,9 @@ case_same_listing() {
   s3_names=$(awsc s3api list-objects-v2 --bucket "$B" --query 'Contents[].Key' --output text |
     tr '\t' '\n' | tr '\n' ' ')
   az_names=$(azs blob list -c "$B" --query '[].name' -o tsv | tr '\n' ' ')
-  py_names=$(blobpy 'print(" ".join(b.name for b in svc.get_container_client("'"$B"'").list_blobs()))' \
-    "$CONF_BLOB_CONN")
+  py_names=$(blobpy '
+print(" ".join(b.name for b in svc.get_container_client("'"$B"'").list_blobs()))
+' "$CONF_BLOB_CONN")
   local want="from-blob/blocks.bin from-blob/small.bin from-s3/multipart.bin from-s3/small.bin "
   expect_eq "$s3_names" "$want" "S3 ListObjectsV2"
   expect_eq "$az_names" "$want" "Blob List Blobs (az)"

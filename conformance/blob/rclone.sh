@@ -103,7 +103,8 @@ case_md5_hashes() {
   expect_eq "$(json_get "$out" 'd.get("Hashes", {}).get("md5")')" "$(conf_md5 "$W/small.bin")" \
     "MD5 of the small blob (HEAD)"
   out=$(rcl lsjson --hash "$R$C/")
-  expect_eq "$(json_get "$out" '{e["Name"]: e.get("Hashes", {}).get("md5") for e in d if not e["IsDir"]}')" \
+  expect_eq "$(json_get "$out" \
+    '{e["Name"]: e.get("Hashes", {}).get("md5") for e in d if not e["IsDir"]}')" \
     "{\"big.bin\": \"$(conf_md5 "$BIG")\"}" "MD5 of the 100 MiB blob (listing)"
   rcl md5sum "$R$C/dir" | tee "$W/md5sum.out"
   expect_file_contains "$W/md5sum.out" "$(conf_md5 "$W/small.bin")  small.bin" "md5sum"
