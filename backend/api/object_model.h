@@ -44,6 +44,15 @@ struct CommittedBlock {
   uint64_t size = 0;
 };
 
+// The Blob copy operation that produced an object version (Copy Blob is synchronous here,
+// so it is always complete).
+struct CopyRecord {
+  std::string id;
+  std::string source;  // the source URL as the client named it
+  TimeMicros completed = 0;
+  uint64_t bytes = 0;
+};
+
 struct ObjectInfo {
   std::string bucket;
   std::string key;
@@ -60,6 +69,7 @@ struct ObjectInfo {
   uint32_t parts_count = 0;   // 0 for single-part objects
   std::vector<uint64_t> part_sizes;  // multipart objects: each part's size, in order
   std::vector<CommittedBlock> blocks;  // block blobs committed by block list, in order
+  std::optional<CopyRecord> copy;      // set on versions made by a Blob copy
 };
 
 // Who may read a bucket without credentials (Blob's container public access level).

@@ -130,6 +130,9 @@ struct CopyObjectRequest {
   Preconditions source_preconditions;
   MetadataDirective directive = MetadataDirective::kCopy;
   ObjectAttributes attributes;  // used when directive == kReplace
+  // Recorded on the destination (Blob copy properties); completion time and byte count
+  // are filled in by the store.
+  std::optional<CopyRecord> copy_record;
 };
 
 struct ListObjectsRequest {

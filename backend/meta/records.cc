@@ -15,8 +15,10 @@
 //                  | u8 version=1, i64 created, str region        (read only)
 //   Policies      := u32 n, n * (str id, OptTime start, OptTime expiry, str permissions)
 //   OptTime       := u8 0 | u8 1, i64 time
-//   ObjectRecord  := u8 version=3, ObjectInfo, Manifest, PartSizes, Blocks
+//   ObjectRecord  := u8 version=4, ObjectInfo, Manifest, PartSizes, Blocks, Copy
+//                  | u8 version=3, ObjectInfo, Manifest, PartSizes, Blocks (read only)
 //                  | u8 version=2, ObjectInfo, Manifest, PartSizes  (read only; no blocks)
+//   Copy          := u8 0 | u8 1, str id, str source, i64 completed, u64 bytes
 //                  | u8 version=1, ObjectInfo, Manifest          (read only; no part sizes)
 //   PartSizes     := u32 n, n * u64 size
 //   Blocks        := u32 n, n * (str id, u64 size, str md5)
@@ -45,7 +47,8 @@ namespace {
 
 constexpr uint8_t kFormatVersion = 1;
 constexpr uint8_t kBucketFormatVersion = 2;
-constexpr uint8_t kObjectFormatVersion = 3;
+constexpr uint8_t kObjectBlocksVersion = 3;
+constexpr uint8_t kObjectFormatVersion = 4;
 constexpr uint8_t kObjectPartSizesVersion = 2;
 constexpr uint32_t kMaxPartSizes = 10000;
 constexpr uint32_t kMaxBlocks = 50000;
@@ -265,6 +268,13 @@ std::string EncodeObject(const ObjectRecord& record) {
     w.U64(record.info.blocks[i].size);
     w.Str(i < record.block_md5s.size() ? record.block_md5s[i] : std::string());
   }
+  w.U8(record.info.copy ? 1 : 0);
+  if (record.info.copy) {
+    w.Str(record.info.copy->id);
+    w.Str(record.info.copy->source);
+    w.I64(record.info.copy->completed);
+    w.U64(record.info.copy->bytes);
+  }
   return w.Take();
 }
 
@@ -295,7 +305,7 @@ Result<ObjectRecord> DecodeObject(std::string_view bytes) {
       if (!r.U64(&size)) return Corrupt("object");
     }
   }
-  if (version >= kObjectFormatVersion) {
+  if (version >= kObjectBlocksVersion) {
     uint32_t n = 0;
     if (!r.U32(&n) || n > kMaxBlocks) return Corrupt("object");
     record.info.blocks.resize(n);
@@ -305,6 +315,18 @@ Result<ObjectRecord> DecodeObject(std::string_view bytes) {
           !r.Str(&record.block_md5s[i])) {
         return Corrupt("object");
       }
+    }
+  }
+  if (version >= kObjectFormatVersion) {
+    uint8_t has_copy = 0;
+    if (!r.U8(&has_copy) || has_copy > 1) return Corrupt("object");
+    if (has_copy) {
+      CopyRecord copy;
+      if (!r.Str(&copy.id) || !r.Str(&copy.source) || !r.I64(&copy.completed) ||
+          !r.U64(&copy.bytes)) {
+        return Corrupt("object");
+      }
+      record.info.copy = std::move(copy);
     }
   }
   if (!r.done()) return Corrupt("object");

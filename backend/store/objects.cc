@@ -210,6 +210,11 @@ Result<ObjectInfo> EmbeddedStore::CopyObject(const CopyObjectRequest& request) {
     record.info.key = dst.key;
     record.info.blob_etag = NewBlobEtag();
     record.info.last_modified = NowMicros();
+    record.info.copy = request.copy_record;
+    if (record.info.copy) {
+      record.info.copy->completed = record.info.last_modified;
+      record.info.copy->bytes = record.info.size;
+    }
     if (request.directive == MetadataDirective::kReplace) {
       ApplyAttributes(request.attributes, &record.info);
     }

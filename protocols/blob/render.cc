@@ -128,6 +128,14 @@ std::string RenderBlobList(const BlobListing& listing) {
     Text(props, "LeaseStatus", "unlocked");
     Text(props, "LeaseState", "available");
     Text(props, "ServerEncrypted", "true");
+    if (listing.include_copy && o.copy) {
+      Text(props, "CopyId", o.copy->id);
+      Text(props, "CopyStatus", "success");
+      Text(props, "CopySource", o.copy->source);
+      Text(props, "CopyProgress",
+           std::to_string(o.copy->bytes) + "/" + std::to_string(o.copy->bytes));
+      Text(props, "CopyCompletionTime", FormatHttpDate(o.copy->completed));
+    }
     if (listing.include_metadata) AddMetadata(node, o.metadata);
   }
   Text(root, "NextMarker", listing.next_marker);

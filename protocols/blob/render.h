@@ -29,6 +29,7 @@ struct BlobListing {
   uint32_t max_results = 0;
   bool include_metadata = false;
   bool include_tags = false;
+  bool include_copy = false;
   std::vector<ObjectInfo> blobs;
   std::vector<std::string> prefixes;  // BlobPrefix entries (hierarchical listing)
   std::string next_marker;

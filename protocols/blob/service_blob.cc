@@ -40,6 +40,15 @@ void SetObjectHeaders(Call& call, const ObjectInfo& info, HttpResponse& response
     if (!values[i].empty()) response.Set(names[i], values[i]);
   }
   for (const auto& [name, value] : info.metadata) response.Set("x-ms-meta-" + name, value);
+  if (info.copy) {
+    // Copies complete synchronously: the last copy's properties, as Azure reports them.
+    response.Set("x-ms-copy-id", info.copy->id);
+    response.Set("x-ms-copy-source", info.copy->source);
+    response.Set("x-ms-copy-status", "success");
+    response.Set("x-ms-copy-progress",
+                 std::to_string(info.copy->bytes) + "/" + std::to_string(info.copy->bytes));
+    response.Set("x-ms-copy-completion-time", FormatHttpDate(info.copy->completed));
+  }
   if (head) {
     response.Set("x-ms-access-tier", StorageClassToTier(info.storage_class));
     if (info.storage_class.empty() || info.storage_class == "STANDARD") {

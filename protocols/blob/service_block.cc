@@ -107,12 +107,14 @@ Result<HttpResponse> CopyBlob(Call& call, bool sync) {
       ASSIGN_OR_RETURN(request.attributes.storage_class, TierToStorageClass(tier));
     }
   }
+  request.copy_record = CopyRecord{NewCopyId(), std::string(call.request.Header("x-ms-copy-source")),
+                                   0, 0};
   ASSIGN_OR_RETURN(ObjectInfo info, call.store.CopyObject(request));
   HttpResponse response;
   response.status = 202;
   response.Set("ETag", QuotedEtag(info.blob_etag));
   response.Set("Last-Modified", FormatHttpDate(info.last_modified));
-  response.Set("x-ms-copy-id", NewCopyId());
+  response.Set("x-ms-copy-id", info.copy ? info.copy->id : request.copy_record->id);
   response.Set("x-ms-copy-status", "success");
   if (sync && !info.content_md5.empty()) {
     response.Set("Content-MD5", Base64Encode(info.content_md5));

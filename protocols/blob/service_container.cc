@@ -227,6 +227,7 @@ Result<HttpResponse> ListBlobs(Call& call) {
   listing.max_results = call.query.Has("maxresults") ? max : 0;
   listing.include_metadata = Includes(call.query, "metadata");
   listing.include_tags = Includes(call.query, "tags");
+  listing.include_copy = Includes(call.query, "copy");
   ListObjectsRequest request{call.bucket(), listing.prefix, listing.delimiter, "", max,
                              Includes(call.query, "uncommittedblobs")};
   // The marker names the first entry of the page; the store resumes strictly after a key.

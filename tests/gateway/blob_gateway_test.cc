@@ -261,6 +261,26 @@ TEST_F(BlobGatewayTest, HeadErrorsCarryTheCodeButNoBody) {
 namespace tessera::testing {
 namespace {
 
+TEST_F(BlobGatewayTest, CopyBlobSharesDataAndReportsCopyProperties) {
+  CreateContainer("box");
+  std::string data = Pattern(500000);
+  ASSERT_EQ(Blob("PUT", "/devstoreaccount1/box/src", data, {{"x-ms-blob-type", "BlockBlob"}}).status,
+            201);
+  std::string source = "http://127.0.0.1:" + std::to_string(gateway_->port()) +
+                       "/devstoreaccount1/box/src";
+  RawResponse copy = Blob("PUT", "/devstoreaccount1/box/dst", "", {{"x-ms-copy-source", source}});
+  ASSERT_EQ(copy.status, 202) << copy.body;
+  EXPECT_EQ(copy.Header("x-ms-copy-status"), "success");
+  RawResponse props = Blob("HEAD", "/devstoreaccount1/box/dst");
+  EXPECT_EQ(props.Header("x-ms-copy-id"), copy.Header("x-ms-copy-id"));
+  EXPECT_EQ(props.Header("x-ms-copy-source"), source);
+  EXPECT_EQ(props.Header("x-ms-copy-progress"), "500000/500000");
+  ASSERT_EQ(Blob("DELETE", "/devstoreaccount1/box/src").status, 202);
+  EXPECT_TRUE(Blob("GET", "/devstoreaccount1/box/dst").body == data);
+  RawResponse list = Blob("GET", "/devstoreaccount1/box?restype=container&comp=list&include=copy");
+  EXPECT_NE(list.body.find("<CopyStatus>success</CopyStatus>"), std::string::npos) << list.body;
+}
+
 TEST_F(BlobGatewayTest, CorsRulesAreStoredAndAnswerPreflights) {
   Request preflight;
   preflight.method = "OPTIONS";

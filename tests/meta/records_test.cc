@@ -52,7 +52,7 @@ void ExpectSameInfo(const ObjectInfo& a, const ObjectInfo& b) {
 TEST(RecordsTest, ObjectRoundTrip) {
   ObjectRecord r = SampleObject();
   std::string bytes = EncodeObject(r);
-  EXPECT_EQ(bytes[0], 3);  // format version
+  EXPECT_EQ(bytes[0], 4);  // format version
   Result<ObjectRecord> back = DecodeObject(bytes);
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   ExpectSameInfo(back->info, r.info);
@@ -63,14 +63,33 @@ TEST(RecordsTest, VersionOneObjectsStillDecodeWithoutPartSizes) {
   ObjectRecord r = SampleObject();
   r.info.part_sizes = {5, 7};
   std::string bytes = EncodeObject(r);
-  // Version 1 had no part-size list and no block list: drop the (u32 count + 2 * u64) and
-  // (u32 count 0) tails.
-  std::string v1 = bytes.substr(0, bytes.size() - 4 - 4 - 16);
+  // Version 1 had no part-size list, no block list and no copy record: drop the
+  // (u32 count + 2 * u64), (u32 count 0) and (u8 0) tails.
+  std::string v1 = bytes.substr(0, bytes.size() - 4 - 4 - 16 - 1);
   v1[0] = 1;
   Result<ObjectRecord> back = DecodeObject(v1);
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_TRUE(back->info.part_sizes.empty());
   EXPECT_EQ(back->manifest, r.manifest);
+}
+
+TEST(RecordsTest, CopyRecordRoundTripsAndVersionThreeReadsWithoutIt) {
+  ObjectRecord r = SampleObject();
+  r.info.copy = CopyRecord{"copy-id", "http://h/a/c/b", 1234, 99};
+  std::string bytes = EncodeObject(r);
+  Result<ObjectRecord> back = DecodeObject(bytes);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  ASSERT_TRUE(back->info.copy.has_value());
+  EXPECT_EQ(back->info.copy->id, "copy-id");
+  EXPECT_EQ(back->info.copy->source, "http://h/a/c/b");
+  EXPECT_EQ(back->info.copy->completed, 1234);
+  EXPECT_EQ(back->info.copy->bytes, 99u);
+  std::string v3 = EncodeObject(SampleObject());
+  v3.pop_back();  // the u8 0 "no copy" flag
+  v3[0] = 3;
+  Result<ObjectRecord> old = DecodeObject(v3);
+  ASSERT_TRUE(old.ok()) << old.status().ToString();
+  EXPECT_FALSE(old->info.copy.has_value());
 }
 
 TEST(RecordsTest, CommittedBlocksRoundTripAndVersionTwoReadsWithoutThem) {
@@ -89,8 +108,8 @@ TEST(RecordsTest, CommittedBlocksRoundTripAndVersionTwoReadsWithoutThem) {
   ExpectSameInfo(back->info, r.info);
 
   // Version 2 ends after the part sizes.
-  std::string v3 = EncodeObject(SampleObject());
-  std::string v2 = v3.substr(0, v3.size() - 4);
+  std::string v4 = EncodeObject(SampleObject());
+  std::string v2 = v4.substr(0, v4.size() - 4 - 1);
   v2[0] = 2;
   Result<ObjectRecord> old = DecodeObject(v2);
   ASSERT_TRUE(old.ok()) << old.status().ToString();
@@ -266,7 +285,7 @@ TEST(RecordsTest, TrailingBytesUnknownVersionAndBadEnumsAreErrors) {
   std::string bytes = EncodeObject(SampleObject());
   EXPECT_FALSE(DecodeObject(bytes + "x").ok());
   std::string versioned = bytes;
-  versioned[0] = 4;
+  versioned[0] = 5;
   EXPECT_FALSE(DecodeObject(versioned).ok());
   EXPECT_FALSE(DecodeBucket("").ok());
   EXPECT_FALSE(DecodeExtent(std::string("\x01\xff\xff\xff\xff", 5)).ok());
