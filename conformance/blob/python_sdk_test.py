@@ -364,14 +364,19 @@ def case_copy_properties():
     src = svc.get_blob_client(CONTAINER, "small.bin")
     dst = svc.get_blob_client(CONTAINER, "copy/props.bin")
     result = dst.start_copy_from_url(src.url)
-    props = dst.get_blob_properties()
+    headers = {}
+    props = dst.get_blob_properties(
+        raw_response_hook=lambda r: headers.update(r.http_response.headers))
     print(f"copy properties: {props.copy}")
     expect_eq(props.copy.status, "success", "x-ms-copy-status")
     expect_eq(props.copy.id, result["copy_id"], "x-ms-copy-id")
     expect_eq(props.copy.progress, f"{len(SMALL_DATA)}/{len(SMALL_DATA)}", "x-ms-copy-progress")
     assert props.copy.source and props.copy.source.endswith(f"/{CONTAINER}/small.bin"), (
         f"x-ms-copy-source {props.copy.source!r}")
-    assert props.copy.completion_time, "x-ms-copy-completion-time missing"
+    # This SDK version reads the completion time under a misspelt key and always reports
+    # None, so check the header on the wire.
+    assert headers.get("x-ms-copy-completion-time", "").endswith(" GMT"), (
+        f"x-ms-copy-completion-time {headers.get('x-ms-copy-completion-time')!r}")
     dst.delete_blob()
 
 
