@@ -21,7 +21,7 @@ REPO_ROOT=$(cd "$CONF_ROOT/.." && pwd)
 source "$CONF_ROOT/lib/common.sh"
 
 ALL_SCENARIOS=(awscli boto3 s3cmd rclone js region_loss
-  blob_python blob_js blob_azcli blob_rclone blob_cross)
+  blob_python blob_js blob_azcli blob_rclone blob_cross blob_devstorage)
 
 export TESSERA_BIN=${TESSERA_BIN:-$REPO_ROOT/build/gateway/tessera}
 SCENARIO_TIMEOUT=${CONF_SCENARIO_TIMEOUT:-300}
@@ -148,6 +148,11 @@ scenario_command() {
       "$CONF_PY" -c 'import azure.storage.blob' 2>/dev/null ||
         { echo "SKIP $CONF_PY cannot import azure.storage.blob (Debian package python3-azure-storage)"; return; }
       printf '%s\n' bash "$CONF_ROOT/blob/cross_dialect.sh" ;;
+    blob_devstorage)
+      command -v node >/dev/null || { echo "SKIP node not installed"; return; }
+      [[ -d "$CONF_ROOT/blob/js/node_modules/@azure/storage-blob" ]] ||
+        { echo "SKIP conformance/blob/js/node_modules missing (run: npm ci --prefix conformance/blob/js)"; return; }
+      printf '%s\n' node "$CONF_ROOT/blob/js/dev_storage_test.mjs" ;;
   esac
 }
 
@@ -167,6 +172,13 @@ run_scenario() {
   mkdir -p "$dir/work" "$dir/state"
   export CONF_SCENARIO=$name CONF_RESULTS="$dir/results" CONF_WORK="$dir/work"
   export CONF_STATE="$dir/state" TESSERA_DATA="$dir/data"
+  # UseDevelopmentStorage=true means http://127.0.0.1:10000/devstoreaccount1: that scenario
+  # needs the gateway on the well-known Blob port.
+  if [[ $name == blob_devstorage ]]; then
+    export CONF_LISTEN=127.0.0.1:10000/blob
+  else
+    export CONF_LISTEN=127.0.0.1:0
+  fi
   : >"$CONF_RESULTS"
   echo "== $name"
   local start=$SECONDS rc=0

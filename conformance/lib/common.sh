@@ -48,9 +48,11 @@ gateway_start() {
   rm -f "$ready"
   mkdir -p "$TESSERA_DATA"
   local exe=${TESSERA_EXE:-$TESSERA_BIN}
-  printf '==== %s: %s serve --data %s --listen 127.0.0.1:0 --ready-file %s\n' \
-    "$(date +%T)" "$exe" "$TESSERA_DATA" "$ready" >>"$log"
-  "$exe" serve --data "$TESSERA_DATA" --listen 127.0.0.1:0 --ready-file "$ready" \
+  # CONF_LISTEN: where to listen (default an ephemeral loopback port).
+  local listen=${CONF_LISTEN:-127.0.0.1:0}
+  printf '==== %s: %s serve --data %s --listen %s --ready-file %s\n' \
+    "$(date +%T)" "$exe" "$TESSERA_DATA" "$listen" "$ready" >>"$log"
+  "$exe" serve --data "$TESSERA_DATA" --listen "$listen" --ready-file "$ready" \
     >>"$log" 2>&1 </dev/null &
   local pid=$!
   echo "$pid" >"$CONF_STATE/gateway.pid"
