@@ -17,6 +17,8 @@ struct HttpRequest {
   // The same names as sent (case kept), index for index; may be empty (then the lowercased
   // names stand in). Blob metadata keeps the case of its names.
   std::vector<std::string> original_names;
+  // The peer's IP address as text ("127.0.0.1"), when the gateway knows it.
+  std::string remote_address;
 
   // First value of a header (name given in lowercase), or "" when absent.
   std::string_view Header(std::string_view lowercase_name) const {

@@ -300,6 +300,9 @@ asio::awaitable<void> Session::Run() {
       break;
     }
     HttpRequest request = ToHttpRequest(*parser_);
+    beast::error_code peer_error;
+    auto peer = stream_.socket().remote_endpoint(peer_error);
+    if (!peer_error) request.remote_address = peer.address().to_string();
     expect_continue_ = beast::iequals(parser_->get()[http::field::expect], "100-continue");
     sent_continue_ = false;
     RequestHandler& handler = server_.HandlerFor(request, dialect_);

@@ -159,6 +159,7 @@ HttpResponse BlobHandler::Handle(const HttpRequest& request, BodySource& body) {
     context.account = address->account;
     context.container = address->container;
     context.blob = address->blob;
+    context.client_ip = request.remote_address;
     if (auto si = query->Get("si"); si && !address->container.empty()) {
       auto bucket = store_.HeadBucket({address->account, address->container});
       if (bucket.ok()) {

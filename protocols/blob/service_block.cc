@@ -61,6 +61,7 @@ Result<ObjectRef> AuthorizedCopySource(Call& call, bool same_account_ok) {
     context.account = ref.account;
     context.container = ref.bucket;
     context.blob = ref.key;
+    context.client_ip = call.request.remote_address;
     auto query = Query::Parse(source.RawQuery());
     if (query.ok() && query->Has("si")) {
       auto bucket = call.store.HeadBucket({ref.account, ref.bucket});

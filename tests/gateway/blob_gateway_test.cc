@@ -281,6 +281,29 @@ TEST_F(BlobGatewayTest, CopyBlobSharesDataAndReportsCopyProperties) {
   EXPECT_NE(list.body.find("<CopyStatus>success</CopyStatus>"), std::string::npos) << list.body;
 }
 
+TEST_F(BlobGatewayTest, SasIpRangeIsCheckedAgainstThePeerAddress) {
+  CreateContainer("box");
+  ASSERT_EQ(Blob("PUT", "/devstoreaccount1/box/k", "ip", {{"x-ms-blob-type", "BlockBlob"}}).status,
+            201);
+  auto sas_for = [&](const std::string& ip) {
+    auth::ServiceSasSpec spec;
+    spec.account = "devstoreaccount1";
+    spec.container = "box";
+    spec.blob = "k";
+    spec.resource = "b";
+    spec.fields.permissions = "r";
+    spec.fields.ip = ip;
+    spec.fields.expiry =
+        FormatIso8601Millis(NowMicros() + 3600LL * 1000000).substr(0, 19) + "Z";
+    return auth::MakeServiceSas(spec, kKey);
+  };
+  RawResponse inside = Anonymous("GET", "/devstoreaccount1/box/k?" + sas_for("127.0.0.1"));
+  EXPECT_EQ(inside.status, 200) << inside.body;
+  RawResponse outside =
+      Anonymous("GET", "/devstoreaccount1/box/k?" + sas_for("192.0.2.1-192.0.2.9"));
+  EXPECT_EQ(outside.status, 403);
+}
+
 TEST_F(BlobGatewayTest, CorsRulesAreStoredAndAnswerPreflights) {
   Request preflight;
   preflight.method = "OPTIONS";
