@@ -1,7 +1,6 @@
 #include "protocols/blob/handler.h"
 
 #include <atomic>
-#include <random>
 
 #include "auth/sas.h"
 #include "auth/shared_key.h"
@@ -14,17 +13,6 @@
 
 namespace tessera::blob {
 namespace {
-
-// A UUID-shaped request id, as Azure sends.
-std::string NewRequestId() {
-  thread_local std::mt19937_64 rng(std::random_device{}() ^
-                                   static_cast<uint64_t>(NowMicros()));
-  std::string raw(16, '\0');
-  for (auto& c : raw) c = static_cast<char>(rng());
-  std::string hex = HexEncode(raw);
-  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
-         hex.substr(16, 4) + "-" + hex.substr(20, 12);
-}
 
 Result<HttpResponse> Dispatch(Op op, Call& call) {
   switch (op) {
@@ -107,7 +95,7 @@ bool PublicAllows(PublicAccess access, Op op) {
 }  // namespace
 
 HttpResponse BlobHandler::Handle(const HttpRequest& request, BodySource& body) {
-  std::string request_id = NewRequestId();
+  std::string request_id = NewUuid();
   ServiceSettings cors;  // loaded only for requests that carry Origin
   std::string version(request.Header("x-ms-version"));
   if (version.empty()) version = options_.default_version;
@@ -213,7 +201,7 @@ HttpResponse BlobHandler::Handle(const HttpRequest& request, BodySource& body) {
 }
 
 HttpResponse BlobHandler::Reject(const HttpRequest& request, const Status& status) {
-  std::string request_id = NewRequestId();
+  std::string request_id = NewUuid();
   HttpResponse response = ErrorResponse(status, request_id, request.method == "HEAD");
   response.Set("x-ms-request-id", request_id);
   response.Set("x-ms-version", options_.default_version);

@@ -67,8 +67,12 @@ Result<HttpResponse> GetBlockList(Call& call);
 // Access tier header value -> storage class ("Hot" -> STANDARD, ...); kInvalidStorageClass.
 Result<std::string> TierToStorageClass(std::string_view tier);
 std::string StorageClassToTier(const std::string& storage_class);
-// Transactional Content-MD5 and x-ms-content-crc64 (raw bytes as the store expects).
-Result<std::optional<std::string>> ParseContentMd5(const HttpRequest& request);
+// A base64 MD5 header (Content-MD5, x-ms-blob-content-md5) as 16 raw bytes; nullopt when
+// absent, kInvalidDigest when malformed. x-ms-content-crc64 as its 8 raw bytes.
+Result<std::optional<std::string>> ParseMd5Header(const HttpRequest& request,
+                                                  std::string_view name = "content-md5");
 Result<std::optional<std::string>> ParseCrc64(const HttpRequest& request);
+// A UUID-shaped random id (request ids, copy ids), as Azure writes them.
+std::string NewUuid();
 
 }  // namespace tessera::blob

@@ -78,13 +78,10 @@ Result<HttpResponse> PutBlob(Call& call) {
   ASSIGN_OR_RETURN(request.attributes.metadata, ParseMetadata(call.request));
   ASSIGN_OR_RETURN(request.attributes.storage_class,
                    TierToStorageClass(call.request.Header("x-ms-access-tier")));
-  ASSIGN_OR_RETURN(request.expected_md5, ParseContentMd5(call.request));
-  if (!request.expected_md5 && call.request.HasHeader("x-ms-blob-content-md5")) {
-    auto raw = Base64Decode(call.request.Header("x-ms-blob-content-md5"));
-    if (!raw || raw->size() != 16) {
-      return Status(ErrorCode::kInvalidDigest, "The MD5 value specified in the request is invalid.");
-    }
-    request.expected_md5 = std::move(*raw);
+  ASSIGN_OR_RETURN(request.expected_md5, ParseMd5Header(call.request));
+  if (!request.expected_md5) {
+    ASSIGN_OR_RETURN(request.expected_md5,
+                     ParseMd5Header(call.request, "x-ms-blob-content-md5"));
   }
   ASSIGN_OR_RETURN(auto crc64, ParseCrc64(call.request));
   if (crc64) {
@@ -202,13 +199,7 @@ Result<HttpResponse> SetBlobProperties(Call& call) {
   request.object = call.object();
   // Azure clears every content property the request leaves out.
   request.content = ParseBlobContent(call.request, false);
-  if (call.request.HasHeader("x-ms-blob-content-md5")) {
-    auto raw = Base64Decode(call.request.Header("x-ms-blob-content-md5"));
-    if (!raw || raw->size() != 16) {
-      return Status(ErrorCode::kInvalidDigest, "The MD5 value specified in the request is invalid.");
-    }
-    request.content_md5 = std::move(*raw);
-  }
+  ASSIGN_OR_RETURN(request.content_md5, ParseMd5Header(call.request, "x-ms-blob-content-md5"));
   request.preconditions = ParseConditions(call.request);
   ASSIGN_OR_RETURN(ObjectInfo info, call.store.UpdateObject(request));
   HttpResponse response;

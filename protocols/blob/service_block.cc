@@ -1,4 +1,3 @@
-#include <random>
 
 #include "auth/sas.h"
 #include "common/encoding.h"
@@ -16,15 +15,6 @@ Result<std::string> BlockId(const Call& call) {
     return Status(ErrorCode::kInvalidArgument, "The specified blob or block content is invalid.");
   }
   return *raw;
-}
-
-std::string NewCopyId() {
-  thread_local std::mt19937_64 rng(std::random_device{}());
-  std::string raw(16, '\0');
-  for (auto& c : raw) c = static_cast<char>(rng());
-  std::string hex = HexEncode(raw);
-  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
-         hex.substr(16, 4) + "-" + hex.substr(20, 12);
 }
 
 // The copy source URL as a request on this gateway: its blob and its query (a SAS).
@@ -108,7 +98,7 @@ Result<HttpResponse> CopyBlob(Call& call, bool sync) {
       ASSIGN_OR_RETURN(request.attributes.storage_class, TierToStorageClass(tier));
     }
   }
-  request.copy_record = CopyRecord{NewCopyId(), std::string(call.request.Header("x-ms-copy-source")),
+  request.copy_record = CopyRecord{NewUuid(), std::string(call.request.Header("x-ms-copy-source")),
                                    0, 0};
   ASSIGN_OR_RETURN(ObjectInfo info, call.store.CopyObject(request));
   HttpResponse response;
@@ -133,7 +123,7 @@ Result<HttpResponse> PutBlock(Call& call) {
   StageBlockRequest request;
   request.object = call.object();
   request.block_id = id;
-  ASSIGN_OR_RETURN(request.expected_md5, ParseContentMd5(call.request));
+  ASSIGN_OR_RETURN(request.expected_md5, ParseMd5Header(call.request));
   ASSIGN_OR_RETURN(request.expected_crc64, ParseCrc64(call.request));
   ASSIGN_OR_RETURN(StagedBlock block, call.store.StageBlock(request, call.raw_body));
   (void)block;
@@ -179,14 +169,8 @@ Result<HttpResponse> PutBlockList(Call& call) {
   ASSIGN_OR_RETURN(request.attributes.metadata, ParseMetadata(call.request));
   ASSIGN_OR_RETURN(request.attributes.storage_class,
                    TierToStorageClass(call.request.Header("x-ms-access-tier")));
-  if (call.request.HasHeader("x-ms-blob-content-md5")) {
-    // Stored as the blob's Content-MD5, not verified (Azure does the same).
-    auto raw = Base64Decode(call.request.Header("x-ms-blob-content-md5"));
-    if (!raw || raw->size() != 16) {
-      return Status(ErrorCode::kInvalidDigest, "The MD5 value specified in the request is invalid.");
-    }
-    request.content_md5 = std::move(*raw);
-  }
+  // Stored as the blob's Content-MD5, not verified (Azure does the same).
+  ASSIGN_OR_RETURN(request.content_md5, ParseMd5Header(call.request, "x-ms-blob-content-md5"));
   request.preconditions = ParseConditions(call.request);
   Result<ObjectInfo> committed = call.store.CommitBlockList(request);
   if (!committed.ok() && committed.status().code() == ErrorCode::kPreconditionFailed &&

@@ -1,4 +1,5 @@
 #include <charconv>
+#include <random>
 
 #include "common/encoding.h"
 #include "protocols/blob/service.h"
@@ -60,9 +61,10 @@ std::string StorageClassToTier(const std::string& storage_class) {
   return "Hot";
 }
 
-Result<std::optional<std::string>> ParseContentMd5(const HttpRequest& request) {
-  if (!request.HasHeader("content-md5")) return std::optional<std::string>();
-  auto raw = Base64Decode(request.Header("content-md5"));
+Result<std::optional<std::string>> ParseMd5Header(const HttpRequest& request,
+                                                  std::string_view name) {
+  if (!request.HasHeader(name)) return std::optional<std::string>();
+  auto raw = Base64Decode(request.Header(name));
   if (!raw || raw->size() != 16) {
     return Status(ErrorCode::kInvalidDigest, "The MD5 value specified in the request is invalid.");
   }
@@ -76,6 +78,15 @@ Result<std::optional<std::string>> ParseCrc64(const HttpRequest& request) {
     return Status(ErrorCode::kInvalidArgument, "The CRC64 value specified is invalid.");
   }
   return std::optional<std::string>(std::move(*raw));
+}
+
+std::string NewUuid() {
+  thread_local std::mt19937_64 rng(std::random_device{}());
+  std::string raw(16, '\0');
+  for (auto& c : raw) c = static_cast<char>(rng());
+  std::string hex = HexEncode(raw);
+  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
+         hex.substr(16, 4) + "-" + hex.substr(20, 12);
 }
 
 }  // namespace tessera::blob
