@@ -12,7 +12,9 @@ namespace {
 
 class EvpHasher : public Hasher {
  public:
-  explicit EvpHasher(const EVP_MD* md) : ctx_(EVP_MD_CTX_new()) { EVP_DigestInit_ex(ctx_, md, nullptr); }
+  explicit EvpHasher(const EVP_MD* md) : ctx_(EVP_MD_CTX_new()) {
+    EVP_DigestInit_ex(ctx_, md, nullptr);
+  }
   ~EvpHasher() override { EVP_MD_CTX_free(ctx_); }
   EvpHasher(const EvpHasher&) = delete;
   EvpHasher& operator=(const EvpHasher&) = delete;

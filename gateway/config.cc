@@ -13,8 +13,8 @@ std::vector<store::DriveSpec> SimulatedDrives(const std::string& data_dir, int r
   for (int r = 1; r <= regions; ++r) {
     for (int d = 1; d <= drives_per_region; ++d) {
       std::string region = "region-" + std::to_string(r);
-      drives.push_back({id++, region,
-                        data_dir + "/regions/" + region + "/drive-" + std::to_string(d)});
+      drives.push_back(
+          {id++, region, data_dir + "/regions/" + region + "/drive-" + std::to_string(d)});
     }
   }
   return drives;

@@ -121,9 +121,10 @@ int Serve(int argc, char** argv) {
     std::fprintf(stderr, "tessera: %s\n", s.ToString().c_str());
     return 1;
   }
-  std::printf("tessera: data directory %s (%zu drives, RS(%d,%d), at most %d fragments per region)\n",
-              config->data_dir.c_str(), config->drives.size(), config->profile.k,
-              config->profile.m, config->profile.max_per_region);
+  std::printf(
+      "tessera: data directory %s (%zu drives, RS(%d,%d), at most %d fragments per region)\n",
+      config->data_dir.c_str(), config->drives.size(), config->profile.k, config->profile.m,
+      config->profile.max_per_region);
   std::vector<std::string> endpoints = server.Endpoints();
   std::string blob_endpoint = endpoints.back();
   for (size_t i = 0; i < endpoints.size(); ++i) {
@@ -133,11 +134,12 @@ int Serve(int argc, char** argv) {
                 endpoints[i].c_str(), blob_default ? "Blob" : "S3");
   }
   for (const auto& a : config->accounts) {
-    std::printf("tessera: account %s\n  S3:   access key id %s, secret %s\n"
-                "  Blob: DefaultEndpointsProtocol=http;AccountName=%s;AccountKey=%s;"
-                "BlobEndpoint=%s/%s;\n",
-                a.name.c_str(), a.name.c_str(), a.key.c_str(), a.name.c_str(), a.key.c_str(),
-                blob_endpoint.c_str(), a.name.c_str());
+    std::printf(
+        "tessera: account %s\n  S3:   access key id %s, secret %s\n"
+        "  Blob: DefaultEndpointsProtocol=http;AccountName=%s;AccountKey=%s;"
+        "BlobEndpoint=%s/%s;\n",
+        a.name.c_str(), a.name.c_str(), a.key.c_str(), a.name.c_str(), a.key.c_str(),
+        blob_endpoint.c_str(), a.name.c_str());
   }
   std::fflush(stdout);
   if (!config->ready_file.empty()) WriteReadyFile(config->ready_file, server.Endpoints());

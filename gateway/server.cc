@@ -27,7 +27,7 @@ constexpr size_t kResponseChunk = 256 * 1024;
 // reserve a request body arrives 512 bytes per recv.
 constexpr size_t kReadBuffer = 64 * 1024;
 constexpr uint64_t kMaxRequestBody = 6ull << 30;  // 5 GiB object + aws-chunked framing
-constexpr uint64_t kMaxDrain = 1 << 20;            // unread body we read and drop
+constexpr uint64_t kMaxDrain = 1 << 20;           // unread body we read and drop
 
 // What a body read on the socket produced; default-constructible for co_spawn.
 struct ReadOutcome {
@@ -54,8 +54,12 @@ class Session;
 
 struct Server::Impl {
   Impl(RequestHandler* s3_handler, RequestHandler* blob_handler, Limits l)
-      : s3(s3_handler), blob(blob_handler), limits(l), io(static_cast<int>(l.io_threads)),
-        workers(l.worker_threads), signals(io) {}
+      : s3(s3_handler),
+        blob(blob_handler),
+        limits(l),
+        io(static_cast<int>(l.io_threads)),
+        workers(l.worker_threads),
+        signals(io) {}
 
   RequestHandler* s3;
   RequestHandler* blob;
@@ -149,7 +153,8 @@ asio::awaitable<ReadOutcome> Session::ReadBody(char* buf, size_t capacity) {
   if (ec) {
     co_return ReadOutcome{0, ErrorCode::kIncompleteBody,
                           "You did not provide the number of bytes specified by the "
-                          "Content-Length HTTP header: " + ec.message()};
+                          "Content-Length HTTP header: " +
+                              ec.message()};
   }
   co_return ReadOutcome{capacity - parser.get().body().size, ErrorCode::kOk, {}};
 }
@@ -284,7 +289,8 @@ asio::awaitable<void> Session::Run() {
     auto [ec, n] = co_await http::async_read_header(stream_, buffer_, *parser_, kUse);
     idle_ = false;
     if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted ||
-        ec == beast::error::timeout || ec == asio::error::connection_reset || ec == asio::error::eof) {
+        ec == beast::error::timeout || ec == asio::error::connection_reset ||
+        ec == asio::error::eof) {
       break;
     }
     if (ec) {
@@ -379,9 +385,7 @@ void Server::Impl::BeginStop() {
 Server::Server(RequestHandler* s3, RequestHandler* blob, Limits limits)
     : impl_(std::make_unique<Impl>(s3, blob, limits)) {}
 
-Server::~Server() {
-  impl_->workers.join();
-}
+Server::~Server() { impl_->workers.join(); }
 
 Status Server::Listen(const std::vector<ListenAddress>& addresses) {
   for (const auto& address : addresses) {

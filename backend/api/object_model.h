@@ -56,7 +56,7 @@ struct CopyRecord {
 struct ObjectInfo {
   std::string bucket;
   std::string key;
-  std::string version_id;   // "null" for unversioned buckets
+  std::string version_id;  // "null" for unversioned buckets
   uint64_t size = 0;
   TimeMicros last_modified = 0;
   std::string content_md5;  // 16 raw bytes; empty for multipart objects
@@ -66,8 +66,8 @@ struct ObjectInfo {
   Metadata metadata;
   std::string storage_class;  // "STANDARD" unless set
   Checksum checksum;
-  uint32_t parts_count = 0;   // 0 for single-part objects
-  std::vector<uint64_t> part_sizes;  // multipart objects: each part's size, in order
+  uint32_t parts_count = 0;            // 0 for single-part objects
+  std::vector<uint64_t> part_sizes;    // multipart objects: each part's size, in order
   std::vector<CommittedBlock> blocks;  // block blobs committed by block list, in order
   std::optional<CopyRecord> copy;      // set on versions made by a Blob copy
 };
@@ -93,8 +93,8 @@ struct BucketInfo {
   Metadata metadata;
   PublicAccess public_access = PublicAccess::kNone;
   std::vector<AccessPolicy> policies;
-  std::string etag;             // opaque, changes with metadata/ACL; without quotes
-  TimeMicros last_modified = 0; // creation, or the last metadata/ACL change
+  std::string etag;              // opaque, changes with metadata/ACL; without quotes
+  TimeMicros last_modified = 0;  // creation, or the last metadata/ACL change
 };
 
 // A cross-origin resource sharing rule of an account's Blob service.

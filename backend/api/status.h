@@ -23,26 +23,26 @@ enum class ErrorCode {
   kIncompleteBody,         // the body ended before its declared length
   kMetadataTooLarge,       // user metadata over the allowed size
   kInvalidBucketName,
-  kInvalidObjectName,      // key empty, too long or not valid UTF-8
-  kInvalidRange,           // range not satisfiable against the object size
-  kInvalidDigest,          // a Content-MD5 / checksum header that is not well formed
-  kBadDigest,              // Content-MD5 did not match the body
-  kChecksumMismatch,       // an x-amz-checksum-* / CRC64 value did not match the body
-  kPayloadHashMismatch,    // the signed SHA-256 of the payload did not match the body
-  kInvalidPart,            // a listed part is missing or its ETag differs
-  kInvalidPartOrder,       // parts not in ascending order
+  kInvalidObjectName,    // key empty, too long or not valid UTF-8
+  kInvalidRange,         // range not satisfiable against the object size
+  kInvalidDigest,        // a Content-MD5 / checksum header that is not well formed
+  kBadDigest,            // Content-MD5 did not match the body
+  kChecksumMismatch,     // an x-amz-checksum-* / CRC64 value did not match the body
+  kPayloadHashMismatch,  // the signed SHA-256 of the payload did not match the body
+  kInvalidPart,          // a listed part is missing or its ETag differs
+  kInvalidPartOrder,     // parts not in ascending order
   kInvalidStorageClass,
-  kNotImplemented,         // a recognised operation this gateway does not serve yet
+  kNotImplemented,  // a recognised operation this gateway does not serve yet
   kMethodNotAllowed,
   // Namespace.
   kNoSuchBucket,
   kNoSuchKey,
   kNoSuchUpload,
-  kBucketAlreadyExists,        // name taken by another account
-  kBucketAlreadyOwnedByYou,    // name taken by the calling account
+  kBucketAlreadyExists,      // name taken by another account
+  kBucketAlreadyOwnedByYou,  // name taken by the calling account
   kBucketNotEmpty,
-  kObjectAlreadyExists,        // a create-only write (If-None-Match: *) found an object
-  kCopySourceUnreadable,       // a copy source URL the caller may not read
+  kObjectAlreadyExists,   // a create-only write (If-None-Match: *) found an object
+  kCopySourceUnreadable,  // a copy source URL the caller may not read
   // Conditions.
   kPreconditionFailed,
   kNotModified,
@@ -50,12 +50,12 @@ enum class ErrorCode {
   kAuthorizationHeaderMalformed,
   kUnknownAccessKey,
   kSignatureMismatch,
-  kRequestExpired,       // presigned URL or request time outside the allowed window
+  kRequestExpired,  // presigned URL or request time outside the allowed window
   kAccessDenied,
   // Service.
   kRequestTimeout,
   kSlowDown,
-  kDataLoss,             // fewer than k fragments of a stripe could be read
+  kDataLoss,  // fewer than k fragments of a stripe could be read
   kInternal,
 };
 
@@ -81,7 +81,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}         // NOLINT: implicit by design
   Result(Status status) : v_(std::move(status)) {}  // NOLINT
   Result(ErrorCode code, std::string message) : v_(Status(code, std::move(message))) {}
 
@@ -106,10 +106,10 @@ std::string_view ErrorCodeName(ErrorCode code);
 #define TESSERA_CONCAT_INNER(a, b) a##b
 #define TESSERA_CONCAT(a, b) TESSERA_CONCAT_INNER(a, b)
 
-#define RETURN_IF_ERROR(expr)                  \
-  do {                                         \
-    ::tessera::Status _st = (expr);            \
-    if (!_st.ok()) return _st;                 \
+#define RETURN_IF_ERROR(expr)       \
+  do {                              \
+    ::tessera::Status _st = (expr); \
+    if (!_st.ok()) return _st;      \
   } while (0)
 
 #define ASSIGN_OR_RETURN(lhs, expr) \

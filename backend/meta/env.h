@@ -23,8 +23,8 @@ enum class Table : uint8_t {
   kParts,
   kExtents,
   kInfo,
-  kStaged,  // one entry per object key that has staged (uncommitted) blocks
-  kBlocks,  // the staged blocks themselves
+  kStaged,    // one entry per object key that has staged (uncommitted) blocks
+  kBlocks,    // the staged blocks themselves
   kAccounts,  // per-account service settings
 };
 inline constexpr int kTableCount = 9;

@@ -369,8 +369,7 @@ Status EmbeddedStore::SetServiceSettings(const std::string& account,
     return Status(ErrorCode::kInvalidArgument, "at most 5 CORS rules per account");
   }
   ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginWrite());
-  RETURN_IF_ERROR(
-      txn.Put(meta::Table::kAccounts, account, meta::EncodeServiceSettings(settings)));
+  RETURN_IF_ERROR(txn.Put(meta::Table::kAccounts, account, meta::EncodeServiceSettings(settings)));
   return txn.Commit();
 }
 

@@ -1,8 +1,8 @@
 #include "backend/store/erasure_extent_store.h"
 
 #include <algorithm>
-#include <future>
 #include <cstring>
+#include <future>
 #include <optional>
 #include <random>
 #include <set>
@@ -307,7 +307,8 @@ Result<std::vector<ExtentLocation>> ErasureExtentStore::Write(BodySource& body) 
     for (auto& w : open->writers) {
       FragmentWriter* writer = w.get();
       uint64_t size = open->loc.size;
-      pending.push_back(std::async(std::launch::async, [writer, size] { return writer->Finish(size); }));
+      pending.push_back(
+          std::async(std::launch::async, [writer, size] { return writer->Finish(size); }));
     }
     Status first;
     for (auto& f : pending) {

@@ -15,10 +15,10 @@ namespace tessera::store {
 // are data fragments). Persisted inside object manifests by the metadata layer.
 struct ExtentLocation {
   uint64_t id = 0;
-  uint64_t size = 0;          // logical (user) bytes in the extent
-  uint8_t k = 0;              // data fragments
-  uint8_t m = 0;              // parity fragments
-  uint32_t chunk_size = 0;    // bytes per fragment chunk (one stripe = k chunks)
+  uint64_t size = 0;             // logical (user) bytes in the extent
+  uint8_t k = 0;                 // data fragments
+  uint8_t m = 0;                 // parity fragments
+  uint32_t chunk_size = 0;       // bytes per fragment chunk (one stripe = k chunks)
   std::vector<uint32_t> drives;  // drive id per fragment, size k + m
 };
 

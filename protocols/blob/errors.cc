@@ -9,48 +9,89 @@ namespace tessera::blob {
 
 WireError ToWireError(ErrorCode code) {
   switch (code) {
-    case ErrorCode::kOk: return {200, "OK"};
-    case ErrorCode::kInvalidArgument: return {400, "InvalidInput"};
-    case ErrorCode::kInvalidRequest: return {400, "InvalidInput"};
-    case ErrorCode::kMalformedXml: return {400, "InvalidXmlDocument"};
-    case ErrorCode::kMissingContentLength: return {411, "MissingContentLengthHeader"};
-    case ErrorCode::kRequestHeaderTooLarge: return {400, "InvalidHeaderValue"};
-    case ErrorCode::kEntityTooLarge: return {413, "RequestBodyTooLarge"};
-    case ErrorCode::kEntityTooSmall: return {400, "InvalidInput"};
-    case ErrorCode::kIncompleteBody: return {400, "InvalidInput"};
-    case ErrorCode::kMetadataTooLarge: return {400, "MetadataTooLarge"};
-    case ErrorCode::kInvalidBucketName: return {400, "InvalidResourceName"};
-    case ErrorCode::kInvalidObjectName: return {400, "InvalidResourceName"};
-    case ErrorCode::kInvalidRange: return {416, "InvalidRange"};
-    case ErrorCode::kInvalidDigest: return {400, "InvalidMd5"};
-    case ErrorCode::kBadDigest: return {400, "Md5Mismatch"};
-    case ErrorCode::kChecksumMismatch: return {400, "Crc64Mismatch"};
-    case ErrorCode::kPayloadHashMismatch: return {400, "InvalidInput"};
-    case ErrorCode::kInvalidPart: return {400, "InvalidBlockList"};
-    case ErrorCode::kInvalidPartOrder: return {400, "InvalidBlockList"};
-    case ErrorCode::kInvalidStorageClass: return {400, "InvalidHeaderValue"};
-    case ErrorCode::kNotImplemented: return {501, "NotImplemented"};
-    case ErrorCode::kMethodNotAllowed: return {405, "UnsupportedHttpVerb"};
-    case ErrorCode::kNoSuchBucket: return {404, "ContainerNotFound"};
-    case ErrorCode::kNoSuchKey: return {404, "BlobNotFound"};
-    case ErrorCode::kNoSuchUpload: return {400, "InvalidBlockList"};
-    case ErrorCode::kBucketAlreadyExists: return {409, "ContainerAlreadyExists"};
-    case ErrorCode::kBucketAlreadyOwnedByYou: return {409, "ContainerAlreadyExists"};
+    case ErrorCode::kOk:
+      return {200, "OK"};
+    case ErrorCode::kInvalidArgument:
+      return {400, "InvalidInput"};
+    case ErrorCode::kInvalidRequest:
+      return {400, "InvalidInput"};
+    case ErrorCode::kMalformedXml:
+      return {400, "InvalidXmlDocument"};
+    case ErrorCode::kMissingContentLength:
+      return {411, "MissingContentLengthHeader"};
+    case ErrorCode::kRequestHeaderTooLarge:
+      return {400, "InvalidHeaderValue"};
+    case ErrorCode::kEntityTooLarge:
+      return {413, "RequestBodyTooLarge"};
+    case ErrorCode::kEntityTooSmall:
+      return {400, "InvalidInput"};
+    case ErrorCode::kIncompleteBody:
+      return {400, "InvalidInput"};
+    case ErrorCode::kMetadataTooLarge:
+      return {400, "MetadataTooLarge"};
+    case ErrorCode::kInvalidBucketName:
+      return {400, "InvalidResourceName"};
+    case ErrorCode::kInvalidObjectName:
+      return {400, "InvalidResourceName"};
+    case ErrorCode::kInvalidRange:
+      return {416, "InvalidRange"};
+    case ErrorCode::kInvalidDigest:
+      return {400, "InvalidMd5"};
+    case ErrorCode::kBadDigest:
+      return {400, "Md5Mismatch"};
+    case ErrorCode::kChecksumMismatch:
+      return {400, "Crc64Mismatch"};
+    case ErrorCode::kPayloadHashMismatch:
+      return {400, "InvalidInput"};
+    case ErrorCode::kInvalidPart:
+      return {400, "InvalidBlockList"};
+    case ErrorCode::kInvalidPartOrder:
+      return {400, "InvalidBlockList"};
+    case ErrorCode::kInvalidStorageClass:
+      return {400, "InvalidHeaderValue"};
+    case ErrorCode::kNotImplemented:
+      return {501, "NotImplemented"};
+    case ErrorCode::kMethodNotAllowed:
+      return {405, "UnsupportedHttpVerb"};
+    case ErrorCode::kNoSuchBucket:
+      return {404, "ContainerNotFound"};
+    case ErrorCode::kNoSuchKey:
+      return {404, "BlobNotFound"};
+    case ErrorCode::kNoSuchUpload:
+      return {400, "InvalidBlockList"};
+    case ErrorCode::kBucketAlreadyExists:
+      return {409, "ContainerAlreadyExists"};
+    case ErrorCode::kBucketAlreadyOwnedByYou:
+      return {409, "ContainerAlreadyExists"};
     // Blob deletes non-empty containers; only a concurrent write can leave one behind.
-    case ErrorCode::kBucketNotEmpty: return {409, "ContainerBeingDeleted"};
-    case ErrorCode::kObjectAlreadyExists: return {409, "BlobAlreadyExists"};
-    case ErrorCode::kCopySourceUnreadable: return {403, "CannotVerifyCopySource"};
-    case ErrorCode::kPreconditionFailed: return {412, "ConditionNotMet"};
-    case ErrorCode::kNotModified: return {304, "ConditionNotMet"};
-    case ErrorCode::kAuthorizationHeaderMalformed: return {400, "InvalidAuthenticationInfo"};
-    case ErrorCode::kUnknownAccessKey: return {403, "AuthenticationFailed"};
-    case ErrorCode::kSignatureMismatch: return {403, "AuthenticationFailed"};
-    case ErrorCode::kRequestExpired: return {403, "AuthenticationFailed"};
-    case ErrorCode::kAccessDenied: return {403, "AuthorizationPermissionMismatch"};
-    case ErrorCode::kRequestTimeout: return {500, "OperationTimedOut"};
-    case ErrorCode::kSlowDown: return {503, "ServerBusy"};
-    case ErrorCode::kDataLoss: return {500, "InternalError"};
-    case ErrorCode::kInternal: return {500, "InternalError"};
+    case ErrorCode::kBucketNotEmpty:
+      return {409, "ContainerBeingDeleted"};
+    case ErrorCode::kObjectAlreadyExists:
+      return {409, "BlobAlreadyExists"};
+    case ErrorCode::kCopySourceUnreadable:
+      return {403, "CannotVerifyCopySource"};
+    case ErrorCode::kPreconditionFailed:
+      return {412, "ConditionNotMet"};
+    case ErrorCode::kNotModified:
+      return {304, "ConditionNotMet"};
+    case ErrorCode::kAuthorizationHeaderMalformed:
+      return {400, "InvalidAuthenticationInfo"};
+    case ErrorCode::kUnknownAccessKey:
+      return {403, "AuthenticationFailed"};
+    case ErrorCode::kSignatureMismatch:
+      return {403, "AuthenticationFailed"};
+    case ErrorCode::kRequestExpired:
+      return {403, "AuthenticationFailed"};
+    case ErrorCode::kAccessDenied:
+      return {403, "AuthorizationPermissionMismatch"};
+    case ErrorCode::kRequestTimeout:
+      return {500, "OperationTimedOut"};
+    case ErrorCode::kSlowDown:
+      return {503, "ServerBusy"};
+    case ErrorCode::kDataLoss:
+      return {500, "InternalError"};
+    case ErrorCode::kInternal:
+      return {500, "InternalError"};
   }
   return {500, "InternalError"};
 }

@@ -20,7 +20,6 @@ WireError ToWireError(ErrorCode code);
 // <Error><Code/><Message/>[<AuthenticationErrorDetail/>]</Error>. `code_override` replaces
 // the mapped wire code where the operation knows a more precise one.
 HttpResponse ErrorResponse(const Status& status, std::string_view request_id, bool head,
-                           std::string_view code_override = {},
-                           std::string_view auth_detail = {});
+                           std::string_view code_override = {}, std::string_view auth_detail = {});
 
 }  // namespace tessera::blob

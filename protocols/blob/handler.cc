@@ -16,31 +16,56 @@ namespace {
 
 Result<HttpResponse> Dispatch(Op op, Call& call) {
   switch (op) {
-    case Op::kListContainers: return ListContainers(call);
-    case Op::kGetServiceProperties: return GetServiceProperties(call);
-    case Op::kGetAccountInfo: return GetAccountInfo(call);
-    case Op::kCreateContainer: return CreateContainer(call);
-    case Op::kGetContainerProperties: return GetContainerProperties(call, false);
-    case Op::kGetContainerMetadata: return GetContainerProperties(call, true);
-    case Op::kDeleteContainer: return DeleteContainer(call);
-    case Op::kSetContainerMetadata: return SetContainerMetadata(call);
-    case Op::kGetContainerAcl: return GetContainerAcl(call);
-    case Op::kSetContainerAcl: return SetContainerAcl(call);
-    case Op::kListBlobs: return ListBlobs(call);
-    case Op::kPutBlob: return PutBlob(call);
-    case Op::kCopyBlob: return CopyBlob(call, false);
-    case Op::kCopyBlobFromUrl: return CopyBlob(call, true);
-    case Op::kGetBlob: return GetBlob(call, false);
-    case Op::kGetBlobProperties: return GetBlob(call, true);
-    case Op::kGetBlobMetadata: return GetBlobMetadata(call);
-    case Op::kDeleteBlob: return DeleteBlob(call);
-    case Op::kSetBlobProperties: return SetBlobProperties(call);
-    case Op::kSetBlobMetadata: return SetBlobMetadata(call);
-    case Op::kPutBlock: return PutBlock(call);
-    case Op::kPutBlockFromUrl: return PutBlockFromUrl(call);
-    case Op::kPutBlockList: return PutBlockList(call);
-    case Op::kGetBlockList: return GetBlockList(call);
-    case Op::kSetServiceProperties: return SetServiceProperties(call);
+    case Op::kListContainers:
+      return ListContainers(call);
+    case Op::kGetServiceProperties:
+      return GetServiceProperties(call);
+    case Op::kGetAccountInfo:
+      return GetAccountInfo(call);
+    case Op::kCreateContainer:
+      return CreateContainer(call);
+    case Op::kGetContainerProperties:
+      return GetContainerProperties(call, false);
+    case Op::kGetContainerMetadata:
+      return GetContainerProperties(call, true);
+    case Op::kDeleteContainer:
+      return DeleteContainer(call);
+    case Op::kSetContainerMetadata:
+      return SetContainerMetadata(call);
+    case Op::kGetContainerAcl:
+      return GetContainerAcl(call);
+    case Op::kSetContainerAcl:
+      return SetContainerAcl(call);
+    case Op::kListBlobs:
+      return ListBlobs(call);
+    case Op::kPutBlob:
+      return PutBlob(call);
+    case Op::kCopyBlob:
+      return CopyBlob(call, false);
+    case Op::kCopyBlobFromUrl:
+      return CopyBlob(call, true);
+    case Op::kGetBlob:
+      return GetBlob(call, false);
+    case Op::kGetBlobProperties:
+      return GetBlob(call, true);
+    case Op::kGetBlobMetadata:
+      return GetBlobMetadata(call);
+    case Op::kDeleteBlob:
+      return DeleteBlob(call);
+    case Op::kSetBlobProperties:
+      return SetBlobProperties(call);
+    case Op::kSetBlobMetadata:
+      return SetBlobMetadata(call);
+    case Op::kPutBlock:
+      return PutBlock(call);
+    case Op::kPutBlockFromUrl:
+      return PutBlockFromUrl(call);
+    case Op::kPutBlockList:
+      return PutBlockList(call);
+    case Op::kGetBlockList:
+      return GetBlockList(call);
+    case Op::kSetServiceProperties:
+      return SetServiceProperties(call);
     case Op::kPreflight:  // answered before authentication
     case Op::kNotImplemented:
       return Status(ErrorCode::kNotImplemented,
@@ -55,7 +80,8 @@ Result<HttpResponse> Dispatch(Op op, Call& call) {
 char PermissionFor(Op op) {
   switch (op) {
     case Op::kListContainers:
-    case Op::kListBlobs: return 'l';
+    case Op::kListBlobs:
+      return 'l';
     case Op::kGetBlob:
     case Op::kGetBlobProperties:
     case Op::kGetBlobMetadata:
@@ -64,19 +90,26 @@ char PermissionFor(Op op) {
     case Op::kGetContainerMetadata:
     case Op::kGetContainerAcl:
     case Op::kGetServiceProperties:
-    case Op::kGetAccountInfo: return 'r';
+    case Op::kGetAccountInfo:
+      return 'r';
     case Op::kDeleteBlob:
-    case Op::kDeleteContainer: return 'd';
-    case Op::kCreateContainer: return 'c';
-    default: return 'w';
+    case Op::kDeleteContainer:
+      return 'd';
+    case Op::kCreateContainer:
+      return 'c';
+    default:
+      return 'w';
   }
 }
 
 char ResourceTypeFor(Level level) {
   switch (level) {
-    case Level::kService: return 's';
-    case Level::kContainer: return 'c';
-    case Level::kBlob: return 'o';
+    case Level::kService:
+      return 's';
+    case Level::kContainer:
+      return 'c';
+    case Level::kBlob:
+      return 'o';
   }
   return 'o';
 }
@@ -85,8 +118,8 @@ char ResourceTypeFor(Level level) {
 bool PublicAllows(PublicAccess access, Op op) {
   bool blob_read = op == Op::kGetBlob || op == Op::kGetBlobProperties ||
                    op == Op::kGetBlobMetadata || op == Op::kGetBlockList;
-  bool container_read = op == Op::kListBlobs || op == Op::kGetContainerProperties ||
-                        op == Op::kGetContainerMetadata;
+  bool container_read =
+      op == Op::kListBlobs || op == Op::kGetContainerProperties || op == Op::kGetContainerMetadata;
   if (access == PublicAccess::kBucket) return blob_read || container_read;
   if (access == PublicAccess::kObjects) return blob_read;
   return false;
@@ -110,8 +143,7 @@ HttpResponse BlobHandler::Handle(const HttpRequest& request, BodySource& body) {
     }
     return response;
   };
-  auto fail = [&](const Status& status, std::string_view code = {},
-                  std::string_view detail = {}) {
+  auto fail = [&](const Status& status, std::string_view code = {}, std::string_view detail = {}) {
     return finish(ErrorResponse(status, request_id, head, code, detail));
   };
 
@@ -131,9 +163,10 @@ HttpResponse BlobHandler::Handle(const HttpRequest& request, BodySource& body) {
   if (auth::HasSharedKey(request)) {
     auto verified = auth::VerifySharedKey(request, address->account, accounts_, NowMicros());
     if (!verified.ok()) {
-      std::string detail = "The MAC signature found in the HTTP request is not the same as any "
-                           "computed signature. Server used following string to sign: '" +
-                           auth::BlobStringToSign(request, address->account) + "'.";
+      std::string detail =
+          "The MAC signature found in the HTTP request is not the same as any "
+          "computed signature. Server used following string to sign: '" +
+          auth::BlobStringToSign(request, address->account) + "'.";
       return fail(Status(ErrorCode::kSignatureMismatch,
                          "Server failed to authenticate the request. Make sure the value of "
                          "Authorization header is formed correctly including the signature."),
@@ -164,16 +197,16 @@ HttpResponse BlobHandler::Handle(const HttpRequest& request, BodySource& body) {
                   "AuthenticationFailed", grant.status().message());
     }
     if (!auth::SasAllows(*grant, PermissionFor(op), ResourceTypeFor(address->level()))) {
-      bool wrong_type = grant->kind == auth::SasKind::kAccount &&
-                        grant->resource.find(ResourceTypeFor(address->level())) ==
-                            std::string::npos;
-      return fail(Status(ErrorCode::kAccessDenied,
-                         wrong_type ? "This request is not authorized to perform this operation "
-                                      "using this resource type."
-                                    : "This request is not authorized to perform this operation "
-                                      "using this permission."),
-                  wrong_type ? "AuthorizationResourceTypeMismatch"
-                             : "AuthorizationPermissionMismatch");
+      bool wrong_type =
+          grant->kind == auth::SasKind::kAccount &&
+          grant->resource.find(ResourceTypeFor(address->level())) == std::string::npos;
+      return fail(
+          Status(ErrorCode::kAccessDenied,
+                 wrong_type ? "This request is not authorized to perform this operation "
+                              "using this resource type."
+                            : "This request is not authorized to perform this operation "
+                              "using this permission."),
+          wrong_type ? "AuthorizationResourceTypeMismatch" : "AuthorizationPermissionMismatch");
     }
     sas = std::move(*grant);
   } else {

@@ -11,9 +11,9 @@ namespace tessera::blob {
 struct BlobOptions {
   // x-ms-version answered when a request names none.
   std::string default_version = "2025-11-05";
-  uint64_t max_put_blob = 5000ull << 20;   // Put Blob single-shot limit (Azure: 5000 MiB)
-  uint64_t max_block = 4000ull << 20;      // Put Block limit
-  size_t max_xml_body = 4 << 20;           // block lists, ACLs
+  uint64_t max_put_blob = 5000ull << 20;  // Put Blob single-shot limit (Azure: 5000 MiB)
+  uint64_t max_block = 4000ull << 20;     // Put Block limit
+  size_t max_xml_body = 4 << 20;          // block lists, ACLs
 };
 
 // The Azure Blob dialect over the same ObjectStore the S3 dialect uses: authenticate

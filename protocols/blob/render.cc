@@ -34,9 +34,12 @@ void AddMetadata(pugi::xml_node parent, const Metadata& metadata) {
 
 const char* PublicAccessName(PublicAccess access) {
   switch (access) {
-    case PublicAccess::kNone: return "";
-    case PublicAccess::kObjects: return "blob";
-    case PublicAccess::kBucket: return "container";
+    case PublicAccess::kNone:
+      return "";
+    case PublicAccess::kObjects:
+      return "blob";
+    case PublicAccess::kBucket:
+      return "container";
   }
   return "";
 }
@@ -122,9 +125,8 @@ std::string RenderBlobList(const BlobListing& listing) {
     Text(props, "Content-Disposition", o.content.content_disposition);
     Text(props, "BlobType", "BlockBlob");
     Text(props, "AccessTier", TierOf(o));
-    Text(props, "AccessTierInferred", o.storage_class.empty() || o.storage_class == "STANDARD"
-                                          ? "true"
-                                          : "false");
+    Text(props, "AccessTierInferred",
+         o.storage_class.empty() || o.storage_class == "STANDARD" ? "true" : "false");
     Text(props, "LeaseStatus", "unlocked");
     Text(props, "LeaseState", "available");
     Text(props, "ServerEncrypted", "true");

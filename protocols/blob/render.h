@@ -13,7 +13,7 @@ struct ContainerListing {
   std::string service_endpoint;  // "http://host/account/"
   std::string prefix;
   std::string marker;
-  uint32_t max_results = 0;      // 0 = not given (omitted)
+  uint32_t max_results = 0;  // 0 = not given (omitted)
   bool include_metadata = false;
   std::vector<BucketInfo> containers;
   std::string next_marker;

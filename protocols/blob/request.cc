@@ -76,8 +76,7 @@ Result<Metadata> ParseMetadata(const HttpRequest& request) {
   for (size_t i = 0; i < request.headers.size(); ++i) {
     const auto& [name, value] = request.headers[i];
     if (!name.starts_with("x-ms-meta-")) continue;
-    const std::string& sent =
-        i < request.original_names.size() ? request.original_names[i] : name;
+    const std::string& sent = i < request.original_names.size() ? request.original_names[i] : name;
     std::string key = sent.substr(10);
     if (!IsValidMetadataName(key)) {
       return Status(ErrorCode::kInvalidArgument,

@@ -8,9 +8,9 @@ namespace {
 struct Spec {
   std::string_view method;
   Level level;
-  std::string_view restype;  // "" = no condition
-  std::string_view comp;     // "" = no condition
-  std::string_view header;   // "" = no condition; the header must be present
+  std::string_view restype;       // "" = no condition
+  std::string_view comp;          // "" = no condition
+  std::string_view header;        // "" = no condition; the header must be present
   std::string_view header_value;  // "" = any value
   Op op;
   std::string_view also_header = {};  // a second header that must be present
@@ -59,44 +59,93 @@ constexpr Spec kSpecs[] = {
 
 // comp= values that name real Blob operations not served here: a request carrying one of
 // them that no spec claims is 501, never silently served as something else.
-constexpr std::string_view kKnownComps[] = {
-    "list", "properties", "metadata", "acl", "block", "blocklist", "lease", "snapshot", "copy",
-    "tags", "tier", "page", "pagelist", "appendblock", "seal", "query", "batch", "blobs",
-    "stats", "userdelegationkey", "undelete", "expiry", "immutabilityPolicies", "legalhold",
-    "incrementalcopy", "rename"};
+constexpr std::string_view kKnownComps[] = {"list",
+                                            "properties",
+                                            "metadata",
+                                            "acl",
+                                            "block",
+                                            "blocklist",
+                                            "lease",
+                                            "snapshot",
+                                            "copy",
+                                            "tags",
+                                            "tier",
+                                            "page",
+                                            "pagelist",
+                                            "appendblock",
+                                            "seal",
+                                            "query",
+                                            "batch",
+                                            "blobs",
+                                            "stats",
+                                            "userdelegationkey",
+                                            "undelete",
+                                            "expiry",
+                                            "immutabilityPolicies",
+                                            "legalhold",
+                                            "incrementalcopy",
+                                            "rename"};
 
 }  // namespace
 
 std::string_view OpName(Op op) {
   switch (op) {
-    case Op::kListContainers: return "ListContainers";
-    case Op::kGetServiceProperties: return "GetServiceProperties";
-    case Op::kSetServiceProperties: return "SetServiceProperties";
-    case Op::kGetAccountInfo: return "GetAccountInfo";
-    case Op::kPreflight: return "Preflight";
-    case Op::kCreateContainer: return "CreateContainer";
-    case Op::kGetContainerProperties: return "GetContainerProperties";
-    case Op::kDeleteContainer: return "DeleteContainer";
-    case Op::kGetContainerMetadata: return "GetContainerMetadata";
-    case Op::kSetContainerMetadata: return "SetContainerMetadata";
-    case Op::kGetContainerAcl: return "GetContainerAcl";
-    case Op::kSetContainerAcl: return "SetContainerAcl";
-    case Op::kListBlobs: return "ListBlobs";
-    case Op::kPutBlob: return "PutBlob";
-    case Op::kCopyBlob: return "CopyBlob";
-    case Op::kCopyBlobFromUrl: return "CopyBlobFromUrl";
-    case Op::kGetBlob: return "GetBlob";
-    case Op::kGetBlobProperties: return "GetBlobProperties";
-    case Op::kDeleteBlob: return "DeleteBlob";
-    case Op::kSetBlobProperties: return "SetBlobProperties";
-    case Op::kGetBlobMetadata: return "GetBlobMetadata";
-    case Op::kSetBlobMetadata: return "SetBlobMetadata";
-    case Op::kPutBlock: return "PutBlock";
-    case Op::kPutBlockFromUrl: return "PutBlockFromUrl";
-    case Op::kPutBlockList: return "PutBlockList";
-    case Op::kGetBlockList: return "GetBlockList";
-    case Op::kNotImplemented: return "NotImplemented";
-    case Op::kUnsupportedVerb: return "UnsupportedVerb";
+    case Op::kListContainers:
+      return "ListContainers";
+    case Op::kGetServiceProperties:
+      return "GetServiceProperties";
+    case Op::kSetServiceProperties:
+      return "SetServiceProperties";
+    case Op::kGetAccountInfo:
+      return "GetAccountInfo";
+    case Op::kPreflight:
+      return "Preflight";
+    case Op::kCreateContainer:
+      return "CreateContainer";
+    case Op::kGetContainerProperties:
+      return "GetContainerProperties";
+    case Op::kDeleteContainer:
+      return "DeleteContainer";
+    case Op::kGetContainerMetadata:
+      return "GetContainerMetadata";
+    case Op::kSetContainerMetadata:
+      return "SetContainerMetadata";
+    case Op::kGetContainerAcl:
+      return "GetContainerAcl";
+    case Op::kSetContainerAcl:
+      return "SetContainerAcl";
+    case Op::kListBlobs:
+      return "ListBlobs";
+    case Op::kPutBlob:
+      return "PutBlob";
+    case Op::kCopyBlob:
+      return "CopyBlob";
+    case Op::kCopyBlobFromUrl:
+      return "CopyBlobFromUrl";
+    case Op::kGetBlob:
+      return "GetBlob";
+    case Op::kGetBlobProperties:
+      return "GetBlobProperties";
+    case Op::kDeleteBlob:
+      return "DeleteBlob";
+    case Op::kSetBlobProperties:
+      return "SetBlobProperties";
+    case Op::kGetBlobMetadata:
+      return "GetBlobMetadata";
+    case Op::kSetBlobMetadata:
+      return "SetBlobMetadata";
+    case Op::kPutBlock:
+      return "PutBlock";
+    case Op::kPutBlockFromUrl:
+      return "PutBlockFromUrl";
+    case Op::kPutBlockList:
+      return "PutBlockList";
+    case Op::kGetBlockList:
+      return "GetBlockList";
+    case Op::kNotImplemented:
+      return "NotImplemented";
+    case Op::kUnsupportedVerb:
+      return "UnsupportedVerb";
   }
   return "Unknown";
 }
@@ -113,8 +162,7 @@ Op Route(std::string_view method, Level level, const Query& query, const HttpReq
     int score = 2 + (spec.restype.empty() ? 0 : 1) + (spec.comp.empty() ? 0 : 1);
     if (!spec.header.empty()) {
       if (!request.HasHeader(spec.header)) continue;
-      if (!spec.header_value.empty() &&
-          ToLower(request.Header(spec.header)) != spec.header_value) {
+      if (!spec.header_value.empty() && ToLower(request.Header(spec.header)) != spec.header_value) {
         continue;
       }
       score += spec.header_value.empty() ? 1 : 2;

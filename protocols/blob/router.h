@@ -34,8 +34,8 @@ enum class Op {
   kPutBlockFromUrl,
   kPutBlockList,
   kGetBlockList,
-  kNotImplemented,    // a Blob operation this gateway does not serve yet
-  kUnsupportedVerb,   // no Blob operation has this shape
+  kNotImplemented,   // a Blob operation this gateway does not serve yet
+  kUnsupportedVerb,  // no Blob operation has this shape
 };
 
 std::string_view OpName(Op op);

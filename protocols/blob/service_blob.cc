@@ -62,8 +62,9 @@ void SetObjectHeaders(Call& call, const ObjectInfo& info, HttpResponse& response
 Result<HttpResponse> PutBlob(Call& call) {
   std::string_view type = call.request.Header("x-ms-blob-type");
   if (type.empty()) {
-    return Status(ErrorCode::kInvalidArgument, "An HTTP header that's mandatory for this request "
-                                               "is not specified: x-ms-blob-type.");
+    return Status(ErrorCode::kInvalidArgument,
+                  "An HTTP header that's mandatory for this request "
+                  "is not specified: x-ms-blob-type.");
   }
   if (type != "BlockBlob") {
     return Status(ErrorCode::kNotImplemented, std::string(type) + " is not supported yet.");
@@ -80,8 +81,7 @@ Result<HttpResponse> PutBlob(Call& call) {
                    TierToStorageClass(call.request.Header("x-ms-access-tier")));
   ASSIGN_OR_RETURN(request.expected_md5, ParseMd5Header(call.request));
   if (!request.expected_md5) {
-    ASSIGN_OR_RETURN(request.expected_md5,
-                     ParseMd5Header(call.request, "x-ms-blob-content-md5"));
+    ASSIGN_OR_RETURN(request.expected_md5, ParseMd5Header(call.request, "x-ms-blob-content-md5"));
   }
   ASSIGN_OR_RETURN(auto crc64, ParseCrc64(call.request));
   if (crc64) {
@@ -120,8 +120,7 @@ Result<HttpResponse> GetBlob(Call& call, bool head) {
   }
   bool range_md5 = call.request.Header("x-ms-range-get-content-md5") == "true";
   if (range_md5 && !request.range) {
-    return Status(ErrorCode::kInvalidArgument,
-                  "x-ms-range-get-content-md5 requires a range.");
+    return Status(ErrorCode::kInvalidArgument, "x-ms-range-get-content-md5 requires a range.");
   }
   ASSIGN_OR_RETURN(ObjectReader reader, call.store.GetObject(request));
   const ObjectInfo& info = reader.info;

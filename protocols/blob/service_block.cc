@@ -98,8 +98,8 @@ Result<HttpResponse> CopyBlob(Call& call, bool sync) {
       ASSIGN_OR_RETURN(request.attributes.storage_class, TierToStorageClass(tier));
     }
   }
-  request.copy_record = CopyRecord{NewUuid(), std::string(call.request.Header("x-ms-copy-source")),
-                                   0, 0};
+  request.copy_record =
+      CopyRecord{NewUuid(), std::string(call.request.Header("x-ms-copy-source")), 0, 0};
   ASSIGN_OR_RETURN(ObjectInfo info, call.store.CopyObject(request));
   HttpResponse response;
   response.status = 202;
@@ -193,7 +193,8 @@ Result<HttpResponse> GetBlockList(Call& call) {
   bool committed = type == "committed" || type == "all";
   bool uncommitted = type == "uncommitted" || type == "all";
   if (!committed && !uncommitted) {
-    return Status(ErrorCode::kInvalidArgument, "blocklisttype must be committed, uncommitted or all.");
+    return Status(ErrorCode::kInvalidArgument,
+                  "blocklisttype must be committed, uncommitted or all.");
   }
   ASSIGN_OR_RETURN(BlockList list, call.store.GetBlockList(call.object()));
   HttpResponse response;

@@ -51,8 +51,8 @@ Result<PublicAccess> ParsePublicAccess(const HttpRequest& request) {
 
 void SetBucketHeaders(HttpResponse& response, const BucketInfo& info) {
   response.Set("ETag", QuotedEtag(info.etag));
-  response.Set("Last-Modified", FormatHttpDate(info.last_modified ? info.last_modified
-                                                                  : info.created));
+  response.Set("Last-Modified",
+               FormatHttpDate(info.last_modified ? info.last_modified : info.created));
 }
 
 }  // namespace
@@ -228,7 +228,11 @@ Result<HttpResponse> ListBlobs(Call& call) {
   listing.include_metadata = Includes(call.query, "metadata");
   listing.include_tags = Includes(call.query, "tags");
   listing.include_copy = Includes(call.query, "copy");
-  ListObjectsRequest request{call.bucket(), listing.prefix, listing.delimiter, "", max,
+  ListObjectsRequest request{call.bucket(),
+                             listing.prefix,
+                             listing.delimiter,
+                             "",
+                             max,
                              Includes(call.query, "uncommittedblobs")};
   // The marker names the first entry of the page; the store resumes strictly after a key.
   if (!listing.marker.empty()) {

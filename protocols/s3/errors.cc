@@ -6,47 +6,88 @@ namespace tessera::s3 {
 
 WireError ToWireError(ErrorCode code) {
   switch (code) {
-    case ErrorCode::kOk: return {200, "OK"};
-    case ErrorCode::kInvalidArgument: return {400, "InvalidArgument"};
-    case ErrorCode::kInvalidRequest: return {400, "InvalidRequest"};
-    case ErrorCode::kMalformedXml: return {400, "MalformedXML"};
-    case ErrorCode::kMissingContentLength: return {411, "MissingContentLength"};
-    case ErrorCode::kRequestHeaderTooLarge: return {400, "RequestHeaderSectionTooLarge"};
-    case ErrorCode::kEntityTooLarge: return {400, "EntityTooLarge"};
-    case ErrorCode::kEntityTooSmall: return {400, "EntityTooSmall"};
-    case ErrorCode::kIncompleteBody: return {400, "IncompleteBody"};
-    case ErrorCode::kMetadataTooLarge: return {400, "MetadataTooLarge"};
-    case ErrorCode::kInvalidBucketName: return {400, "InvalidBucketName"};
-    case ErrorCode::kInvalidObjectName: return {400, "KeyTooLongError"};
-    case ErrorCode::kInvalidRange: return {416, "InvalidRange"};
-    case ErrorCode::kInvalidDigest: return {400, "InvalidDigest"};
-    case ErrorCode::kBadDigest: return {400, "BadDigest"};
-    case ErrorCode::kChecksumMismatch: return {400, "BadDigest"};
-    case ErrorCode::kPayloadHashMismatch: return {400, "XAmzContentSHA256Mismatch"};
-    case ErrorCode::kInvalidPart: return {400, "InvalidPart"};
-    case ErrorCode::kInvalidPartOrder: return {400, "InvalidPartOrder"};
-    case ErrorCode::kInvalidStorageClass: return {400, "InvalidStorageClass"};
-    case ErrorCode::kNotImplemented: return {501, "NotImplemented"};
-    case ErrorCode::kMethodNotAllowed: return {405, "MethodNotAllowed"};
-    case ErrorCode::kNoSuchBucket: return {404, "NoSuchBucket"};
-    case ErrorCode::kNoSuchKey: return {404, "NoSuchKey"};
-    case ErrorCode::kNoSuchUpload: return {404, "NoSuchUpload"};
-    case ErrorCode::kBucketAlreadyExists: return {409, "BucketAlreadyExists"};
-    case ErrorCode::kBucketAlreadyOwnedByYou: return {409, "BucketAlreadyOwnedByYou"};
-    case ErrorCode::kBucketNotEmpty: return {409, "BucketNotEmpty"};
-    case ErrorCode::kObjectAlreadyExists: return {412, "PreconditionFailed"};
-    case ErrorCode::kCopySourceUnreadable: return {403, "AccessDenied"};
-    case ErrorCode::kPreconditionFailed: return {412, "PreconditionFailed"};
-    case ErrorCode::kNotModified: return {304, "NotModified"};
-    case ErrorCode::kAuthorizationHeaderMalformed: return {400, "AuthorizationHeaderMalformed"};
-    case ErrorCode::kUnknownAccessKey: return {403, "InvalidAccessKeyId"};
-    case ErrorCode::kSignatureMismatch: return {403, "SignatureDoesNotMatch"};
-    case ErrorCode::kRequestExpired: return {403, "AccessDenied"};
-    case ErrorCode::kAccessDenied: return {403, "AccessDenied"};
-    case ErrorCode::kRequestTimeout: return {400, "RequestTimeout"};
-    case ErrorCode::kSlowDown: return {503, "SlowDown"};
-    case ErrorCode::kDataLoss: return {500, "InternalError"};
-    case ErrorCode::kInternal: return {500, "InternalError"};
+    case ErrorCode::kOk:
+      return {200, "OK"};
+    case ErrorCode::kInvalidArgument:
+      return {400, "InvalidArgument"};
+    case ErrorCode::kInvalidRequest:
+      return {400, "InvalidRequest"};
+    case ErrorCode::kMalformedXml:
+      return {400, "MalformedXML"};
+    case ErrorCode::kMissingContentLength:
+      return {411, "MissingContentLength"};
+    case ErrorCode::kRequestHeaderTooLarge:
+      return {400, "RequestHeaderSectionTooLarge"};
+    case ErrorCode::kEntityTooLarge:
+      return {400, "EntityTooLarge"};
+    case ErrorCode::kEntityTooSmall:
+      return {400, "EntityTooSmall"};
+    case ErrorCode::kIncompleteBody:
+      return {400, "IncompleteBody"};
+    case ErrorCode::kMetadataTooLarge:
+      return {400, "MetadataTooLarge"};
+    case ErrorCode::kInvalidBucketName:
+      return {400, "InvalidBucketName"};
+    case ErrorCode::kInvalidObjectName:
+      return {400, "KeyTooLongError"};
+    case ErrorCode::kInvalidRange:
+      return {416, "InvalidRange"};
+    case ErrorCode::kInvalidDigest:
+      return {400, "InvalidDigest"};
+    case ErrorCode::kBadDigest:
+      return {400, "BadDigest"};
+    case ErrorCode::kChecksumMismatch:
+      return {400, "BadDigest"};
+    case ErrorCode::kPayloadHashMismatch:
+      return {400, "XAmzContentSHA256Mismatch"};
+    case ErrorCode::kInvalidPart:
+      return {400, "InvalidPart"};
+    case ErrorCode::kInvalidPartOrder:
+      return {400, "InvalidPartOrder"};
+    case ErrorCode::kInvalidStorageClass:
+      return {400, "InvalidStorageClass"};
+    case ErrorCode::kNotImplemented:
+      return {501, "NotImplemented"};
+    case ErrorCode::kMethodNotAllowed:
+      return {405, "MethodNotAllowed"};
+    case ErrorCode::kNoSuchBucket:
+      return {404, "NoSuchBucket"};
+    case ErrorCode::kNoSuchKey:
+      return {404, "NoSuchKey"};
+    case ErrorCode::kNoSuchUpload:
+      return {404, "NoSuchUpload"};
+    case ErrorCode::kBucketAlreadyExists:
+      return {409, "BucketAlreadyExists"};
+    case ErrorCode::kBucketAlreadyOwnedByYou:
+      return {409, "BucketAlreadyOwnedByYou"};
+    case ErrorCode::kBucketNotEmpty:
+      return {409, "BucketNotEmpty"};
+    case ErrorCode::kObjectAlreadyExists:
+      return {412, "PreconditionFailed"};
+    case ErrorCode::kCopySourceUnreadable:
+      return {403, "AccessDenied"};
+    case ErrorCode::kPreconditionFailed:
+      return {412, "PreconditionFailed"};
+    case ErrorCode::kNotModified:
+      return {304, "NotModified"};
+    case ErrorCode::kAuthorizationHeaderMalformed:
+      return {400, "AuthorizationHeaderMalformed"};
+    case ErrorCode::kUnknownAccessKey:
+      return {403, "InvalidAccessKeyId"};
+    case ErrorCode::kSignatureMismatch:
+      return {403, "SignatureDoesNotMatch"};
+    case ErrorCode::kRequestExpired:
+      return {403, "AccessDenied"};
+    case ErrorCode::kAccessDenied:
+      return {403, "AccessDenied"};
+    case ErrorCode::kRequestTimeout:
+      return {400, "RequestTimeout"};
+    case ErrorCode::kSlowDown:
+      return {503, "SlowDown"};
+    case ErrorCode::kDataLoss:
+      return {500, "InternalError"};
+    case ErrorCode::kInternal:
+      return {500, "InternalError"};
   }
   return {500, "InternalError"};
 }

@@ -21,7 +21,7 @@ WireError ToWireError(ErrorCode code);
 // <Error><Code/><Message/>[<BucketName/>|<Key/>]<Resource/><RequestId/></Error> body;
 // BucketName for bucket-level errors, Key for NoSuchKey, when known.
 HttpResponse ErrorResponse(const Status& status, std::string_view resource,
-                           std::string_view request_id, bool head,
-                           std::string_view bucket = {}, std::string_view key = {});
+                           std::string_view request_id, bool head, std::string_view bucket = {},
+                           std::string_view key = {});
 
 }  // namespace tessera::s3

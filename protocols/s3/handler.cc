@@ -23,29 +23,52 @@ std::string NewRequestId() {
 
 Result<HttpResponse> Dispatch(Op op, Call& call) {
   switch (op) {
-    case Op::kListBuckets: return ListBuckets(call);
-    case Op::kCreateBucket: return CreateBucket(call);
-    case Op::kHeadBucket: return HeadBucket(call);
-    case Op::kDeleteBucket: return DeleteBucket(call);
-    case Op::kGetBucketLocation: return GetBucketLocation(call);
-    case Op::kGetBucketVersioning: return GetBucketVersioning(call);
-    case Op::kListObjects: return ListObjects(call, false);
-    case Op::kListObjectsV2: return ListObjects(call, true);
-    case Op::kListObjectVersions: return ListObjectVersions(call);
-    case Op::kListMultipartUploads: return ListMultipartUploads(call);
-    case Op::kDeleteObjects: return DeleteObjects(call);
-    case Op::kPutObject: return PutObject(call);
-    case Op::kCopyObject: return CopyObject(call);
-    case Op::kGetObject: return GetObject(call, false);
-    case Op::kHeadObject: return GetObject(call, true);
-    case Op::kDeleteObject: return DeleteObject(call);
-    case Op::kCreateMultipartUpload: return CreateMultipartUpload(call);
-    case Op::kUploadPart: return UploadPart(call);
-    case Op::kUploadPartCopy: return UploadPartCopy(call);
-    case Op::kCompleteMultipartUpload: return CompleteMultipartUpload(call);
-    case Op::kAbortMultipartUpload: return AbortMultipartUpload(call);
-    case Op::kListParts: return ListParts(call);
-    case Op::kGetObjectTagging: return GetObjectTagging(call);
+    case Op::kListBuckets:
+      return ListBuckets(call);
+    case Op::kCreateBucket:
+      return CreateBucket(call);
+    case Op::kHeadBucket:
+      return HeadBucket(call);
+    case Op::kDeleteBucket:
+      return DeleteBucket(call);
+    case Op::kGetBucketLocation:
+      return GetBucketLocation(call);
+    case Op::kGetBucketVersioning:
+      return GetBucketVersioning(call);
+    case Op::kListObjects:
+      return ListObjects(call, false);
+    case Op::kListObjectsV2:
+      return ListObjects(call, true);
+    case Op::kListObjectVersions:
+      return ListObjectVersions(call);
+    case Op::kListMultipartUploads:
+      return ListMultipartUploads(call);
+    case Op::kDeleteObjects:
+      return DeleteObjects(call);
+    case Op::kPutObject:
+      return PutObject(call);
+    case Op::kCopyObject:
+      return CopyObject(call);
+    case Op::kGetObject:
+      return GetObject(call, false);
+    case Op::kHeadObject:
+      return GetObject(call, true);
+    case Op::kDeleteObject:
+      return DeleteObject(call);
+    case Op::kCreateMultipartUpload:
+      return CreateMultipartUpload(call);
+    case Op::kUploadPart:
+      return UploadPart(call);
+    case Op::kUploadPartCopy:
+      return UploadPartCopy(call);
+    case Op::kCompleteMultipartUpload:
+      return CompleteMultipartUpload(call);
+    case Op::kAbortMultipartUpload:
+      return AbortMultipartUpload(call);
+    case Op::kListParts:
+      return ListParts(call);
+    case Op::kGetObjectTagging:
+      return GetObjectTagging(call);
     case Op::kNotImplemented:
       return Status(ErrorCode::kNotImplemented,
                     "A header or query you provided implies functionality that is not "
@@ -60,14 +83,13 @@ Result<HttpResponse> Dispatch(Op op, Call& call) {
 // Name checks that apply before the store is asked anything.
 Status ValidateAddress(Op op, const Address& address) {
   if (address.bucket.empty()) return Status::Ok();
-  if (op == Op::kCreateBucket ? !IsValidBucketName(address.bucket)
-                              : address.bucket.size() > 255) {
+  if (op == Op::kCreateBucket ? !IsValidBucketName(address.bucket) : address.bucket.size() > 255) {
     return Status(ErrorCode::kInvalidBucketName, "The specified bucket is not valid.");
   }
   if (!address.key.empty() && !IsValidObjectKey(address.key)) {
-    return Status(ErrorCode::kInvalidObjectName,
-                  address.key.size() > 1024 ? "Your key is too long"
-                                            : "Object key is not valid UTF-8");
+    return Status(ErrorCode::kInvalidObjectName, address.key.size() > 1024
+                                                     ? "Your key is too long"
+                                                     : "Object key is not valid UTF-8");
   }
   return Status::Ok();
 }

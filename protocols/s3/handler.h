@@ -13,8 +13,8 @@ struct S3Options {
   // Host suffixes for virtual-hosted-style addressing: "<bucket>.<domain>".
   std::vector<std::string> virtual_host_domains = {"localhost", "s3.localhost"};
   std::string region = "us-east-1";
-  uint64_t max_object_size = 5ull << 30;       // PutObject / UploadPart limit
-  size_t max_xml_body = 2 << 20;               // request XML documents
+  uint64_t max_object_size = 5ull << 30;  // PutObject / UploadPart limit
+  size_t max_xml_body = 2 << 20;          // request XML documents
 };
 
 // The S3 dialect: authenticate (SigV4), route, parse, call the store, render.

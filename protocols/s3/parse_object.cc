@@ -11,8 +11,8 @@ namespace {
 constexpr size_t kMaxUserMetadata = 2048;
 
 constexpr std::string_view kStorageClasses[] = {
-    "STANDARD",    "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING",
-    "GLACIER",     "DEEP_ARCHIVE",       "GLACIER_IR",  "OUTPOSTS",   "EXPRESS_ONEZONE",
+    "STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING",
+    "GLACIER",  "DEEP_ARCHIVE",       "GLACIER_IR",  "OUTPOSTS",   "EXPRESS_ONEZONE",
     "SNOW"};
 
 struct AlgorithmName {
@@ -21,8 +21,8 @@ struct AlgorithmName {
   size_t raw_size;
 };
 constexpr AlgorithmName kAlgorithms[] = {
-    {ChecksumAlgorithm::kCrc32, "CRC32", 4},   {ChecksumAlgorithm::kCrc32c, "CRC32C", 4},
-    {ChecksumAlgorithm::kSha1, "SHA1", 20},    {ChecksumAlgorithm::kSha256, "SHA256", 32},
+    {ChecksumAlgorithm::kCrc32, "CRC32", 4},         {ChecksumAlgorithm::kCrc32c, "CRC32C", 4},
+    {ChecksumAlgorithm::kSha1, "SHA1", 20},          {ChecksumAlgorithm::kSha256, "SHA256", 32},
     {ChecksumAlgorithm::kCrc64Nvme, "CRC64NVME", 8},
 };
 
@@ -122,8 +122,8 @@ Result<ChecksumRequest> ParseChecksum(const HttpRequest& request) {
     if (value.empty()) continue;
     auto algorithm = ParseChecksumAlgorithm(value);
     if (!algorithm) {
-      return Status(ErrorCode::kInvalidArgument, "Value for " + std::string(header) +
-                                                      " header is invalid.");
+      return Status(ErrorCode::kInvalidArgument,
+                    "Value for " + std::string(header) + " header is invalid.");
     }
     out.algorithm = *algorithm;
   }
@@ -133,8 +133,7 @@ Result<ChecksumRequest> ParseChecksum(const HttpRequest& request) {
     if (value.empty()) continue;
     auto raw = Base64Decode(value);
     if (!raw || raw->size() != a.raw_size) {
-      return Status(ErrorCode::kInvalidDigest,
-                    "Value for " + header + " header is invalid.");
+      return Status(ErrorCode::kInvalidDigest, "Value for " + header + " header is invalid.");
     }
     if (out.algorithm != ChecksumAlgorithm::kNone && out.algorithm != a.algorithm) {
       return Status(ErrorCode::kInvalidRequest,
@@ -219,7 +218,8 @@ Result<CopySource> ParseCopySource(std::string_view header) {
   if (s.starts_with('/')) s.remove_prefix(1);
   size_t slash = s.find('/');
   if (slash == std::string_view::npos || slash == 0 || slash + 1 == s.size()) {
-    return Status(ErrorCode::kInvalidArgument, "Copy Source must mention the source bucket and key: sourcebucket/sourcekey");
+    return Status(ErrorCode::kInvalidArgument,
+                  "Copy Source must mention the source bucket and key: sourcebucket/sourcekey");
   }
   return CopySource{std::string(s.substr(0, slash)), std::string(s.substr(slash + 1))};
 }

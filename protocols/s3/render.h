@@ -40,7 +40,7 @@ std::string RenderListVersions(const ListEcho& echo, const ListObjectsResult& re
 
 struct DeleteOutcome {
   std::string key;
-  std::string code;     // empty on success
+  std::string code;  // empty on success
   std::string message;
 };
 std::string RenderDeleteResult(const std::vector<DeleteOutcome>& outcomes, bool quiet);

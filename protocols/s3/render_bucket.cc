@@ -19,8 +19,7 @@ std::string StorageClassOf(const ObjectInfo& info) {
   return info.storage_class.empty() ? "STANDARD" : info.storage_class;
 }
 
-void AddContents(pugi::xml_node root, const ListEcho& echo, const ObjectInfo& o,
-                 bool with_owner) {
+void AddContents(pugi::xml_node root, const ListEcho& echo, const ObjectInfo& o, bool with_owner) {
   auto c = root.append_child("Contents");
   AddText(c, "Key", EncodeKey(o.key, echo.url_encoding));
   AddText(c, "LastModified", FormatIso8601Millis(o.last_modified));
@@ -93,8 +92,7 @@ std::string RenderListObjectsV2(const ListEcho& echo, const ListObjectsResult& r
   AddText(root, "Name", echo.bucket);
   AddText(root, "Prefix", EncodeKey(echo.prefix, echo.url_encoding));
   AddText(root, "MaxKeys", std::to_string(echo.max_keys));
-  AddText(root, "KeyCount",
-          std::to_string(result.objects.size() + result.common_prefixes.size()));
+  AddText(root, "KeyCount", std::to_string(result.objects.size() + result.common_prefixes.size()));
   if (!echo.delimiter.empty()) {
     AddText(root, "Delimiter", EncodeKey(echo.delimiter, echo.url_encoding));
   }

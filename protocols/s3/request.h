@@ -24,7 +24,8 @@ struct Address {
 
 // Resolves the address. Virtual-hosted style applies when the Host header (port removed)
 // ends in "." + one of `domains` (the longest that matches) with a non-empty label before
-// it; otherwise the first path segment is the bucket. Fails with kInvalidArgument on a bad percent-escape.
+// it; otherwise the first path segment is the bucket. Fails with kInvalidArgument on a bad
+// percent-escape.
 Result<Address> ResolveAddress(const HttpRequest& request, const std::vector<std::string>& domains);
 
 // S3 bucket naming rules: 3-63 characters of lowercase letters, digits, '.' and '-',

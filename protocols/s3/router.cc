@@ -17,13 +17,42 @@ struct Row {
 
 // Sub-resources that select an operation. A request carrying one of these that no row
 // matches is a real S3 operation we do not serve: 501 NotImplemented.
-constexpr std::array<std::string_view, 36> kSubresources = {
-    "accelerate", "acl", "analytics", "attributes", "cors", "delete", "encryption",
-    "intelligent-tiering", "inventory", "legal-hold", "lifecycle", "location", "logging",
-    "metrics", "notification", "object-lock", "ownershipControls", "partNumber", "policy",
-    "policyStatus", "publicAccessBlock", "replication", "requestPayment", "restore",
-    "retention", "select", "tagging", "torrent", "uploadId", "uploads", "versioning",
-    "versions", "website", "list-type", "session", "renameObject"};
+constexpr std::array<std::string_view, 36> kSubresources = {"accelerate",
+                                                            "acl",
+                                                            "analytics",
+                                                            "attributes",
+                                                            "cors",
+                                                            "delete",
+                                                            "encryption",
+                                                            "intelligent-tiering",
+                                                            "inventory",
+                                                            "legal-hold",
+                                                            "lifecycle",
+                                                            "location",
+                                                            "logging",
+                                                            "metrics",
+                                                            "notification",
+                                                            "object-lock",
+                                                            "ownershipControls",
+                                                            "partNumber",
+                                                            "policy",
+                                                            "policyStatus",
+                                                            "publicAccessBlock",
+                                                            "replication",
+                                                            "requestPayment",
+                                                            "restore",
+                                                            "retention",
+                                                            "select",
+                                                            "tagging",
+                                                            "torrent",
+                                                            "uploadId",
+                                                            "uploads",
+                                                            "versioning",
+                                                            "versions",
+                                                            "website",
+                                                            "list-type",
+                                                            "session",
+                                                            "renameObject"};
 
 // Ordered: the first matching row wins, so more specific rows come first.
 constexpr Row kRows[] = {
@@ -72,31 +101,56 @@ std::string_view DecidingSubresource(const Query& query, Level level, std::strin
 
 std::string_view OpName(Op op) {
   switch (op) {
-    case Op::kListBuckets: return "ListBuckets";
-    case Op::kCreateBucket: return "CreateBucket";
-    case Op::kHeadBucket: return "HeadBucket";
-    case Op::kDeleteBucket: return "DeleteBucket";
-    case Op::kGetBucketLocation: return "GetBucketLocation";
-    case Op::kGetBucketVersioning: return "GetBucketVersioning";
-    case Op::kListObjects: return "ListObjects";
-    case Op::kListObjectsV2: return "ListObjectsV2";
-    case Op::kListObjectVersions: return "ListObjectVersions";
-    case Op::kListMultipartUploads: return "ListMultipartUploads";
-    case Op::kDeleteObjects: return "DeleteObjects";
-    case Op::kPutObject: return "PutObject";
-    case Op::kCopyObject: return "CopyObject";
-    case Op::kGetObject: return "GetObject";
-    case Op::kHeadObject: return "HeadObject";
-    case Op::kDeleteObject: return "DeleteObject";
-    case Op::kCreateMultipartUpload: return "CreateMultipartUpload";
-    case Op::kUploadPart: return "UploadPart";
-    case Op::kUploadPartCopy: return "UploadPartCopy";
-    case Op::kCompleteMultipartUpload: return "CompleteMultipartUpload";
-    case Op::kAbortMultipartUpload: return "AbortMultipartUpload";
-    case Op::kListParts: return "ListParts";
-    case Op::kGetObjectTagging: return "GetObjectTagging";
-    case Op::kNotImplemented: return "NotImplemented";
-    case Op::kMethodNotAllowed: return "MethodNotAllowed";
+    case Op::kListBuckets:
+      return "ListBuckets";
+    case Op::kCreateBucket:
+      return "CreateBucket";
+    case Op::kHeadBucket:
+      return "HeadBucket";
+    case Op::kDeleteBucket:
+      return "DeleteBucket";
+    case Op::kGetBucketLocation:
+      return "GetBucketLocation";
+    case Op::kGetBucketVersioning:
+      return "GetBucketVersioning";
+    case Op::kListObjects:
+      return "ListObjects";
+    case Op::kListObjectsV2:
+      return "ListObjectsV2";
+    case Op::kListObjectVersions:
+      return "ListObjectVersions";
+    case Op::kListMultipartUploads:
+      return "ListMultipartUploads";
+    case Op::kDeleteObjects:
+      return "DeleteObjects";
+    case Op::kPutObject:
+      return "PutObject";
+    case Op::kCopyObject:
+      return "CopyObject";
+    case Op::kGetObject:
+      return "GetObject";
+    case Op::kHeadObject:
+      return "HeadObject";
+    case Op::kDeleteObject:
+      return "DeleteObject";
+    case Op::kCreateMultipartUpload:
+      return "CreateMultipartUpload";
+    case Op::kUploadPart:
+      return "UploadPart";
+    case Op::kUploadPartCopy:
+      return "UploadPartCopy";
+    case Op::kCompleteMultipartUpload:
+      return "CompleteMultipartUpload";
+    case Op::kAbortMultipartUpload:
+      return "AbortMultipartUpload";
+    case Op::kListParts:
+      return "ListParts";
+    case Op::kGetObjectTagging:
+      return "GetObjectTagging";
+    case Op::kNotImplemented:
+      return "NotImplemented";
+    case Op::kMethodNotAllowed:
+      return "MethodNotAllowed";
   }
   return "Unknown";
 }
@@ -115,8 +169,8 @@ Op Route(std::string_view method, const Address& address, const Query& query,
   }
   static constexpr std::string_view kKnownMethods[] = {"GET", "PUT", "HEAD", "DELETE", "POST"};
   for (auto m : kKnownMethods) {
-    if (m == method) return sub.empty() && level == Level::kService ? Op::kMethodNotAllowed
-                                                                      : Op::kNotImplemented;
+    if (m == method)
+      return sub.empty() && level == Level::kService ? Op::kMethodNotAllowed : Op::kNotImplemented;
   }
   return Op::kMethodNotAllowed;
 }

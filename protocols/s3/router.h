@@ -40,7 +40,6 @@ std::string_view OpName(Op op);
 // Picks the operation from the method, the address level (service, bucket, object),
 // the sub-resource query parameters and x-amz-copy-source. Rows are tried in order in a
 // static table; unknown non-subresource parameters (x-id, response-*, ...) are ignored.
-Op Route(std::string_view method, const Address& address, const Query& query,
-         bool has_copy_source);
+Op Route(std::string_view method, const Address& address, const Query& query, bool has_copy_source);
 
 }  // namespace tessera::s3

@@ -32,7 +32,7 @@ struct Call {
 class Payload {
  public:
   BodySource& source() { return *top_; }
-  std::unique_ptr<BodySource> decoder;   // aws-chunked or SHA-256 verifier, if any
+  std::unique_ptr<BodySource> decoder;  // aws-chunked or SHA-256 verifier, if any
   BodySource* top_ = nullptr;
   std::optional<uint64_t> decoded_length;
 };

@@ -37,7 +37,8 @@ Result<std::unique_ptr<Payload>> OpenPayload(Call& call, bool require_length) {
       payload->decoded_length = content_length;
       break;
     case auth::PayloadMode::kSha256:
-      payload->decoder = auth::NewSha256VerifyingSource(call.raw_body, call.auth.payload_sha256_hex);
+      payload->decoder =
+          auth::NewSha256VerifyingSource(call.raw_body, call.auth.payload_sha256_hex);
       payload->top_ = payload->decoder.get();
       payload->decoded_length = content_length;
       break;

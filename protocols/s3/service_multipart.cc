@@ -22,7 +22,8 @@ Result<uint32_t> ParsePartNumber(std::string_view text) {
 
 Result<std::string> UploadId(Call& call) {
   auto id = call.query.Get("uploadId");
-  if (!id || id->empty()) return Status(ErrorCode::kNoSuchUpload, "The specified upload does not exist.");
+  if (!id || id->empty())
+    return Status(ErrorCode::kNoSuchUpload, "The specified upload does not exist.");
   return *id;
 }
 
@@ -50,12 +51,13 @@ Result<HttpResponse> CreateMultipartUpload(Call& call) {
 
 Result<HttpResponse> UploadPart(Call& call) {
   ASSIGN_OR_RETURN(std::string upload_id, UploadId(call));
-  ASSIGN_OR_RETURN(uint32_t part_number, ParsePartNumber(call.query.Get("partNumber").value_or("")));
+  ASSIGN_OR_RETURN(uint32_t part_number,
+                   ParsePartNumber(call.query.Get("partNumber").value_or("")));
   ASSIGN_OR_RETURN(ChecksumRequest checksum, ParseChecksum(call.request));
   ASSIGN_OR_RETURN(auto md5, ParseContentMd5(call.request));
   ASSIGN_OR_RETURN(auto payload, OpenPayload(call));
-  UploadPartRequest request{call.object(), upload_id, part_number, std::move(md5),
-                            checksum.algorithm, std::move(checksum.expected)};
+  UploadPartRequest request{call.object(),  upload_id,          part_number,
+                            std::move(md5), checksum.algorithm, std::move(checksum.expected)};
   ASSIGN_OR_RETURN(PartInfo part, call.store.UploadPart(request, payload->source()));
   HttpResponse response;
   response.Set("ETag", QuotedEtag(part.etag));
@@ -67,7 +69,8 @@ Result<HttpResponse> UploadPart(Call& call) {
 
 Result<HttpResponse> UploadPartCopy(Call& call) {
   ASSIGN_OR_RETURN(std::string upload_id, UploadId(call));
-  ASSIGN_OR_RETURN(uint32_t part_number, ParsePartNumber(call.query.Get("partNumber").value_or("")));
+  ASSIGN_OR_RETURN(uint32_t part_number,
+                   ParsePartNumber(call.query.Get("partNumber").value_or("")));
   ASSIGN_OR_RETURN(CopySource source, ParseCopySource(call.request.Header("x-amz-copy-source")));
   UploadPartCopyRequest request;
   request.object = call.object();
@@ -84,8 +87,8 @@ Result<HttpResponse> UploadPartCopy(Call& call) {
     request.source_range = range;
   }
   ASSIGN_OR_RETURN(PartInfo part, call.store.UploadPartCopy(request));
-  return XmlResponse(RenderCopyResult("CopyPartResult", part.etag, part.last_modified,
-                                      part.checksum));
+  return XmlResponse(
+      RenderCopyResult("CopyPartResult", part.etag, part.last_modified, part.checksum));
 }
 
 Result<HttpResponse> CompleteMultipartUpload(Call& call) {

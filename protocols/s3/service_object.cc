@@ -35,7 +35,7 @@ void AddObjectHeaders(Call& call, const ObjectInfo& info, HttpResponse& response
   response.Set("Accept-Ranges", "bytes");
   const ContentHeaders& c = info.content;
   std::string content_type = c.content_type.empty() ? "binary/octet-stream" : c.content_type;
-  std::string values[] = {content_type,  c.content_language, c.expires,
+  std::string values[] = {content_type,    c.content_language,    c.expires,
                           c.cache_control, c.content_disposition, c.content_encoding};
   for (size_t i = 0; i < std::size(kResponseOverrides); ++i) {
     if (auto v = call.query.Get(kResponseOverrides[i].first)) values[i] = *v;

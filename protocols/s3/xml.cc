@@ -22,8 +22,7 @@ std::string Serialize(const pugi::xml_document& doc) {
   return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + out.str();
 }
 
-Result<pugi::xml_node> ParseBody(pugi::xml_document& doc, std::string_view body,
-                                 const char* root) {
+Result<pugi::xml_node> ParseBody(pugi::xml_document& doc, std::string_view body, const char* root) {
   auto parsed = doc.load_buffer(body.data(), body.size(), pugi::parse_default, pugi::encoding_utf8);
   if (!parsed) return Status(ErrorCode::kMalformedXml, "The XML you provided was not well-formed");
   pugi::xml_node node = doc.document_element();

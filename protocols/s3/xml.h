@@ -18,7 +18,6 @@ pugi::xml_node AddText(pugi::xml_node parent, const char* name, std::string_view
 std::string Serialize(const pugi::xml_document& doc);
 
 // Parses a request body. kMalformedXml when it does not parse or the root differs.
-Result<pugi::xml_node> ParseBody(pugi::xml_document& doc, std::string_view body,
-                                 const char* root);
+Result<pugi::xml_node> ParseBody(pugi::xml_document& doc, std::string_view body, const char* root);
 
 }  // namespace tessera::s3

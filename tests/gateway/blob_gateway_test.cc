@@ -97,9 +97,9 @@ TEST_F(BlobGatewayTest, PutGetBlobWithRangesAndProperties) {
   EXPECT_EQ(get.Header("x-ms-meta-color"), "blue");
   EXPECT_EQ(get.Header("x-ms-blob-type"), "BlockBlob");
   EXPECT_EQ(get.Header("etag"), put.Header("etag"));
-  RawResponse range = Blob("GET", Path("/box/dir/a%20b.bin"), "",
-                           {{"x-ms-range", "bytes=1000-1999"},
-                            {"x-ms-range-get-content-md5", "true"}});
+  RawResponse range =
+      Blob("GET", Path("/box/dir/a%20b.bin"), "",
+           {{"x-ms-range", "bytes=1000-1999"}, {"x-ms-range-get-content-md5", "true"}});
   EXPECT_EQ(range.status, 206);
   EXPECT_TRUE(range.body == data.substr(1000, 1000));
   EXPECT_EQ(range.Header("content-range"), "bytes 1000-1999/300000");
@@ -111,8 +111,9 @@ TEST_F(BlobGatewayTest, PutGetBlobWithRangesAndProperties) {
 
 TEST_F(BlobGatewayTest, BadMd5AndCrc64AreRejectedAndStoreNothing) {
   CreateContainer("box");
-  RawResponse md5 = Blob("PUT", Path("/box/k"), "data",
-                         {{"x-ms-blob-type", "BlockBlob"}, {"Content-MD5", Base64Encode(Md5("x"))}});
+  RawResponse md5 =
+      Blob("PUT", Path("/box/k"), "data",
+           {{"x-ms-blob-type", "BlockBlob"}, {"Content-MD5", Base64Encode(Md5("x"))}});
   EXPECT_EQ(md5.status, 400);
   EXPECT_EQ(md5.Header("x-ms-error-code"), "Md5Mismatch");
   RawResponse crc = Blob("PUT", Path("/box/k"), "data",
@@ -130,9 +131,9 @@ TEST_F(BlobGatewayTest, Crc64IsVerifiedLittleEndianAndReadableThroughS3) {
   crc->Update(data.data(), data.size());
   std::string big_endian = crc->Finish();
   std::string little_endian(big_endian.rbegin(), big_endian.rend());
-  RawResponse put = Blob("PUT", Path("/box/k"), data,
-                         {{"x-ms-blob-type", "BlockBlob"},
-                          {"x-ms-content-crc64", Base64Encode(little_endian)}});
+  RawResponse put =
+      Blob("PUT", Path("/box/k"), data,
+           {{"x-ms-blob-type", "BlockBlob"}, {"x-ms-content-crc64", Base64Encode(little_endian)}});
   ASSERT_EQ(put.status, 201) << put.body;
   RawResponse s3 = Do("GET", "/box/k", "", {{"x-amz-checksum-mode", "ENABLED"}});
   EXPECT_EQ(s3.Header("x-amz-checksum-crc64nvme"), Base64Encode(big_endian));
@@ -141,25 +142,27 @@ TEST_F(BlobGatewayTest, Crc64IsVerifiedLittleEndianAndReadableThroughS3) {
 TEST_F(BlobGatewayTest, BlocksCommitInListedOrder) {
   CreateContainer("box");
   std::string id1 = Base64Encode("block-01"), id2 = Base64Encode("block-02");
-  ASSERT_EQ(Blob("PUT", Path("/box/b?comp=block&blockid=" + UriEncode(id1, false)), "first-").status,
-            201);
-  ASSERT_EQ(Blob("PUT", Path("/box/b?comp=block&blockid=" + UriEncode(id2, false)), "second").status,
-            201);
+  ASSERT_EQ(
+      Blob("PUT", Path("/box/b?comp=block&blockid=" + UriEncode(id1, false)), "first-").status,
+      201);
+  ASSERT_EQ(
+      Blob("PUT", Path("/box/b?comp=block&blockid=" + UriEncode(id2, false)), "second").status,
+      201);
   RawResponse staged = Blob("GET", Path("/box/b?comp=blocklist&blocklisttype=all"));
   EXPECT_NE(staged.body.find("<UncommittedBlocks><Block><Name>" + id1), std::string::npos)
       << staged.body;
   std::string list = "<?xml version=\"1.0\" encoding=\"utf-8\"?><BlockList><Latest>" + id2 +
                      "</Latest><Latest>" + id1 + "</Latest></BlockList>";
-  RawResponse commit = Blob("PUT", Path("/box/b?comp=blocklist"), list,
-                            {{"x-ms-blob-content-type", "text/plain"}});
+  RawResponse commit =
+      Blob("PUT", Path("/box/b?comp=blocklist"), list, {{"x-ms-blob-content-type", "text/plain"}});
   ASSERT_EQ(commit.status, 201) << commit.body;
   EXPECT_EQ(Blob("GET", Path("/box/b")).body, "secondfirst-");
   RawResponse committed = Blob("GET", Path("/box/b?comp=blocklist"));
   EXPECT_NE(committed.body.find("<CommittedBlocks><Block><Name>" + id2 + "</Name><Size>6</Size>"),
             std::string::npos)
       << committed.body;
-  std::string missing = "<BlockList><Uncommitted>" + Base64Encode("block-99") +
-                        "</Uncommitted></BlockList>";
+  std::string missing =
+      "<BlockList><Uncommitted>" + Base64Encode("block-99") + "</Uncommitted></BlockList>";
   RawResponse bad = Blob("PUT", Path("/box/b?comp=blocklist"), missing);
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(bad.Header("x-ms-error-code"), "InvalidBlockList");
@@ -176,7 +179,8 @@ TEST_F(BlobGatewayTest, ConditionalRequests) {
   RawResponse fresh = Blob("PUT", Path("/box/k"), "v2",
                            {{"x-ms-blob-type", "BlockBlob"}, {"If-Match", put.Header("etag")}});
   EXPECT_EQ(fresh.status, 201);
-  RawResponse unchanged = Blob("GET", Path("/box/k"), "", {{"If-None-Match", fresh.Header("etag")}});
+  RawResponse unchanged =
+      Blob("GET", Path("/box/k"), "", {{"If-None-Match", fresh.Header("etag")}});
   EXPECT_EQ(unchanged.status, 304);
 }
 
@@ -198,8 +202,7 @@ TEST_F(BlobGatewayTest, AnonymousReadsOnlyPublicContainers) {
 
 TEST_F(BlobGatewayTest, ServiceSasGrantsOnlyItsPermissions) {
   CreateContainer("box");
-  ASSERT_EQ(Blob("PUT", Path("/box/k"), "sas data", {{"x-ms-blob-type", "BlockBlob"}}).status,
-            201);
+  ASSERT_EQ(Blob("PUT", Path("/box/k"), "sas data", {{"x-ms-blob-type", "BlockBlob"}}).status, 201);
   std::string read_only = Sas("box", "k", "r");
   RawResponse get = Anonymous("GET", Path("/box/k?" + read_only));
   EXPECT_EQ(get.status, 200) << get.body;
@@ -264,10 +267,11 @@ namespace {
 TEST_F(BlobGatewayTest, CopyBlobSharesDataAndReportsCopyProperties) {
   CreateContainer("box");
   std::string data = Pattern(500000);
-  ASSERT_EQ(Blob("PUT", "/devstoreaccount1/box/src", data, {{"x-ms-blob-type", "BlockBlob"}}).status,
-            201);
-  std::string source = "http://127.0.0.1:" + std::to_string(gateway_->port()) +
-                       "/devstoreaccount1/box/src";
+  ASSERT_EQ(
+      Blob("PUT", "/devstoreaccount1/box/src", data, {{"x-ms-blob-type", "BlockBlob"}}).status,
+      201);
+  std::string source =
+      "http://127.0.0.1:" + std::to_string(gateway_->port()) + "/devstoreaccount1/box/src";
   RawResponse copy = Blob("PUT", "/devstoreaccount1/box/dst", "", {{"x-ms-copy-source", source}});
   ASSERT_EQ(copy.status, 202) << copy.body;
   EXPECT_EQ(copy.Header("x-ms-copy-status"), "success");
@@ -293,8 +297,7 @@ TEST_F(BlobGatewayTest, SasIpRangeIsCheckedAgainstThePeerAddress) {
     spec.resource = "b";
     spec.fields.permissions = "r";
     spec.fields.ip = ip;
-    spec.fields.expiry =
-        FormatIso8601Millis(NowMicros() + 3600LL * 1000000).substr(0, 19) + "Z";
+    spec.fields.expiry = FormatIso8601Millis(NowMicros() + 3600LL * 1000000).substr(0, 19) + "Z";
     return auth::MakeServiceSas(spec, kKey);
   };
   RawResponse inside = Anonymous("GET", "/devstoreaccount1/box/k?" + sas_for("127.0.0.1"));
@@ -336,8 +339,8 @@ TEST_F(BlobGatewayTest, CorsRulesAreStoredAndAnswerPreflights) {
   preflight.headers[0].second = "https://evil.example";
   EXPECT_EQ(SendBlob(gateway_->port(), preflight).status, 403);
 
-  RawResponse list = Blob("GET", "/devstoreaccount1/?comp=list", "",
-                          {{"Origin", "https://app.example"}});
+  RawResponse list =
+      Blob("GET", "/devstoreaccount1/?comp=list", "", {{"Origin", "https://app.example"}});
   EXPECT_EQ(list.Header("access-control-allow-origin"), "https://app.example");
   EXPECT_EQ(list.Header("access-control-expose-headers"), "x-ms-request-id");
 }

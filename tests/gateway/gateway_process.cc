@@ -184,8 +184,8 @@ bool Connection::Read(RawResponse* response, bool head) {
   size_t pos = head_text.find("\r\n");
   while (pos != std::string::npos) {
     size_t next = head_text.find("\r\n", pos + 2);
-    std::string line = head_text.substr(pos + 2, next == std::string::npos ? std::string::npos
-                                                                           : next - pos - 2);
+    std::string line =
+        head_text.substr(pos + 2, next == std::string::npos ? std::string::npos : next - pos - 2);
     size_t colon = line.find(':');
     if (colon != std::string::npos) {
       response->headers.emplace_back(ToLower(line.substr(0, colon)),
@@ -211,9 +211,8 @@ std::string Serialize(const Request& request, int port) {
   std::string payload_hash =
       request.payload_hash.empty() ? HexEncode(Sha256(request.body)) : request.payload_hash;
   std::string host = request.host.empty() ? "127.0.0.1:" + std::to_string(port) : request.host;
-  signed_request.headers = {{"host", host},
-                            {"x-amz-date", amz_date},
-                            {"x-amz-content-sha256", payload_hash}};
+  signed_request.headers = {
+      {"host", host}, {"x-amz-date", amz_date}, {"x-amz-content-sha256", payload_hash}};
   for (const auto& [n, v] : request.headers) signed_request.headers.emplace_back(ToLower(n), v);
   std::string out = request.method + " " + request.target + " HTTP/1.1\r\n";
   for (const auto& [n, v] : signed_request.headers) out += n + ": " + v + "\r\n";
@@ -229,14 +228,15 @@ std::string Serialize(const Request& request, int port) {
     auto canonical = auth::CanonicalRequest(signed_request, signed_names, payload_hash, false);
     std::string key = auth::DeriveSigningKey(request.secret.empty() ? kKey : request.secret, date,
                                              "us-east-1", "s3");
-    std::string signature =
-        auth::SignatureHex(key, auth::StringToSign(amz_date, scope, canonical.ok() ? *canonical : ""));
+    std::string signature = auth::SignatureHex(
+        key, auth::StringToSign(amz_date, scope, canonical.ok() ? *canonical : ""));
     out += "authorization: AWS4-HMAC-SHA256 Credential=" + std::string(kAccount) + "/" + scope +
            ", SignedHeaders=" + signed_names + ", Signature=" + signature + "\r\n";
   }
   bool has_length = false;
   for (const auto& [n, v] : request.headers) has_length |= ToLower(n) == "content-length";
-  if (!has_length && (!request.body.empty() || request.method == "PUT" || request.method == "POST")) {
+  if (!has_length &&
+      (!request.body.empty() || request.method == "PUT" || request.method == "POST")) {
     out += "content-length: " + std::to_string(request.body.size()) + "\r\n";
   }
   out += "\r\n";
@@ -259,9 +259,8 @@ std::string SerializeBlob(const Request& request, int port) {
   head.method = request.method;
   head.target = request.target;
   std::string host = request.host.empty() ? "127.0.0.1:" + std::to_string(port) : request.host;
-  head.headers = {{"host", host},
-                  {"x-ms-date", FormatHttpDate(NowMicros())},
-                  {"x-ms-version", "2023-11-03"}};
+  head.headers = {
+      {"host", host}, {"x-ms-date", FormatHttpDate(NowMicros())}, {"x-ms-version", "2023-11-03"}};
   for (const auto& [n, v] : request.headers) head.headers.emplace_back(ToLower(n), v);
   bool has_length = false;
   for (const auto& [n, v] : head.headers) has_length |= n == "content-length";
@@ -270,8 +269,7 @@ std::string SerializeBlob(const Request& request, int port) {
   }
   if (request.sign) {
     std::string key = request.secret.empty() ? kKey : request.secret;
-    std::string signature =
-        auth::SignSharedKey(key, auth::BlobStringToSign(head, kAccount));
+    std::string signature = auth::SignSharedKey(key, auth::BlobStringToSign(head, kAccount));
     head.headers.emplace_back("authorization",
                               "SharedKey " + std::string(kAccount) + ":" + signature);
   }

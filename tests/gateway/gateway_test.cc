@@ -2,7 +2,6 @@
 // with raw HTTP/1.1 so that malformed and edge-case requests can be expressed exactly.
 
 #include <gtest/gtest.h>
-
 #include <signal.h>
 
 #include <chrono>
@@ -92,8 +91,7 @@ TEST_F(GatewayTest, PayloadHashMismatchStoresNothing) {
 
 TEST_F(GatewayTest, BadContentMd5IsBadDigestAndStoresNothing) {
   ASSERT_EQ(Do("PUT", "/bkt").status, 200);
-  RawResponse response =
-      Do("PUT", "/bkt/k", "body", {{"Content-MD5", Base64Encode(Md5("other"))}});
+  RawResponse response = Do("PUT", "/bkt/k", "body", {{"Content-MD5", Base64Encode(Md5("other"))}});
   EXPECT_EQ(response.status, 400);
   EXPECT_NE(response.body.find("<Code>BadDigest</Code>"), std::string::npos);
   EXPECT_EQ(Do("GET", "/bkt/k").status, 404);
@@ -282,10 +280,18 @@ TEST_F(GatewayTest, MangledRequestsNeverTakeTheServerDown) {
     for (int e = 0; e < edits; ++e) {
       size_t pos = next() % m.size();
       switch (next() % 4) {
-        case 0: m[pos] = static_cast<char>(next()); break;
-        case 1: m.erase(pos, 1 + next() % 16); break;
-        case 2: m.insert(pos, std::string(1 + next() % 8, static_cast<char>(next()))); break;
-        case 3: m.resize(pos); break;
+        case 0:
+          m[pos] = static_cast<char>(next());
+          break;
+        case 1:
+          m.erase(pos, 1 + next() % 16);
+          break;
+        case 2:
+          m.insert(pos, std::string(1 + next() % 8, static_cast<char>(next())));
+          break;
+        case 3:
+          m.resize(pos);
+          break;
       }
       if (m.empty()) m = "x";
     }

@@ -646,11 +646,11 @@ TEST(BlobServicePropertiesTest, OmittedSectionsKeepTheirValues) {
 
 TEST(BlobServicePropertiesTest, BadRulesAreRejected) {
   EXPECT_FALSE(ParseServiceProperties("<nope/>", {}).ok());
-  EXPECT_FALSE(ParseServiceProperties(
-                   "<StorageServiceProperties><Cors><CorsRule><AllowedMethods>GET"
-                   "</AllowedMethods></CorsRule></Cors></StorageServiceProperties>",
-                   {})
-                   .ok());
+  EXPECT_FALSE(
+      ParseServiceProperties("<StorageServiceProperties><Cors><CorsRule><AllowedMethods>GET"
+                             "</AllowedMethods></CorsRule></Cors></StorageServiceProperties>",
+                             {})
+          .ok());
 }
 
 }  // namespace

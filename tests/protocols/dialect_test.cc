@@ -32,8 +32,7 @@ constexpr char kSigV4Auth[] =
 // Rule 1: the Authorization scheme.
 
 TEST(DetectDialectTest, SigV4AuthorizationIsS3) {
-  ExpectDetected(MakeRequest("/b/k", {{"host", "h"}, {"authorization", kSigV4Auth}}),
-                 Dialect::kS3);
+  ExpectDetected(MakeRequest("/b/k", {{"host", "h"}, {"authorization", kSigV4Auth}}), Dialect::kS3);
 }
 
 TEST(DetectDialectTest, SigV2AuthorizationIsS3) {
@@ -118,8 +117,7 @@ TEST(DetectDialectTest, MsHeaderIsBlob) {
 }
 
 TEST(DetectDialectTest, AmzHeaderIsS3) {
-  ExpectDetected(MakeRequest("/b/k", {{"x-amz-content-sha256", "UNSIGNED-PAYLOAD"}}),
-                 Dialect::kS3);
+  ExpectDetected(MakeRequest("/b/k", {{"x-amz-content-sha256", "UNSIGNED-PAYLOAD"}}), Dialect::kS3);
 }
 
 TEST(DetectDialectTest, MsHeaderWinsOverAmzHeaderInEitherOrder) {
@@ -157,9 +155,9 @@ TEST(DetectDialectTest, UnknownAuthorizationSchemeFallsThrough) {
   HttpRequest request = MakeRequest("/b/k", {{"authorization", "Bearer eyJ0eXAi"}});
   EXPECT_EQ(DetectDialect(request, Dialect::kS3), Dialect::kS3);
   EXPECT_EQ(DetectDialect(request, Dialect::kBlob), Dialect::kBlob);
-  ExpectDetected(MakeRequest("/c/b", {{"authorization", "Bearer eyJ0eXAi"},
-                                      {"x-ms-version", "2021-08-06"}}),
-                 Dialect::kBlob);
+  ExpectDetected(
+      MakeRequest("/c/b", {{"authorization", "Bearer eyJ0eXAi"}, {"x-ms-version", "2021-08-06"}}),
+      Dialect::kBlob);
 }
 
 }  // namespace

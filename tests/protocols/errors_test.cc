@@ -106,8 +106,8 @@ TEST(ToWireErrorTest, ServiceErrors) {
 }
 
 TEST(ErrorResponseTest, BodyCarriesCodeMessageResourceAndRequestId) {
-  HttpResponse response = ErrorResponse(Status(ErrorCode::kNoSuchBucket, "no such bucket"),
-                                        "/photos", "REQ123", false);
+  HttpResponse response =
+      ErrorResponse(Status(ErrorCode::kNoSuchBucket, "no such bucket"), "/photos", "REQ123", false);
   EXPECT_EQ(response.status, 404);
   EXPECT_FALSE(response.head);
   EXPECT_EQ(response.Header("Content-Type"), "application/xml");
@@ -143,8 +143,8 @@ TEST(ErrorResponseTest, HeadHasNoBody) {
 }
 
 TEST(ErrorResponseTest, NotModifiedHasNoBody) {
-  HttpResponse response = ErrorResponse(Status(ErrorCode::kNotModified, "Not Modified"),
-                                        "/photos/a.jpg", "REQ", false);
+  HttpResponse response =
+      ErrorResponse(Status(ErrorCode::kNotModified, "Not Modified"), "/photos/a.jpg", "REQ", false);
   EXPECT_EQ(response.status, 304);
   EXPECT_TRUE(response.body.empty());
   EXPECT_EQ(response.stream, nullptr);

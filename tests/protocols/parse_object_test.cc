@@ -88,8 +88,8 @@ TEST(ParsePreconditionsTest, NoHeadersIsEmpty) {
 }
 
 TEST(ParsePreconditionsTest, EtagQuotesAreStripped) {
-  Preconditions p = ParsePreconditions(WithHeaders({{"if-match", "\"abc123\""},
-                                                    {"if-none-match", "\"def456\""}}));
+  Preconditions p = ParsePreconditions(
+      WithHeaders({{"if-match", "\"abc123\""}, {"if-none-match", "\"def456\""}}));
   EXPECT_EQ(p.if_match, "abc123");
   EXPECT_EQ(p.if_none_match, "def456");
 }
@@ -102,9 +102,9 @@ TEST(ParsePreconditionsTest, UnquotedEtagsAndStarAreKept) {
 }
 
 TEST(ParsePreconditionsTest, DatesAreParsed) {
-  Preconditions p = ParsePreconditions(
-      WithHeaders({{"if-modified-since", "Sun, 06 Nov 1994 08:49:37 GMT"},
-                   {"if-unmodified-since", "Sun, 06 Nov 1994 08:49:38 GMT"}}));
+  Preconditions p =
+      ParsePreconditions(WithHeaders({{"if-modified-since", "Sun, 06 Nov 1994 08:49:37 GMT"},
+                                      {"if-unmodified-since", "Sun, 06 Nov 1994 08:49:38 GMT"}}));
   EXPECT_EQ(p.if_modified_since, kRfcExampleMicros);
   EXPECT_EQ(p.if_unmodified_since, kRfcExampleMicros + 1000000);
   EXPECT_FALSE(p.if_match.has_value());
@@ -263,8 +263,8 @@ TEST(ParseChecksumTest, EveryAlgorithmHeaderIsRecognised) {
            Case{"x-amz-checksum-crc64nvme", "AAAAAAAAAAA=", ChecksumAlgorithm::kCrc64Nvme, 8},
            Case{"x-amz-checksum-sha1", "2jmj7l5rSw0yVb/vlWAYkK/YBwk=", ChecksumAlgorithm::kSha1,
                 20},
-           Case{"x-amz-checksum-sha256", "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=",
-                ChecksumAlgorithm::kSha256, 32},
+           Case{"x-amz-checksum-sha256",
+                "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=", ChecksumAlgorithm::kSha256, 32},
        }) {
     Result<ChecksumRequest> r = ParseChecksum(WithHeaders({{c.header, c.value}}));
     ASSERT_TRUE(r.ok()) << c.header;
@@ -276,9 +276,9 @@ TEST(ParseChecksumTest, EveryAlgorithmHeaderIsRecognised) {
 
 TEST(ParseChecksumTest, WrongLengthIsInvalidDigest) {
   // 3 bytes for CRC32, 4 bytes for SHA-256.
-  for (auto [header, value] : {std::pair{"x-amz-checksum-crc32", "AAAA"},
-                               std::pair{"x-amz-checksum-sha256", "AAAAAA=="},
-                               std::pair{"x-amz-checksum-crc64nvme", "AAAAAA=="}}) {
+  for (auto [header, value] :
+       {std::pair{"x-amz-checksum-crc32", "AAAA"}, std::pair{"x-amz-checksum-sha256", "AAAAAA=="},
+        std::pair{"x-amz-checksum-crc64nvme", "AAAAAA=="}}) {
     Result<ChecksumRequest> c = ParseChecksum(WithHeaders({{header, value}}));
     ASSERT_FALSE(c.ok()) << header;
     EXPECT_EQ(c.status().code(), ErrorCode::kInvalidDigest) << header;
@@ -300,15 +300,13 @@ TEST(ParseChecksumTest, SdkAlgorithmHeaderSelectsWithoutValue) {
 }
 
 TEST(ParseChecksumTest, AlgorithmNamesAreCaseInsensitive) {
-  Result<ChecksumRequest> c =
-      ParseChecksum(WithHeaders({{"x-amz-checksum-algorithm", "sha256"}}));
+  Result<ChecksumRequest> c = ParseChecksum(WithHeaders({{"x-amz-checksum-algorithm", "sha256"}}));
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->algorithm, ChecksumAlgorithm::kSha256);
 }
 
 TEST(ParseChecksumTest, UnknownAlgorithmIsRejected) {
-  Result<ChecksumRequest> c =
-      ParseChecksum(WithHeaders({{"x-amz-sdk-checksum-algorithm", "MD5"}}));
+  Result<ChecksumRequest> c = ParseChecksum(WithHeaders({{"x-amz-sdk-checksum-algorithm", "MD5"}}));
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.status().code(), ErrorCode::kInvalidArgument);
 }
@@ -329,32 +327,31 @@ TEST(ParseChecksumTest, AlgorithmContradictingValueHeaderIsRejected) {
 }
 
 TEST(ParseChecksumTest, TwoValueHeadersAreRejected) {
-  Result<ChecksumRequest> c = ParseChecksum(WithHeaders(
-      {{"x-amz-checksum-crc32", "AAECAw=="}, {"x-amz-checksum-crc32c", "AAECAw=="}}));
+  Result<ChecksumRequest> c = ParseChecksum(
+      WithHeaders({{"x-amz-checksum-crc32", "AAECAw=="}, {"x-amz-checksum-crc32c", "AAECAw=="}}));
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.status().code(), ErrorCode::kInvalidRequest);
 }
 
 TEST(ParseChecksumTest, TrailerNamesTheAlgorithm) {
-  Result<ChecksumRequest> c = ParseChecksum(WithHeaders(
-      {{"x-amz-trailer", "x-amz-checksum-crc64nvme"},
-       {"x-amz-content-sha256", "STREAMING-UNSIGNED-PAYLOAD-TRAILER"}}));
+  Result<ChecksumRequest> c =
+      ParseChecksum(WithHeaders({{"x-amz-trailer", "x-amz-checksum-crc64nvme"},
+                                 {"x-amz-content-sha256", "STREAMING-UNSIGNED-PAYLOAD-TRAILER"}}));
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->algorithm, ChecksumAlgorithm::kCrc64Nvme);
   EXPECT_FALSE(c->expected.has_value());
 }
 
 TEST(ParseChecksumTest, UnknownTrailerChecksumIsRejected) {
-  Result<ChecksumRequest> c =
-      ParseChecksum(WithHeaders({{"x-amz-trailer", "x-amz-checksum-md5"}}));
+  Result<ChecksumRequest> c = ParseChecksum(WithHeaders({{"x-amz-trailer", "x-amz-checksum-md5"}}));
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.status().code(), ErrorCode::kInvalidArgument);
 }
 
 TEST(ChecksumNamesTest, NamesAndHeadersRoundTrip) {
-  for (ChecksumAlgorithm a : {ChecksumAlgorithm::kCrc32, ChecksumAlgorithm::kCrc32c,
-                              ChecksumAlgorithm::kSha1, ChecksumAlgorithm::kSha256,
-                              ChecksumAlgorithm::kCrc64Nvme}) {
+  for (ChecksumAlgorithm a :
+       {ChecksumAlgorithm::kCrc32, ChecksumAlgorithm::kCrc32c, ChecksumAlgorithm::kSha1,
+        ChecksumAlgorithm::kSha256, ChecksumAlgorithm::kCrc64Nvme}) {
     EXPECT_EQ(ParseChecksumAlgorithm(ChecksumName(a)), a);
   }
   EXPECT_EQ(ChecksumName(ChecksumAlgorithm::kCrc64Nvme), "CRC64NVME");
@@ -377,8 +374,8 @@ TEST(ParseContentMd5Test, DecodesSixteenBytes) {
       ParseContentMd5(WithHeaders({{"content-md5", "1B2M2Y8AsgTpgAmY7PhCfg=="}}));
   ASSERT_TRUE(md5.ok());
   ASSERT_TRUE(md5->has_value());
-  EXPECT_EQ(**md5, std::string("\xd4\x1d\x8c\xd9\x8f\x00\xb2\x04\xe9\x80\x09\x98\xec\xf8\x42\x7e",
-                               16));
+  EXPECT_EQ(**md5,
+            std::string("\xd4\x1d\x8c\xd9\x8f\x00\xb2\x04\xe9\x80\x09\x98\xec\xf8\x42\x7e", 16));
 }
 
 TEST(ParseContentMd5Test, MalformedIsInvalidDigest) {

@@ -123,8 +123,7 @@ TEST(RenderGoldenTest, ListObjectsV2Truncated) {
 TEST(RenderGoldenTest, ListObjectsV2FetchOwner) {
   ListEcho echo = ListingEcho();
   echo.fetch_owner = true;
-  ExpectGolden("list_objects_v2_owner",
-               RenderListObjectsV2(echo, TwoObjectsAndAPrefix(false), ""));
+  ExpectGolden("list_objects_v2_owner", RenderListObjectsV2(echo, TwoObjectsAndAPrefix(false), ""));
 }
 
 TEST(RenderGoldenTest, ListObjectsV2UrlEncoded) {

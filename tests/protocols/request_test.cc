@@ -351,10 +351,12 @@ TEST(ObjectKeyTest, ValidUtf8AndSpecialCharactersAreAccepted) {
 
 TEST(ObjectKeyTest, InvalidUtf8IsRejected) {
   EXPECT_FALSE(IsValidObjectKey("\xFF"));
-  EXPECT_FALSE(IsValidObjectKey("a\xC3"));          // truncated sequence
-  EXPECT_FALSE(IsValidObjectKey("\xC0\xAF"));       // overlong '/'
-  EXPECT_FALSE(IsValidObjectKey("\xED\xA0\x80"));   // UTF-16 surrogate
-  EXPECT_FALSE(IsValidObjectKey("\x80" "abc"));     // lone continuation byte
+  EXPECT_FALSE(IsValidObjectKey("a\xC3"));         // truncated sequence
+  EXPECT_FALSE(IsValidObjectKey("\xC0\xAF"));      // overlong '/'
+  EXPECT_FALSE(IsValidObjectKey("\xED\xA0\x80"));  // UTF-16 surrogate
+  EXPECT_FALSE(
+      IsValidObjectKey("\x80"
+                       "abc"));  // lone continuation byte
 }
 
 }  // namespace

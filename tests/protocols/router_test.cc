@@ -64,8 +64,7 @@ TEST(RouterTableTest, GetBucketUploadsIsListMultipartUploads) {
 
 TEST(RouterTableTest, GetBucketListTypeIsListObjectsV2) {
   EXPECT_EQ(RouteTarget("GET", "/bkt?list-type=2"), Op::kListObjectsV2);
-  EXPECT_EQ(RouteTarget("GET", "/bkt/?list-type=2&prefix=p%2F&delimiter=%2F"),
-            Op::kListObjectsV2);
+  EXPECT_EQ(RouteTarget("GET", "/bkt/?list-type=2&prefix=p%2F&delimiter=%2F"), Op::kListObjectsV2);
 }
 
 TEST(RouterTableTest, GetBucketIsListObjects) {
@@ -79,8 +78,7 @@ TEST(RouterTableTest, PostBucketDeleteIsDeleteObjects) {
 }
 
 TEST(RouterTableTest, PutObjectWithUploadIdAndCopySourceIsUploadPartCopy) {
-  EXPECT_EQ(RouteTarget("PUT", "/bkt/key?partNumber=2&uploadId=abc", true),
-            Op::kUploadPartCopy);
+  EXPECT_EQ(RouteTarget("PUT", "/bkt/key?partNumber=2&uploadId=abc", true), Op::kUploadPartCopy);
 }
 
 TEST(RouterTableTest, PutObjectWithUploadIdIsUploadPart) {

@@ -1,7 +1,6 @@
 // Property updates of the embedded store: UpdateObject and bucket properties (CreateBucket,
 // HeadBucket, ListBuckets, UpdateBucket).
 
-
 #include "common/time.h"
 #include "tests/store/store_fixture.h"
 
