@@ -54,6 +54,7 @@ class ByteReader {
   }
   bool ok() const { return ok_; }
   bool done() const { return ok_ && pos_ == in_.size(); }
+  size_t remaining() const { return ok_ ? in_.size() - pos_ : 0; }
 
  private:
   template <typename T>

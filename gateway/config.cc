@@ -6,9 +6,9 @@
 
 namespace tessera::gateway {
 
-std::vector<store::DriveSpec> SimulatedDrives(const std::string& data_dir, int regions,
+std::vector<drive::DriveSpec> SimulatedDrives(const std::string& data_dir, int regions,
                                               int drives_per_region) {
-  std::vector<store::DriveSpec> drives;
+  std::vector<drive::DriveSpec> drives;
   uint32_t id = 0;
   for (int r = 1; r <= regions; ++r) {
     for (int d = 1; d <= drives_per_region; ++d) {
@@ -90,6 +90,16 @@ Status ApplyJson(const nlohmann::json& j, Config& config) {
     config.profile.k = static_cast<uint8_t>(ec.value("k", 6));
     config.profile.m = static_cast<uint8_t>(ec.value("m", 3));
     config.profile.max_per_region = static_cast<uint8_t>(ec.value("max_per_region", 3));
+  }
+  if (j.contains("store")) {
+    const auto& st = j["store"];
+    drive::SegmentStoreOptions& o = config.storage;
+    o.segment_bytes = st.value("segment_mib", o.segment_bytes >> 20) << 20;
+    o.direct_io = st.value("direct_io", o.direct_io);
+    o.compact_below = st.value("compact_below", o.compact_below);
+    o.compact_bytes_per_second =
+        st.value("compact_mib_per_s", o.compact_bytes_per_second >> 20) << 20;
+    o.compact_interval_ms = st.value("compact_interval_ms", o.compact_interval_ms);
   }
   if (j.contains("accounts")) {
     config.accounts.clear();

@@ -6,7 +6,7 @@
 
 #include "auth/accounts.h"
 #include "backend/api/status.h"
-#include "backend/store/erasure_extent_store.h"
+#include "backend/drive/segment_store.h"
 #include "protocols/dialect.h"
 
 namespace tessera::gateway {
@@ -33,8 +33,9 @@ struct Limits {
 struct Config {
   std::string data_dir;
   std::vector<ListenAddress> listeners;
-  std::vector<store::DriveSpec> drives;
-  store::EcProfile profile;
+  std::vector<drive::DriveSpec> drives;
+  drive::EcProfile profile;
+  drive::SegmentStoreOptions storage;  // its profile is `profile`
   std::vector<auth::Account> accounts;
   std::vector<std::string> s3_domains = {"localhost", "s3.localhost"};
   std::string region = "us-east-1";
@@ -57,11 +58,13 @@ Config DefaultConfig(const std::string& data_dir);
 //   regions: [{"name": "r1", "drives": ["path", ...]}...] or
 //   layout: {"regions": 3, "drives_per_region": 3},
 //   ec: {"k": 6, "m": 3, "max_per_region": 3},
+//   store: {"segment_mib": 256, "direct_io": false, "compact_below": 0.5,
+//           "compact_mib_per_s": 64, "compact_interval_ms": 2000},
 //   accounts: [{"name": "...", "key": "..."}], limits: {<Limits field>: n}.
 Status ApplyConfigFile(const std::string& path, Config& config);
 
 // Drive specs for a simulated layout: <data_dir>/regions/region-<r>/drive-<d>.
-std::vector<store::DriveSpec> SimulatedDrives(const std::string& data_dir, int regions,
+std::vector<drive::DriveSpec> SimulatedDrives(const std::string& data_dir, int regions,
                                               int drives_per_region);
 
 // "HOST:PORT", "[V6]:PORT", optionally followed by "/s3" or "/blob" naming the default dialect.

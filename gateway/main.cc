@@ -2,9 +2,14 @@
 //
 //   tessera serve [--data DIR] [--listen HOST:PORT[/blob]]... [--config FILE]
 //                 [--ready-file FILE]
+//   tessera compact [--data DIR] [--config FILE] [--below FRACTION]
 //
 // With no flags: the embedded default on 127.0.0.1:9000 and 127.0.0.1:10000, data under
 // $TESSERA_DATA or ~/.local/share/tessera, the development account.
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -15,7 +20,7 @@
 #include <vector>
 
 #include "backend/store/embedded_store.h"
-#include "backend/store/erasure_extent_store.h"
+#include "backend/drive/segment_store.h"
 #include "gateway/config.h"
 #include "gateway/server.h"
 #include "protocols/blob/handler.h"
@@ -27,7 +32,8 @@ namespace {
 int Usage() {
   std::fprintf(stderr,
                "usage: tessera serve [--data DIR] [--listen HOST:PORT]... [--config FILE]\n"
-               "                     [--ready-file FILE]\n");
+               "                     [--ready-file FILE]\n"
+               "       tessera compact [--data DIR] [--config FILE] [--below FRACTION]\n");
   return 2;
 }
 
@@ -39,7 +45,7 @@ std::string DefaultDataDir() {
   return ".tessera";
 }
 
-Result<Config> ParseArgs(int argc, char** argv) {
+Result<Config> ParseArgs(int argc, char** argv, double* below = nullptr) {
   std::string data_dir = DefaultDataDir();
   std::string config_file;
   std::string ready_file;
@@ -58,8 +64,15 @@ Result<Config> ParseArgs(int argc, char** argv) {
       listeners.push_back(address);
     } else if (arg == "--config") {
       ASSIGN_OR_RETURN(config_file, next());
-    } else if (arg == "--ready-file") {
+    } else if (arg == "--ready-file" && below == nullptr) {
       ASSIGN_OR_RETURN(ready_file, next());
+    } else if (arg == "--below" && below != nullptr) {
+      ASSIGN_OR_RETURN(std::string text, next());
+      char* end = nullptr;
+      *below = std::strtod(text.c_str(), &end);
+      if (end == text.c_str() || *end != '\0' || !(*below > 0 && *below <= 1)) {
+        return Status(ErrorCode::kInvalidArgument, "--below takes a fraction in (0, 1]");
+      }
     } else {
       return Status(ErrorCode::kInvalidArgument, "unknown option " + arg);
     }
@@ -80,41 +93,111 @@ void WriteReadyFile(const std::string& path, const std::vector<std::string>& end
   std::filesystem::rename(tmp, path);
 }
 
+// The stores of one data directory, opened in dependency order.
+struct Stores {
+  int lock_fd = -1;
+  std::shared_ptr<drive::SegmentStore> segments;
+  std::unique_ptr<ObjectStore> objects;
+  ~Stores() {
+    objects.reset();
+    segments.reset();
+    if (lock_fd >= 0) ::close(lock_fd);
+  }
+};
+
+// Takes the data directory's lock (one process at a time), then opens metadata, the drive
+// store and the object store. Prints what went wrong and returns false on failure.
+bool OpenStores(const Config& config, bool background_compaction, Stores* stores) {
+  std::error_code ec;
+  std::filesystem::create_directories(config.data_dir + "/meta", ec);
+  for (const auto& drive : config.drives) {
+    if (!ec) std::filesystem::create_directories(drive.path, ec);
+  }
+  if (ec) {
+    std::fprintf(stderr, "tessera: cannot create %s: %s\n", config.data_dir.c_str(),
+                 ec.message().c_str());
+    return false;
+  }
+  const std::string lock_path = config.data_dir + "/LOCK";
+  stores->lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (stores->lock_fd < 0 || ::flock(stores->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    std::fprintf(stderr, "tessera: %s is in use by another tessera process\n",
+                 config.data_dir.c_str());
+    return false;
+  }
+  store::EmbeddedStoreOptions options;
+  options.meta_dir = config.data_dir + "/meta";
+  auto env = store::OpenMetadata(options);
+  if (!env.ok()) {
+    std::fprintf(stderr, "tessera: metadata: %s\n", env.status().ToString().c_str());
+    return false;
+  }
+  drive::SegmentStoreOptions storage = config.storage;
+  storage.profile = config.profile;
+  if (!background_compaction) storage.compact_interval_ms = 0;
+  auto segments = drive::SegmentStore::Open(*env, config.drives, storage);
+  if (!segments.ok()) {
+    std::fprintf(stderr, "tessera: drives: %s\n", segments.status().ToString().c_str());
+    return false;
+  }
+  stores->segments = std::move(segments).value();
+  auto objects = store::OpenEmbeddedStore(options, *env, stores->segments);
+  if (!objects.ok()) {
+    std::fprintf(stderr, "tessera: metadata: %s\n", objects.status().ToString().c_str());
+    return false;
+  }
+  stores->objects = std::move(objects).value();
+  return true;
+}
+
+std::string Mib(uint64_t bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.1f MiB", static_cast<double>(bytes) / (1 << 20));
+  return buf;
+}
+
+int Compact(int argc, char** argv) {
+  double below = 1.0;
+  auto config = ParseArgs(argc, argv, &below);
+  if (!config.ok()) {
+    std::fprintf(stderr, "tessera: %s\n", config.status().ToString().c_str());
+    return Usage();
+  }
+  Stores stores;
+  if (!OpenStores(*config, /*background_compaction=*/false, &stores)) return 1;
+  auto before = stores.segments->Space();
+  auto report = stores.segments->Compact(below);
+  auto after = stores.segments->Space();
+  if (!before.ok() || !report.ok() || !after.ok()) {
+    const Status& s = !before.ok() ? before.status() : !report.ok() ? report.status() : after.status();
+    std::fprintf(stderr, "tessera: compact: %s\n", s.ToString().c_str());
+    return 1;
+  }
+  std::printf("tessera: compacted %llu segments, removed %llu, moved %s, reclaimed %s\n",
+              static_cast<unsigned long long>(report->segments_compacted),
+              static_cast<unsigned long long>(report->segments_removed),
+              Mib(report->bytes_moved).c_str(), Mib(report->bytes_reclaimed).c_str());
+  std::printf("tessera: segments %s -> %s (%llu files), live %s\n",
+              Mib(before->segment_bytes).c_str(), Mib(after->segment_bytes).c_str(),
+              static_cast<unsigned long long>(after->segments), Mib(after->live_bytes).c_str());
+  return 0;
+}
+
 int Serve(int argc, char** argv) {
   auto config = ParseArgs(argc, argv);
   if (!config.ok()) {
     std::fprintf(stderr, "tessera: %s\n", config.status().ToString().c_str());
     return Usage();
   }
-  std::error_code ec;
-  std::filesystem::create_directories(config->data_dir + "/meta", ec);
-  for (const auto& drive : config->drives) {
-    if (!ec) std::filesystem::create_directories(drive.path, ec);
-  }
-  if (ec) {
-    std::fprintf(stderr, "tessera: cannot create %s: %s\n", config->data_dir.c_str(),
-                 ec.message().c_str());
-    return 1;
-  }
-  auto extents = store::ErasureExtentStore::Open(config->drives, config->profile);
-  if (!extents.ok()) {
-    std::fprintf(stderr, "tessera: drives: %s\n", extents.status().ToString().c_str());
-    return 1;
-  }
-  store::EmbeddedStoreOptions options;
-  options.meta_dir = config->data_dir + "/meta";
-  auto object_store = store::OpenEmbeddedStore(
-      options, std::shared_ptr<store::ExtentStore>(std::move(extents).value()));
-  if (!object_store.ok()) {
-    std::fprintf(stderr, "tessera: metadata: %s\n", object_store.status().ToString().c_str());
-    return 1;
-  }
+  Stores stores;
+  if (!OpenStores(*config, /*background_compaction=*/true, &stores)) return 1;
+  ObjectStore& object_store = *stores.objects;
   auth::AccountDirectory accounts(config->accounts);
   s3::S3Options s3_options;
   s3_options.virtual_host_domains = config->s3_domains;
   s3_options.region = config->region;
-  s3::S3Handler s3_handler(**object_store, accounts, s3_options);
-  blob::BlobHandler blob_handler(**object_store, accounts, blob::BlobOptions{});
+  s3::S3Handler s3_handler(object_store, accounts, s3_options);
+  blob::BlobHandler blob_handler(object_store, accounts, blob::BlobOptions{});
 
   Server server(&s3_handler, &blob_handler, config->limits);
   if (Status s = server.Listen(config->listeners); !s.ok()) {
@@ -155,6 +238,7 @@ int main(int argc, char** argv) {
   if (argc < 2) return tessera::gateway::Serve(argc, argv);
   std::string command = argv[1];
   if (command == "serve") return tessera::gateway::Serve(argc, argv);
+  if (command == "compact") return tessera::gateway::Compact(argc, argv);
   if (command == "--help" || command == "help") {
     tessera::gateway::Usage();
     return 0;

@@ -1,109 +1,107 @@
 #include "backend/drive/memory_drive.h"
 
 #include <algorithm>
-#include <utility>
+#include <cstring>
 
 namespace tessera::drive {
 
-class MemoryAppendFile : public AppendFile {
- public:
-  MemoryAppendFile(MemoryDrive* drive, uint64_t serial, std::string name)
-      : drive_(drive), serial_(serial), name_(std::move(name)) {}
-  ~MemoryAppendFile() override { Abort(); }
-
-  Status Append(std::string_view data) override {
-    std::lock_guard<std::mutex> lock(drive_->mu_);
-    auto it = drive_->staging_.find(serial_);
-    if (it == drive_->staging_.end()) {
-      return Status(ErrorCode::kInternal, "append to a closed fragment file");
-    }
-    it->second.append(data);
-    return Status::Ok();
-  }
-
-  Status Commit() override {
-    std::lock_guard<std::mutex> lock(drive_->mu_);
-    auto it = drive_->staging_.find(serial_);
-    if (it == drive_->staging_.end()) {
-      return Status(ErrorCode::kInternal, "commit of a closed fragment file");
-    }
-    drive_->published_[name_] = std::make_shared<const std::string>(std::move(it->second));
-    drive_->staging_.erase(it);
-    return Status::Ok();
-  }
-
-  void Abort() override {
-    std::lock_guard<std::mutex> lock(drive_->mu_);
-    drive_->staging_.erase(serial_);
-  }
-
- private:
-  MemoryDrive* drive_;
-  uint64_t serial_;
-  std::string name_;
+struct MemoryDrive::Segment {
+  std::mutex mu;
+  std::string data;
+  uint64_t durable = 0;  // bytes guaranteed to survive Crash()
 };
 
 namespace {
 
-// Holds its own reference to the bytes, so a concurrent Remove() does not pull them away.
-class MemoryReadFile : public ReadFile {
+class MemorySegmentFile : public SegmentFile {
  public:
-  explicit MemoryReadFile(std::shared_ptr<const std::string> bytes) : bytes_(std::move(bytes)) {}
-  uint64_t size() const override { return bytes_->size(); }
+  MemorySegmentFile(std::shared_ptr<MemoryDrive::Segment> segment, std::atomic<uint64_t>* writes,
+                    std::atomic<uint64_t>* syncs)
+      : segment_(std::move(segment)), writes_(writes), syncs_(syncs) {}
+
+  Status WriteAt(uint64_t offset, const char* data, size_t n) override {
+    std::lock_guard<std::mutex> lock(segment_->mu);
+    std::string& bytes = segment_->data;
+    if (bytes.size() < offset + n) bytes.resize(offset + n, '\0');
+    std::memcpy(bytes.data() + offset, data, n);
+    ++*writes_;
+    return Status::Ok();
+  }
+  Status Sync() override {
+    std::lock_guard<std::mutex> lock(segment_->mu);
+    segment_->durable = segment_->data.size();
+    ++*syncs_;
+    return Status::Ok();
+  }
   Result<size_t> ReadAt(uint64_t offset, char* buf, size_t n) const override {
-    if (offset >= bytes_->size()) return size_t{0};
-    size_t count = std::min<uint64_t>(n, bytes_->size() - offset);
-    std::copy_n(bytes_->data() + offset, count, buf);
-    return count;
+    std::lock_guard<std::mutex> lock(segment_->mu);
+    const std::string& bytes = segment_->data;
+    if (offset >= bytes.size()) return size_t{0};
+    size_t got = std::min<uint64_t>(n, bytes.size() - offset);
+    std::memcpy(buf, bytes.data() + offset, got);
+    return got;
+  }
+  Result<uint64_t> Size() const override {
+    std::lock_guard<std::mutex> lock(segment_->mu);
+    return static_cast<uint64_t>(segment_->data.size());
   }
 
  private:
-  std::shared_ptr<const std::string> bytes_;
+  std::shared_ptr<MemoryDrive::Segment> segment_;
+  std::atomic<uint64_t>* writes_;
+  std::atomic<uint64_t>* syncs_;
 };
 
 }  // namespace
 
-Result<std::unique_ptr<AppendFile>> MemoryDrive::Create(const FragmentId& fragment) {
+Result<std::shared_ptr<SegmentFile>> MemoryDrive::CreateSegment(uint64_t segment) {
   std::lock_guard<std::mutex> lock(mu_);
-  uint64_t serial = next_serial_++;
-  staging_[serial];
-  return std::unique_ptr<AppendFile>(new MemoryAppendFile(this, serial, fragment.Name()));
+  auto& slot = segments_[segment];
+  if (slot) return Status(ErrorCode::kInternal, "segment exists: " + SegmentFileName(segment));
+  slot = std::make_shared<Segment>();
+  return std::shared_ptr<SegmentFile>(std::make_shared<MemorySegmentFile>(slot, &writes_, &syncs_));
 }
 
-Result<std::unique_ptr<ReadFile>> MemoryDrive::Open(const FragmentId& fragment) {
+Result<std::shared_ptr<SegmentFile>> MemoryDrive::OpenSegment(uint64_t segment) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = published_.find(fragment.Name());
-  if (it == published_.end()) {
-    return Status(ErrorCode::kDataLoss, "missing fragment " + fragment.Name());
+  auto it = segments_.find(segment);
+  if (it == segments_.end()) {
+    return Status(ErrorCode::kDataLoss, "no segment " + SegmentFileName(segment));
   }
-  return std::unique_ptr<ReadFile>(new MemoryReadFile(it->second));
+  return std::shared_ptr<SegmentFile>(
+      std::make_shared<MemorySegmentFile>(it->second, &writes_, &syncs_));
 }
 
-Result<bool> MemoryDrive::Exists(const FragmentId& fragment) {
+Result<std::vector<uint64_t>> MemoryDrive::ListSegments() {
   std::lock_guard<std::mutex> lock(mu_);
-  return published_.count(fragment.Name()) > 0;
+  std::vector<uint64_t> out;
+  for (const auto& [id, segment] : segments_) out.push_back(id);
+  return out;
 }
 
-Status MemoryDrive::Remove(const FragmentId& fragment) {
+Status MemoryDrive::RemoveSegment(uint64_t segment) {
   std::lock_guard<std::mutex> lock(mu_);
-  published_.erase(fragment.Name());
+  segments_.erase(segment);
   return Status::Ok();
 }
 
-size_t MemoryDrive::PublishedCount() const {
+void MemoryDrive::Crash(uint64_t keep_unsynced) {
   std::lock_guard<std::mutex> lock(mu_);
-  return published_.size();
+  for (auto& [id, segment] : segments_) {
+    std::lock_guard<std::mutex> seg_lock(segment->mu);
+    const uint64_t keep = std::min<uint64_t>(segment->data.size(), segment->durable + keep_unsynced);
+    segment->data.resize(keep);
+    segment->durable = keep;
+  }
 }
 
-size_t MemoryDrive::StagingCount() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return staging_.size();
-}
-
-uint64_t MemoryDrive::PublishedBytes() const {
+uint64_t MemoryDrive::StoredBytes() const {
   std::lock_guard<std::mutex> lock(mu_);
   uint64_t total = 0;
-  for (const auto& [name, bytes] : published_) total += bytes->size();
+  for (const auto& [id, segment] : segments_) {
+    std::lock_guard<std::mutex> seg_lock(segment->mu);
+    total += segment->data.size();
+  }
   return total;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -10,33 +11,35 @@
 
 namespace tessera::drive {
 
-// An in-memory drive for tests: published fragments live in a map, files being written
-// in a staging map until Commit(). Thread-safe.
+// An in-memory drive for tests. Tracks what Sync() made durable, so that Crash() can lose
+// exactly what a power cut loses. Thread-safe.
 class MemoryDrive : public Drive {
  public:
   explicit MemoryDrive(uint32_t id) : id_(id) {}
 
   uint32_t id() const override { return id_; }
-  Result<std::unique_ptr<AppendFile>> Create(const FragmentId& fragment) override;
-  Result<std::unique_ptr<ReadFile>> Open(const FragmentId& fragment) override;
-  Result<bool> Exists(const FragmentId& fragment) override;
-  Status Remove(const FragmentId& fragment) override;
+  Result<std::shared_ptr<SegmentFile>> CreateSegment(uint64_t segment) override;
+  Result<std::shared_ptr<SegmentFile>> OpenSegment(uint64_t segment) override;
+  Result<std::vector<uint64_t>> ListSegments() override;
+  Status RemoveSegment(uint64_t segment) override;
 
-  // Published fragments and files still being written, for assertions.
-  size_t PublishedCount() const;
-  size_t StagingCount() const;
-  // Bytes of all published fragments.
-  uint64_t PublishedBytes() const;
+  // Power loss: every segment drops the bytes written since its last Sync(), except the
+  // first `keep_unsynced` of them (a torn write that partly reached the medium).
+  void Crash(uint64_t keep_unsynced = 0);
+
+  // Bytes of all segments, WriteAt() calls and Sync() calls so far.
+  uint64_t StoredBytes() const;
+  uint64_t writes() const { return writes_.load(); }
+  uint64_t syncs() const { return syncs_.load(); }
+
+  struct Segment;  // implementation detail, shared with open files
 
  private:
-  friend class MemoryAppendFile;
-  using Bytes = std::shared_ptr<const std::string>;
-
   uint32_t id_;
   mutable std::mutex mu_;
-  std::map<std::string, Bytes> published_;
-  std::map<uint64_t, std::string> staging_;  // writer serial -> bytes so far
-  uint64_t next_serial_ = 0;
+  std::map<uint64_t, std::shared_ptr<Segment>> segments_;
+  std::atomic<uint64_t> writes_{0};
+  std::atomic<uint64_t> syncs_{0};
 };
 
 }  // namespace tessera::drive

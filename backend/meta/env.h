@@ -26,8 +26,9 @@ enum class Table : uint8_t {
   kStaged,    // one entry per object key that has staged (uncommitted) blocks
   kBlocks,    // the staged blocks themselves
   kAccounts,  // per-account service settings
+  kFragments, // reverse index: where each extent fragment sits on the drives
 };
-inline constexpr int kTableCount = 9;
+inline constexpr int kTableCount = 10;
 
 struct EnvOptions {
   std::string dir;  // created if missing

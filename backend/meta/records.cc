@@ -27,7 +27,7 @@
 //   UploadRecord  := u8 version=2, str key, i64 initiated, Attributes
 //                  | u8 version=1, i64 initiated, Attributes      (read only; key unknown)
 //   PartRecord    := u8 version=1, u64 size, str md5, i64 last_modified, Checksum, Manifest
-//   ExtentRecord  := u8 version=1, u64 refcount, Location
+//   ExtentRecord  := u8 version=2, u64 refcount, Location       (backend/extent/location.h)
 //
 //   ObjectInfo    := str bucket, str key, str version_id, u64 size, i64 last_modified,
 //                    str content_md5, str etag, str blob_etag, Content, Metadata,
@@ -40,7 +40,6 @@
 //   Manifest      := u32 n, n * Segment
 //   Segment       := u8 0, str data                              (inline)
 //                  | u8 1, u64 extent_id, u64 offset, u64 length  (extent slice)
-//   Location      := u64 id, u64 size, u8 k, u8 m, u32 chunk_size, u32 n, n * u32 drive
 
 namespace tessera::meta {
 namespace {
@@ -54,6 +53,7 @@ constexpr uint32_t kMaxPartSizes = 10000;
 constexpr uint32_t kMaxBlocks = 50000;
 constexpr uint32_t kMaxPolicies = 64;
 constexpr uint8_t kUploadFormatVersion = 2;
+constexpr uint8_t kExtentFormatVersion = 2;
 
 Status Corrupt(std::string_view what) {
   return Status(ErrorCode::kInternal, "corrupt metadata: " + std::string(what) + " record");
@@ -383,33 +383,24 @@ Result<PartRecord> DecodePart(std::string_view bytes) {
 
 std::string EncodeExtent(const ExtentRecord& record) {
   ByteWriter w;
-  w.U8(kFormatVersion);
+  w.U8(kExtentFormatVersion);
   w.U64(record.refcount);
-  const store::ExtentLocation& loc = record.location;
-  w.U64(loc.id);
-  w.U64(loc.size);
-  w.U8(loc.k);
-  w.U8(loc.m);
-  w.U32(loc.chunk_size);
-  w.U32(static_cast<uint32_t>(loc.drives.size()));
-  for (uint32_t drive : loc.drives) w.U32(drive);
+  extent::EncodeLocation(record.location, w);
   return w.Take();
 }
 
 Result<ExtentRecord> DecodeExtent(std::string_view bytes) {
   ByteReader r(bytes);
   ExtentRecord record;
-  store::ExtentLocation& loc = record.location;
-  uint32_t n = 0;
-  if (!GetVersion(r) || !r.U64(&record.refcount) || !r.U64(&loc.id) || !r.U64(&loc.size) ||
-      !r.U8(&loc.k) || !r.U8(&loc.m) || !r.U32(&loc.chunk_size) || !r.U32(&n)) {
-    return Corrupt("extent");
+  uint8_t version = 0;
+  if (!r.U8(&version)) return Corrupt("extent");
+  if (version != kExtentFormatVersion) {
+    return Status(ErrorCode::kInternal,
+                  "metadata: extent record in store format " + std::to_string(version) +
+                      " (fragment files); this build reads store format 2 (segments)");
   }
-  for (uint32_t i = 0; i < n; ++i) {
-    uint32_t drive = 0;
-    if (!r.U32(&drive)) return Corrupt("extent");
-    loc.drives.push_back(drive);
-  }
+  if (!r.U64(&record.refcount)) return Corrupt("extent");
+  ASSIGN_OR_RETURN(record.location, extent::DecodeLocation(r));
   if (!r.done()) return Corrupt("extent");
   return record;
 }

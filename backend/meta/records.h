@@ -8,7 +8,7 @@
 #include "backend/api/object_model.h"
 #include "backend/api/object_store.h"
 #include "backend/api/status.h"
-#include "backend/store/extent_store.h"
+#include "backend/extent/location.h"
 
 namespace tessera::meta {
 
@@ -90,7 +90,7 @@ struct PartRecord {
 // One stored extent: how many manifest segments (of objects and parts) reference it.
 struct ExtentRecord {
   uint64_t refcount = 0;
-  store::ExtentLocation location;
+  extent::ExtentLocation location;
 };
 
 std::string EncodeServiceSettings(const ServiceSettings& settings);

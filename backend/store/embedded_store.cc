@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <random>
 
+#include "backend/meta/extents.h"
 #include "backend/meta/keys.h"
 #include "backend/meta/names.h"
 #include "backend/store/conditions.h"
@@ -62,19 +63,31 @@ Status EvaluateBucketConditions(const BucketInfo& bucket, const Preconditions& c
 
 }  // namespace
 
-Result<std::unique_ptr<ObjectStore>> OpenEmbeddedStore(const EmbeddedStoreOptions& options,
-                                                       std::shared_ptr<ExtentStore> extents) {
+Result<std::shared_ptr<meta::Env>> OpenMetadata(const EmbeddedStoreOptions& options) {
   if (options.meta_dir.empty()) {
     return Status(ErrorCode::kInvalidArgument, "embedded store: meta_dir is empty");
   }
-  if (!extents) return Status(ErrorCode::kInvalidArgument, "embedded store: no extent store");
   meta::EnvOptions env_options;
   env_options.dir = options.meta_dir;
   env_options.map_size = options.map_size;
   ASSIGN_OR_RETURN(std::unique_ptr<meta::Env> env, meta::Env::Open(env_options));
   RETURN_IF_ERROR(meta::EnsureKeyFormat(*env));
+  return std::shared_ptr<meta::Env>(std::move(env));
+}
+
+Result<std::unique_ptr<ObjectStore>> OpenEmbeddedStore(const EmbeddedStoreOptions& options,
+                                                       std::shared_ptr<meta::Env> env,
+                                                       std::shared_ptr<extent::ExtentStore> extents) {
+  if (!env) return Status(ErrorCode::kInvalidArgument, "embedded store: no metadata");
+  if (!extents) return Status(ErrorCode::kInvalidArgument, "embedded store: no extent store");
   return std::unique_ptr<ObjectStore>(
       new EmbeddedStore(options, std::move(env), std::move(extents)));
+}
+
+Result<std::unique_ptr<ObjectStore>> OpenEmbeddedStore(const EmbeddedStoreOptions& options,
+                                                       std::shared_ptr<extent::ExtentStore> extents) {
+  ASSIGN_OR_RETURN(std::shared_ptr<meta::Env> env, OpenMetadata(options));
+  return OpenEmbeddedStore(options, std::move(env), std::move(extents));
 }
 
 Status ValidateObjectKey(const ObjectRef& object) {
@@ -166,11 +179,14 @@ Status EmbeddedStore::CheckBucket(std::string_view account, std::string_view buc
 
 // ---- Reference counting ------------------------------------------------------------------
 
-Status EmbeddedStore::InsertExtents(meta::Txn& txn, const std::vector<ExtentLocation>& extents) {
-  for (const ExtentLocation& loc : extents) {
-    meta::ExtentRecord record{1, loc};
-    RETURN_IF_ERROR(
-        txn.Put(meta::Table::kExtents, meta::ExtentKey(loc.id), meta::EncodeExtent(record)));
+Status EmbeddedStore::InsertExtents(meta::Txn& txn,
+                                    const std::vector<extent::ExtentLocation>& extents) {
+  for (const extent::ExtentLocation& loc : extents) {
+    ASSIGN_OR_RETURN(std::optional<meta::ExtentRecord> existing, meta::GetExtent(txn, loc.id));
+    if (existing) {
+      return Status(ErrorCode::kSlowDown, "extent id " + std::to_string(loc.id) + " is taken");
+    }
+    RETURN_IF_ERROR(meta::PutExtent(txn, meta::ExtentRecord{1, loc}, nullptr));
   }
   return Status::Ok();
 }
@@ -178,15 +194,14 @@ Status EmbeddedStore::InsertExtents(meta::Txn& txn, const std::vector<ExtentLoca
 Status EmbeddedStore::AddRefs(meta::Txn& txn, const meta::Manifest& manifest) {
   for (const meta::Segment& s : manifest) {
     if (s.kind != meta::Segment::Kind::kExtent) continue;
-    std::string key = meta::ExtentKey(s.extent_id);
-    ASSIGN_OR_RETURN(std::optional<std::string> value, txn.Get(meta::Table::kExtents, key));
-    if (!value) {
+    ASSIGN_OR_RETURN(std::optional<meta::ExtentRecord> record, meta::GetExtent(txn, s.extent_id));
+    if (!record) {
       return Status(ErrorCode::kInternal,
                     "corrupt metadata: unknown extent " + std::to_string(s.extent_id));
     }
-    ASSIGN_OR_RETURN(meta::ExtentRecord record, meta::DecodeExtent(*value));
-    ++record.refcount;
-    RETURN_IF_ERROR(txn.Put(meta::Table::kExtents, key, meta::EncodeExtent(record)));
+    meta::ExtentRecord updated = *record;
+    ++updated.refcount;
+    RETURN_IF_ERROR(meta::PutExtent(txn, updated, &*record));
   }
   return Status::Ok();
 }
@@ -194,17 +209,16 @@ Status EmbeddedStore::AddRefs(meta::Txn& txn, const meta::Manifest& manifest) {
 Status EmbeddedStore::DropRefs(meta::Txn& txn, const meta::Manifest& manifest, Freed* freed) {
   for (const meta::Segment& s : manifest) {
     if (s.kind != meta::Segment::Kind::kExtent) continue;
-    std::string key = meta::ExtentKey(s.extent_id);
-    ASSIGN_OR_RETURN(std::optional<std::string> value, txn.Get(meta::Table::kExtents, key));
+    ASSIGN_OR_RETURN(std::optional<meta::ExtentRecord> record, meta::GetExtent(txn, s.extent_id));
     // A reference to an extent that is already gone has nothing left to free.
-    if (!value) continue;
-    ASSIGN_OR_RETURN(meta::ExtentRecord record, meta::DecodeExtent(*value));
-    if (record.refcount <= 1) {
-      RETURN_IF_ERROR(txn.Delete(meta::Table::kExtents, key));
-      freed->push_back(std::move(record.location));
+    if (!record) continue;
+    if (record->refcount <= 1) {
+      RETURN_IF_ERROR(meta::DeleteExtent(txn, *record));
+      freed->push_back(std::move(record->location));
     } else {
-      --record.refcount;
-      RETURN_IF_ERROR(txn.Put(meta::Table::kExtents, key, meta::EncodeExtent(record)));
+      meta::ExtentRecord updated = *record;
+      --updated.refcount;
+      RETURN_IF_ERROR(meta::PutExtent(txn, updated, &*record));
     }
   }
   return Status::Ok();
@@ -214,18 +228,17 @@ void EmbeddedStore::DeleteExtents(const Freed& extents) {
   if (!extents.empty()) pins_->Free(extents);
 }
 
-Result<std::map<uint64_t, ExtentLocation>> EmbeddedStore::Locate(meta::Txn& txn,
+Result<std::map<uint64_t, extent::ExtentLocation>> EmbeddedStore::Locate(meta::Txn& txn,
                                                                  const meta::Manifest& manifest) {
-  std::map<uint64_t, ExtentLocation> locations;
+  std::map<uint64_t, extent::ExtentLocation> locations;
   for (const meta::Segment& s : manifest) {
     if (s.kind != meta::Segment::Kind::kExtent || locations.count(s.extent_id)) continue;
-    ASSIGN_OR_RETURN(std::optional<std::string> value,
-                     txn.Get(meta::Table::kExtents, meta::ExtentKey(s.extent_id)));
-    if (!value) {
+    ASSIGN_OR_RETURN(std::optional<meta::ExtentRecord> found, meta::GetExtent(txn, s.extent_id));
+    if (!found) {
       return Status(ErrorCode::kInternal,
                     "corrupt metadata: unknown extent " + std::to_string(s.extent_id));
     }
-    ASSIGN_OR_RETURN(meta::ExtentRecord record, meta::DecodeExtent(*value));
+    meta::ExtentRecord& record = *found;
     if (s.offset > record.location.size || s.length > record.location.size - s.offset) {
       return Status(ErrorCode::kInternal, "corrupt metadata: segment outside its extent");
     }

@@ -15,14 +15,14 @@
 #include "backend/meta/records.h"
 #include "backend/store/embedded_store.h"
 #include "backend/store/extent_pins.h"
-#include "backend/store/extent_store.h"
+#include "backend/extent/extent_store.h"
 
 namespace tessera::store {
 
 class EmbeddedStore final : public ObjectStore {
  public:
-  EmbeddedStore(const EmbeddedStoreOptions& options, std::unique_ptr<meta::Env> env,
-                std::shared_ptr<ExtentStore> extents)
+  EmbeddedStore(const EmbeddedStoreOptions& options, std::shared_ptr<meta::Env> env,
+                std::shared_ptr<extent::ExtentStore> extents)
       : options_(options),
         env_(std::move(env)),
         extents_(std::move(extents)),
@@ -59,7 +59,7 @@ class EmbeddedStore final : public ObjectStore {
   Result<BlockList> GetBlockList(const ObjectRef& object) override;
 
  private:
-  using Freed = std::vector<ExtentLocation>;
+  using Freed = std::vector<extent::ExtentLocation>;
 
   // Lookups inside a transaction.
   Result<meta::BucketRecord> GetBucket(meta::Txn& txn, std::string_view account,
@@ -90,7 +90,7 @@ class EmbeddedStore final : public ObjectStore {
   Status CheckBucket(std::string_view account, std::string_view bucket);
 
   // Reference counting. New extents enter with one reference each.
-  Status InsertExtents(meta::Txn& txn, const std::vector<ExtentLocation>& extents);
+  Status InsertExtents(meta::Txn& txn, const std::vector<extent::ExtentLocation>& extents);
   Status AddRefs(meta::Txn& txn, const meta::Manifest& manifest);
   // Drops one reference per extent segment; extents left unreferenced are removed from the
   // table and appended to `freed` for deletion after commit.
@@ -110,11 +110,11 @@ class EmbeddedStore final : public ObjectStore {
   // `new_extents`, drops the replaced version's references and discards the key's staged
   // blocks (Put Blob does). Commits.
   Result<Freed> CommitObject(const ObjectRef& object, meta::ObjectRecord* record,
-                             const std::vector<ExtentLocation>& new_extents,
+                             const std::vector<extent::ExtentLocation>& new_extents,
                              const Preconditions& conditions);
 
   // The extent locations a manifest needs for reading.
-  Result<std::map<uint64_t, ExtentLocation>> Locate(meta::Txn& txn, const meta::Manifest& manifest);
+  Result<std::map<uint64_t, extent::ExtentLocation>> Locate(meta::Txn& txn, const meta::Manifest& manifest);
 
   std::string NewBlobEtag();
   // A fresh stage id from the "stage-seq" counter (keys.h), inside a write transaction.
@@ -122,8 +122,8 @@ class EmbeddedStore final : public ObjectStore {
   std::string NewUploadId();
 
   const EmbeddedStoreOptions options_;
-  std::unique_ptr<meta::Env> env_;
-  std::shared_ptr<ExtentStore> extents_;
+  std::shared_ptr<meta::Env> env_;
+  std::shared_ptr<extent::ExtentStore> extents_;
   std::shared_ptr<ExtentPins> pins_;
   std::atomic<uint64_t> last_blob_stamp_{0};
 };

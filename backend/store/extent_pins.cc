@@ -5,7 +5,7 @@
 
 namespace tessera::store {
 
-std::shared_ptr<ExtentPins> ExtentPins::Create(std::shared_ptr<ExtentStore> extents) {
+std::shared_ptr<ExtentPins> ExtentPins::Create(std::shared_ptr<extent::ExtentStore> extents) {
   return std::shared_ptr<ExtentPins>(new ExtentPins(std::move(extents)));
 }
 
@@ -30,7 +30,7 @@ std::unique_ptr<ExtentPins::Lease> ExtentPins::Pin(const std::vector<uint64_t>& 
 }
 
 void ExtentPins::Unpin(const std::vector<uint64_t>& ids) {
-  std::vector<ExtentLocation> ready;
+  std::vector<extent::ExtentLocation> ready;
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (uint64_t id : ids) {
@@ -41,15 +41,15 @@ void ExtentPins::Unpin(const std::vector<uint64_t>& ids) {
       pins_.erase(it);
     }
   }
-  for (const ExtentLocation& loc : ready) (void)extents_->Delete(loc);
+  for (const extent::ExtentLocation& loc : ready) (void)extents_->Delete(loc);
 }
 
-void ExtentPins::Free(const std::vector<ExtentLocation>& extents) {
-  std::vector<const ExtentLocation*> now;
+void ExtentPins::Free(const std::vector<extent::ExtentLocation>& extents) {
+  std::vector<const extent::ExtentLocation*> now;
   {
     std::lock_guard<std::mutex> lock(mu_);
     ++generation_;
-    for (const ExtentLocation& loc : extents) {
+    for (const extent::ExtentLocation& loc : extents) {
       auto it = pins_.find(loc.id);
       if (it == pins_.end()) {
         now.push_back(&loc);
@@ -58,7 +58,7 @@ void ExtentPins::Free(const std::vector<ExtentLocation>& extents) {
       }
     }
   }
-  for (const ExtentLocation* loc : now) (void)extents_->Delete(*loc);
+  for (const extent::ExtentLocation* loc : now) (void)extents_->Delete(*loc);
 }
 
 size_t ExtentPins::pinned() const {

@@ -7,7 +7,7 @@
 #include <optional>
 #include <vector>
 
-#include "backend/store/extent_store.h"
+#include "backend/extent/extent_store.h"
 
 namespace tessera::store {
 
@@ -42,7 +42,7 @@ class ExtentPins : public std::enable_shared_from_this<ExtentPins> {
     std::vector<uint64_t> ids_;  // distinct
   };
 
-  static std::shared_ptr<ExtentPins> Create(std::shared_ptr<ExtentStore> extents);
+  static std::shared_ptr<ExtentPins> Create(std::shared_ptr<extent::ExtentStore> extents);
 
   // A counter that moves on every Free().
   uint64_t generation() const;
@@ -54,7 +54,7 @@ class ExtentPins : public std::enable_shared_from_this<ExtentPins> {
 
   // Deletes each extent through the ExtentStore now or, while it is pinned, at its last
   // unpin. Best effort: a failed delete is only wasted space.
-  void Free(const std::vector<ExtentLocation>& extents);
+  void Free(const std::vector<extent::ExtentLocation>& extents);
 
   // Distinct extents pinned now, and those among them waiting to be deleted.
   size_t pinned() const;
@@ -63,13 +63,13 @@ class ExtentPins : public std::enable_shared_from_this<ExtentPins> {
  private:
   struct Entry {
     uint64_t pins = 0;
-    std::optional<ExtentLocation> freed;  // set once freed while pinned
+    std::optional<extent::ExtentLocation> freed;  // set once freed while pinned
   };
 
-  explicit ExtentPins(std::shared_ptr<ExtentStore> extents) : extents_(std::move(extents)) {}
+  explicit ExtentPins(std::shared_ptr<extent::ExtentStore> extents) : extents_(std::move(extents)) {}
   void Unpin(const std::vector<uint64_t>& ids);
 
-  const std::shared_ptr<ExtentStore> extents_;
+  const std::shared_ptr<extent::ExtentStore> extents_;
   mutable std::mutex mu_;
   uint64_t generation_ = 0;         // guarded by mu_
   std::map<uint64_t, Entry> pins_;  // guarded by mu_; only ids with pins > 0

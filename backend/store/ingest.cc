@@ -95,7 +95,7 @@ std::unique_ptr<Hasher> NewChecksumHasher(ChecksumAlgorithm algorithm) {
   return nullptr;
 }
 
-Result<Ingested> Ingest(ExtentStore& extents, BodySource& body, uint64_t inline_threshold,
+Result<Ingested> Ingest(extent::ExtentStore& extents, BodySource& body, uint64_t inline_threshold,
                         ChecksumAlgorithm algorithm) {
   HashingSource hashing(body, algorithm);
   std::string head;
@@ -105,14 +105,16 @@ Result<Ingested> Ingest(ExtentStore& extents, BodySource& body, uint64_t inline_
     if (!head.empty()) out.manifest.push_back(meta::Segment::Inline(std::move(head)));
   } else {
     ChainSource chain(std::move(head), hashing);
-    ASSIGN_OR_RETURN(out.extents, extents.Write(chain));
+    ASSIGN_OR_RETURN(extent::Written written, extents.Write(chain));
+    out.extents = std::move(written.extents);
+    out.hold = std::move(written.hold);
     uint64_t stored = 0;
-    for (const ExtentLocation& loc : out.extents) {
+    for (const extent::ExtentLocation& loc : out.extents) {
       out.manifest.push_back(meta::Segment::Extent(loc.id, 0, loc.size));
       stored += loc.size;
     }
     if (stored != hashing.total()) {
-      for (const ExtentLocation& loc : out.extents) (void)extents.Delete(loc);
+      for (const extent::ExtentLocation& loc : out.extents) (void)extents.Delete(loc);
       return Status(ErrorCode::kInternal, "extent store kept " + std::to_string(stored) + " of " +
                                               std::to_string(hashing.total()) + " body bytes");
     }

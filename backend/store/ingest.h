@@ -9,7 +9,7 @@
 #include "backend/api/body.h"
 #include "backend/api/object_model.h"
 #include "backend/meta/records.h"
-#include "backend/store/extent_store.h"
+#include "backend/extent/extent_store.h"
 #include "common/hash.h"
 
 namespace tessera::store {
@@ -17,7 +17,10 @@ namespace tessera::store {
 // A body taken in: where its bytes went and what they hash to.
 struct Ingested {
   meta::Manifest manifest;              // one inline segment, or one segment per extent
-  std::vector<ExtentLocation> extents;  // extents written (empty when inline)
+  std::vector<extent::ExtentLocation> extents;  // extents written (empty when inline)
+  // Keeps the new extents safe from compaction until they are committed or abandoned: keep
+  // the Ingested alive until then.
+  std::unique_ptr<extent::WriteHold> hold;
   uint64_t size = 0;
   std::string md5;       // raw
   std::string checksum;  // raw digest of the requested algorithm; empty for kNone
@@ -31,7 +34,7 @@ std::unique_ptr<Hasher> NewChecksumHasher(ChecksumAlgorithm algorithm);
 // inline segment; otherwise the buffered bytes followed by the rest of the body are handed
 // to ExtentStore::Write. A failing body or extent store leaves no extents behind and its
 // error is returned.
-Result<Ingested> Ingest(ExtentStore& extents, BodySource& body, uint64_t inline_threshold,
+Result<Ingested> Ingest(extent::ExtentStore& extents, BodySource& body, uint64_t inline_threshold,
                         ChecksumAlgorithm algorithm);
 
 // kBadDigest when `expected_md5` differs from the body's MD5, kChecksumMismatch when

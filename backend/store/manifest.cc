@@ -11,14 +11,14 @@ namespace {
 // One ExtentStore::Read, or inline bytes.
 struct ReadStep {
   std::string inline_data;
-  std::vector<ExtentLocation> extents;
+  std::vector<extent::ExtentLocation> extents;
   uint64_t offset = 0;
   uint64_t length = 0;
   bool is_inline = true;
 };
 
 std::vector<ReadStep> PlanReads(const meta::Manifest& manifest,
-                                const std::map<uint64_t, ExtentLocation>& locations) {
+                                const std::map<uint64_t, extent::ExtentLocation>& locations) {
   std::vector<ReadStep> steps;
   bool can_extend = false;  // the last step ends at the end of its last extent
   for (const meta::Segment& s : manifest) {
@@ -31,7 +31,7 @@ std::vector<ReadStep> PlanReads(const meta::Manifest& manifest,
       can_extend = false;
       continue;
     }
-    const ExtentLocation& loc = locations.at(s.extent_id);
+    const extent::ExtentLocation& loc = locations.at(s.extent_id);
     if (can_extend && s.offset == 0) {
       steps.back().extents.push_back(loc);
       steps.back().length += s.length;
@@ -50,9 +50,9 @@ std::vector<ReadStep> PlanReads(const meta::Manifest& manifest,
 
 class ManifestSource : public BodySource {
  public:
-  ManifestSource(std::shared_ptr<ExtentStore> extents, std::vector<ReadStep> steps,
-                 std::unique_ptr<ExtentPins::Lease> lease)
-      : lease_(std::move(lease)), extents_(std::move(extents)), steps_(std::move(steps)) {
+  ManifestSource(std::shared_ptr<extent::ExtentStore> extents, std::vector<ReadStep> steps,
+                 std::unique_ptr<ExtentPins::Lease> lease, std::unique_ptr<extent::ReadGuard> guard)
+      : guard_(std::move(guard)), lease_(std::move(lease)), extents_(std::move(extents)), steps_(std::move(steps)) {
     for (const ReadStep& step : steps_) size_ += step.length;
   }
 
@@ -96,8 +96,9 @@ class ManifestSource : public BodySource {
   }
 
   // Declared first, so destroyed last: unpins (and may delete) only after current_ is gone.
+  std::unique_ptr<extent::ReadGuard> guard_;
   std::unique_ptr<ExtentPins::Lease> lease_;
-  std::shared_ptr<ExtentStore> extents_;
+  std::shared_ptr<extent::ExtentStore> extents_;
   std::vector<ReadStep> steps_;
   uint64_t size_ = 0;
   size_t index_ = 0;
@@ -167,12 +168,13 @@ std::optional<std::vector<meta::Manifest>> SplitManifest(const meta::Manifest& m
   return pieces;
 }
 
-std::unique_ptr<BodySource> NewManifestSource(std::shared_ptr<ExtentStore> extents,
+std::unique_ptr<BodySource> NewManifestSource(std::shared_ptr<extent::ExtentStore> extents,
                                               meta::Manifest manifest,
-                                              std::map<uint64_t, ExtentLocation> locations,
-                                              std::unique_ptr<ExtentPins::Lease> lease) {
+                                              std::map<uint64_t, extent::ExtentLocation> locations,
+                                              std::unique_ptr<ExtentPins::Lease> lease,
+                                              std::unique_ptr<extent::ReadGuard> guard) {
   return std::make_unique<ManifestSource>(std::move(extents), PlanReads(manifest, locations),
-                                          std::move(lease));
+                                          std::move(lease), std::move(guard));
 }
 
 }  // namespace tessera::store

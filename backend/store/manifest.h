@@ -9,7 +9,7 @@
 #include "backend/api/body.h"
 #include "backend/meta/records.h"
 #include "backend/store/extent_pins.h"
-#include "backend/store/extent_store.h"
+#include "backend/extent/extent_store.h"
 
 namespace tessera::store {
 
@@ -31,10 +31,12 @@ std::optional<std::vector<meta::Manifest>> SplitManifest(const meta::Manifest& m
 // lazily through `extents` when the stream reaches them; consecutive segments that continue
 // one another (a segment ending at its extent's end followed by one starting at offset 0)
 // become one ExtentStore::Read. `locations` must hold every extent the manifest names.
-// `lease`, when given, keeps those extents pinned until the source is destroyed.
-std::unique_ptr<BodySource> NewManifestSource(std::shared_ptr<ExtentStore> extents,
+// `lease`, when given, keeps those extents pinned until the source is destroyed, and `guard`
+// keeps the locations readable (taken before they were looked up).
+std::unique_ptr<BodySource> NewManifestSource(std::shared_ptr<extent::ExtentStore> extents,
                                               meta::Manifest manifest,
-                                              std::map<uint64_t, ExtentLocation> locations,
-                                              std::unique_ptr<ExtentPins::Lease> lease = nullptr);
+                                              std::map<uint64_t, extent::ExtentLocation> locations,
+                                              std::unique_ptr<ExtentPins::Lease> lease = nullptr,
+                                              std::unique_ptr<extent::ReadGuard> guard = nullptr);
 
 }  // namespace tessera::store

@@ -28,7 +28,7 @@ void ApplyAttributes(const ObjectAttributes& attributes, ObjectInfo* info) {
 
 Result<EmbeddedStore::Freed> EmbeddedStore::CommitObject(
     const ObjectRef& object, meta::ObjectRecord* record,
-    const std::vector<ExtentLocation>& new_extents, const Preconditions& conditions) {
+    const std::vector<extent::ExtentLocation>& new_extents, const Preconditions& conditions) {
   ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginWrite());
   RETURN_IF_ERROR(GetBucket(txn, object.account, object.bucket).status());
   ASSIGN_OR_RETURN(std::optional<meta::ObjectRecord> current, FindObject(txn, object));
@@ -97,7 +97,9 @@ Result<bool> EmbeddedStore::ExtentsExist(const std::vector<uint64_t>& ids) {
 }
 
 Result<std::optional<ObjectReader>> EmbeddedStore::TryOpenReader(const GetObjectRequest& request) {
-  // Read before the snapshot begins: see ExtentPins for why this makes pinning safe.
+  // Both before the snapshot begins: see ExtentPins for why this makes pinning safe, and
+  // extent::ReadGuard for why the locations found stay readable.
+  std::unique_ptr<extent::ReadGuard> guard = extents_->GuardReads();
   const uint64_t generation = pins_->generation();
   ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginRead());
   const ObjectRef& ref = request.object;
@@ -133,7 +135,8 @@ Result<std::optional<ObjectReader>> EmbeddedStore::TryOpenReader(const GetObject
   txn.Abort();
   reader.info = std::move(record.info);
   reader.body =
-      NewManifestSource(extents_, std::move(manifest), std::move(locations), std::move(lease));
+      NewManifestSource(extents_, std::move(manifest), std::move(locations), std::move(lease),
+                        std::move(guard));
   return std::optional<ObjectReader>(std::move(reader));
 }
 

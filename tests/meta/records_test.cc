@@ -5,6 +5,21 @@
 namespace tessera::meta {
 namespace {
 
+// 1 MiB at RS(6,3) with 64 KiB chunks: 3 stripes, 9 fragments on 9 drives.
+extent::ExtentLocation SampleLocation() {
+  extent::ExtentLocation loc;
+  loc.id = 99;
+  loc.size = 1 << 20;
+  loc.k = 6;
+  loc.m = 3;
+  loc.chunk_size = 65536;
+  loc.stripes = 3;
+  for (uint32_t i = 0; i < 9; ++i) loc.fragments.push_back({i, 7 + i, 65536ull * i});
+  for (uint32_t i = 0; i < 27; ++i) loc.chunk_crcs.push_back(0xabcd0000u + i);
+  return loc;
+}
+
+
 ObjectRecord SampleObject() {
   ObjectRecord r;
   r.info.bucket = "b";
@@ -260,16 +275,49 @@ TEST(RecordsTest, UploadPartExtentRoundTrip) {
 
   ExtentRecord e;
   e.refcount = 3;
-  e.location = {99, 1 << 20, 6, 3, 65536, {1, 2, 3, 4, 5, 6, 7, 8, 9}};
+  e.location = SampleLocation();
   Result<ExtentRecord> e2 = DecodeExtent(EncodeExtent(e));
-  ASSERT_TRUE(e2.ok());
+  ASSERT_TRUE(e2.ok()) << e2.status().ToString();
   EXPECT_EQ(e2->refcount, 3u);
-  EXPECT_EQ(e2->location.id, 99u);
-  EXPECT_EQ(e2->location.size, 1u << 20);
-  EXPECT_EQ(e2->location.k, 6);
-  EXPECT_EQ(e2->location.m, 3);
-  EXPECT_EQ(e2->location.chunk_size, 65536u);
-  EXPECT_EQ(e2->location.drives, e.location.drives);
+  EXPECT_EQ(e2->location, e.location);
+}
+
+TEST(RecordsTest, ExtentRecordEncodingIsVersionedLittleEndian) {
+  ExtentRecord e;
+  e.refcount = 0x0102;
+  e.location = SampleLocation();
+  const std::string bytes = EncodeExtent(e);
+  ASSERT_GE(bytes.size(), 17u);
+  EXPECT_EQ(bytes[0], 2);     // extent record version: store format 2
+  EXPECT_EQ(bytes[1], 0x02);  // refcount, little-endian
+  EXPECT_EQ(bytes[2], 0x01);
+  EXPECT_EQ(static_cast<uint8_t>(bytes[9]), 99);  // location id
+  for (size_t n = 0; n < bytes.size(); ++n) {
+    EXPECT_FALSE(DecodeExtent(bytes.substr(0, n)).ok()) << "prefix of " << n << " bytes";
+  }
+  EXPECT_FALSE(DecodeExtent(bytes + "x").ok());
+}
+
+TEST(RecordsTest, FormatOneExtentRecordsAreRefusedWithAMessage) {
+  // Version 1: refcount, id, size, k, m, chunk size, then a drive per fragment.
+  std::string v1(1, '\x01');
+  v1.append(8 + 8 + 8, '\0');
+  Result<ExtentRecord> r = DecodeExtent(v1);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("store format 1"), std::string::npos);
+}
+
+TEST(RecordsTest, InconsistentLocationsDoNotDecode) {
+  ExtentRecord e;
+  e.location = SampleLocation();
+  e.location.stripes = 5;  // 1 MiB at RS(6,3) x 64 KiB is 3 stripes
+  EXPECT_FALSE(DecodeExtent(EncodeExtent(e)).ok());
+  e.location = SampleLocation();
+  e.location.fragments[4].offset = 4096;  // not 64 KiB aligned
+  EXPECT_FALSE(DecodeExtent(EncodeExtent(e)).ok());
+  e.location = SampleLocation();
+  e.location.chunk_crcs.pop_back();
+  EXPECT_FALSE(DecodeExtent(EncodeExtent(e)).ok());
 }
 
 TEST(RecordsTest, EveryTruncationIsAnError) {

@@ -12,17 +12,17 @@ namespace tessera::store::testing {
 namespace {
 
 // Writes `n` one-byte extents into `fake` and returns their locations.
-std::vector<ExtentLocation> Extents(FakeExtentStore& fake, size_t n) {
+std::vector<extent::ExtentLocation> Extents(FakeExtentStore& fake, size_t n) {
   OwnedSource body(std::string(n, 'x'));
-  Result<std::vector<ExtentLocation>> written = fake.Write(body);
+  Result<extent::Written> written = fake.Write(body);
   EXPECT_TRUE(written.ok());
-  return written.ok() ? *written : std::vector<ExtentLocation>{};
+  return written.ok() ? written->extents : std::vector<extent::ExtentLocation>{};
 }
 
 TEST(ExtentPinsTest, UnpinnedExtentsAreDeletedAtOnce) {
   auto fake = std::make_shared<FakeExtentStore>(1);
   auto pins = ExtentPins::Create(fake);
-  std::vector<ExtentLocation> extents = Extents(*fake, 2);
+  std::vector<extent::ExtentLocation> extents = Extents(*fake, 2);
   pins->Free(extents);
   EXPECT_EQ(fake->deleted(), (std::set<uint64_t>{1, 2}));
   EXPECT_EQ(pins->pinned(), 0u);
@@ -31,7 +31,7 @@ TEST(ExtentPinsTest, UnpinnedExtentsAreDeletedAtOnce) {
 TEST(ExtentPinsTest, DeleteWaitsForTheLastPin) {
   auto fake = std::make_shared<FakeExtentStore>(1);
   auto pins = ExtentPins::Create(fake);
-  std::vector<ExtentLocation> extents = Extents(*fake, 3);
+  std::vector<extent::ExtentLocation> extents = Extents(*fake, 3);
   bool unchanged = false;
   auto a = pins->Pin({1, 2, 2, 1}, pins->generation(), &unchanged);
   EXPECT_TRUE(unchanged);
@@ -49,7 +49,7 @@ TEST(ExtentPinsTest, DeleteWaitsForTheLastPin) {
   EXPECT_EQ(pins->pinned(), 0u);
   EXPECT_EQ(pins->deferred(), 0u);
   // Unpinning an extent that was never freed deletes nothing.
-  std::vector<ExtentLocation> more = Extents(*fake, 1);
+  std::vector<extent::ExtentLocation> more = Extents(*fake, 1);
   pins->Pin({more[0].id}, 0, &unchanged).reset();
   EXPECT_TRUE(fake->Has(more[0].id));
 }
@@ -57,7 +57,7 @@ TEST(ExtentPinsTest, DeleteWaitsForTheLastPin) {
 TEST(ExtentPinsTest, PinReportsWhetherAnythingWasFreedSince) {
   auto fake = std::make_shared<FakeExtentStore>(1);
   auto pins = ExtentPins::Create(fake);
-  std::vector<ExtentLocation> extents = Extents(*fake, 2);
+  std::vector<extent::ExtentLocation> extents = Extents(*fake, 2);
   uint64_t before = pins->generation();
   pins->Free({extents[1]});
   bool unchanged = true;
@@ -70,7 +70,7 @@ TEST(ExtentPinsTest, PinReportsWhetherAnythingWasFreedSince) {
 TEST(ExtentPinsTest, LeasesOutliveTheRegistryHandle) {
   auto fake = std::make_shared<FakeExtentStore>(1);
   auto pins = ExtentPins::Create(fake);
-  std::vector<ExtentLocation> extents = Extents(*fake, 1);
+  std::vector<extent::ExtentLocation> extents = Extents(*fake, 1);
   bool unchanged = false;
   auto lease = pins->Pin({1}, 0, &unchanged);
   pins->Free(extents);
@@ -83,7 +83,7 @@ TEST(ExtentPinsTest, LeasesOutliveTheRegistryHandle) {
 TEST(ExtentPinsTest, ConcurrentPinsAndFreesDeleteEachFreedExtentOnce) {
   auto fake = std::make_shared<FakeExtentStore>(1);
   auto pins = ExtentPins::Create(fake);
-  std::vector<ExtentLocation> extents = Extents(*fake, 200);
+  std::vector<extent::ExtentLocation> extents = Extents(*fake, 200);
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "backend/store/extent_store.h"
+#include "backend/extent/extent_store.h"
 
 namespace tessera::store::testing {
 
@@ -46,13 +46,13 @@ class FailingSource : public BodySource {
 
 // An in-memory ExtentStore. Splits bodies into extents of at most `max_extent_size` bytes,
 // counts calls, and fails on demand. Thread-safe.
-class FakeExtentStore : public ExtentStore {
+class FakeExtentStore : public extent::ExtentStore {
  public:
   explicit FakeExtentStore(uint64_t max_extent_size = 1 << 20)
       : max_extent_size_(max_extent_size) {}
 
-  Result<std::vector<ExtentLocation>> Write(BodySource& body) override {
-    std::vector<ExtentLocation> written;
+  Result<extent::Written> Write(BodySource& body) override {
+    extent::Written written;
     std::string data;
     char buf[8192];
     while (true) {
@@ -65,26 +65,28 @@ class FakeExtentStore : public ExtentStore {
     ++write_calls_;
     if (fail_writes_) return Status(ErrorCode::kInternal, "injected write failure");
     for (size_t off = 0; off < data.size(); off += max_extent_size_) {
-      ExtentLocation loc;
+      extent::ExtentLocation loc;
       loc.id = next_id_++;
       loc.size = std::min<uint64_t>(max_extent_size_, data.size() - off);
       loc.k = 2;
       loc.m = 1;
-      loc.chunk_size = 4096;
-      loc.drives = {1, 2, 3};
+      loc.chunk_size = 64 * 1024;
+      loc.stripes = 1;
+      loc.fragments = {{1, 1, 0}, {2, 1, 0}, {3, 1, 0}};
+      loc.chunk_crcs = {0, 0, 0};
       extents_[loc.id] = data.substr(off, loc.size);
-      written.push_back(loc);
+      written.extents.push_back(loc);
     }
     return written;
   }
 
-  Result<std::unique_ptr<BodySource>> Read(std::vector<ExtentLocation> extents, uint64_t offset,
+  Result<std::unique_ptr<BodySource>> Read(std::vector<extent::ExtentLocation> extents, uint64_t offset,
                                            uint64_t length) override {
     std::lock_guard<std::mutex> lock(mu_);
     ++read_calls_;
     if (fail_reads_) return Status(ErrorCode::kDataLoss, "injected read failure");
     std::string all;
-    for (const ExtentLocation& loc : extents) {
+    for (const extent::ExtentLocation& loc : extents) {
       auto it = extents_.find(loc.id);
       if (it == extents_.end()) return Status(ErrorCode::kDataLoss, "extent is gone");
       all += it->second;
@@ -95,7 +97,7 @@ class FakeExtentStore : public ExtentStore {
     return std::unique_ptr<BodySource>(new OwnedSource(all.substr(offset, length)));
   }
 
-  Status Delete(const ExtentLocation& extent) override {
+  Status Delete(const extent::ExtentLocation& extent) override {
     std::lock_guard<std::mutex> lock(mu_);
     deleted_.insert(extent.id);
     extents_.erase(extent.id);

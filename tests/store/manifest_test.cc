@@ -26,12 +26,13 @@ TEST(ManifestTest, SourceStreamsSegmentsLazilyAndGroupsContinuations) {
   auto fake = std::make_shared<testing::FakeExtentStore>(10);
   std::string data = "0123456789abcdefghijKLMNO";
   MemorySource body(data.data(), data.size());
-  Result<std::vector<ExtentLocation>> written = fake->Write(body);
-  ASSERT_TRUE(written.ok());
-  ASSERT_EQ(written->size(), 3u);
-  std::map<uint64_t, ExtentLocation> locations;
-  for (const auto& loc : *written) locations[loc.id] = loc;
-  const uint64_t a = (*written)[0].id, b = (*written)[1].id, c = (*written)[2].id;
+  Result<extent::Written> result = fake->Write(body);
+  ASSERT_TRUE(result.ok());
+  const std::vector<extent::ExtentLocation>& written = result->extents;
+  ASSERT_EQ(written.size(), 3u);
+  std::map<uint64_t, extent::ExtentLocation> locations;
+  for (const auto& loc : written) locations[loc.id] = loc;
+  const uint64_t a = written[0].id, b = written[1].id, c = written[2].id;
 
   // a[5..10) continues into b[0..10): one read; then inline; then c[1..3) and a[0..2).
   meta::Manifest m = {Segment::Extent(a, 5, 5), Segment::Extent(b, 0, 10), Segment::Inline("!"),
@@ -55,8 +56,9 @@ TEST(ManifestTest, ExtentReadErrorsPropagate) {
   auto fake = std::make_shared<testing::FakeExtentStore>(10);
   std::string data = "0123456789";
   MemorySource body(data.data(), data.size());
-  auto written = fake->Write(body);
-  ASSERT_TRUE(written.ok());
+  auto result = fake->Write(body);
+  ASSERT_TRUE(result.ok());
+  const std::vector<extent::ExtentLocation>* written = &result->extents;
   fake->set_fail_reads(true);
   std::unique_ptr<BodySource> source =
       NewManifestSource(fake, {Segment::Inline("ok"), Segment::Extent((*written)[0].id, 0, 10)},

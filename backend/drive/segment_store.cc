@@ -1,0 +1,434 @@
+#include "backend/drive/segment_store.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+
+#include "backend/drive/local_drive.h"
+#include "backend/meta/extents.h"
+#include "common/hash.h"
+
+namespace tessera::drive {
+namespace {
+
+using extent::ExtentLocation;
+using extent::FragmentAddress;
+
+// Stripes reserved at a time for a body of unknown length.
+constexpr uint32_t kUnknownLengthStripes = 16;
+// Segment ids taken from metadata at a time.
+constexpr uint64_t kSegmentIdBatch = 64;
+
+Status CheckOptions(const SegmentStoreOptions& o) {
+  const EcProfile& p = o.profile;
+  if (p.k < 1 || p.k > ec::Codec::kMaxData || p.m < 1 || p.m > ec::Codec::kMaxParity) {
+    return Status(ErrorCode::kInvalidArgument, "unsupported k/m in erasure profile");
+  }
+  if (p.chunk_size == 0 || p.chunk_size % kWriteUnit != 0) {
+    return Status(ErrorCode::kInvalidArgument, "chunk size must be a positive multiple of 64 KiB");
+  }
+  if (p.max_extent_bytes == 0) return Status(ErrorCode::kInvalidArgument, "zero extent size");
+  if (o.segment_bytes < kWriteUnit) {
+    return Status(ErrorCode::kInvalidArgument, "segments must hold at least 64 KiB");
+  }
+  return Status::Ok();
+}
+
+// Reads from `body` until `size` bytes or end of stream; sets *eof at the end.
+Result<size_t> Fill(BodySource& body, char* buf, size_t size, bool* eof) {
+  size_t got = 0;
+  while (got < size && !*eof) {
+    ASSIGN_OR_RETURN(size_t n, body.Read(buf + got, size - got));
+    if (n > size - got) return Status(ErrorCode::kInternal, "body source overran its buffer");
+    if (n == 0) *eof = true;
+    got += n;
+  }
+  return got;
+}
+
+struct AlignedFree {
+  void operator()(char* p) const { std::free(p); }
+};
+using AlignedBuffer = std::unique_ptr<char, AlignedFree>;
+
+AlignedBuffer AllocateAligned(size_t bytes) {
+  return AlignedBuffer(static_cast<char*>(std::aligned_alloc(kWriteUnit, bytes)));
+}
+
+class EpochGuard : public extent::ReadGuard {
+ public:
+  explicit EpochGuard(ReaderEpochs* epochs) : epochs_(epochs), token_(epochs->Enter()) {}
+  ~EpochGuard() override { epochs_->Leave(token_); }
+
+ private:
+  ReaderEpochs* epochs_;
+  uint64_t token_;
+};
+
+}  // namespace
+
+// Releases a finished write's reservations when the caller is done with its extents.
+class SegmentStore::Hold : public extent::WriteHold {
+ public:
+  Hold(SegmentStore* store, std::vector<Reservation> reservations)
+      : store_(store), reservations_(std::move(reservations)) {}
+  ~Hold() override {
+    for (const Reservation& r : reservations_) store_->Release(r);
+  }
+
+ private:
+  SegmentStore* store_;
+  std::vector<Reservation> reservations_;
+};
+
+// One Write(): streams a body into extents, two stripes in flight.
+class SegmentStore::Writer {
+ public:
+  Writer(SegmentStore& store, const ec::Codec* codec)
+      : store_(store),
+        profile_(store.options_.profile),
+        codec_(codec),
+        n_(profile_.k + profile_.m),
+        chunk_(profile_.chunk_size),
+        stripe_data_(static_cast<size_t>(profile_.k) * chunk_) {}
+
+  ~Writer() {
+    // Never free a buffer a drive thread may still be writing from.
+    for (Completion& c : done_) (void)c.Wait();
+    for (const Reservation& r : reservations_) store_.Release(r);
+  }
+
+  Result<extent::Written> Run(BodySource& body) {
+    declared_ = body.Size();
+    for (auto& b : buffers_) {
+      b = AllocateAligned(n_ * chunk_);
+      if (!b) return Status(ErrorCode::kInternal, "out of memory for a stripe buffer");
+    }
+    Status status = Stream(body);
+    for (Completion& c : done_) {
+      Status s = c.Wait();
+      if (status.ok()) status = s;
+    }
+    if (status.ok() && open_) Finish();
+    if (status.ok()) status = SyncAll();
+    if (!status.ok()) return status;
+    uint64_t stored = 0;
+    for (const ExtentLocation& loc : out_) stored += loc.fragment_bytes() * loc.fragments.size();
+    store_.user_bytes_ += consumed_;
+    store_.segment_bytes_ += stored;
+    extent::Written written;
+    written.extents = std::move(out_);
+    written.hold = std::make_unique<Hold>(&store_, std::move(reservations_));
+    reservations_.clear();
+    return written;
+  }
+
+ private:
+  struct OpenExtent {
+    ExtentLocation loc;
+    std::vector<Reservation> fragments;  // one per fragment index
+    uint32_t capacity = 0;               // stripes reserved
+    std::vector<std::vector<uint32_t>> crcs;
+  };
+
+  Status Stream(BodySource& body) {
+    std::vector<const uint8_t*> data(profile_.k);
+    std::vector<uint8_t*> parity(profile_.m);
+    int slot = 0;
+    bool eof = false;
+    while (!eof) {
+      RETURN_IF_ERROR(done_[slot].Wait());
+      char* buf = buffers_[slot].get();
+      ASSIGN_OR_RETURN(size_t got, Fill(body, buf, stripe_data_, &eof));
+      if (got == 0) break;
+      if (open_ && open_->loc.stripes == open_->capacity) Finish();
+      if (!open_) RETURN_IF_ERROR(Start());
+      std::memset(buf + got, 0, stripe_data_ - got);
+      for (int i = 0; i < n_; ++i) {
+        uint8_t* p = reinterpret_cast<uint8_t*>(buf) + static_cast<size_t>(i) * chunk_;
+        if (i < profile_.k) {
+          data[i] = p;
+        } else {
+          parity[i - profile_.k] = p;
+        }
+      }
+      codec_->Encode(data, parity, chunk_);
+      const uint64_t at = static_cast<uint64_t>(open_->loc.stripes) * chunk_;
+      for (int i = 0; i < n_; ++i) {
+        const char* c = buf + static_cast<size_t>(i) * chunk_;
+        open_->crcs[i].push_back(Crc32c(c, chunk_));
+        const Reservation& r = open_->fragments[i];
+        r.drive->io->Write(r.file, r.offset + at, c, chunk_, &done_[slot]);
+      }
+      ++open_->loc.stripes;
+      open_->loc.size += got;
+      consumed_ += got;
+      slot ^= 1;
+    }
+    return Status::Ok();
+  }
+
+  // Opens the next extent: an id, its drives, and a contiguous range on each.
+  Status Start() {
+    ASSIGN_OR_RETURN(uint64_t id, store_.NewExtentId());
+    ASSIGN_OR_RETURN(std::vector<uint32_t> placed,
+                     store_.placer_.Place(id, n_, profile_.max_per_region));
+    const uint64_t max_stripes = store_.extent_bytes_ / stripe_data_;
+    uint64_t want = kUnknownLengthStripes;
+    if (declared_ && *declared_ > consumed_) {
+      want = (*declared_ - consumed_ + stripe_data_ - 1) / stripe_data_;
+    }
+    auto open = std::make_unique<OpenExtent>();
+    open->capacity = static_cast<uint32_t>(std::clamp<uint64_t>(want, 1, max_stripes));
+    open->loc.id = id;
+    open->loc.k = profile_.k;
+    open->loc.m = profile_.m;
+    open->loc.chunk_size = chunk_;
+    open->crcs.resize(n_);
+    for (int i = 0; i < n_; ++i) {
+      DriveState* d = store_.FindDrive(placed[i]);
+      ASSIGN_OR_RETURN(Reservation r,
+                       store_.Reserve(*d, static_cast<uint64_t>(open->capacity) * chunk_));
+      reservations_.push_back(r);
+      open->fragments.push_back(r);
+    }
+    open_ = std::move(open);
+    return Status::Ok();
+  }
+
+  void Finish() {
+    ExtentLocation& loc = open_->loc;
+    for (int i = 0; i < n_; ++i) {
+      const Reservation& r = open_->fragments[i];
+      loc.fragments.push_back(FragmentAddress{r.drive->drive->id(), r.segment, r.offset});
+      loc.chunk_crcs.insert(loc.chunk_crcs.end(), open_->crcs[i].begin(), open_->crcs[i].end());
+    }
+    out_.push_back(std::move(loc));
+    open_.reset();
+  }
+
+  // One sync per touched segment file, shared with concurrent writers by each drive's
+  // I/O thread.
+  Status SyncAll() {
+    std::set<std::pair<DriveState*, SegmentFile*>> seen;
+    Completion synced;
+    for (const Reservation& r : reservations_) {
+      if (seen.insert({r.drive, r.file.get()}).second) r.drive->io->Sync(r.file, &synced);
+    }
+    return synced.Wait();
+  }
+
+  SegmentStore& store_;
+  const EcProfile& profile_;
+  const ec::Codec* codec_;
+  const int n_;
+  const size_t chunk_;
+  const size_t stripe_data_;
+  std::optional<uint64_t> declared_;
+  uint64_t consumed_ = 0;
+  AlignedBuffer buffers_[2];
+  Completion done_[2];
+  std::vector<Reservation> reservations_;
+  std::unique_ptr<OpenExtent> open_;
+  std::vector<ExtentLocation> out_;
+};
+
+Result<std::unique_ptr<SegmentStore>> SegmentStore::Open(std::shared_ptr<meta::Env> env,
+                                                         std::vector<DriveSpec> specs,
+                                                         SegmentStoreOptions options) {
+  RETURN_IF_ERROR(CheckOptions(options));
+  std::vector<PlacedDrive> drives;
+  for (auto& spec : specs) {
+    ASSIGN_OR_RETURN(std::unique_ptr<LocalDrive> local,
+                     LocalDrive::Open(spec.id, spec.path, options.direct_io));
+    drives.push_back({std::move(spec.region), std::shared_ptr<Drive>(std::move(local))});
+  }
+  return Create(std::move(env), std::move(drives), options);
+}
+
+Result<std::unique_ptr<SegmentStore>> SegmentStore::Create(std::shared_ptr<meta::Env> env,
+                                                           std::vector<PlacedDrive> drives,
+                                                           SegmentStoreOptions options) {
+  RETURN_IF_ERROR(CheckOptions(options));
+  if (!env) return Status(ErrorCode::kInvalidArgument, "segment store: no metadata");
+  std::vector<placement::DriveInfo> infos;
+  std::set<uint32_t> ids;
+  for (const auto& d : drives) {
+    if (!d.drive) return Status(ErrorCode::kInvalidArgument, "null drive");
+    if (!ids.insert(d.drive->id()).second) {
+      return Status(ErrorCode::kInvalidArgument,
+                    "duplicate drive id " + std::to_string(d.drive->id()));
+    }
+    infos.push_back({d.drive->id(), d.region});
+  }
+  const EcProfile& p = options.profile;
+  // Fail now, not on the first PUT, if the drives cannot hold a stripe.
+  RETURN_IF_ERROR(placement::Placer(infos).Place(0, p.k + p.m, p.max_per_region).status());
+  RETURN_IF_ERROR(meta::EnsureStoreFormat(*env));
+  auto store = std::unique_ptr<SegmentStore>(new SegmentStore(env, options, std::move(infos)));
+  for (auto& d : drives) {
+    auto state = std::make_unique<DriveState>();
+    state->drive = std::move(d.drive);
+    state->io = std::make_unique<DriveIo>();
+    store->drives_[state->drive->id()] = std::move(state);
+  }
+  RETURN_IF_ERROR(store->CodecFor(p.k, p.m).status());
+  if (options.compact_interval_ms > 0) {
+    store->compactor_ = std::thread([s = store.get()] { s->CompactLoop(); });
+  }
+  return store;
+}
+
+SegmentStore::SegmentStore(std::shared_ptr<meta::Env> env, SegmentStoreOptions options,
+                           std::vector<placement::DriveInfo> infos)
+    : env_(std::move(env)), options_(options), placer_(std::move(infos)) {
+  const uint64_t stripe = static_cast<uint64_t>(options.profile.k) * options.profile.chunk_size;
+  extent_bytes_ = std::max<uint64_t>(1, options.profile.max_extent_bytes / stripe) * stripe;
+}
+
+SegmentStore::~SegmentStore() {
+  {
+    std::lock_guard<std::mutex> lock(loop_mu_);
+    stopping_ = true;
+  }
+  loop_cv_.notify_all();
+  if (compactor_.joinable()) compactor_.join();
+}
+
+SegmentStore::DriveState* SegmentStore::FindDrive(uint32_t id) const {
+  auto it = drives_.find(id);
+  return it == drives_.end() ? nullptr : it->second.get();
+}
+
+Result<const ec::Codec*> SegmentStore::CodecFor(int k, int m) {
+  std::lock_guard<std::mutex> lock(codecs_mu_);
+  auto& slot = codecs_[{k, m}];
+  if (!slot) {
+    auto codec = ec::Codec::Create(k, m);
+    if (!codec.ok()) {
+      codecs_.erase({k, m});
+      return codec.status();
+    }
+    slot = std::move(*codec);
+  }
+  return static_cast<const ec::Codec*>(slot.get());
+}
+
+Result<uint64_t> SegmentStore::AllocateSegmentId() {
+  std::lock_guard<std::mutex> lock(ids_mu_);
+  if (next_segment_id_ >= segment_id_limit_) {
+    ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginWrite());
+    ASSIGN_OR_RETURN(uint64_t first, meta::ReserveSegmentIds(txn, kSegmentIdBatch));
+    RETURN_IF_ERROR(txn.Commit());
+    next_segment_id_ = first;
+    segment_id_limit_ = first + kSegmentIdBatch;
+  }
+  return next_segment_id_++;
+}
+
+// Random ids keep extents unique across restarts and gateways without a shared counter;
+// the metadata layer refuses to insert an id that exists (a 2^-64 event per pair).
+Result<uint64_t> SegmentStore::NewExtentId() {
+  thread_local std::mt19937_64 rng([] {
+    std::random_device device;
+    std::seed_seq seed{device(), device(), device(), device()};
+    return std::mt19937_64(seed);
+  }());
+  uint64_t id = 0;
+  while (id == 0) id = rng();
+  return id;
+}
+
+Result<SegmentStore::Reservation> SegmentStore::Reserve(DriveState& d, uint64_t bytes) {
+  bytes = (bytes + kWriteUnit - 1) / kWriteUnit * kWriteUnit;
+  std::lock_guard<std::mutex> lock(d.mu);
+  if (!d.open_file || (d.reserved_end > 0 && d.reserved_end + bytes > options_.segment_bytes)) {
+    ASSIGN_OR_RETURN(uint64_t id, AllocateSegmentId());
+    ASSIGN_OR_RETURN(std::shared_ptr<SegmentFile> file, d.drive->CreateSegment(id));
+    d.open_segment = id;
+    d.open_file = file;
+    d.files[id] = std::move(file);
+    d.reserved_end = 0;
+  }
+  Reservation r{&d, d.open_segment, d.open_file, d.reserved_end, bytes};
+  d.reserved_end += bytes;
+  ++d.outstanding[d.open_segment];
+  return r;
+}
+
+void SegmentStore::Release(const Reservation& r) {
+  std::lock_guard<std::mutex> lock(r.drive->mu);
+  auto it = r.drive->outstanding.find(r.segment);
+  if (it != r.drive->outstanding.end() && --it->second == 0) r.drive->outstanding.erase(it);
+}
+
+bool SegmentStore::Sealed(DriveState& d, uint64_t segment) {
+  std::lock_guard<std::mutex> lock(d.mu);
+  return segment != d.open_segment && d.outstanding.count(segment) == 0 &&
+         d.retiring.count(segment) == 0;
+}
+
+Result<std::shared_ptr<SegmentFile>> SegmentStore::File(uint32_t drive, uint64_t segment) {
+  DriveState* d = FindDrive(drive);
+  if (d == nullptr) {
+    return Status(ErrorCode::kDataLoss, "unknown drive " + std::to_string(drive));
+  }
+  std::lock_guard<std::mutex> lock(d->mu);
+  auto it = d->files.find(segment);
+  if (it != d->files.end()) return it->second;
+  ASSIGN_OR_RETURN(std::shared_ptr<SegmentFile> file, d->drive->OpenSegment(segment));
+  d->files[segment] = file;
+  return file;
+}
+
+Result<extent::Written> SegmentStore::Write(BodySource& body) {
+  const EcProfile& p = options_.profile;
+  ASSIGN_OR_RETURN(const ec::Codec* codec, CodecFor(p.k, p.m));
+  Writer writer(*this, codec);
+  return writer.Run(body);
+}
+
+Status SegmentStore::Delete(const ExtentLocation& extent) {
+  // The metadata commit that dropped the last reference already made these bytes dead;
+  // compaction reclaims them. Only the pass scheduling cares.
+  dead_since_pass_ += extent.fragment_bytes() * extent.fragments.size();
+  return Status::Ok();
+}
+
+std::unique_ptr<extent::ReadGuard> SegmentStore::GuardReads() {
+  return std::make_unique<EpochGuard>(&epochs_);
+}
+
+Result<SpaceReport> SegmentStore::Space() {
+  SpaceReport report;
+  for (auto& [id, d] : drives_) {
+    ASSIGN_OR_RETURN(std::vector<uint64_t> segments, d->drive->ListSegments());
+    for (uint64_t segment : segments) {
+      auto file = File(id, segment);
+      if (!file.ok()) continue;  // removed meanwhile
+      ASSIGN_OR_RETURN(uint64_t size, (*file)->Size());
+      ++report.segments;
+      report.segment_bytes += size;
+    }
+  }
+  ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginRead());
+  RETURN_IF_ERROR(meta::ForEachFragment(txn, std::nullopt, [&](const meta::FragmentRef& ref) {
+    report.live_bytes += ref.length;
+    return Status::Ok();
+  }));
+  report.live_bytes = std::min(report.live_bytes, report.segment_bytes);
+  return report;
+}
+
+StoreCounters SegmentStore::counters() const {
+  StoreCounters c;
+  c.user_bytes = user_bytes_.load();
+  c.segment_bytes = segment_bytes_.load();
+  c.compacted_bytes = compacted_bytes_.load();
+  c.segments_removed = segments_removed_.load();
+  c.degraded_stripes = degraded_stripes_.load();
+  return c;
+}
+
+}  // namespace tessera::drive

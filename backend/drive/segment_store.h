@@ -1,0 +1,212 @@
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "backend/drive/drive.h"
+#include "backend/drive/drive_io.h"
+#include "backend/drive/reader_epochs.h"
+#include "backend/ec/codec.h"
+#include "backend/extent/extent_store.h"
+#include "backend/meta/env.h"
+#include "backend/placement/placement.h"
+
+namespace tessera::drive {
+
+// A drive of the embedded store: a local directory in a region (failure domain).
+struct DriveSpec {
+  uint32_t id = 0;
+  std::string region;
+  std::string path;
+};
+
+// An already-built drive and the region it sits in (tests, remote drives).
+struct PlacedDrive {
+  std::string region;
+  std::shared_ptr<Drive> drive;
+};
+
+// How new extents are written. Reads follow what each ExtentLocation records, so extents
+// written under another profile stay readable.
+struct EcProfile {
+  uint8_t k = 6, m = 3;                     // data and parity fragments per stripe
+  uint8_t max_per_region = 3;               // placement cap; 0 = uncapped
+  uint32_t chunk_size = 64 * 1024;          // bytes per fragment per stripe; multiple of 64 KiB
+  uint64_t max_extent_bytes = 64ull << 20;  // rounded down to whole stripes (>= 1 stripe)
+};
+
+struct SegmentStoreOptions {
+  EcProfile profile;
+  uint64_t segment_bytes = 256ull << 20;  // a segment is sealed once this much is reserved
+  bool direct_io = false;                 // O_DIRECT segment writes (LocalDrive only)
+  // Compaction: a sealed segment whose live bytes are below this fraction of its size is
+  // rewritten; one with no live bytes is removed.
+  double compact_below = 0.5;
+  uint64_t compact_bytes_per_second = 64ull << 20;  // copy throttle; 0 = unthrottled
+  uint32_t compact_interval_ms = 2000;              // background pass period; 0 = none
+};
+
+// What the store has done since it opened.
+struct StoreCounters {
+  uint64_t user_bytes = 0;        // bytes accepted by Write()
+  uint64_t segment_bytes = 0;     // bytes written to segments by Write() (data + parity + pad)
+  uint64_t compacted_bytes = 0;   // bytes rewritten by compaction
+  uint64_t segments_removed = 0;  // segment files removed by compaction
+  uint64_t degraded_stripes = 0;  // stripes read that needed parity
+};
+
+// Space on the drives now, from the segment files and the fragment index.
+struct SpaceReport {
+  uint64_t segments = 0;
+  uint64_t segment_bytes = 0;  // sum of segment file sizes
+  uint64_t live_bytes = 0;     // fragment bytes that metadata references
+  uint64_t dead_bytes() const { return segment_bytes - live_bytes; }
+};
+
+// What one compaction pass did.
+struct CompactReport {
+  uint64_t segments_compacted = 0;  // segments whose live fragments were moved
+  uint64_t segments_removed = 0;
+  uint64_t bytes_moved = 0;
+  uint64_t bytes_reclaimed = 0;  // segment bytes removed
+};
+
+// ExtentStore over append-only segment files (backend/drive/FORMAT.md).
+//
+// Write streams the body one stripe at a time: k data chunks (the last zero-padded) plus m
+// parity chunks, chunk i going to fragment i on the drive placement chose. Each fragment of
+// an extent is a contiguous range of the open segment of its drive, reserved when the
+// extent starts (sized from the body's known length, capped by max_extent_bytes); a body
+// that runs past it continues in a new extent. Writes are queued to each drive's I/O thread
+// (two stripes in flight per writer), and before Write returns, each touched segment is
+// synced once per batch of concurrent writers (group commit, DriveIo). Memory per Write is
+// two stripes (1.1 MiB for RS(6,3) at 64 KiB chunks).
+//
+// Nothing on a drive records what a segment holds: metadata does (the extent records and
+// their fragment index, backend/meta/extents.h), so bytes that no committed record names
+// are dead, whether a crash cut their write short, the caller gave up on them, or their
+// extent was deleted. Compaction moves the live fragments out of mostly-dead sealed
+// segments (the copy is synced before the extent record is repointed in one transaction)
+// and removes segments with nothing live, once no reader that might still use the old
+// location remains (ReaderEpochs). So no crash ever leaks space for longer than one pass.
+//
+// Reads verify every chunk against its CRC32C; a missing, short or corrupt chunk, or an
+// unreachable drive, makes that stripe read parity and rebuild (kDataLoss past m losses).
+//
+// Thread-safe. Sources returned by Read() must not outlive the store.
+class SegmentStore : public extent::ExtentStore {
+ public:
+  // Opens (creating directories as needed) a LocalDrive per spec, over metadata `env`.
+  // Errors: kInvalidArgument for a bad profile, duplicate drive ids, or drives that cannot
+  // hold k + m fragments under the region cap; kInternal on I/O failure.
+  static Result<std::unique_ptr<SegmentStore>> Open(std::shared_ptr<meta::Env> env,
+                                                    std::vector<DriveSpec> drives,
+                                                    SegmentStoreOptions options = {});
+  // The same over drives built by the caller.
+  static Result<std::unique_ptr<SegmentStore>> Create(std::shared_ptr<meta::Env> env,
+                                                      std::vector<PlacedDrive> drives,
+                                                      SegmentStoreOptions options = {});
+  ~SegmentStore() override;
+
+  Result<extent::Written> Write(BodySource& body) override;
+  Result<std::unique_ptr<BodySource>> Read(std::vector<extent::ExtentLocation> extents,
+                                           uint64_t offset, uint64_t length) override;
+  Status Delete(const extent::ExtentLocation& extent) override;
+  std::unique_ptr<extent::ReadGuard> GuardReads() override;
+
+  // One compaction pass over every sealed segment: moves the live fragments of those whose
+  // live fraction is below `below` (1.0 = every segment with any dead byte) and removes the
+  // segments left with nothing live. Thread-safe; passes run one at a time.
+  Result<CompactReport> Compact(double below);
+  Result<SpaceReport> Space();
+  StoreCounters counters() const;
+
+  const SegmentStoreOptions& options() const { return options_; }
+  uint64_t extent_bytes() const { return extent_bytes_; }
+
+  // For the read path (segment_read.cc).
+  Result<std::shared_ptr<SegmentFile>> File(uint32_t drive, uint64_t segment);
+  Result<const ec::Codec*> CodecFor(int k, int m);
+  void CountDegradedStripe() { ++degraded_stripes_; }
+  ReaderEpochs& epochs() { return epochs_; }
+
+ private:
+  // One drive: its I/O thread, its open segment and the files readers use.
+  struct DriveState {
+    std::shared_ptr<Drive> drive;
+    std::unique_ptr<DriveIo> io;
+    std::mutex mu;
+    uint64_t open_segment = 0;  // 0: none yet
+    std::shared_ptr<SegmentFile> open_file;
+    uint64_t reserved_end = 0;                         // of the open segment
+    std::map<uint64_t, uint32_t> outstanding;          // segment -> unreleased reservations
+    std::map<uint64_t, std::shared_ptr<SegmentFile>> files;  // opened for reading
+    std::set<uint64_t> retiring;                       // removal queued behind readers
+  };
+  // A contiguous range of a drive's open segment, being written.
+  struct Reservation {
+    DriveState* drive = nullptr;
+    uint64_t segment = 0;
+    std::shared_ptr<SegmentFile> file;
+    uint64_t offset = 0;
+    uint64_t bytes = 0;
+  };
+  class Writer;
+  class Hold;
+
+  SegmentStore(std::shared_ptr<meta::Env> env, SegmentStoreOptions options,
+               std::vector<placement::DriveInfo> infos);
+
+  DriveState* FindDrive(uint32_t id) const;
+  Result<Reservation> Reserve(DriveState& drive, uint64_t bytes);
+  void Release(const Reservation& reservation);
+  // Whether compaction may touch a segment: not open, nothing reserved, not retiring.
+  bool Sealed(DriveState& drive, uint64_t segment);
+  Result<uint64_t> AllocateSegmentId();
+  Result<uint64_t> NewExtentId();
+
+  // Compaction (compactor.cc).
+  Status MoveLiveFragments(DriveState& drive, uint64_t segment, CompactReport* report);
+  void RetireSegment(DriveState& drive, uint64_t segment, uint64_t bytes, CompactReport* report);
+  void Throttle(uint64_t bytes);
+  void CompactLoop();
+
+  std::shared_ptr<meta::Env> env_;
+  SegmentStoreOptions options_;
+  uint64_t extent_bytes_;
+  placement::Placer placer_;
+  std::unordered_map<uint32_t, std::unique_ptr<DriveState>> drives_;
+  ReaderEpochs epochs_;
+
+  std::mutex codecs_mu_;
+  std::map<std::pair<int, int>, std::unique_ptr<ec::Codec>> codecs_;
+
+  std::mutex ids_mu_;
+  uint64_t next_segment_id_ = 0;   // guarded by ids_mu_
+  uint64_t segment_id_limit_ = 0;  // ids below this are allocated in metadata
+
+  std::atomic<uint64_t> user_bytes_{0};
+  std::atomic<uint64_t> segment_bytes_{0};
+  std::atomic<uint64_t> compacted_bytes_{0};
+  std::atomic<uint64_t> segments_removed_{0};
+  std::atomic<uint64_t> degraded_stripes_{0};
+  std::atomic<uint64_t> dead_since_pass_{0};  // fragment bytes freed since the last pass
+
+  std::mutex compact_mu_;  // one pass at a time
+  std::mutex loop_mu_;
+  std::condition_variable loop_cv_;
+  bool stopping_ = false;  // guarded by loop_mu_
+  std::thread compactor_;
+};
+
+}  // namespace tessera::drive

@@ -1,0 +1,141 @@
+#include "backend/meta/extents.h"
+
+#include "backend/meta/keys.h"
+#include "common/bytes.h"
+
+namespace tessera::meta {
+namespace {
+
+constexpr uint8_t kFragmentEntryVersion = 1;
+constexpr char kStoreFormatInfoKey[] = "store-format";
+constexpr char kSegmentSeqInfoKey[] = "segment-seq";
+constexpr size_t kFragmentKeyBytes = 4 + 8 + 8;
+
+Status CorruptIndex() {
+  return Status(ErrorCode::kInternal, "corrupt metadata: fragment index entry");
+}
+
+Status PutIndex(Txn& txn, const extent::ExtentLocation& loc) {
+  for (size_t i = 0; i < loc.fragments.size(); ++i) {
+    const extent::FragmentAddress& f = loc.fragments[i];
+    ByteWriter w;
+    w.U8(kFragmentEntryVersion);
+    w.U64(loc.id);
+    w.U32(static_cast<uint32_t>(i));
+    w.U64(loc.fragment_bytes());
+    RETURN_IF_ERROR(txn.Put(Table::kFragments, FragmentKey(f.drive, f.segment, f.offset), w.data()));
+  }
+  return Status::Ok();
+}
+
+Status DeleteIndex(Txn& txn, const extent::ExtentLocation& loc) {
+  for (const extent::FragmentAddress& f : loc.fragments) {
+    RETURN_IF_ERROR(txn.Delete(Table::kFragments, FragmentKey(f.drive, f.segment, f.offset)));
+  }
+  return Status::Ok();
+}
+
+uint64_t ReadBigEndian(std::string_view s) {
+  uint64_t v = 0;
+  for (char c : s) v = (v << 8) | static_cast<uint8_t>(c);
+  return v;
+}
+
+}  // namespace
+
+std::string FragmentKey(uint32_t drive, uint64_t segment, uint64_t offset) {
+  return BigEndian32(drive) + BigEndian64(segment) + BigEndian64(offset);
+}
+
+Result<std::optional<ExtentRecord>> GetExtent(Txn& txn, uint64_t extent_id) {
+  ASSIGN_OR_RETURN(std::optional<std::string> value, txn.Get(Table::kExtents, ExtentKey(extent_id)));
+  if (!value) return std::optional<ExtentRecord>();
+  ASSIGN_OR_RETURN(ExtentRecord record, DecodeExtent(*value));
+  return std::optional<ExtentRecord>(std::move(record));
+}
+
+Status PutExtent(Txn& txn, const ExtentRecord& record, const ExtentRecord* previous) {
+  const bool moved =
+      previous == nullptr || previous->location.fragments != record.location.fragments;
+  if (moved && previous != nullptr) RETURN_IF_ERROR(DeleteIndex(txn, previous->location));
+  RETURN_IF_ERROR(
+      txn.Put(Table::kExtents, ExtentKey(record.location.id), EncodeExtent(record)));
+  return moved ? PutIndex(txn, record.location) : Status::Ok();
+}
+
+Status DeleteExtent(Txn& txn, const ExtentRecord& record) {
+  RETURN_IF_ERROR(DeleteIndex(txn, record.location));
+  return txn.Delete(Table::kExtents, ExtentKey(record.location.id));
+}
+
+Status ForEachFragment(Txn& txn, std::optional<std::pair<uint32_t, uint64_t>> only,
+                       const std::function<Status(const FragmentRef&)>& fn) {
+  ASSIGN_OR_RETURN(Cursor cursor, Cursor::Open(txn, Table::kFragments));
+  std::string prefix;
+  if (only) prefix = BigEndian32(only->first) + BigEndian64(only->second);
+  RETURN_IF_ERROR(prefix.empty() ? cursor.First() : cursor.Seek(prefix));
+  while (cursor.valid()) {
+    std::string_view key = cursor.key();
+    if (key.substr(0, prefix.size()) != prefix) break;
+    if (key.size() != kFragmentKeyBytes) return CorruptIndex();
+    FragmentRef ref;
+    ref.drive = static_cast<uint32_t>(ReadBigEndian(key.substr(0, 4)));
+    ref.segment = ReadBigEndian(key.substr(4, 8));
+    ref.offset = ReadBigEndian(key.substr(12, 8));
+    ByteReader r(cursor.value());
+    uint8_t version = 0;
+    if (!r.U8(&version) || version != kFragmentEntryVersion || !r.U64(&ref.extent_id) ||
+        !r.U32(&ref.index) || !r.U64(&ref.length) || !r.done()) {
+      return CorruptIndex();
+    }
+    RETURN_IF_ERROR(fn(ref));
+    RETURN_IF_ERROR(cursor.Next());
+  }
+  return Status::Ok();
+}
+
+Status EnsureStoreFormat(Env& env) {
+  ASSIGN_OR_RETURN(Txn txn, env.BeginWrite());
+  ASSIGN_OR_RETURN(std::optional<std::string> stamp, txn.Get(Table::kInfo, kStoreFormatInfoKey));
+  uint32_t version = 1;
+  if (stamp) {
+    ByteReader r(*stamp);
+    if (!r.U32(&version) || !r.done()) {
+      return Status(ErrorCode::kInternal, "corrupt metadata: store format stamp");
+    }
+  } else {
+    ASSIGN_OR_RETURN(Cursor cursor, Cursor::Open(txn, Table::kExtents));
+    RETURN_IF_ERROR(cursor.First());
+    if (!cursor.valid()) version = kStoreFormatVersion;  // nothing stored in extents yet
+  }
+  if (version != kStoreFormatVersion) {
+    return Status(ErrorCode::kInternal,
+                  "this data directory was written in store format " + std::to_string(version) +
+                      " (one file per fragment); this build stores extents in segments (format " +
+                      std::to_string(kStoreFormatVersion) +
+                      ") and cannot read it: copy the objects out with the build that wrote "
+                      "them (any S3 or Blob client), then start on an empty data directory");
+  }
+  if (stamp) return Status::Ok();
+  ByteWriter w;
+  w.U32(kStoreFormatVersion);
+  RETURN_IF_ERROR(txn.Put(Table::kInfo, kStoreFormatInfoKey, w.data()));
+  return txn.Commit();
+}
+
+Result<uint64_t> ReserveSegmentIds(Txn& txn, uint64_t count) {
+  ASSIGN_OR_RETURN(std::optional<std::string> value, txn.Get(Table::kInfo, kSegmentSeqInfoKey));
+  uint64_t last = 0;
+  if (value) {
+    ByteReader r(*value);
+    if (!r.U64(&last) || !r.done()) {
+      return Status(ErrorCode::kInternal, "corrupt metadata: segment sequence");
+    }
+  }
+  ByteWriter w;
+  w.U64(last + count);
+  RETURN_IF_ERROR(txn.Put(Table::kInfo, kSegmentSeqInfoKey, w.data()));
+  return last + 1;
+}
+
+}  // namespace tessera::meta
