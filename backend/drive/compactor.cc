@@ -41,6 +41,14 @@ Result<CompactReport> SegmentStore::Compact(double below) {
   // Step 1 before step 2: see the protocol above.
   std::vector<std::pair<DriveState*, uint64_t>> sealed;
   for (auto& [id, d] : drives_) {
+    {
+      std::lock_guard<std::mutex> lock(d->mu);
+      if (d->open_file && d->reserved_end > 0 && (below >= 1.0 || d->reservations == 0)) {
+        d->open_file.reset();  // the next reservation starts a new segment
+        d->open_segment = 0;
+      }
+      d->reservations = 0;
+    }
     ASSIGN_OR_RETURN(std::vector<uint64_t> segments, d->drive->ListSegments());
     for (uint64_t segment : segments) {
       if (Sealed(*d, segment)) sealed.emplace_back(d.get(), segment);

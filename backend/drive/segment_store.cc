@@ -353,6 +353,7 @@ Result<SegmentStore::Reservation> SegmentStore::Reserve(DriveState& d, uint64_t 
   }
   Reservation r{&d, d.open_segment, d.open_file, d.reserved_end, bytes};
   d.reserved_end += bytes;
+  ++d.reservations;
   ++d.outstanding[d.open_segment];
   return r;
 }

@@ -126,7 +126,9 @@ class SegmentStore : public extent::ExtentStore {
 
   // One compaction pass over every sealed segment: moves the live fragments of those whose
   // live fraction is below `below` (1.0 = every segment with any dead byte) and removes the
-  // segments left with nothing live. Thread-safe; passes run one at a time.
+  // segments left with nothing live. An open segment that saw no new write since the last
+  // pass (or any open segment, when `below` is 1.0) is sealed first, so that an idle store
+  // gives back everything. Thread-safe; passes run one at a time.
   Result<CompactReport> Compact(double below);
   Result<SpaceReport> Space();
   StoreCounters counters() const;
@@ -149,6 +151,7 @@ class SegmentStore : public extent::ExtentStore {
     uint64_t open_segment = 0;  // 0: none yet
     std::shared_ptr<SegmentFile> open_file;
     uint64_t reserved_end = 0;                         // of the open segment
+    uint64_t reservations = 0;                         // since the last compaction pass
     std::map<uint64_t, uint32_t> outstanding;          // segment -> unreleased reservations
     std::map<uint64_t, std::shared_ptr<SegmentFile>> files;  // opened for reading
     std::set<uint64_t> retiring;                       // removal queued behind readers
