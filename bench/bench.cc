@@ -60,13 +60,14 @@ struct Options {
   int big_gib = 0;
   int clients = 16;
   std::vector<Dialect> dialects;  // in run order
+  std::string only_size;          // run only this row of the matrix ("4KiB", "1MiB", "64MiB")
 };
 
 int Usage() {
   std::printf(
       "usage: tessera-bench [--gateway PATH | --endpoint http://HOST:PORT [--pid PID]]\n"
       "                     [--tmp DIR] [--seconds S] [--big N_GIB [--clients C]]\n"
-      "                     [--dialect s3|blob|both]\n"
+      "                     [--dialect s3|blob|both] [--size 4KiB|1MiB|64MiB]\n"
       "  default: PUT then GET of 4KiB, 1MiB, 64MiB objects with 1 and 16 clients,\n"
       "           each phase at most S seconds (default 4) or its op count;\n"
       "           one table per dialect (default both: S3, then Blob)\n"
@@ -86,7 +87,7 @@ std::optional<Options> ParseOptions(int argc, char** argv) {
     if (arg == "--help" || arg == "-h") return std::nullopt;
     static const std::set<std::string> kFlags = {"--gateway", "--endpoint", "--pid",
                                                  "--tmp",     "--seconds",  "--big",
-                                                 "--clients", "--dialect"};
+                                                 "--clients", "--dialect",  "--size"};
     if (!kFlags.count(arg)) {
       std::printf("tessera-bench: unknown option %s\n", arg.c_str());
       return std::nullopt;
@@ -121,6 +122,8 @@ std::optional<Options> ParseOptions(int argc, char** argv) {
       o.big_gib = std::atoi(value.c_str());
     } else if (arg == "--clients") {
       o.clients = std::atoi(value.c_str());
+    } else if (arg == "--size") {
+      o.only_size = value;
     }
   }
   if (o.seconds <= 0 || o.clients <= 0 || o.big_gib < 0) {
@@ -174,12 +177,29 @@ uint64_t Report(const PhaseResult& r) {
 }
 
 struct Run {
+  pid_t pid = -1;  // the gateway, for CPU and write counters; -1 unknown
   Endpoint endpoint;
   Credentials credentials{kAccessKey, kSecret, "us-east-1"};
   RssSampler* sampler = nullptr;
+  uint64_t* stored_bytes = nullptr;  // payload bytes of successful PUTs, all phases
   Dialect dialect = Dialect::kS3;
   std::string bucket;  // a container for Blob
 };
+
+// Runs a phase and adds the gateway's CPU per MB and, for PUT, its write amplification.
+template <typename Phase>
+PhaseResult Measured(const Run& run, Phase phase) {
+  std::optional<ProcessCost> before = run.pid > 0 ? ReadProcessCost(run.pid) : std::nullopt;
+  PhaseResult r = phase();
+  std::optional<ProcessCost> after = run.pid > 0 ? ReadProcessCost(run.pid) : std::nullopt;
+  if (before && after && r.bytes > 0) {
+    r.cpu_ms_per_mb = (after->cpu_seconds - before->cpu_seconds) * 1000 / (r.bytes / 1e6);
+    if (r.spec.op == PhaseSpec::Op::kPut) {
+      r.write_amp = static_cast<double>(after->write_bytes - before->write_bytes) / r.bytes;
+    }
+  }
+  return r;
+}
 
 // PUT then GET of the same keys; returns the error count.
 uint64_t PutThenGet(const Run& run, uint64_t size, int clients, int max_ops_per_client,
@@ -192,16 +212,20 @@ uint64_t PutThenGet(const Run& run, uint64_t size, int clients, int max_ops_per_
   spec.clients = clients;
   spec.max_ops_per_client = max_ops_per_client;
   spec.max_seconds = seconds;
-  PhaseResult put = RunPhase(spec, run.endpoint, run.credentials, {}, run.sampler, g_cancel);
+  PhaseResult put = Measured(run, [&] {
+    return RunPhase(spec, run.endpoint, run.credentials, {}, run.sampler, g_cancel);
+  });
   uint64_t errors = Report(put);
+  if (run.stored_bytes != nullptr) *run.stored_bytes += put.bytes;
   if (g_cancel) return errors;
   spec.op = PhaseSpec::Op::kGet;
-  PhaseResult get =
-      RunPhase(spec, run.endpoint, run.credentials, put.written, run.sampler, g_cancel);
+  PhaseResult get = Measured(run, [&] {
+    return RunPhase(spec, run.endpoint, run.credentials, put.written, run.sampler, g_cancel);
+  });
   return errors + Report(get);
 }
 
-uint64_t DefaultMatrix(const Run& run, double seconds) {
+uint64_t DefaultMatrix(const Run& run, double seconds, const std::string& only_size) {
   struct Size {
     uint64_t bytes;
     int max_ops;  // per phase, over all clients
@@ -209,6 +233,7 @@ uint64_t DefaultMatrix(const Run& run, double seconds) {
   const Size sizes[] = {{4 * kKiB, 5000}, {1 * kMiB, 500}, {64 * kMiB, 64}};
   uint64_t errors = 0;
   for (const Size& size : sizes) {
+    if (!only_size.empty() && FormatSize(size.bytes) != only_size) continue;
     for (int clients : {1, 16}) {
       if (g_cancel) return errors;
       int per_client = std::max(1, (size.max_ops + clients - 1) / clients);
@@ -237,7 +262,7 @@ uint64_t RunDialect(const Run& run, const Options& o, bool* created) {
   if (o.big_gib > 0) {
     return PutThenGet(run, static_cast<uint64_t>(o.big_gib) * kGiB, o.clients, 1, 0);
   }
-  return DefaultMatrix(run, o.seconds);
+  return DefaultMatrix(run, o.seconds, o.only_size);
 }
 
 int Main(int argc, char** argv) {
@@ -276,6 +301,9 @@ int Main(int argc, char** argv) {
     return 1;
   }
   run.endpoint = *endpoint;
+  run.pid = pid;
+  uint64_t stored_bytes = 0;
+  run.stored_bytes = &stored_bytes;
   std::unique_ptr<RssSampler> sampler;
   if (pid > 0) sampler = std::make_unique<RssSampler>(pid, /*interval_ms=*/100);
   run.sampler = sampler.get();
@@ -293,6 +321,11 @@ int Main(int argc, char** argv) {
   }
 
   bool gateway_ok = true;
+  if (gateway && stored_bytes > 0) {
+    const uint64_t on_disk = DiskUsage(gateway->dir());
+    std::printf("\nspace: %.1f MB of objects take %.1f MB on disk (data and metadata): %.2fx\n",
+                stored_bytes / 1e6, on_disk / 1e6, static_cast<double>(on_disk) / stored_bytes);
+  }
   if (pid > 0) {
     if (std::optional<MemoryUsage> mem = ReadMemoryUsage(pid)) {
       std::printf("\ngateway memory: peak RSS (VmHWM) %.1f MiB, current RSS %.1f MiB\n",

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -151,6 +152,45 @@ std::optional<MemoryUsage> ReadMemoryUsage(pid_t pid) {
   }
   if (!any) return std::nullopt;
   return usage;
+}
+
+std::optional<ProcessCost> ReadProcessCost(pid_t pid) {
+  ProcessCost cost;
+  {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string all;
+    if (!in || !std::getline(in, all)) return std::nullopt;
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    size_t close = all.rfind(')');
+    if (close == std::string::npos) return std::nullopt;
+    std::istringstream fields(all.substr(close + 2));
+    std::string field;
+    unsigned long long utime = 0, stime = 0;
+    for (int i = 3; i <= 15 && fields >> field; ++i) {
+      if (i == 14) utime = std::strtoull(field.c_str(), nullptr, 10);
+      if (i == 15) stime = std::strtoull(field.c_str(), nullptr, 10);
+    }
+    cost.cpu_seconds = static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+  }
+  std::ifstream io("/proc/" + std::to_string(pid) + "/io");
+  std::string line;
+  while (std::getline(io, line)) {
+    if (line.rfind("write_bytes:", 0) == 0) cost.write_bytes = std::strtoull(line.c_str() + 12, nullptr, 10);
+  }
+  return cost;
+}
+
+uint64_t DiskUsage(const std::string& dir) {
+  uint64_t total = 0;
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    struct stat st;
+    if (it->is_regular_file(ec) && ::stat(it->path().c_str(), &st) == 0) {
+      total += static_cast<uint64_t>(st.st_blocks) * 512;
+    }
+  }
+  return total;
 }
 
 RssSampler::RssSampler(pid_t pid, int interval_ms) : pid_(pid), interval_ms_(interval_ms) {

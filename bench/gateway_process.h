@@ -58,6 +58,18 @@ struct MemoryUsage {
 };
 std::optional<MemoryUsage> ReadMemoryUsage(pid_t pid);
 
+// What a process has cost so far: CPU time (user + system, /proc/<pid>/stat) and bytes it
+// caused to be written to storage (write_bytes of /proc/<pid>/io: data and metadata flushed
+// to the drives, page-cache writeback included).
+struct ProcessCost {
+  double cpu_seconds = 0;
+  uint64_t write_bytes = 0;
+};
+std::optional<ProcessCost> ReadProcessCost(pid_t pid);
+
+// Bytes allocated on disk (st_blocks) by the regular files under `dir`.
+uint64_t DiskUsage(const std::string& dir);
+
 // Samples VmRSS of `pid` every `interval_ms` on its own thread and keeps the maximum.
 // TakePeak() returns the maximum since the previous TakePeak (or start) and starts over;
 // -1 when no sample could be read. Thread-safe.

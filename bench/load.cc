@@ -157,8 +157,9 @@ std::string FormatSize(uint64_t bytes) {
 
 std::string TableHeader() {
   char line[160];
-  std::snprintf(line, sizeof(line), "%-4s %-7s %5s %6s %9s %9s %9s %9s %7s %8s", "op", "size",
-                "conc", "ops", "MB/s", "ops/s", "p50 ms", "p99 ms", "errors", "rss MiB");
+  std::snprintf(line, sizeof(line), "%-4s %-7s %5s %6s %9s %9s %9s %9s %7s %8s %9s %5s", "op",
+                "size", "conc", "ops", "MB/s", "ops/s", "p50 ms", "p99 ms", "errors", "rss MiB",
+                "cpu ms/MB", "WA");
   return line;
 }
 
@@ -168,13 +169,16 @@ std::string TableRow(const PhaseResult& r) {
   if (r.rss_peak_kib >= 0) {
     std::snprintf(rss, sizeof(rss), "%.1f", static_cast<double>(r.rss_peak_kib) / 1024.0);
   }
-  char line[200];
-  std::snprintf(line, sizeof(line), "%-4s %-7s %5d %6llu %9.1f %9.1f %9.2f %9.2f %7llu %8s",
+  char cpu[32] = "-", wa[32] = "-";
+  if (r.cpu_ms_per_mb >= 0) std::snprintf(cpu, sizeof(cpu), "%.2f", r.cpu_ms_per_mb);
+  if (r.write_amp >= 0) std::snprintf(wa, sizeof(wa), "%.2f", r.write_amp);
+  char line[240];
+  std::snprintf(line, sizeof(line), "%-4s %-7s %5d %6llu %9.1f %9.1f %9.2f %9.2f %7llu %8s %9s %5s",
                 r.spec.op == PhaseSpec::Op::kPut ? "PUT" : "GET",
                 FormatSize(r.spec.object_size).c_str(), r.spec.clients,
                 static_cast<unsigned long long>(r.ops), static_cast<double>(r.bytes) / 1e6 / secs,
                 static_cast<double>(r.ops - r.errors) / secs, r.p50_ms, r.p99_ms,
-                static_cast<unsigned long long>(r.errors), rss);
+                static_cast<unsigned long long>(r.errors), rss, cpu, wa);
   return line;
 }
 

@@ -41,6 +41,8 @@ struct PhaseResult {
   double p50_ms = 0;
   double p99_ms = 0;
   int64_t rss_peak_kib = -1;                 // gateway VmRSS, max sampled; -1 unknown
+  double cpu_ms_per_mb = -1;                 // gateway CPU per MB of payload; -1 unknown
+  double write_amp = -1;  // PUT: bytes the gateway wrote to storage per payload byte
   std::map<std::string, uint64_t> failures;  // distinct failure descriptions -> count
   std::vector<std::vector<int>> written;     // PUT: per client, the key indexes stored
 };
@@ -57,8 +59,8 @@ PhaseResult RunPhase(const PhaseSpec& spec, const Endpoint& endpoint,
 std::string FormatSize(uint64_t bytes);
 
 // The table: a header line and then one row per phase, columns
-//   op size conc ops MB/s ops/s p50 ms p99 ms errors rss MiB
-// (MB = 10^6 bytes; rss "-" when unknown).
+//   op size conc ops MB/s ops/s p50 ms p99 ms errors rss MiB cpu ms/MB WA
+// (MB = 10^6 bytes; "-" when unknown; WA for PUT only).
 std::string TableHeader();
 std::string TableRow(const PhaseResult& result);
 

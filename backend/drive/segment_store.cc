@@ -82,7 +82,9 @@ class SegmentStore::Hold : public extent::WriteHold {
   std::vector<Reservation> reservations_;
 };
 
-// One Write(): streams a body into extents, two stripes in flight.
+// One Write(): streams a body into extents one stripe at a time. Chunks are written by the
+// calling thread (a copy into the page cache, or a direct write that runs in parallel with
+// the other writers'); only syncs go through the drives' I/O threads, to be shared.
 class SegmentStore::Writer {
  public:
   Writer(SegmentStore& store, const ec::Codec* codec)
@@ -94,22 +96,14 @@ class SegmentStore::Writer {
         stripe_data_(static_cast<size_t>(profile_.k) * chunk_) {}
 
   ~Writer() {
-    // Never free a buffer a drive thread may still be writing from.
-    for (Completion& c : done_) (void)c.Wait();
     for (const Reservation& r : reservations_) store_.Release(r);
   }
 
   Result<extent::Written> Run(BodySource& body) {
     declared_ = body.Size();
-    for (auto& b : buffers_) {
-      b = AllocateAligned(n_ * chunk_);
-      if (!b) return Status(ErrorCode::kInternal, "out of memory for a stripe buffer");
-    }
+    buffer_ = AllocateAligned(n_ * chunk_);
+    if (!buffer_) return Status(ErrorCode::kInternal, "out of memory for a stripe buffer");
     Status status = Stream(body);
-    for (Completion& c : done_) {
-      Status s = c.Wait();
-      if (status.ok()) status = s;
-    }
     if (status.ok() && open_) Finish();
     if (status.ok()) status = SyncAll();
     if (!status.ok()) return status;
@@ -135,11 +129,9 @@ class SegmentStore::Writer {
   Status Stream(BodySource& body) {
     std::vector<const uint8_t*> data(profile_.k);
     std::vector<uint8_t*> parity(profile_.m);
-    int slot = 0;
+    char* buf = buffer_.get();
     bool eof = false;
     while (!eof) {
-      RETURN_IF_ERROR(done_[slot].Wait());
-      char* buf = buffers_[slot].get();
       ASSIGN_OR_RETURN(size_t got, Fill(body, buf, stripe_data_, &eof));
       if (got == 0) break;
       if (open_ && open_->loc.stripes == open_->capacity) Finish();
@@ -159,12 +151,11 @@ class SegmentStore::Writer {
         const char* c = buf + static_cast<size_t>(i) * chunk_;
         open_->crcs[i].push_back(Crc32c(c, chunk_));
         const Reservation& r = open_->fragments[i];
-        r.drive->io->Write(r.file, r.offset + at, c, chunk_, &done_[slot]);
+        RETURN_IF_ERROR(r.file->WriteAt(r.offset + at, c, chunk_));
       }
       ++open_->loc.stripes;
       open_->loc.size += got;
       consumed_ += got;
-      slot ^= 1;
     }
     return Status::Ok();
   }
@@ -227,8 +218,7 @@ class SegmentStore::Writer {
   const size_t stripe_data_;
   std::optional<uint64_t> declared_;
   uint64_t consumed_ = 0;
-  AlignedBuffer buffers_[2];
-  Completion done_[2];
+  AlignedBuffer buffer_;
   std::vector<Reservation> reservations_;
   std::unique_ptr<OpenExtent> open_;
   std::vector<ExtentLocation> out_;

@@ -48,7 +48,7 @@ struct EcProfile {
 struct SegmentStoreOptions {
   EcProfile profile;
   uint64_t segment_bytes = 256ull << 20;  // a segment is sealed once this much is reserved
-  bool direct_io = false;                 // O_DIRECT segment writes (LocalDrive only)
+  bool direct_io = false;                // O_DIRECT segment writes (LocalDrive only)
   // Compaction: a sealed segment whose live bytes are below this fraction of its size is
   // rewritten; one with no live bytes is removed.
   double compact_below = 0.5;
@@ -87,10 +87,10 @@ struct CompactReport {
 // parity chunks, chunk i going to fragment i on the drive placement chose. Each fragment of
 // an extent is a contiguous range of the open segment of its drive, reserved when the
 // extent starts (sized from the body's known length, capped by max_extent_bytes); a body
-// that runs past it continues in a new extent. Writes are queued to each drive's I/O thread
-// (two stripes in flight per writer), and before Write returns, each touched segment is
-// synced once per batch of concurrent writers (group commit, DriveIo). Memory per Write is
-// two stripes (1.1 MiB for RS(6,3) at 64 KiB chunks).
+// that runs past it continues in a new extent. The writing thread writes the chunks itself;
+// before Write returns, each touched segment is synced by its drive's I/O thread, once per
+// batch of concurrent writers (group commit, DriveIo). Memory per Write is one stripe
+// (576 KiB for RS(6,3) at 64 KiB chunks).
 //
 // Nothing on a drive records what a segment holds: metadata does (the extent records and
 // their fragment index, backend/meta/extents.h), so bytes that no committed record names
