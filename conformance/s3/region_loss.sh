@@ -12,7 +12,7 @@
 # Run by conformance/run.sh (environment in lib/common.sh).
 #
 # Data directory layout: the embedded gateway creates DATA/regions/<region>/<drive>/...
-# (e.g. regions/region-1/drive-2/fragments) beside DATA/meta (LMDB). region_dirs() below
+# (e.g. regions/region-1/drive-2/segments) beside DATA/meta (LMDB). region_dirs() below
 # finds the regions at run time: the children of DATA/regions, or else the first directory
 # under DATA whose subdirectories are named like regions ("region*"), each holding drive
 # directories. "Region 1" is the first region in natural sort order. CONF_REGION1_DRIVES
@@ -108,10 +108,9 @@ case_stop_and_corrupt() {
   drives=$(region1_drives)
   [[ -n "$drives" ]] || fail "no drive directories found for region 1"
   echo "NOTE: region 1 drives: ${drives//$'\n'/ }"
-  # One flipped byte in the largest file of each region-1 drive. Every extent has exactly
-  # one fragment on each region-1 drive (3 per region, 9 drives), two of them data
-  # fragments, so at least one data fragment of the largest object is damaged, and no
-  # stripe loses more than m = 3 fragments.
+  # One flipped byte in the middle of the largest segment of each region-1 drive. Every
+  # extent has exactly one fragment on each region-1 drive (3 per region, 9 drives), so the
+  # flips damage at most 3 chunks of any stripe (m = 3): everything must still read back.
   local d f
   while read -r d; do
     f=$(find "$d" -type f -printf '%s %p\n' | sort -rn | head -n1 | cut -d' ' -f2-)
