@@ -339,6 +339,12 @@ int Main(int argc, char** argv) {
     std::string how = gateway->Stop();
     gateway_ok = !died && how == "exit 0";
     std::printf("gateway: %s%s\n", died ? "died during the run, " : "stopped, ", how.c_str());
+    // The gateway reports what its drive store wrote when it stops.
+    const std::string tail = gateway->LogTail(4096);
+    const size_t at = tail.rfind("tessera: store: ");
+    if (at != std::string::npos) {
+      std::printf("gateway %s\n", tail.substr(at + 9, tail.find('\n', at) - at - 9).c_str());
+    }
     if (!gateway_ok || errors > 0) {
       std::printf("--- end of gateway log ---\n%s\n---\n", gateway->LogTail(4096).c_str());
     }

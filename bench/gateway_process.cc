@@ -170,12 +170,14 @@ std::optional<ProcessCost> ReadProcessCost(pid_t pid) {
       if (i == 14) utime = std::strtoull(field.c_str(), nullptr, 10);
       if (i == 15) stime = std::strtoull(field.c_str(), nullptr, 10);
     }
-    cost.cpu_seconds = static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+    cost.cpu_seconds =
+        static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
   }
   std::ifstream io("/proc/" + std::to_string(pid) + "/io");
   std::string line;
   while (std::getline(io, line)) {
-    if (line.rfind("write_bytes:", 0) == 0) cost.write_bytes = std::strtoull(line.c_str() + 12, nullptr, 10);
+    if (line.rfind("write_bytes:", 0) == 0)
+      cost.write_bytes = std::strtoull(line.c_str() + 12, nullptr, 10);
   }
   return cost;
 }

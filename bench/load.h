@@ -40,9 +40,9 @@ struct PhaseResult {
   double seconds = 0;   // wall time of the phase
   double p50_ms = 0;
   double p99_ms = 0;
-  int64_t rss_peak_kib = -1;                 // gateway VmRSS, max sampled; -1 unknown
-  double cpu_ms_per_mb = -1;                 // gateway CPU per MB of payload; -1 unknown
-  double write_amp = -1;  // PUT: bytes the gateway wrote to storage per payload byte
+  int64_t rss_peak_kib = -1;  // gateway VmRSS, max sampled; -1 unknown
+  double cpu_ms_per_mb = -1;  // gateway CPU per MB of payload; -1 unknown
+  double write_amp = -1;      // PUT: bytes the gateway wrote to storage per payload byte
   std::map<std::string, uint64_t> failures;  // distinct failure descriptions -> count
   std::vector<std::vector<int>> written;     // PUT: per client, the key indexes stored
 };

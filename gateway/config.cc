@@ -97,8 +97,8 @@ Status ApplyJson(const nlohmann::json& j, Config& config) {
     o.segment_bytes = st.value("segment_mib", o.segment_bytes >> 20) << 20;
     o.direct_io = st.value("direct_io", o.direct_io);
     o.compact_below = st.value("compact_below", o.compact_below);
-    o.compact_bytes_per_second =
-        st.value("compact_mib_per_s", o.compact_bytes_per_second >> 20) << 20;
+    o.compact_bytes_per_second = st.value("compact_mib_per_s", o.compact_bytes_per_second >> 20)
+                                 << 20;
     o.compact_interval_ms = st.value("compact_interval_ms", o.compact_interval_ms);
   }
   if (j.contains("accounts")) {

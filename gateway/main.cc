@@ -19,8 +19,8 @@
 #include <string>
 #include <vector>
 
-#include "backend/store/embedded_store.h"
 #include "backend/drive/segment_store.h"
+#include "backend/store/embedded_store.h"
 #include "gateway/config.h"
 #include "gateway/server.h"
 #include "protocols/blob/handler.h"
@@ -169,7 +169,9 @@ int Compact(int argc, char** argv) {
   auto report = stores.segments->Compact(below);
   auto after = stores.segments->Space();
   if (!before.ok() || !report.ok() || !after.ok()) {
-    const Status& s = !before.ok() ? before.status() : !report.ok() ? report.status() : after.status();
+    const Status& s = !before.ok()   ? before.status()
+                      : !report.ok() ? report.status()
+                                     : after.status();
     std::fprintf(stderr, "tessera: compact: %s\n", s.ToString().c_str());
     return 1;
   }
@@ -227,6 +229,16 @@ int Serve(int argc, char** argv) {
   std::fflush(stdout);
   if (!config->ready_file.empty()) WriteReadyFile(config->ready_file, server.Endpoints());
   server.Run(/*handle_signals=*/true);
+  const drive::StoreCounters c = stores.segments->counters();
+  std::printf(
+      "tessera: store: %llu user bytes written, %llu to segments (%.2fx), %llu rewritten by "
+      "compaction, %llu segments removed, %llu degraded stripes read\n",
+      static_cast<unsigned long long>(c.user_bytes),
+      static_cast<unsigned long long>(c.segment_bytes),
+      c.user_bytes ? static_cast<double>(c.segment_bytes) / c.user_bytes : 0.0,
+      static_cast<unsigned long long>(c.compacted_bytes),
+      static_cast<unsigned long long>(c.segments_removed),
+      static_cast<unsigned long long>(c.degraded_stripes));
   std::printf("tessera: stopped\n");
   return 0;
 }

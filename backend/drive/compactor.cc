@@ -77,11 +77,11 @@ Result<CompactReport> SegmentStore::Compact(double below) {
     uint64_t left = 0;
     {
       ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginRead());
-      RETURN_IF_ERROR(meta::ForEachFragment(
-          txn, std::make_pair(d->drive->id(), segment), [&](const meta::FragmentRef& ref) {
-            left += ref.length;
-            return Status::Ok();
-          }));
+      RETURN_IF_ERROR(meta::ForEachFragment(txn, std::make_pair(d->drive->id(), segment),
+                                            [&](const meta::FragmentRef& ref) {
+                                              left += ref.length;
+                                              return Status::Ok();
+                                            }));
     }
     if (left == 0) RetireSegment(*d, segment, size, &report);
   }
@@ -152,7 +152,8 @@ Status SegmentStore::MoveLiveFragments(DriveState& d, uint64_t segment, CompactR
           const extent::FragmentAddress old{drive_id, segment, ref->offset};
           if (record->location.fragments[ref->index] != old) continue;
           meta::ExtentRecord moved = *record;
-          moved.location.fragments[ref->index] = extent::FragmentAddress{drive_id, r.segment, r.offset};
+          moved.location.fragments[ref->index] =
+              extent::FragmentAddress{drive_id, r.segment, r.offset};
           RETURN_IF_ERROR(meta::PutExtent(txn, moved, &*record));
           report->bytes_moved += ref->length;
         }

@@ -41,7 +41,7 @@ void DriveIo::Write(std::shared_ptr<SegmentFile> file, uint64_t offset, const ch
   done->Add(1);
   {
     std::lock_guard<std::mutex> lock(mu_);
-    queue_.push_back(Job{std::move(file), offset, data, n, done});
+    queue_.push_back(Job{std::move(file), offset, data, n, false, done});
   }
   cv_.notify_one();
 }
@@ -50,7 +50,7 @@ void DriveIo::Sync(std::shared_ptr<SegmentFile> file, Completion* done) {
   done->Add(1);
   {
     std::lock_guard<std::mutex> lock(mu_);
-    queue_.push_back(Job{std::move(file), 0, nullptr, 0, done});
+    queue_.push_back(Job{std::move(file), 0, nullptr, 0, true, done});
   }
   cv_.notify_one();
 }
@@ -78,22 +78,21 @@ void DriveIo::Loop() {
     // Writes first, in queue order; then one sync per file for every sync job of the batch.
     std::map<SegmentFile*, std::vector<Job*>> syncs;
     for (Job& job : batch) {
-      if (job.n == 0) {
+      if (job.sync) {
         syncs[job.file.get()].push_back(&job);
         continue;
       }
       job.done->Done(job.file->WriteAt(job.offset, job.data, job.n));
     }
-    uint64_t flushes = 0;
+    {
+      // Counted before any waiter of this batch wakes, so that they see it.
+      std::lock_guard<std::mutex> lock(mu_);
+      flushes_ += syncs.size();
+      jobs_ += batch.size();
+    }
     for (auto& [file, jobs] : syncs) {
       Status status = file->Sync();
-      ++flushes;
       for (Job* job : jobs) job->done->Done(status);
-    }
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      flushes_ += flushes;
-      jobs_ += batch.size();
     }
     batch.clear();
   }

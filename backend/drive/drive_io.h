@@ -58,7 +58,8 @@ class DriveIo {
     std::shared_ptr<SegmentFile> file;
     uint64_t offset = 0;
     const char* data = nullptr;
-    size_t n = 0;  // 0: a sync
+    size_t n = 0;
+    bool sync = false;  // a sync of `file`, not a write
     Completion* done = nullptr;
   };
 

@@ -53,13 +53,19 @@ class FaultySegmentFile : public SegmentFile {
     n = static_cast<size_t>(std::min<uint64_t>(n, visible - offset));
     ASSIGN_OR_RETURN(size_t got, inner_->ReadAt(offset, buf, n));
     for (uint64_t at : flips) {
-      if (at >= offset && at < offset + got) buf[at - offset] = static_cast<char>(~buf[at - offset]);
+      if (at >= offset && at < offset + got)
+        buf[at - offset] = static_cast<char>(~buf[at - offset]);
     }
     return got;
   }
   Result<uint64_t> Size() const override {
     RETURN_IF_ERROR(faults_->Online());
-    return inner_->Size();
+    ASSIGN_OR_RETURN(uint64_t size, inner_->Size());
+    std::lock_guard<std::mutex> lock(faults_->mu);
+    if (auto it = faults_->tears.find(segment_); it != faults_->tears.end()) {
+      size = std::min(size, it->second);
+    }
+    return size;
   }
 
  private:

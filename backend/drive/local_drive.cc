@@ -99,12 +99,10 @@ std::string LocalDrive::PathOf(uint64_t segment) const {
 Result<std::shared_ptr<SegmentFile>> LocalDrive::OpenFile(uint64_t segment, bool create) {
   const std::string path = PathOf(segment);
   const std::string name = SegmentFileName(segment);
-  int read_fd = ::open(path.c_str(),
-                       O_RDWR | O_CLOEXEC | (create ? O_CREAT | O_EXCL : 0), 0644);
+  int read_fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC | (create ? O_CREAT | O_EXCL : 0), 0644);
   if (read_fd < 0) {
-    if (errno == ENOENT) {
-      return Status(ErrorCode::kDataLoss,
-                    "drive " + std::to_string(id_) + ": no segment " + name);
+    if (errno == ENOENT && !create) {
+      return Status(ErrorCode::kDataLoss, "drive " + std::to_string(id_) + ": no segment " + name);
     }
     return IoError(id_, (create ? "create " : "open ") + name, errno);
   }
@@ -114,12 +112,15 @@ Result<std::shared_ptr<SegmentFile>> LocalDrive::OpenFile(uint64_t segment, bool
     if (write_fd < 0) {
       int err = errno;
       ::close(read_fd);
+      if (create) ::unlink(path.c_str());
       return IoError(id_, "open (O_DIRECT) " + name, err);
     }
   }
   auto file = std::make_shared<LocalSegmentFile>(id_, name, read_fd, write_fd);
   if (create) {
     if (int err = SyncDirectory(root_ + "/segments"); err != 0) {
+      file.reset();
+      ::unlink(path.c_str());  // so that a retry can create it again
       return IoError(id_, "fsync segment directory", err);
     }
   }

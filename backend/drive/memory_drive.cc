@@ -8,7 +8,7 @@ namespace tessera::drive {
 struct MemoryDrive::Segment {
   std::mutex mu;
   std::string data;
-  uint64_t durable = 0;  // bytes guaranteed to survive Crash()
+  std::string durable;  // the contents as of the last Sync(): what survives Crash()
 };
 
 namespace {
@@ -29,7 +29,7 @@ class MemorySegmentFile : public SegmentFile {
   }
   Status Sync() override {
     std::lock_guard<std::mutex> lock(segment_->mu);
-    segment_->durable = segment_->data.size();
+    segment_->durable = segment_->data;
     ++*syncs_;
     return Status::Ok();
   }
@@ -89,9 +89,15 @@ void MemoryDrive::Crash(uint64_t keep_unsynced) {
   std::lock_guard<std::mutex> lock(mu_);
   for (auto& [id, segment] : segments_) {
     std::lock_guard<std::mutex> seg_lock(segment->mu);
-    const uint64_t keep = std::min<uint64_t>(segment->data.size(), segment->durable + keep_unsynced);
-    segment->data.resize(keep);
-    segment->durable = keep;
+    // Unsynced writes are lost, except that the first `keep_unsynced` bytes past the
+    // durable end may have reached the medium (a torn append).
+    const size_t end = segment->durable.size();
+    const size_t torn = std::min<uint64_t>(
+        keep_unsynced, segment->data.size() > end ? segment->data.size() - end : 0);
+    std::string survived = segment->durable;
+    survived.append(segment->data, end, torn);
+    segment->data = survived;
+    segment->durable = std::move(survived);
   }
 }
 

@@ -23,8 +23,8 @@ class MemoryDrive : public Drive {
   Result<std::vector<uint64_t>> ListSegments() override;
   Status RemoveSegment(uint64_t segment) override;
 
-  // Power loss: every segment drops the bytes written since its last Sync(), except the
-  // first `keep_unsynced` of them (a torn write that partly reached the medium).
+  // Power loss: every segment returns to its contents at its last Sync(), except that the
+  // first `keep_unsynced` bytes past that end survive (a torn append).
   void Crash(uint64_t keep_unsynced = 0);
 
   // Bytes of all segments, WriteAt() calls and Sync() calls so far.

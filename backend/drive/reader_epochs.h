@@ -29,7 +29,7 @@ class ReaderEpochs {
 
   mutable std::mutex mu_;
   uint64_t epoch_ = 0;
-  std::map<uint64_t, uint64_t> readers_;  // epoch -> readers that entered in it
+  std::map<uint64_t, uint64_t> readers_;                    // epoch -> readers that entered in it
   std::multimap<uint64_t, std::function<void()>> retired_;  // retire epoch -> removal
 };
 

@@ -78,10 +78,10 @@ class SegmentReadSource : public BodySource {
         if (ReadChunk(i, stripe)) good.push_back(i);
       }
       if (static_cast<int>(good.size()) < k) {
-        return Status(ErrorCode::kDataLoss,
-                      "extent " + std::to_string(loc.id) + " stripe " + std::to_string(stripe) +
-                          ": " + std::to_string(good.size()) + " of " + std::to_string(k) +
-                          " fragments readable");
+        return Status(ErrorCode::kDataLoss, "extent " + std::to_string(loc.id) + " stripe " +
+                                                std::to_string(stripe) + ": " +
+                                                std::to_string(good.size()) + " of " +
+                                                std::to_string(k) + " fragments readable");
       }
       std::vector<const uint8_t*> present;
       std::vector<int> missing;
@@ -175,8 +175,8 @@ Result<std::unique_ptr<BodySource>> SegmentStore::Read(std::vector<ExtentLocatio
                                                 std::to_string(length) + ") past " +
                                                 std::to_string(total) + " bytes");
   }
-  auto source = std::make_unique<SegmentReadSource>(this, std::move(extents), offset, length,
-                                                    GuardReads());
+  auto source =
+      std::make_unique<SegmentReadSource>(this, std::move(extents), offset, length, GuardReads());
   RETURN_IF_ERROR(source->Prime());
   return std::unique_ptr<BodySource>(std::move(source));
 }

@@ -48,7 +48,7 @@ struct EcProfile {
 struct SegmentStoreOptions {
   EcProfile profile;
   uint64_t segment_bytes = 256ull << 20;  // a segment is sealed once this much is reserved
-  bool direct_io = false;                // O_DIRECT segment writes (LocalDrive only)
+  bool direct_io = false;                 // O_DIRECT segment writes (LocalDrive only)
   // Compaction: a sealed segment whose live bytes are below this fraction of its size is
   // rewritten; one with no live bytes is removed.
   double compact_below = 0.5;
@@ -150,11 +150,11 @@ class SegmentStore : public extent::ExtentStore {
     std::mutex mu;
     uint64_t open_segment = 0;  // 0: none yet
     std::shared_ptr<SegmentFile> open_file;
-    uint64_t reserved_end = 0;                         // of the open segment
-    uint64_t reservations = 0;                         // since the last compaction pass
-    std::map<uint64_t, uint32_t> outstanding;          // segment -> unreleased reservations
+    uint64_t reserved_end = 0;                               // of the open segment
+    uint64_t reservations = 0;                               // since the last compaction pass
+    std::map<uint64_t, uint32_t> outstanding;                // segment -> unreleased reservations
     std::map<uint64_t, std::shared_ptr<SegmentFile>> files;  // opened for reading
-    std::set<uint64_t> retiring;                       // removal queued behind readers
+    std::set<uint64_t> retiring;                             // removal queued behind readers
   };
   // A contiguous range of a drive's open segment, being written.
   struct Reservation {

@@ -23,7 +23,8 @@ Status PutIndex(Txn& txn, const extent::ExtentLocation& loc) {
     w.U64(loc.id);
     w.U32(static_cast<uint32_t>(i));
     w.U64(loc.fragment_bytes());
-    RETURN_IF_ERROR(txn.Put(Table::kFragments, FragmentKey(f.drive, f.segment, f.offset), w.data()));
+    RETURN_IF_ERROR(
+        txn.Put(Table::kFragments, FragmentKey(f.drive, f.segment, f.offset), w.data()));
   }
   return Status::Ok();
 }
@@ -48,7 +49,8 @@ std::string FragmentKey(uint32_t drive, uint64_t segment, uint64_t offset) {
 }
 
 Result<std::optional<ExtentRecord>> GetExtent(Txn& txn, uint64_t extent_id) {
-  ASSIGN_OR_RETURN(std::optional<std::string> value, txn.Get(Table::kExtents, ExtentKey(extent_id)));
+  ASSIGN_OR_RETURN(std::optional<std::string> value,
+                   txn.Get(Table::kExtents, ExtentKey(extent_id)));
   if (!value) return std::optional<ExtentRecord>();
   ASSIGN_OR_RETURN(ExtentRecord record, DecodeExtent(*value));
   return std::optional<ExtentRecord>(std::move(record));
@@ -58,8 +60,7 @@ Status PutExtent(Txn& txn, const ExtentRecord& record, const ExtentRecord* previ
   const bool moved =
       previous == nullptr || previous->location.fragments != record.location.fragments;
   if (moved && previous != nullptr) RETURN_IF_ERROR(DeleteIndex(txn, previous->location));
-  RETURN_IF_ERROR(
-      txn.Put(Table::kExtents, ExtentKey(record.location.id), EncodeExtent(record)));
+  RETURN_IF_ERROR(txn.Put(Table::kExtents, ExtentKey(record.location.id), EncodeExtent(record)));
   return moved ? PutIndex(txn, record.location) : Status::Ok();
 }
 

@@ -75,17 +75,17 @@ Result<std::shared_ptr<meta::Env>> OpenMetadata(const EmbeddedStoreOptions& opti
   return std::shared_ptr<meta::Env>(std::move(env));
 }
 
-Result<std::unique_ptr<ObjectStore>> OpenEmbeddedStore(const EmbeddedStoreOptions& options,
-                                                       std::shared_ptr<meta::Env> env,
-                                                       std::shared_ptr<extent::ExtentStore> extents) {
+Result<std::unique_ptr<ObjectStore>> OpenEmbeddedStore(
+    const EmbeddedStoreOptions& options, std::shared_ptr<meta::Env> env,
+    std::shared_ptr<extent::ExtentStore> extents) {
   if (!env) return Status(ErrorCode::kInvalidArgument, "embedded store: no metadata");
   if (!extents) return Status(ErrorCode::kInvalidArgument, "embedded store: no extent store");
   return std::unique_ptr<ObjectStore>(
       new EmbeddedStore(options, std::move(env), std::move(extents)));
 }
 
-Result<std::unique_ptr<ObjectStore>> OpenEmbeddedStore(const EmbeddedStoreOptions& options,
-                                                       std::shared_ptr<extent::ExtentStore> extents) {
+Result<std::unique_ptr<ObjectStore>> OpenEmbeddedStore(
+    const EmbeddedStoreOptions& options, std::shared_ptr<extent::ExtentStore> extents) {
   ASSIGN_OR_RETURN(std::shared_ptr<meta::Env> env, OpenMetadata(options));
   return OpenEmbeddedStore(options, std::move(env), std::move(extents));
 }
@@ -228,8 +228,8 @@ void EmbeddedStore::DeleteExtents(const Freed& extents) {
   if (!extents.empty()) pins_->Free(extents);
 }
 
-Result<std::map<uint64_t, extent::ExtentLocation>> EmbeddedStore::Locate(meta::Txn& txn,
-                                                                 const meta::Manifest& manifest) {
+Result<std::map<uint64_t, extent::ExtentLocation>> EmbeddedStore::Locate(
+    meta::Txn& txn, const meta::Manifest& manifest) {
   std::map<uint64_t, extent::ExtentLocation> locations;
   for (const meta::Segment& s : manifest) {
     if (s.kind != meta::Segment::Kind::kExtent || locations.count(s.extent_id)) continue;

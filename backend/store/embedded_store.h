@@ -45,15 +45,15 @@ struct EmbeddedStoreOptions {
 // UploadPartCopy does not read the source: the part's ETag is the source's MD5 when the
 // whole single-part source is copied, and otherwise an MD5 over (source ETag, range) that
 // identifies the copied bytes without hashing them.
-Result<std::unique_ptr<ObjectStore>> OpenEmbeddedStore(const EmbeddedStoreOptions& options,
-                                                       std::shared_ptr<extent::ExtentStore> extents);
+Result<std::unique_ptr<ObjectStore>> OpenEmbeddedStore(
+    const EmbeddedStoreOptions& options, std::shared_ptr<extent::ExtentStore> extents);
 
 // Opens (or creates) the metadata environment in `options.meta_dir`, for sharing between the
 // object store and an extent store that keeps its own records there (drive::SegmentStore).
 Result<std::shared_ptr<meta::Env>> OpenMetadata(const EmbeddedStoreOptions& options);
 // The store over metadata opened by OpenMetadata().
-Result<std::unique_ptr<ObjectStore>> OpenEmbeddedStore(const EmbeddedStoreOptions& options,
-                                                       std::shared_ptr<meta::Env> env,
-                                                       std::shared_ptr<extent::ExtentStore> extents);
+Result<std::unique_ptr<ObjectStore>> OpenEmbeddedStore(
+    const EmbeddedStoreOptions& options, std::shared_ptr<meta::Env> env,
+    std::shared_ptr<extent::ExtentStore> extents);
 
 }  // namespace tessera::store

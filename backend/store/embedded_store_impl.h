@@ -11,11 +11,11 @@
 #include <vector>
 
 #include "backend/api/object_store.h"
+#include "backend/extent/extent_store.h"
 #include "backend/meta/env.h"
 #include "backend/meta/records.h"
 #include "backend/store/embedded_store.h"
 #include "backend/store/extent_pins.h"
-#include "backend/extent/extent_store.h"
 
 namespace tessera::store {
 
@@ -114,7 +114,8 @@ class EmbeddedStore final : public ObjectStore {
                              const Preconditions& conditions);
 
   // The extent locations a manifest needs for reading.
-  Result<std::map<uint64_t, extent::ExtentLocation>> Locate(meta::Txn& txn, const meta::Manifest& manifest);
+  Result<std::map<uint64_t, extent::ExtentLocation>> Locate(meta::Txn& txn,
+                                                            const meta::Manifest& manifest);
 
   std::string NewBlobEtag();
   // A fresh stage id from the "stage-seq" counter (keys.h), inside a write transaction.

@@ -66,7 +66,8 @@ class ExtentPins : public std::enable_shared_from_this<ExtentPins> {
     std::optional<extent::ExtentLocation> freed;  // set once freed while pinned
   };
 
-  explicit ExtentPins(std::shared_ptr<extent::ExtentStore> extents) : extents_(std::move(extents)) {}
+  explicit ExtentPins(std::shared_ptr<extent::ExtentStore> extents)
+      : extents_(std::move(extents)) {}
   void Unpin(const std::vector<uint64_t>& ids);
 
   const std::shared_ptr<extent::ExtentStore> extents_;

@@ -8,15 +8,15 @@
 
 #include "backend/api/body.h"
 #include "backend/api/object_model.h"
-#include "backend/meta/records.h"
 #include "backend/extent/extent_store.h"
+#include "backend/meta/records.h"
 #include "common/hash.h"
 
 namespace tessera::store {
 
 // A body taken in: where its bytes went and what they hash to.
 struct Ingested {
-  meta::Manifest manifest;              // one inline segment, or one segment per extent
+  meta::Manifest manifest;                      // one inline segment, or one segment per extent
   std::vector<extent::ExtentLocation> extents;  // extents written (empty when inline)
   // Keeps the new extents safe from compaction until they are committed or abandoned: keep
   // the Ingested alive until then.

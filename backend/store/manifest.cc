@@ -52,7 +52,10 @@ class ManifestSource : public BodySource {
  public:
   ManifestSource(std::shared_ptr<extent::ExtentStore> extents, std::vector<ReadStep> steps,
                  std::unique_ptr<ExtentPins::Lease> lease, std::unique_ptr<extent::ReadGuard> guard)
-      : guard_(std::move(guard)), lease_(std::move(lease)), extents_(std::move(extents)), steps_(std::move(steps)) {
+      : guard_(std::move(guard)),
+        lease_(std::move(lease)),
+        extents_(std::move(extents)),
+        steps_(std::move(steps)) {
     for (const ReadStep& step : steps_) size_ += step.length;
   }
 

@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "backend/api/body.h"
+#include "backend/extent/extent_store.h"
 #include "backend/meta/records.h"
 #include "backend/store/extent_pins.h"
-#include "backend/extent/extent_store.h"
 
 namespace tessera::store {
 

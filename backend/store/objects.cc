@@ -134,9 +134,8 @@ Result<std::optional<ObjectReader>> EmbeddedStore::TryOpenReader(const GetObject
   }
   txn.Abort();
   reader.info = std::move(record.info);
-  reader.body =
-      NewManifestSource(extents_, std::move(manifest), std::move(locations), std::move(lease),
-                        std::move(guard));
+  reader.body = NewManifestSource(extents_, std::move(manifest), std::move(locations),
+                                  std::move(lease), std::move(guard));
   return std::optional<ObjectReader>(std::move(reader));
 }
 

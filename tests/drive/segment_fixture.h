@@ -34,8 +34,7 @@ inline std::string Pattern(uint64_t size, uint32_t seed) {
 // optionally tells its size up front (as a request with Content-Length does).
 class PatternSource : public BodySource {
  public:
-  PatternSource(uint64_t size, uint32_t seed, uint64_t fail_after = UINT64_MAX,
-                bool sized = false)
+  PatternSource(uint64_t size, uint32_t seed, uint64_t fail_after = UINT64_MAX, bool sized = false)
       : size_(size), seed_(seed), fail_after_(fail_after), sized_(sized) {}
   Result<size_t> Read(char* buf, size_t capacity) override {
     if (pos_ >= fail_after_) return Status(ErrorCode::kPayloadHashMismatch, "injected");
@@ -66,8 +65,8 @@ inline Result<std::string> ReadAll(BodySource& source, size_t piece) {
 }
 
 inline Result<std::string> ReadRange(SegmentStore& store,
-                                     const std::vector<extent::ExtentLocation>& ex,
-                                     uint64_t offset, uint64_t length, size_t piece = 100000) {
+                                     const std::vector<extent::ExtentLocation>& ex, uint64_t offset,
+                                     uint64_t length, size_t piece = 100000) {
   ASSIGN_OR_RETURN(auto source, store.Read(ex, offset, length));
   return ReadAll(*source, piece);
 }
@@ -102,7 +101,8 @@ class SegmentStoreTest : public ::testing::Test {
   void Reopen(SegmentStoreOptions options = SmallOptions()) {
     store_.reset();
     std::vector<PlacedDrive> placed;
-    for (uint32_t id = 0; id < 9; ++id) placed.push_back({"region" + std::to_string(id / 3), faulty_[id]});
+    for (uint32_t id = 0; id < 9; ++id)
+      placed.push_back({"region" + std::to_string(id / 3), faulty_[id]});
     auto created = SegmentStore::Create(env_, std::move(placed), options);
     ASSERT_TRUE(created.ok()) << created.status().ToString();
     store_ = std::move(*created);

@@ -77,9 +77,9 @@ TEST_F(SegmentStoreTest, RangedReadsAtOddOffsets) {
   const uint64_t size = 5 * kStripe + 999;
   std::vector<extent::ExtentLocation> ex = Put(size, 5);
   const std::string all = Pattern(size, 5);
-  const uint64_t cases[][2] = {{0, 1},           {1, kChunk},     {kStripe - 1, 2},
-                               {kStripe, 1},     {2 * kStripe - 7, kStripe + 14},
-                               {size - 1, 1},    {size, 0},       {123, size - 123}};
+  const uint64_t cases[][2] = {
+      {0, 1},        {1, kChunk}, {kStripe - 1, 2}, {kStripe, 1}, {2 * kStripe - 7, kStripe + 14},
+      {size - 1, 1}, {size, 0},   {123, size - 123}};
   for (const auto& c : cases) {
     SCOPED_TRACE(std::to_string(c[0]) + "+" + std::to_string(c[1]));
     auto got = ReadRange(*store_, ex, c[0], c[1], 4099);
@@ -240,8 +240,8 @@ TEST_F(SegmentStoreTest, MetadataOfStoreFormatOneIsRefused) {
   for (uint32_t id = 0; id < 9; ++id) {
     drives.push_back({"r" + std::to_string(id / 3), std::make_shared<MemoryDrive>(id)});
   }
-  auto opened = SegmentStore::Create(std::shared_ptr<meta::Env>(std::move(*env)), drives,
-                                     SmallOptions());
+  auto opened =
+      SegmentStore::Create(std::shared_ptr<meta::Env>(std::move(*env)), drives, SmallOptions());
   ASSERT_FALSE(opened.ok());
   EXPECT_NE(opened.status().message().find("store format 1"), std::string::npos)
       << opened.status().message();

@@ -73,7 +73,8 @@ TEST_F(CrashStormTest, AcknowledgedWritesSurviveRepeatedKillsAndNothingLeaks) {
     for (int t = 0; t < kThreads; ++t) {
       clients.emplace_back([&, t] {
         for (uint64_t i = 0; !stop.load(); ++i) {
-          const std::string key = "t" + std::to_string(t) + "/k" + std::to_string(i % kKeysPerThread);
+          const std::string key =
+              "t" + std::to_string(t) + "/k" + std::to_string(i % kKeysPerThread);
           const bool remove = i % 7 == 6;
           const uint64_t seed = (static_cast<uint64_t>(round) << 32) | (t << 20) | i;
           const std::string body = remove ? "" : Body(sizes[(i + t) % 4], seed);
@@ -121,8 +122,7 @@ TEST_F(CrashStormTest, AcknowledgedWritesSurviveRepeatedKillsAndNothingLeaks) {
                       << (now ? std::to_string(*now) : "nothing") << " (" << got.body.size()
                       << " bytes) after the crash; acked "
                       << (k.acked ? std::to_string(*k.acked) : "nothing") << ", in flight "
-                      << k.in_flight << " "
-                      << (k.pending ? std::to_string(*k.pending) : "delete");
+                      << k.in_flight << " " << (k.pending ? std::to_string(*k.pending) : "delete");
       k.acked = now;
       k.in_flight = false;
     }
