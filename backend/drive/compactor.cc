@@ -57,10 +57,7 @@ Result<CompactReport> SegmentStore::Compact(double below) {
   std::map<std::pair<uint32_t, uint64_t>, uint64_t> live;
   {
     ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginRead());
-    RETURN_IF_ERROR(meta::ForEachFragment(txn, std::nullopt, [&](const meta::FragmentRef& ref) {
-      live[{ref.drive, ref.segment}] += ref.length;
-      return Status::Ok();
-    }));
+    ASSIGN_OR_RETURN(live, meta::LiveBytes(txn));
   }
   for (auto [d, segment] : sealed) {
     auto file = File(d->drive->id(), segment);

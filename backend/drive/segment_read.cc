@@ -37,10 +37,11 @@ class SegmentReadSource : public BodySource {
       while (pos_ >= starts_[extent_index_] + extents_[extent_index_].size) ++extent_index_;
       const ExtentLocation& loc = extents_[extent_index_];
       const uint64_t in_extent = pos_ - starts_[extent_index_];
+      const uint64_t in_data = loc.base + in_extent;  // where that byte is in the stripes
       const uint64_t stripe_bytes = loc.stripe_bytes();
-      const uint64_t stripe = in_extent / stripe_bytes;
+      const uint64_t stripe = in_data / stripe_bytes;
       RETURN_IF_ERROR(Load(extent_index_, stripe));
-      const uint64_t in_stripe = in_extent - stripe * stripe_bytes;
+      const uint64_t in_stripe = in_data - stripe * stripe_bytes;
       const uint64_t stripe_left = std::min(stripe_bytes - in_stripe, loc.size - in_extent);
       const size_t n =
           static_cast<size_t>(std::min<uint64_t>({capacity - done, stripe_left, end_ - pos_}));
@@ -57,7 +58,7 @@ class SegmentReadSource : public BodySource {
     if (pos_ >= end_) return Status::Ok();
     size_t e = 0;
     while (pos_ >= starts_[e] + extents_[e].size) ++e;
-    return Load(e, (pos_ - starts_[e]) / extents_[e].stripe_bytes());
+    return Load(e, (extents_[e].base + pos_ - starts_[e]) / extents_[e].stripe_bytes());
   }
 
  private:

@@ -404,10 +404,8 @@ Result<SpaceReport> SegmentStore::Space() {
     }
   }
   ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginRead());
-  RETURN_IF_ERROR(meta::ForEachFragment(txn, std::nullopt, [&](const meta::FragmentRef& ref) {
-    report.live_bytes += ref.length;
-    return Status::Ok();
-  }));
+  ASSIGN_OR_RETURN(auto live, meta::LiveBytes(txn));
+  for (const auto& [segment, bytes] : live) report.live_bytes += bytes;
   report.live_bytes = std::min(report.live_bytes, report.segment_bytes);
   return report;
 }

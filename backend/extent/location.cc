@@ -17,7 +17,8 @@ Status Corrupt(std::string_view what) {
 Status ExtentLocation::Validate() const {
   if (k < 1 || m < 1 || static_cast<uint32_t>(k) + m > kMaxFragments) return Corrupt("k/m");
   if (chunk_size == 0 || chunk_size % kWriteUnit != 0) return Corrupt("chunk size");
-  const uint64_t need = (size + stripe_bytes() - 1) / stripe_bytes();
+  if (base >= stripe_bytes()) return Corrupt("base");
+  const uint64_t need = (base + size + stripe_bytes() - 1) / stripe_bytes();
   if (stripes != need || stripes > kMaxStripes) return Corrupt("stripe count");
   if (fragments.size() != static_cast<size_t>(k) + m) return Corrupt("fragment count");
   if (chunk_crcs.size() != fragments.size() * stripes) return Corrupt("checksum count");
@@ -30,6 +31,7 @@ Status ExtentLocation::Validate() const {
 void EncodeLocation(const ExtentLocation& loc, ByteWriter& w) {
   w.U64(loc.id);
   w.U64(loc.size);
+  w.U64(loc.base);
   w.U8(loc.k);
   w.U8(loc.m);
   w.U32(loc.chunk_size);
@@ -47,7 +49,7 @@ void EncodeLocation(const ExtentLocation& loc, ByteWriter& w) {
 Result<ExtentLocation> DecodeLocation(ByteReader& r) {
   ExtentLocation loc;
   uint32_t n = 0;
-  if (!r.U64(&loc.id) || !r.U64(&loc.size) || !r.U8(&loc.k) || !r.U8(&loc.m) ||
+  if (!r.U64(&loc.id) || !r.U64(&loc.size) || !r.U64(&loc.base) || !r.U8(&loc.k) || !r.U8(&loc.m) ||
       !r.U32(&loc.chunk_size) || !r.U32(&loc.stripes) || !r.U32(&n) || n > kMaxFragments) {
     return Corrupt("header");
   }

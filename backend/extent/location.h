@@ -19,19 +19,22 @@ struct FragmentAddress {
   bool operator==(const FragmentAddress&) const = default;
 };
 
-// Where one immutable extent lives. An extent holds `size` user bytes as `stripes` stripes
-// of k data chunks (the last zero-padded) plus m parity chunks per stripe; fragment i (the
-// first k are data) is stripes chunks stored back to back at fragments[i]. chunk_crcs holds
-// the CRC-32C of every chunk as written, fragment-major: chunk s of fragment i is
-// chunk_crcs[i * stripes + s]. Persisted inside extent records by the metadata layer;
-// changed only by the drive store when it moves a fragment (compaction).
+// Where one immutable extent lives. Its `size` user bytes are bytes [base, base + size) of
+// the data of `stripes` stripes, each k data chunks (zero-padded past the data) plus m
+// parity chunks; fragment i (the first k are data) is the stripes' chunks i, back to back at
+// fragments[i]. An extent written whole starts its stripes (base 0); one packed with others
+// into shared stripes starts where it was packed, and its fragment ranges overlap theirs.
+// chunk_crcs holds the CRC-32C of every chunk as written, fragment-major: chunk s of
+// fragment i is chunk_crcs[i * stripes + s]. Persisted inside extent records by the
+// metadata layer; changed only by the drive store when it moves a fragment (compaction).
 struct ExtentLocation {
   uint64_t id = 0;
   uint64_t size = 0;        // logical (user) bytes in the extent
+  uint64_t base = 0;        // where they start in the stripes' data; < one stripe
   uint8_t k = 0;            // data fragments
   uint8_t m = 0;            // parity fragments
   uint32_t chunk_size = 0;  // bytes per fragment chunk (one stripe = k chunks of data)
-  uint32_t stripes = 0;     // = ceil(size / (k * chunk_size))
+  uint32_t stripes = 0;     // = ceil((base + size) / (k * chunk_size))
   std::vector<FragmentAddress> fragments;  // k + m entries
   std::vector<uint32_t> chunk_crcs;        // (k + m) * stripes entries
 
@@ -48,7 +51,7 @@ struct ExtentLocation {
 };
 
 // Location encoding (little-endian, common/bytes.h), version 2 of the extent location:
-//   Location := u64 id, u64 size, u8 k, u8 m, u32 chunk_size, u32 stripes,
+//   Location := u64 id, u64 size, u64 base, u8 k, u8 m, u32 chunk_size, u32 stripes,
 //               u32 n, n * (u32 drive, u64 segment, u64 offset), u32 c, c * u32 crc
 void EncodeLocation(const ExtentLocation& location, ByteWriter& out);
 // Reads one location; kInternal ("corrupt metadata") when malformed or inconsistent.

@@ -1,5 +1,7 @@
 #include "backend/meta/extents.h"
 
+#include <algorithm>
+
 #include "backend/meta/keys.h"
 #include "common/bytes.h"
 
@@ -9,7 +11,7 @@ namespace {
 constexpr uint8_t kFragmentEntryVersion = 1;
 constexpr char kStoreFormatInfoKey[] = "store-format";
 constexpr char kSegmentSeqInfoKey[] = "segment-seq";
-constexpr size_t kFragmentKeyBytes = 4 + 8 + 8;
+constexpr size_t kFragmentKeyBytes = 4 + 8 + 8 + 8;
 
 Status CorruptIndex() {
   return Status(ErrorCode::kInternal, "corrupt metadata: fragment index entry");
@@ -20,18 +22,18 @@ Status PutIndex(Txn& txn, const extent::ExtentLocation& loc) {
     const extent::FragmentAddress& f = loc.fragments[i];
     ByteWriter w;
     w.U8(kFragmentEntryVersion);
-    w.U64(loc.id);
     w.U32(static_cast<uint32_t>(i));
     w.U64(loc.fragment_bytes());
     RETURN_IF_ERROR(
-        txn.Put(Table::kFragments, FragmentKey(f.drive, f.segment, f.offset), w.data()));
+        txn.Put(Table::kFragments, FragmentKey(f.drive, f.segment, f.offset, loc.id), w.data()));
   }
   return Status::Ok();
 }
 
 Status DeleteIndex(Txn& txn, const extent::ExtentLocation& loc) {
   for (const extent::FragmentAddress& f : loc.fragments) {
-    RETURN_IF_ERROR(txn.Delete(Table::kFragments, FragmentKey(f.drive, f.segment, f.offset)));
+    RETURN_IF_ERROR(
+        txn.Delete(Table::kFragments, FragmentKey(f.drive, f.segment, f.offset, loc.id)));
   }
   return Status::Ok();
 }
@@ -44,8 +46,8 @@ uint64_t ReadBigEndian(std::string_view s) {
 
 }  // namespace
 
-std::string FragmentKey(uint32_t drive, uint64_t segment, uint64_t offset) {
-  return BigEndian32(drive) + BigEndian64(segment) + BigEndian64(offset);
+std::string FragmentKey(uint32_t drive, uint64_t segment, uint64_t offset, uint64_t extent_id) {
+  return BigEndian32(drive) + BigEndian64(segment) + BigEndian64(offset) + BigEndian64(extent_id);
 }
 
 Result<std::optional<ExtentRecord>> GetExtent(Txn& txn, uint64_t extent_id) {
@@ -83,16 +85,38 @@ Status ForEachFragment(Txn& txn, std::optional<std::pair<uint32_t, uint64_t>> on
     ref.drive = static_cast<uint32_t>(ReadBigEndian(key.substr(0, 4)));
     ref.segment = ReadBigEndian(key.substr(4, 8));
     ref.offset = ReadBigEndian(key.substr(12, 8));
+    ref.extent_id = ReadBigEndian(key.substr(20, 8));
     ByteReader r(cursor.value());
     uint8_t version = 0;
-    if (!r.U8(&version) || version != kFragmentEntryVersion || !r.U64(&ref.extent_id) ||
-        !r.U32(&ref.index) || !r.U64(&ref.length) || !r.done()) {
+    if (!r.U8(&version) || version != kFragmentEntryVersion || !r.U32(&ref.index) ||
+        !r.U64(&ref.length) || !r.done()) {
       return CorruptIndex();
     }
     RETURN_IF_ERROR(fn(ref));
     RETURN_IF_ERROR(cursor.Next());
   }
   return Status::Ok();
+}
+
+Result<std::map<std::pair<uint32_t, uint64_t>, uint64_t>> LiveBytes(
+    Txn& txn, std::optional<std::pair<uint32_t, uint64_t>> only) {
+  std::map<std::pair<uint32_t, uint64_t>, uint64_t> live;
+  std::pair<uint32_t, uint64_t> current{UINT32_MAX, UINT64_MAX};
+  uint64_t covered = 0;  // end of the union of the ranges seen so far in `current`
+  RETURN_IF_ERROR(ForEachFragment(txn, only, [&](const FragmentRef& ref) {
+    const std::pair<uint32_t, uint64_t> segment{ref.drive, ref.segment};
+    if (segment != current) {
+      current = segment;
+      covered = 0;
+    }
+    const uint64_t end = ref.offset + ref.length;
+    if (end > covered) {
+      live[segment] += end - std::max(covered, ref.offset);
+      covered = end;
+    }
+    return Status::Ok();
+  }));
+  return live;
 }
 
 Status EnsureStoreFormat(Env& env) {

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,13 +16,14 @@ namespace tessera::meta {
 // The extent table and its reverse index, kept in step inside every write transaction:
 //
 //   extents:   extent_id(u64 BE)                           -> ExtentRecord
-//   fragments: drive(u32 BE) segment(u64 BE) offset(u64 BE) -> FragmentEntry
-//   FragmentEntry := u8 version=1, u64 extent_id, u32 index, u64 length
+//   fragments: drive(u32 BE) segment(u64 BE) offset(u64 BE) extent_id(u64 BE) -> FragmentEntry
+//   FragmentEntry := u8 version=1, u32 index, u64 length
 //
 // The index answers "what lives in this segment" in offset order, so the drive store can
 // count a segment's live bytes and move its live fragments (compaction) without scanning
 // every extent. Bytes of a segment that the index does not name are dead: crash leftovers
-// and fragments of deleted extents alike.
+// and fragments of deleted extents alike. Extents packed into shared stripes have fragment
+// ranges that overlap; the extent id in the key keeps their entries apart.
 
 // One entry of the reverse index.
 struct FragmentRef {
@@ -33,7 +35,7 @@ struct FragmentRef {
   uint64_t length = 0;  // bytes on the drive
 };
 
-std::string FragmentKey(uint32_t drive, uint64_t segment, uint64_t offset);
+std::string FragmentKey(uint32_t drive, uint64_t segment, uint64_t offset, uint64_t extent_id);
 
 Result<std::optional<ExtentRecord>> GetExtent(Txn& txn, uint64_t extent_id);
 // Stores `record`. `previous` is the record it replaces (nullptr for a new extent); the
@@ -42,10 +44,17 @@ Status PutExtent(Txn& txn, const ExtentRecord& record, const ExtentRecord* previ
 // Removes an extent and its index entries. OK when absent.
 Status DeleteExtent(Txn& txn, const ExtentRecord& record);
 
-// Calls `fn` for every indexed fragment, in (drive, segment, offset) order; only those of
-// (drive, segment) when `only` is set. Stops early with the first error `fn` returns.
+// Calls `fn` for every indexed fragment, in (drive, segment, offset, extent) order; only
+// those of (drive, segment) when `only` is set. Stops early with the first error `fn`
+// returns.
+//
+// LiveBytes() sums what a walk saw per segment, counting bytes that several fragments share
+// once (the union of their ranges).
 Status ForEachFragment(Txn& txn, std::optional<std::pair<uint32_t, uint64_t>> only,
                        const std::function<Status(const FragmentRef&)>& fn);
+// Live bytes per (drive, segment), optionally of one segment only.
+Result<std::map<std::pair<uint32_t, uint64_t>, uint64_t>> LiveBytes(
+    Txn& txn, std::optional<std::pair<uint32_t, uint64_t>> only = std::nullopt);
 
 // The store format (info "store-format", u32): 2 = extents in segments. A metadata
 // environment without the stamp is stamped when it holds no extents; one with extents and

@@ -73,6 +73,38 @@ TEST_F(SegmentStoreTest, KnownLengthBodiesGetOneContiguousRangePerFragment) {
   EXPECT_TRUE(*back == Pattern(5 * kStripe + 1, 4));
 }
 
+TEST_F(SegmentStoreTest, ExtentsThatStartInsideTheirStripesReadFromThere) {
+  // Describes parts of a written extent the way packed extents are described: a base within
+  // the first stripe, and fragment ranges that start at a later stripe.
+  std::vector<extent::ExtentLocation> whole = Put(2 * kStripe, 17, /*sized=*/true);
+  ASSERT_EQ(whole.size(), 1u);
+  const std::string all = Pattern(2 * kStripe, 17);
+  extent::ExtentLocation middle = whole[0];
+  middle.base = kStripe / 2 + 3;
+  middle.size = kStripe;  // ends inside the second stripe
+  ASSERT_TRUE(middle.Validate().ok());
+  auto got = ReadRange(*store_, {middle}, 0, middle.size, 5000);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_TRUE(*got == all.substr(middle.base, middle.size));
+  extent::ExtentLocation second = whole[0];
+  second.stripes = 1;
+  second.base = 100;
+  second.size = 1000;
+  second.chunk_crcs.clear();
+  for (size_t i = 0; i < second.fragments.size(); ++i) {
+    second.fragments[i].offset += kChunk;
+    second.chunk_crcs.push_back(whole[0].ChunkCrc(i, 1));
+  }
+  ASSERT_TRUE(second.Validate().ok());
+  got = ReadRange(*store_, {second, middle}, 0, 1000 + kStripe);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_TRUE(*got == all.substr(kStripe + 100, 1000) + all.substr(middle.base, middle.size));
+  // A base past the first stripe is not a location.
+  second.base = kStripe;
+  EXPECT_FALSE(second.Validate().ok());
+  EXPECT_EQ(store_->counters().degraded_stripes, 0u);
+}
+
 TEST_F(SegmentStoreTest, RangedReadsAtOddOffsets) {
   const uint64_t size = 5 * kStripe + 999;
   std::vector<extent::ExtentLocation> ex = Put(size, 5);

@@ -292,6 +292,8 @@ TEST(RecordsTest, ExtentRecordEncodingIsVersionedLittleEndian) {
   EXPECT_EQ(bytes[1], 0x02);  // refcount, little-endian
   EXPECT_EQ(bytes[2], 0x01);
   EXPECT_EQ(static_cast<uint8_t>(bytes[9]), 99);  // location id
+  e.location.base = 1;
+  EXPECT_EQ(DecodeExtent(EncodeExtent(e))->location.base, 1u);
   for (size_t n = 0; n < bytes.size(); ++n) {
     EXPECT_FALSE(DecodeExtent(bytes.substr(0, n)).ok()) << "prefix of " << n << " bytes";
   }
