@@ -125,6 +125,17 @@ Status Txn::Delete(Table table, std::string_view key) {
   return Status::Ok();
 }
 
+Result<Txn> Txn::BeginNested() {
+  if (txn_ == nullptr || !write_) {
+    return Status(ErrorCode::kInternal, "metadata: nested transaction without a write parent");
+  }
+  MDB_txn* child = nullptr;
+  MDB_env* env = mdb_txn_env(txn_);
+  int rc = mdb_txn_begin(env, txn_, 0, &child);
+  if (rc != 0) return LmdbError(rc, "begin nested transaction");
+  return Txn(env_, child, true);
+}
+
 Status Txn::Commit() {
   if (txn_ == nullptr) return Status(ErrorCode::kInternal, "metadata: commit of a finished txn");
   int rc = mdb_txn_commit(std::exchange(txn_, nullptr));

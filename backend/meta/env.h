@@ -73,7 +73,11 @@ class Txn {
   Status Put(Table table, std::string_view key, std::string_view value);
   // Returns OK also when the key was absent.
   Status Delete(Table table, std::string_view key);
-  // Makes every change durable. The transaction is finished afterwards, whatever the result.
+  // A transaction nested in this write transaction: its changes join this one when it
+  // commits, and vanish when it aborts. This one must not be used until the child ends.
+  Result<Txn> BeginNested();
+  // Makes every change durable (a nested transaction: hands them to its parent). The
+  // transaction is finished afterwards, whatever the result.
   Status Commit();
   void Abort();
 

@@ -203,8 +203,7 @@ Result<StagedBlock> EmbeddedStore::StageBlock(const StageBlockRequest& request, 
   block.manifest = std::move(data.manifest);
 
   Freed freed;
-  Status committed = [&]() -> Status {
-    ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginWrite());
+  Status committed = commits_->Run([&](meta::Txn& txn) -> Status {
     RETURN_IF_ERROR(GetBucket(txn, ref.account, ref.bucket).status());
     ASSIGN_OR_RETURN(std::optional<meta::StagedRecord> staged, FindStaged(txn, ref));
     const TimeMicros now = NowMicros();
@@ -235,8 +234,8 @@ Result<StagedBlock> EmbeddedStore::StageBlock(const StageBlockRequest& request, 
     RETURN_IF_ERROR(txn.Put(meta::Table::kBlocks, key, meta::EncodeBlock(block)));
     RETURN_IF_ERROR(txn.Put(meta::Table::kStaged, meta::StagedKey(ref.account, ref.bucket, ref.key),
                             meta::EncodeStaged(*staged)));
-    return txn.Commit();
-  }();
+    return Status::Ok();
+  });
   if (!committed.ok()) {
     DeleteExtents(data.extents);
     return committed;

@@ -12,6 +12,7 @@
 
 #include "backend/api/object_store.h"
 #include "backend/extent/extent_store.h"
+#include "backend/meta/commit_queue.h"
 #include "backend/meta/env.h"
 #include "backend/meta/records.h"
 #include "backend/store/embedded_store.h"
@@ -26,7 +27,8 @@ class EmbeddedStore final : public ObjectStore {
       : options_(options),
         env_(std::move(env)),
         extents_(std::move(extents)),
-        pins_(ExtentPins::Create(extents_)) {}
+        pins_(ExtentPins::Create(extents_)),
+        commits_(std::make_unique<meta::CommitQueue>(env_.get())) {}
 
   Result<std::vector<BucketInfo>> ListBuckets(const std::string& account) override;
   Status CreateBucket(const CreateBucketRequest& request) override;
@@ -126,6 +128,9 @@ class EmbeddedStore final : public ObjectStore {
   std::shared_ptr<meta::Env> env_;
   std::shared_ptr<extent::ExtentStore> extents_;
   std::shared_ptr<ExtentPins> pins_;
+  // Group commit of the frequent writes (objects, parts, blocks, deletes); others begin
+  // their own write transactions.
+  std::unique_ptr<meta::CommitQueue> commits_;
   std::atomic<uint64_t> last_blob_stamp_{0};
 };
 

@@ -135,8 +135,7 @@ Result<PartInfo> EmbeddedStore::UploadPart(const UploadPartRequest& request, Bod
   part.manifest = std::move(data.manifest);
 
   Freed freed;
-  Status committed = [&]() -> Status {
-    ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginWrite());
+  Status committed = commits_->Run([&](meta::Txn& txn) -> Status {
     RETURN_IF_ERROR(GetUpload(txn, ref, request.upload_id).status());
     std::string key = meta::PartKey(request.upload_id, request.part_number);
     ASSIGN_OR_RETURN(std::optional<std::string> old, txn.Get(meta::Table::kParts, key));
@@ -147,8 +146,8 @@ Result<PartInfo> EmbeddedStore::UploadPart(const UploadPartRequest& request, Bod
     RETURN_IF_ERROR(InsertExtents(txn, data.extents));
     part.last_modified = NowMicros();
     RETURN_IF_ERROR(txn.Put(meta::Table::kParts, key, meta::EncodePart(part)));
-    return txn.Commit();
-  }();
+    return Status::Ok();
+  });
   if (!committed.ok()) {
     DeleteExtents(data.extents);
     return committed;

@@ -29,20 +29,20 @@ void ApplyAttributes(const ObjectAttributes& attributes, ObjectInfo* info) {
 Result<EmbeddedStore::Freed> EmbeddedStore::CommitObject(
     const ObjectRef& object, meta::ObjectRecord* record,
     const std::vector<extent::ExtentLocation>& new_extents, const Preconditions& conditions) {
-  ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginWrite());
-  RETURN_IF_ERROR(GetBucket(txn, object.account, object.bucket).status());
-  ASSIGN_OR_RETURN(std::optional<meta::ObjectRecord> current, FindObject(txn, object));
-  RETURN_IF_ERROR(
-      EvaluatePreconditions(current ? &current->info : nullptr, conditions, ConditionMode::kWrite));
-  record->info.last_modified = NowMicros();
-  RETURN_IF_ERROR(InsertExtents(txn, new_extents));
-  RETURN_IF_ERROR(txn.Put(meta::Table::kObjects,
-                          meta::ObjectKey(object.account, object.bucket, object.key),
-                          meta::EncodeObject(*record)));
   Freed freed;
-  if (current) RETURN_IF_ERROR(DropRefs(txn, current->manifest, &freed));
-  RETURN_IF_ERROR(DiscardStaged(txn, object, &freed).status());
-  RETURN_IF_ERROR(txn.Commit());
+  RETURN_IF_ERROR(commits_->Run([&](meta::Txn& txn) -> Status {
+    RETURN_IF_ERROR(GetBucket(txn, object.account, object.bucket).status());
+    ASSIGN_OR_RETURN(std::optional<meta::ObjectRecord> current, FindObject(txn, object));
+    RETURN_IF_ERROR(EvaluatePreconditions(current ? &current->info : nullptr, conditions,
+                                          ConditionMode::kWrite));
+    record->info.last_modified = NowMicros();
+    RETURN_IF_ERROR(InsertExtents(txn, new_extents));
+    RETURN_IF_ERROR(txn.Put(meta::Table::kObjects,
+                            meta::ObjectKey(object.account, object.bucket, object.key),
+                            meta::EncodeObject(*record)));
+    if (current) RETURN_IF_ERROR(DropRefs(txn, current->manifest, &freed));
+    return DiscardStaged(txn, object, &freed).status();
+  }));
   return freed;
 }
 
@@ -150,8 +150,7 @@ Result<ObjectInfo> EmbeddedStore::HeadObject(const GetObjectRequest& request) {
 
 Status EmbeddedStore::DeleteObject(const ObjectRef& object) {
   Freed freed;
-  {
-    ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginWrite());
+  RETURN_IF_ERROR(commits_->Run([&](meta::Txn& txn) -> Status {
     RETURN_IF_ERROR(GetBucket(txn, object.account, object.bucket).status());
     ASSIGN_OR_RETURN(std::optional<meta::ObjectRecord> record, FindObject(txn, object));
     // Staged blocks go with the key; a key that had only staged blocks counts as deleted.
@@ -162,8 +161,8 @@ Status EmbeddedStore::DeleteObject(const ObjectRef& object) {
                                  meta::ObjectKey(object.account, object.bucket, object.key)));
       RETURN_IF_ERROR(DropRefs(txn, record->manifest, &freed));
     }
-    RETURN_IF_ERROR(txn.Commit());
-  }
+    return Status::Ok();
+  }));
   DeleteExtents(freed);
   return Status::Ok();
 }
