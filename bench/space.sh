@@ -21,42 +21,46 @@ start() {
 }
 stop() { kill "$PID"; wait "$PID" || true; rm -f "$DIR/ready"; }
 s3() {  # METHOD PATH [FILE]
-  local args=(-sS -o /dev/null -w '%{http_code}' --aws-sigv4 "aws:amz:us-east-1:s3" -u "$KEY:$SECRET" -X "$1")
+  local args=(-sS -o /dev/null -w "%{http_code}" --aws-sigv4 "aws:amz:us-east-1:s3" -u "$KEY:$SECRET"
+              -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" -X "$1")
   [[ $# -ge 3 ]] && args+=(-H "Content-Type: application/octet-stream" --data-binary "@$3")
   curl "${args[@]}" "$URL$2"
 }
-put_many() {  # BUCKET PREFIX COUNT FILE: COUNT PUTs, 8 at a time
-  local i
-  for ((i = 0; i < $3; i++)); do
-    s3 PUT "/$1/$2$i" "$4" >/dev/null &
-    (( (i + 1) % 8 == 0 )) && wait
+# Runs "$@" for i in 0..COUNT-1 (as $i), 8 at a time; `wait` alone would wait for the gateway.
+each() {  # COUNT COMMAND...
+  local count=$1 i pids=()
+  shift
+  for ((i = 0; i < count; i++)); do
+    "$@" "$i" >/dev/null &
+    pids+=($!)
+    if ((${#pids[@]} == 8)); then wait "${pids[@]}"; pids=(); fi
   done
-  wait
+  ((${#pids[@]} == 0)) || wait "${pids[@]}"
 }
-drive_bytes() { du -sb "$DIR/data/regions" | cut -f1; }
-all_bytes() { du -sb "$DIR/data" | cut -f1; }
+put_one() { s3 PUT "/$1/$2$4" "$3"; }   # BUCKET PREFIX FILE I
+del_one() { s3 DELETE "/$1/$2$3"; }     # BUCKET PREFIX I
+drive_bytes() { du -s --block-size=1 "$DIR/data/regions" | cut -f1; }
+all_bytes() { du -s --block-size=1 "$DIR/data" | cut -f1; }
 
 head -c $((200 * 1024)) /dev/urandom >"$DIR/200k"
 head -c $((1024 * 1024)) /dev/urandom >"$DIR/1m"
 start
 s3 PUT /files >/dev/null
-put_many files o 1000 "$DIR/200k"
+each 1000 put_one files o "$DIR/200k"
 echo "1000 objects of 200 KiB: $(find "$DIR/data" -type f | wc -l) files under the data directory"
-s3 PUT /one >/dev/null
+s3 PUT /single >/dev/null
 before=$(drive_bytes)
-s3 PUT /one/object "$DIR/1m" >/dev/null
+s3 PUT /single/object "$DIR/1m" >/dev/null
 after=$(drive_bytes)
 awk -v b="$before" -v a="$after" 'BEGIN { printf "one 1 MiB object: %.2fx its size on the drives\n", (a - b) / 1048576 }'
 
 s3 PUT /churn >/dev/null
-put_many churn k 2048 "$DIR/1m"
-put_many churn k 1024 "$DIR/1m"  # overwrites half
+each 2048 put_one churn k "$DIR/1m"
+each 1024 put_one churn k "$DIR/1m"  # overwrites half
 peak=$(all_bytes)
-for ((i = 0; i < 2048; i++)); do s3 DELETE "/churn/k$i" >/dev/null & (( (i + 1) % 16 == 0 )) && wait; done; wait
-for b in files one; do
-  for ((i = 0; i < 1000; i++)); do s3 DELETE "/$b/o$i" >/dev/null & (( (i + 1) % 16 == 0 )) && wait; done; wait
-done
-s3 DELETE /one/object >/dev/null
+each 2048 del_one churn k
+each 1000 del_one files o
+s3 DELETE /single/object >/dev/null
 stop
 "$BIN" compact --data "$DIR/data"
 final=$(all_bytes)

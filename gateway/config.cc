@@ -20,11 +20,22 @@ std::vector<drive::DriveSpec> SimulatedDrives(const std::string& data_dir, int r
   return drives;
 }
 
+std::vector<drive::DriveSpec> SimulatedBuffers(const std::string& data_dir, int regions) {
+  std::vector<drive::DriveSpec> buffers;
+  for (int r = 1; r <= regions; ++r) {
+    std::string region = "region-" + std::to_string(r);
+    buffers.push_back({kFirstBufferId + static_cast<uint32_t>(r - 1), region,
+                       data_dir + "/regions/" + region + "/buffer"});
+  }
+  return buffers;
+}
+
 Config DefaultConfig(const std::string& data_dir) {
   Config config;
   config.data_dir = data_dir;
   config.listeners = {{"127.0.0.1", 9000, Dialect::kS3}, {"127.0.0.1", 10000, Dialect::kBlob}};
   config.drives = SimulatedDrives(data_dir, 3, 3);
+  config.buffers = SimulatedBuffers(data_dir, 3);
   config.accounts = {{kDevAccountName, kDevAccountKey}};
   return config;
 }
@@ -62,6 +73,7 @@ Status ApplyJson(const nlohmann::json& j, Config& config) {
   if (j.contains("data_dir")) {
     config.data_dir = j["data_dir"].get<std::string>();
     config.drives = SimulatedDrives(config.data_dir, 3, 3);
+    config.buffers = SimulatedBuffers(config.data_dir, 3);
   }
   if (j.contains("listen")) {
     config.listeners.clear();
@@ -75,14 +87,21 @@ Status ApplyJson(const nlohmann::json& j, Config& config) {
   if (j.contains("layout")) {
     config.drives = SimulatedDrives(config.data_dir, j["layout"].value("regions", 3),
                                     j["layout"].value("drives_per_region", 3));
+    config.buffers = SimulatedBuffers(config.data_dir, j["layout"].value("regions", 3));
   }
   if (j.contains("regions")) {
     config.drives.clear();
+    config.buffers.clear();
     uint32_t id = 0;
     for (const auto& region : j["regions"]) {
+      const std::string name = region["name"].get<std::string>();
       for (const auto& path : region["drives"]) {
-        config.drives.push_back({id++, region["name"].get<std::string>(), path.get<std::string>()});
+        config.drives.push_back({id++, name, path.get<std::string>()});
       }
+      const std::string buffer =
+          region.value("buffer", config.data_dir + "/buffers/" + name);
+      config.buffers.push_back(
+          {kFirstBufferId + static_cast<uint32_t>(config.buffers.size()), name, buffer});
     }
   }
   if (j.contains("ec")) {

@@ -34,6 +34,7 @@ struct Config {
   std::string data_dir;
   std::vector<ListenAddress> listeners;
   std::vector<drive::DriveSpec> drives;
+  std::vector<drive::DriveSpec> buffers;  // write-buffer devices, one per region
   drive::EcProfile profile;
   drive::SegmentStoreOptions storage;  // its profile is `profile`
   std::vector<auth::Account> accounts;
@@ -55,13 +56,20 @@ Config DefaultConfig(const std::string& data_dir);
 
 // Applies a JSON config file over `config`. Keys (all optional):
 //   data_dir, listen: ["host:port"...], region, s3_domains: [..],
-//   regions: [{"name": "r1", "drives": ["path", ...]}...] or
+//   regions: [{"name": "r1", "drives": ["path", ...], "buffer": "path"}...] (buffer default
+//     <data_dir>/buffers/<name>) or
 //   layout: {"regions": 3, "drives_per_region": 3},
 //   ec: {"k": 6, "m": 3, "max_per_region": 3},
 //   store: {"segment_mib": 256, "direct_io": false, "compact_below": 0.5,
 //           "compact_mib_per_s": 64, "compact_interval_ms": 2000},
 //   accounts: [{"name": "...", "key": "..."}], limits: {<Limits field>: n}.
 Status ApplyConfigFile(const std::string& path, Config& config);
+
+// Buffer devices take ids from here on, apart from drives.
+inline constexpr uint32_t kFirstBufferId = 1u << 30;
+
+// Buffer devices of a simulated layout: <data_dir>/regions/region-<r>/buffer.
+std::vector<drive::DriveSpec> SimulatedBuffers(const std::string& data_dir, int regions);
 
 // Drive specs for a simulated layout: <data_dir>/regions/region-<r>/drive-<d>.
 std::vector<drive::DriveSpec> SimulatedDrives(const std::string& data_dir, int regions,

@@ -113,6 +113,9 @@ bool OpenStores(const Config& config, bool background_compaction, Stores* stores
   for (const auto& drive : config.drives) {
     if (!ec) std::filesystem::create_directories(drive.path, ec);
   }
+  for (const auto& buffer : config.buffers) {
+    if (!ec) std::filesystem::create_directories(buffer.path, ec);
+  }
   if (ec) {
     std::fprintf(stderr, "tessera: cannot create %s: %s\n", config.data_dir.c_str(),
                  ec.message().c_str());
@@ -127,6 +130,9 @@ bool OpenStores(const Config& config, bool background_compaction, Stores* stores
   }
   store::EmbeddedStoreOptions options;
   options.meta_dir = config.data_dir + "/meta";
+  // Small bodies go to the write buffer, not into metadata; objects stored inline by older
+  // builds are still read from there.
+  if (!config.buffers.empty()) options.inline_threshold = 0;
   auto env = store::OpenMetadata(options);
   if (!env.ok()) {
     std::fprintf(stderr, "tessera: metadata: %s\n", env.status().ToString().c_str());
@@ -135,7 +141,8 @@ bool OpenStores(const Config& config, bool background_compaction, Stores* stores
   drive::SegmentStoreOptions storage = config.storage;
   storage.profile = config.profile;
   if (!background_compaction) storage.compact_interval_ms = 0;
-  auto segments = drive::SegmentStore::Open(*env, config.drives, storage);
+  if (!background_compaction) storage.destage_interval_ms = 0;
+  auto segments = drive::SegmentStore::Open(*env, config.drives, storage, config.buffers);
   if (!segments.ok()) {
     std::fprintf(stderr, "tessera: drives: %s\n", segments.status().ToString().c_str());
     return false;
@@ -165,6 +172,13 @@ int Compact(int argc, char** argv) {
   }
   Stores stores;
   if (!OpenStores(*config, /*background_compaction=*/false, &stores)) return 1;
+  auto destaged = stores.segments->Destage(/*all=*/true);
+  if (!destaged.ok()) {
+    std::fprintf(stderr, "tessera: destage: %s\n", destaged.status().ToString().c_str());
+    return 1;
+  }
+  std::printf("tessera: destaged %llu buffered extents (%s)\n",
+              static_cast<unsigned long long>(destaged->extents), Mib(destaged->bytes).c_str());
   auto before = stores.segments->Space();
   auto report = stores.segments->Compact(below);
   auto after = stores.segments->Space();
@@ -231,11 +245,14 @@ int Serve(int argc, char** argv) {
   server.Run(/*handle_signals=*/true);
   const drive::StoreCounters c = stores.segments->counters();
   std::printf(
-      "tessera: store: %llu user bytes written, %llu to segments (%.2fx), %llu rewritten by "
-      "compaction, %llu segments removed, %llu degraded stripes read\n",
+      "tessera: store: %llu user bytes written, %llu to segments (%.2fx with destaging), %llu "
+      "to the write buffer, %llu rewritten by compaction, %llu segments removed, %llu "
+      "degraded reads\n",
       static_cast<unsigned long long>(c.user_bytes),
-      static_cast<unsigned long long>(c.segment_bytes),
-      c.user_bytes ? static_cast<double>(c.segment_bytes) / c.user_bytes : 0.0,
+      static_cast<unsigned long long>(c.segment_bytes + c.destage_segment_bytes),
+      c.user_bytes ? static_cast<double>(c.segment_bytes + c.destage_segment_bytes) / c.user_bytes
+                   : 0.0,
+      static_cast<unsigned long long>(c.buffer_bytes),
       static_cast<unsigned long long>(c.compacted_bytes),
       static_cast<unsigned long long>(c.segments_removed),
       static_cast<unsigned long long>(c.degraded_stripes));

@@ -14,6 +14,7 @@
 // A crash anywhere leaves either the old location referenced (the copy is dead bytes in
 // the open segment) or the new one (the old segment is dead and goes in the next pass).
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -87,12 +88,23 @@ Result<CompactReport> SegmentStore::Compact(double below) {
 
 Status SegmentStore::MoveLiveFragments(DriveState& d, uint64_t segment, CompactReport* report) {
   const uint32_t drive_id = d.drive->id();
-  std::vector<meta::FragmentRef> refs;
+  // Live runs: the union of the fragment ranges, in offset order. Extents packed into shared
+  // stripes share ranges; a run is copied once and all of them move with it.
+  struct Run {
+    uint64_t start = 0, end = 0;
+    std::vector<meta::FragmentRef> refs;
+  };
+  std::vector<Run> runs;
   {
     ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginRead());
     RETURN_IF_ERROR(meta::ForEachFragment(txn, std::make_pair(drive_id, segment),
                                           [&](const meta::FragmentRef& ref) {
-                                            refs.push_back(ref);
+                                            const uint64_t end = ref.offset + ref.length;
+                                            if (runs.empty() || ref.offset >= runs.back().end) {
+                                              runs.push_back(Run{ref.offset, end, {}});
+                                            }
+                                            runs.back().end = std::max(runs.back().end, end);
+                                            runs.back().refs.push_back(ref);
                                             return Status::Ok();
                                           }));
   }
@@ -101,64 +113,62 @@ Status SegmentStore::MoveLiveFragments(DriveState& d, uint64_t segment, CompactR
   if (!buf) return Status(ErrorCode::kInternal, "out of memory for compaction");
 
   size_t next = 0;
-  while (next < refs.size()) {
-    // Copy one batch and sync it.
-    std::vector<std::pair<const meta::FragmentRef*, Reservation>> moves;
+  while (next < runs.size()) {
+    // Copy one batch of runs and sync it.
+    std::vector<std::pair<const Run*, Reservation>> moves;
     uint64_t batch_bytes = 0;
     Status status;
-    while (next < refs.size() && batch_bytes < kMoveBatchBytes && status.ok()) {
-      const meta::FragmentRef& ref = refs[next++];
-      auto reserved = Reserve(d, ref.length);
+    while (next < runs.size() && batch_bytes < kMoveBatchBytes && status.ok()) {
+      const Run& run = runs[next++];
+      const uint64_t length = run.end - run.start;
+      auto reserved = Reserve(d, length);
       if (!reserved.ok()) {
         status = reserved.status();
         break;
       }
-      moves.emplace_back(&ref, *reserved);
-      for (uint64_t done = 0; done < ref.length && status.ok();) {
-        const size_t step = static_cast<size_t>(std::min<uint64_t>(kCopyStep, ref.length - done));
-        auto got = from->ReadAt(ref.offset + done, buf.get(), step);
+      moves.emplace_back(&run, *reserved);
+      for (uint64_t done = 0; done < length && status.ok();) {
+        const size_t step = static_cast<size_t>(std::min<uint64_t>(kCopyStep, length - done));
+        auto got = from->ReadAt(run.start + done, buf.get(), step);
         if (!got.ok()) {
           status = got.status();
           break;
         }
-        // A short read (a torn or truncated segment) copies as zeros: the chunk CRCs in the
-        // extent record still tell that those chunks are bad.
+        // A short read (a torn or truncated segment) copies as zeros: the checksums in the
+        // extent records still tell that those bytes are bad.
         std::memset(buf.get() + *got, 0, step - *got);
-        Completion written;
-        d.io->Write(reserved->file, reserved->offset + done, buf.get(), step, &written);
-        status = written.Wait();
+        status = reserved->file->WriteAt(reserved->offset + done, buf.get(), step);
         done += step;
       }
-      batch_bytes += ref.length;
+      batch_bytes += length;
     }
     if (status.ok()) {
-      Completion synced;
-      std::set<SegmentFile*> seen;
-      for (auto& [ref, r] : moves) {
-        if (seen.insert(r.file.get()).second) d.io->Sync(r.file, &synced);
-      }
-      status = synced.Wait();
+      std::vector<Reservation> held;
+      for (auto& [run, r] : moves) held.push_back(r);
+      status = SyncAll(held);
     }
     if (status.ok()) {
       auto repoint = [&]() -> Status {
         ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginWrite());
-        for (auto& [ref, r] : moves) {
-          ASSIGN_OR_RETURN(std::optional<meta::ExtentRecord> record,
-                           meta::GetExtent(txn, ref->extent_id));
-          if (!record || ref->index >= record->location.fragments.size()) continue;
-          const extent::FragmentAddress old{drive_id, segment, ref->offset};
-          if (record->location.fragments[ref->index] != old) continue;
-          meta::ExtentRecord moved = *record;
-          moved.location.fragments[ref->index] =
-              extent::FragmentAddress{drive_id, r.segment, r.offset};
-          RETURN_IF_ERROR(meta::PutExtent(txn, moved, &*record));
-          report->bytes_moved += ref->length;
+        for (auto& [run, r] : moves) {
+          for (const meta::FragmentRef& ref : run->refs) {
+            ASSIGN_OR_RETURN(std::optional<meta::ExtentRecord> record,
+                             meta::GetExtent(txn, ref.extent_id));
+            if (!record || ref.index >= record->location.fragments.size()) continue;
+            const extent::FragmentAddress old{drive_id, segment, ref.offset};
+            if (record->location.fragments[ref.index] != old) continue;
+            meta::ExtentRecord moved = *record;
+            moved.location.fragments[ref.index] =
+                extent::FragmentAddress{drive_id, r.segment, r.offset + (ref.offset - run->start)};
+            RETURN_IF_ERROR(meta::PutExtent(txn, moved, &*record));
+          }
+          report->bytes_moved += run->end - run->start;
         }
         return txn.Commit();
       };
       status = repoint();
     }
-    for (auto& [ref, r] : moves) Release(r);
+    for (auto& [run, r] : moves) Release(r);
     RETURN_IF_ERROR(status);
     compacted_bytes_ += batch_bytes;
     Throttle(batch_bytes);

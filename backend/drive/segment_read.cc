@@ -67,6 +67,7 @@ class SegmentReadSource : public BodySource {
     if (e != open_extent_) RETURN_IF_ERROR(SwitchExtent(e));
     loaded_stripe_ = UINT64_MAX;
     const ExtentLocation& loc = extents_[e];
+    if (loc.buffered()) return LoadBuffered(e);
     const int k = loc.k, n = loc.k + loc.m;
 
     // Data chunks first: a healthy stripe needs no parity and no decode.
@@ -102,8 +103,34 @@ class SegmentReadSource : public BodySource {
     return Status::Ok();
   }
 
+  // A buffered extent is read whole from the first copy that checks out.
+  Status LoadBuffered(size_t e) {
+    const ExtentLocation& loc = extents_[e];
+    for (size_t i = 0; i < loc.fragments.size(); ++i) {
+      const extent::FragmentAddress& at = loc.fragments[i];
+      auto file = store_->File(at.drive, at.segment);
+      if (!file.ok()) continue;
+      auto got = (*file)->ReadAt(at.offset, buf_.data(), loc.size);
+      if (got.ok() && *got == loc.size && Crc32c(buf_.data(), loc.size) == loc.crc) {
+        if (i > 0) store_->CountDegradedStripe();
+        loaded_extent_ = e;
+        loaded_stripe_ = 0;
+        return Status::Ok();
+      }
+    }
+    return Status(ErrorCode::kDataLoss, "buffered extent " + std::to_string(loc.id) + ": none of " +
+                                            std::to_string(loc.fragments.size()) +
+                                            " copies readable");
+  }
+
   Status SwitchExtent(size_t e) {
     const ExtentLocation& loc = extents_[e];
+    open_extent_ = e;
+    loaded_extent_ = SIZE_MAX;
+    if (loc.buffered()) {
+      buf_.resize(loc.size);
+      return Status::Ok();
+    }
     ASSIGN_OR_RETURN(codec_, store_->CodecFor(loc.k, loc.m));
     const size_t n = static_cast<size_t>(loc.k) + loc.m;
     files_.assign(n, nullptr);

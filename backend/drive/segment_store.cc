@@ -87,8 +87,11 @@ class SegmentStore::Hold : public extent::WriteHold {
 // the other writers'); only syncs go through the drives' I/O threads, to be shared.
 class SegmentStore::Writer {
  public:
-  Writer(SegmentStore& store, const ec::Codec* codec)
+  // Without `allow_buffer`, a final partial stripe is padded rather than buffered (the
+  // destager's own writes).
+  Writer(SegmentStore& store, const ec::Codec* codec, bool allow_buffer)
       : store_(store),
+        allow_buffer_(allow_buffer && !store.buffers_.empty()),
         profile_(store.options_.profile),
         codec_(codec),
         n_(profile_.k + profile_.m),
@@ -105,10 +108,12 @@ class SegmentStore::Writer {
     if (!buffer_) return Status(ErrorCode::kInternal, "out of memory for a stripe buffer");
     Status status = Stream(body);
     if (status.ok() && open_) Finish();
-    if (status.ok()) status = SyncAll();
+    if (status.ok()) status = store_.SyncAll(reservations_);
     if (!status.ok()) return status;
     uint64_t stored = 0;
-    for (const ExtentLocation& loc : out_) stored += loc.fragment_bytes() * loc.fragments.size();
+    for (const ExtentLocation& loc : out_) {
+      if (!loc.buffered()) stored += loc.fragment_bytes() * loc.fragments.size();
+    }
     store_.user_bytes_ += consumed_;
     store_.segment_bytes_ += stored;
     extent::Written written;
@@ -134,6 +139,19 @@ class SegmentStore::Writer {
     while (!eof) {
       ASSIGN_OR_RETURN(size_t got, Fill(body, buf, stripe_data_, &eof));
       if (got == 0) break;
+      if (got < stripe_data_ && allow_buffer_) {
+        // Less than a stripe left (a small body, or the tail of a large one): the write
+        // buffer takes it, and the destager packs it with others into full stripes.
+        if (open_) Finish();
+        const size_t padded = (got + extent::ExtentLocation::kBufferUnit - 1) /
+                              extent::ExtentLocation::kBufferUnit *
+                              extent::ExtentLocation::kBufferUnit;
+        std::memset(buf + got, 0, padded - got);
+        ASSIGN_OR_RETURN(ExtentLocation loc, store_.WriteBuffered(buf, got, &reservations_));
+        out_.push_back(std::move(loc));
+        consumed_ += got;
+        break;
+      }
       if (open_ && open_->loc.stripes == open_->capacity) Finish();
       if (!open_) RETURN_IF_ERROR(Start());
       std::memset(buf + got, 0, stripe_data_ - got);
@@ -199,18 +217,8 @@ class SegmentStore::Writer {
     open_.reset();
   }
 
-  // One sync per touched segment file, shared with concurrent writers by each drive's
-  // I/O thread.
-  Status SyncAll() {
-    std::set<std::pair<DriveState*, SegmentFile*>> seen;
-    Completion synced;
-    for (const Reservation& r : reservations_) {
-      if (seen.insert({r.drive, r.file.get()}).second) r.drive->io->Sync(r.file, &synced);
-    }
-    return synced.Wait();
-  }
-
   SegmentStore& store_;
+  const bool allow_buffer_;
   const EcProfile& profile_;
   const ec::Codec* codec_;
   const int n_;
@@ -226,20 +234,28 @@ class SegmentStore::Writer {
 
 Result<std::unique_ptr<SegmentStore>> SegmentStore::Open(std::shared_ptr<meta::Env> env,
                                                          std::vector<DriveSpec> specs,
-                                                         SegmentStoreOptions options) {
+                                                         SegmentStoreOptions options,
+                                                         std::vector<DriveSpec> buffer_specs) {
   RETURN_IF_ERROR(CheckOptions(options));
-  std::vector<PlacedDrive> drives;
-  for (auto& spec : specs) {
-    ASSIGN_OR_RETURN(std::unique_ptr<LocalDrive> local,
-                     LocalDrive::Open(spec.id, spec.path, options.direct_io));
-    drives.push_back({std::move(spec.region), std::shared_ptr<Drive>(std::move(local))});
-  }
-  return Create(std::move(env), std::move(drives), options);
+  auto open = [&](std::vector<DriveSpec>& from, bool direct) -> Result<std::vector<PlacedDrive>> {
+    std::vector<PlacedDrive> out;
+    for (auto& spec : from) {
+      ASSIGN_OR_RETURN(std::unique_ptr<LocalDrive> local,
+                       LocalDrive::Open(spec.id, spec.path, direct));
+      out.push_back({std::move(spec.region), std::shared_ptr<Drive>(std::move(local))});
+    }
+    return out;
+  };
+  ASSIGN_OR_RETURN(std::vector<PlacedDrive> drives, open(specs, options.direct_io));
+  // Buffer copies are 4 KiB-aligned, which direct I/O may refuse: buffered I/O there.
+  ASSIGN_OR_RETURN(std::vector<PlacedDrive> buffers, open(buffer_specs, false));
+  return Create(std::move(env), std::move(drives), options, std::move(buffers));
 }
 
 Result<std::unique_ptr<SegmentStore>> SegmentStore::Create(std::shared_ptr<meta::Env> env,
                                                            std::vector<PlacedDrive> drives,
-                                                           SegmentStoreOptions options) {
+                                                           SegmentStoreOptions options,
+                                                           std::vector<PlacedDrive> buffers) {
   RETURN_IF_ERROR(CheckOptions(options));
   if (!env) return Status(ErrorCode::kInvalidArgument, "segment store: no metadata");
   std::vector<placement::DriveInfo> infos;
@@ -252,20 +268,45 @@ Result<std::unique_ptr<SegmentStore>> SegmentStore::Create(std::shared_ptr<meta:
     }
     infos.push_back({d.drive->id(), d.region});
   }
+  for (const auto& b : buffers) {
+    if (!b.drive) return Status(ErrorCode::kInvalidArgument, "null buffer device");
+    if (!ids.insert(b.drive->id()).second) {
+      return Status(ErrorCode::kInvalidArgument,
+                    "duplicate drive id " + std::to_string(b.drive->id()));
+    }
+  }
   const EcProfile& p = options.profile;
   // Fail now, not on the first PUT, if the drives cannot hold a stripe.
   RETURN_IF_ERROR(placement::Placer(infos).Place(0, p.k + p.m, p.max_per_region).status());
   RETURN_IF_ERROR(meta::EnsureStoreFormat(*env));
   auto store = std::unique_ptr<SegmentStore>(new SegmentStore(env, options, std::move(infos)));
-  for (auto& d : drives) {
+  auto add = [&](PlacedDrive& d, bool buffer) {
     auto state = std::make_unique<DriveState>();
     state->drive = std::move(d.drive);
+    state->region = d.region;
+    state->buffer = buffer;
+    state->align = buffer ? extent::ExtentLocation::kBufferUnit : kWriteUnit;
+    state->segment_bytes = buffer ? options.buffer_log_bytes : options.segment_bytes;
     state->io = std::make_unique<DriveIo>();
+    DriveState* raw = state.get();
     store->drives_[state->drive->id()] = std::move(state);
+    return raw;
+  };
+  for (auto& d : drives) add(d, false);
+  std::set<std::string> regions;
+  for (auto& b : buffers) {
+    DriveState* state = add(b, true);
+    if (regions.insert(state->region).second) store->buffers_.push_back(state);
   }
+  const uint32_t wanted = options.buffer_copies > 0 ? options.buffer_copies : p.m + 1u;
+  store->buffer_copies_ =
+      std::min<uint32_t>(wanted, static_cast<uint32_t>(store->buffers_.size()));
   RETURN_IF_ERROR(store->CodecFor(p.k, p.m).status());
   if (options.compact_interval_ms > 0) {
     store->compactor_ = std::thread([s = store.get()] { s->CompactLoop(); });
+  }
+  if (!store->buffers_.empty() && options.destage_interval_ms > 0) {
+    store->destager_ = std::thread([s = store.get()] { s->DestageLoop(); });
   }
   return store;
 }
@@ -284,6 +325,7 @@ SegmentStore::~SegmentStore() {
   }
   loop_cv_.notify_all();
   if (compactor_.joinable()) compactor_.join();
+  if (destager_.joinable()) destager_.join();
 }
 
 SegmentStore::DriveState* SegmentStore::FindDrive(uint32_t id) const {
@@ -331,9 +373,9 @@ Result<uint64_t> SegmentStore::NewExtentId() {
 }
 
 Result<SegmentStore::Reservation> SegmentStore::Reserve(DriveState& d, uint64_t bytes) {
-  bytes = (bytes + kWriteUnit - 1) / kWriteUnit * kWriteUnit;
+  bytes = (bytes + d.align - 1) / d.align * d.align;
   std::lock_guard<std::mutex> lock(d.mu);
-  if (!d.open_file || (d.reserved_end > 0 && d.reserved_end + bytes > options_.segment_bytes)) {
+  if (!d.open_file || (d.reserved_end > 0 && d.reserved_end + bytes > d.segment_bytes)) {
     ASSIGN_OR_RETURN(uint64_t id, AllocateSegmentId());
     ASSIGN_OR_RETURN(std::shared_ptr<SegmentFile> file, d.drive->CreateSegment(id));
     d.open_segment = id;
@@ -376,8 +418,60 @@ Result<std::shared_ptr<SegmentFile>> SegmentStore::File(uint32_t drive, uint64_t
 Result<extent::Written> SegmentStore::Write(BodySource& body) {
   const EcProfile& p = options_.profile;
   ASSIGN_OR_RETURN(const ec::Codec* codec, CodecFor(p.k, p.m));
-  Writer writer(*this, codec);
+  Writer writer(*this, codec, /*allow_buffer=*/true);
   return writer.Run(body);
+}
+
+Result<extent::Written> SegmentStore::WriteStripes(BodySource& body) {
+  const EcProfile& p = options_.profile;
+  ASSIGN_OR_RETURN(const ec::Codec* codec, CodecFor(p.k, p.m));
+  Writer writer(*this, codec, /*allow_buffer=*/false);
+  return writer.Run(body);
+}
+
+std::vector<SegmentStore::DriveState*> SegmentStore::BufferCopies(uint64_t id) const {
+  std::vector<std::pair<uint64_t, DriveState*>> ranked;
+  for (DriveState* b : buffers_) {
+    ranked.emplace_back(placement::RendezvousScore(id, b->drive->id()), b);
+  }
+  std::sort(ranked.begin(), ranked.end(),
+            [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::vector<DriveState*> out;
+  for (uint32_t i = 0; i < buffer_copies_ && i < ranked.size(); ++i) out.push_back(ranked[i].second);
+  return out;
+}
+
+Result<ExtentLocation> SegmentStore::WriteBuffered(const char* data, size_t size,
+                                                   std::vector<Reservation>* held) {
+  ASSIGN_OR_RETURN(uint64_t id, NewExtentId());
+  ExtentLocation loc;
+  loc.kind = ExtentLocation::Kind::kBuffered;
+  loc.id = id;
+  loc.size = size;
+  loc.crc = Crc32c(data, size);
+  const uint64_t padded = loc.fragment_bytes();
+  for (DriveState* d : BufferCopies(id)) {
+    ASSIGN_OR_RETURN(Reservation r, Reserve(*d, padded));
+    held->push_back(r);
+    RETURN_IF_ERROR(r.file->WriteAt(r.offset, data, padded));
+    loc.fragments.push_back(FragmentAddress{d->drive->id(), r.segment, r.offset});
+  }
+  buffer_bytes_ += padded * loc.fragments.size();
+  const uint64_t threshold =
+      static_cast<uint64_t>(options_.destage_stripes) * options_.profile.k * options_.profile.chunk_size;
+  if ((buffered_since_pass_ += size) >= threshold) loop_cv_.notify_all();
+  return loc;
+}
+
+// One sync per touched segment file, shared with concurrent writers by each drive's I/O
+// thread.
+Status SegmentStore::SyncAll(const std::vector<Reservation>& reservations) {
+  std::set<std::pair<DriveState*, SegmentFile*>> seen;
+  Completion synced;
+  for (const Reservation& r : reservations) {
+    if (seen.insert({r.drive, r.file.get()}).second) r.drive->io->Sync(r.file, &synced);
+  }
+  return synced.Wait();
 }
 
 Status SegmentStore::Delete(const ExtentLocation& extent) {
@@ -417,6 +511,9 @@ StoreCounters SegmentStore::counters() const {
   c.compacted_bytes = compacted_bytes_.load();
   c.segments_removed = segments_removed_.load();
   c.degraded_stripes = degraded_stripes_.load();
+  c.buffer_bytes = buffer_bytes_.load();
+  c.destaged_bytes = destaged_bytes_.load();
+  c.destage_segment_bytes = destage_segment_bytes_.load();
   return c;
 }
 

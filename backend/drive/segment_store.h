@@ -54,12 +54,22 @@ struct SegmentStoreOptions {
   double compact_below = 0.5;
   uint64_t compact_bytes_per_second = 64ull << 20;  // copy throttle; 0 = unthrottled
   uint32_t compact_interval_ms = 2000;              // background pass period; 0 = none
+  // Write buffer (used when the store has buffer devices): copies of each buffered extent
+  // (0 = m + 1, at most one per region holding a buffer), the size of a buffer log, how many
+  // stripes the destager packs at a time, and how often it looks (0 = only when asked).
+  uint32_t buffer_copies = 0;
+  uint64_t buffer_log_bytes = 64ull << 20;
+  uint32_t destage_stripes = 16;
+  uint32_t destage_interval_ms = 500;
 };
 
 // What the store has done since it opened.
 struct StoreCounters {
   uint64_t user_bytes = 0;        // bytes accepted by Write()
   uint64_t segment_bytes = 0;     // bytes written to segments by Write() (data + parity + pad)
+  uint64_t buffer_bytes = 0;      // bytes written to write-buffer logs (every copy, padded)
+  uint64_t destaged_bytes = 0;    // user bytes packed from the buffer into segments
+  uint64_t destage_segment_bytes = 0;  // bytes the destager wrote to segments
   uint64_t compacted_bytes = 0;   // bytes rewritten by compaction
   uint64_t segments_removed = 0;  // segment files removed by compaction
   uint64_t degraded_stripes = 0;  // stripes read that needed parity
@@ -71,6 +81,12 @@ struct SpaceReport {
   uint64_t segment_bytes = 0;  // sum of segment file sizes
   uint64_t live_bytes = 0;     // fragment bytes that metadata references
   uint64_t dead_bytes() const { return segment_bytes - live_bytes; }
+};
+
+// What one destage pass did.
+struct DestageReport {
+  uint64_t extents = 0;  // buffered extents repointed to stripes
+  uint64_t bytes = 0;    // their user bytes
 };
 
 // What one compaction pass did.
@@ -109,13 +125,17 @@ class SegmentStore : public extent::ExtentStore {
   // Opens (creating directories as needed) a LocalDrive per spec, over metadata `env`.
   // Errors: kInvalidArgument for a bad profile, duplicate drive ids, or drives that cannot
   // hold k + m fragments under the region cap; kInternal on I/O failure.
+  // `buffers` are the write-buffer devices (at most one per region counts); without them,
+  // small writes and tails of large ones are padded to whole stripes.
   static Result<std::unique_ptr<SegmentStore>> Open(std::shared_ptr<meta::Env> env,
                                                     std::vector<DriveSpec> drives,
-                                                    SegmentStoreOptions options = {});
+                                                    SegmentStoreOptions options = {},
+                                                    std::vector<DriveSpec> buffers = {});
   // The same over drives built by the caller.
   static Result<std::unique_ptr<SegmentStore>> Create(std::shared_ptr<meta::Env> env,
                                                       std::vector<PlacedDrive> drives,
-                                                      SegmentStoreOptions options = {});
+                                                      SegmentStoreOptions options = {},
+                                                      std::vector<PlacedDrive> buffers = {});
   ~SegmentStore() override;
 
   Result<extent::Written> Write(BodySource& body) override;
@@ -130,6 +150,11 @@ class SegmentStore : public extent::ExtentStore {
   // pass (or any open segment, when `below` is 1.0) is sealed first, so that an idle store
   // gives back everything. Thread-safe; passes run one at a time.
   Result<CompactReport> Compact(double below);
+  // Packs buffered extents, oldest first, into stripes of the drives and repoints them in one
+  // transaction per batch of up to destage_stripes stripes. Without `all`, only while there
+  // is at least one full stripe's worth; with it, everything (the last stripe padded).
+  // Thread-safe; passes run one at a time.
+  Result<DestageReport> Destage(bool all);
   Result<SpaceReport> Space();
   StoreCounters counters() const;
 
@@ -143,9 +168,14 @@ class SegmentStore : public extent::ExtentStore {
   ReaderEpochs& epochs() { return epochs_; }
 
  private:
-  // One drive: its I/O thread, its open segment and the files readers use.
+  // One drive or buffer device: its I/O thread, its open segment (buffer log) and the files
+  // readers use.
   struct DriveState {
     std::shared_ptr<Drive> drive;
+    std::string region;
+    bool buffer = false;
+    uint32_t align = kWriteUnit;  // reservations are multiples of this
+    uint64_t segment_bytes = 0;   // rotate past this
     std::unique_ptr<DriveIo> io;
     std::mutex mu;
     uint64_t open_segment = 0;  // 0: none yet
@@ -166,6 +196,18 @@ class SegmentStore : public extent::ExtentStore {
   };
   class Writer;
   class Hold;
+  friend class Writer;
+
+  // The devices that get the copies of buffered extent `id` (one per region); empty when
+  // the store has no buffer.
+  std::vector<DriveState*> BufferCopies(uint64_t id) const;
+  // Writes one buffered extent of `data` (aligned, zero-padded to the buffer unit).
+  Result<extent::ExtentLocation> WriteBuffered(const char* data, size_t size,
+                                               std::vector<Reservation>* held);
+  Status SyncAll(const std::vector<Reservation>& reservations);
+  // Write() without the buffer: every stripe to segments, the last one padded.
+  Result<extent::Written> WriteStripes(BodySource& body);
+  void DestageLoop();
 
   SegmentStore(std::shared_ptr<meta::Env> env, SegmentStoreOptions options,
                std::vector<placement::DriveInfo> infos);
@@ -203,6 +245,14 @@ class SegmentStore : public extent::ExtentStore {
   std::atomic<uint64_t> compacted_bytes_{0};
   std::atomic<uint64_t> segments_removed_{0};
   std::atomic<uint64_t> degraded_stripes_{0};
+  std::atomic<uint64_t> buffer_bytes_{0};
+  std::atomic<uint64_t> destaged_bytes_{0};
+  std::atomic<uint64_t> destage_segment_bytes_{0};
+  std::atomic<uint64_t> buffered_since_pass_{0};  // user bytes buffered since the last destage
+  std::vector<DriveState*> buffers_;  // one per region at most, in region order
+  uint32_t buffer_copies_ = 0;
+  std::mutex destage_mu_;  // one destage pass at a time
+  std::thread destager_;
   std::atomic<uint64_t> dead_since_pass_{0};  // fragment bytes freed since the last pass
 
   std::mutex compact_mu_;  // one pass at a time

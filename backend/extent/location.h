@@ -27,7 +27,14 @@ struct FragmentAddress {
 // chunk_crcs holds the CRC-32C of every chunk as written, fragment-major: chunk s of
 // fragment i is chunk_crcs[i * stripes + s]. Persisted inside extent records by the
 // metadata layer; changed only by the drive store when it moves a fragment (compaction).
+//
+// A buffered extent (kind kBuffered) is small data not yet packed into stripes: `size`
+// bytes stored whole at each of fragments[] (one copy per failure domain, in write-buffer
+// logs), with `crc` the CRC-32C of those bytes; k, m, chunk_size, stripes, base and
+// chunk_crcs are 0 or empty. The destager later repoints it to a striped location.
 struct ExtentLocation {
+  enum class Kind : uint8_t { kStriped = 0, kBuffered = 1 };
+  Kind kind = Kind::kStriped;
   uint64_t id = 0;
   uint64_t size = 0;        // logical (user) bytes in the extent
   uint64_t base = 0;        // where they start in the stripes' data; < one stripe
@@ -37,10 +44,20 @@ struct ExtentLocation {
   uint32_t stripes = 0;     // = ceil((base + size) / (k * chunk_size))
   std::vector<FragmentAddress> fragments;  // k + m entries
   std::vector<uint32_t> chunk_crcs;        // (k + m) * stripes entries
+  uint32_t crc = 0;                        // kBuffered: CRC-32C of the bytes
 
-  uint64_t stripe_bytes() const { return static_cast<uint64_t>(k) * chunk_size; }
-  // Bytes of one fragment on its drive.
-  uint64_t fragment_bytes() const { return static_cast<uint64_t>(stripes) * chunk_size; }
+  static constexpr uint32_t kBufferUnit = 4096;  // alignment of buffered copies
+
+  bool buffered() const { return kind == Kind::kBuffered; }
+  // Data bytes per stripe; a buffered extent reads as one stripe of its own size.
+  uint64_t stripe_bytes() const {
+    return buffered() ? (size > 0 ? size : 1) : static_cast<uint64_t>(k) * chunk_size;
+  }
+  // Bytes of one fragment (or copy) on its drive.
+  uint64_t fragment_bytes() const {
+    return buffered() ? (size + kBufferUnit - 1) / kBufferUnit * kBufferUnit
+                      : static_cast<uint64_t>(stripes) * chunk_size;
+  }
   uint32_t ChunkCrc(size_t fragment, uint32_t stripe) const {
     return chunk_crcs[fragment * stripes + stripe];
   }
@@ -50,9 +67,17 @@ struct ExtentLocation {
   bool operator==(const ExtentLocation&) const = default;
 };
 
-// Location encoding (little-endian, common/bytes.h), version 2 of the extent location:
-//   Location := u64 id, u64 size, u64 base, u8 k, u8 m, u32 chunk_size, u32 stripes,
-//               u32 n, n * (u32 drive, u64 segment, u64 offset), u32 c, c * u32 crc
+// The striped part of `location` that holds bytes [offset, offset + size) of its data,
+// described as an extent of its own with id `id`: a packed extent (base within its first
+// stripe, fragment ranges from its first stripe on).
+ExtentLocation Slice(const ExtentLocation& location, uint64_t id, uint64_t offset,
+                     uint64_t size);
+
+// Location encoding (little-endian, common/bytes.h):
+//   Location := u8 0, u64 id, u64 size, u64 base, u8 k, u8 m, u32 chunk_size, u32 stripes,
+//               u32 n, n * Address, u32 c, c * u32 crc                      (striped)
+//             | u8 1, u64 id, u64 size, u32 crc, u32 n, n * Address        (buffered)
+//   Address  := u32 drive, u64 segment, u64 offset
 void EncodeLocation(const ExtentLocation& location, ByteWriter& out);
 // Reads one location; kInternal ("corrupt metadata") when malformed or inconsistent.
 Result<ExtentLocation> DecodeLocation(ByteReader& in);

@@ -71,11 +71,12 @@ Status DeleteExtent(Txn& txn, const ExtentRecord& record) {
   return txn.Delete(Table::kExtents, ExtentKey(record.location.id));
 }
 
-Status ForEachFragment(Txn& txn, std::optional<std::pair<uint32_t, uint64_t>> only,
-                       const std::function<Status(const FragmentRef&)>& fn) {
+namespace {
+
+// Walks the index from `prefix` while keys start with it; `fn` returns false to stop.
+Status Walk(Txn& txn, const std::string& prefix,
+            const std::function<Result<bool>(const FragmentRef&)>& fn) {
   ASSIGN_OR_RETURN(Cursor cursor, Cursor::Open(txn, Table::kFragments));
-  std::string prefix;
-  if (only) prefix = BigEndian32(only->first) + BigEndian64(only->second);
   RETURN_IF_ERROR(prefix.empty() ? cursor.First() : cursor.Seek(prefix));
   while (cursor.valid()) {
     std::string_view key = cursor.key();
@@ -92,10 +93,28 @@ Status ForEachFragment(Txn& txn, std::optional<std::pair<uint32_t, uint64_t>> on
         !r.U64(&ref.length) || !r.done()) {
       return CorruptIndex();
     }
-    RETURN_IF_ERROR(fn(ref));
+    ASSIGN_OR_RETURN(bool more, fn(ref));
+    if (!more) break;
     RETURN_IF_ERROR(cursor.Next());
   }
   return Status::Ok();
+}
+
+}  // namespace
+
+Status ForEachFragment(Txn& txn, std::optional<std::pair<uint32_t, uint64_t>> only,
+                       const std::function<Status(const FragmentRef&)>& fn) {
+  std::string prefix;
+  if (only) prefix = BigEndian32(only->first) + BigEndian64(only->second);
+  return Walk(txn, prefix, [&](const FragmentRef& ref) -> Result<bool> {
+    RETURN_IF_ERROR(fn(ref));
+    return true;
+  });
+}
+
+Status ForEachFragmentOnDrive(Txn& txn, uint32_t drive,
+                              const std::function<Result<bool>(const FragmentRef&)>& fn) {
+  return Walk(txn, BigEndian32(drive), fn);
 }
 
 Result<std::map<std::pair<uint32_t, uint64_t>, uint64_t>> LiveBytes(

@@ -52,6 +52,10 @@ Status DeleteExtent(Txn& txn, const ExtentRecord& record);
 // once (the union of their ranges).
 Status ForEachFragment(Txn& txn, std::optional<std::pair<uint32_t, uint64_t>> only,
                        const std::function<Status(const FragmentRef&)>& fn);
+// Calls `fn` for the indexed fragments of one drive, in (segment, offset, extent) order,
+// until it returns false.
+Status ForEachFragmentOnDrive(Txn& txn, uint32_t drive,
+                              const std::function<Result<bool>(const FragmentRef&)>& fn);
 // Live bytes per (drive, segment), optionally of one segment only.
 Result<std::map<std::pair<uint32_t, uint64_t>, uint64_t>> LiveBytes(
     Txn& txn, std::optional<std::pair<uint32_t, uint64_t>> only = std::nullopt);

@@ -86,6 +86,10 @@ class SegmentStoreTest : public ::testing::Test {
       memory_.push_back(std::make_shared<MemoryDrive>(id));
       faulty_.push_back(std::make_shared<FaultyDrive>(memory_.back()));
     }
+    for (uint32_t r = 0; r < 3; ++r) {
+      buffer_memory_.push_back(std::make_shared<MemoryDrive>(kBufferId + r));
+      buffer_faulty_.push_back(std::make_shared<FaultyDrive>(buffer_memory_.back()));
+    }
     Reopen();
   }
 
@@ -95,6 +99,7 @@ class SegmentStoreTest : public ::testing::Test {
     o.segment_bytes = 1 << 20;  // 16 chunks per segment
     o.compact_interval_ms = 0;
     o.compact_bytes_per_second = 0;
+    o.destage_interval_ms = 0;
     return o;
   }
 
@@ -103,7 +108,11 @@ class SegmentStoreTest : public ::testing::Test {
     std::vector<PlacedDrive> placed;
     for (uint32_t id = 0; id < 9; ++id)
       placed.push_back({"region" + std::to_string(id / 3), faulty_[id]});
-    auto created = SegmentStore::Create(env_, std::move(placed), options);
+    std::vector<PlacedDrive> buffers;
+    for (uint32_t r = 0; with_buffer_ && r < 3; ++r) {
+      buffers.push_back({"region" + std::to_string(r), buffer_faulty_[r]});
+    }
+    auto created = SegmentStore::Create(env_, std::move(placed), options, std::move(buffers));
     ASSERT_TRUE(created.ok()) << created.status().ToString();
     store_ = std::move(*created);
   }
@@ -160,11 +169,21 @@ class SegmentStoreTest : public ::testing::Test {
     for (auto& m : memory_) n += m->StoredBytes();
     return n;
   }
+  uint64_t BufferedBytes() {
+    uint64_t n = 0;
+    for (auto& m : buffer_memory_) n += m->StoredBytes();
+    return n;
+  }
+
+  static constexpr uint32_t kBufferId = 100;
+  bool with_buffer_ = false;  // set before Reopen()
 
   tessera::testing::TempDir dir_;
   std::shared_ptr<meta::Env> env_;
   std::vector<std::shared_ptr<MemoryDrive>> memory_;
   std::vector<std::shared_ptr<FaultyDrive>> faulty_;
+  std::vector<std::shared_ptr<MemoryDrive>> buffer_memory_;
+  std::vector<std::shared_ptr<FaultyDrive>> buffer_faulty_;
   std::unique_ptr<SegmentStore> store_;
 };
 

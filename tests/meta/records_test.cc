@@ -291,7 +291,8 @@ TEST(RecordsTest, ExtentRecordEncodingIsVersionedLittleEndian) {
   EXPECT_EQ(bytes[0], 2);     // extent record version: store format 2
   EXPECT_EQ(bytes[1], 0x02);  // refcount, little-endian
   EXPECT_EQ(bytes[2], 0x01);
-  EXPECT_EQ(static_cast<uint8_t>(bytes[9]), 99);  // location id
+  EXPECT_EQ(bytes[9], 0);                          // location kind: striped
+  EXPECT_EQ(static_cast<uint8_t>(bytes[10]), 99);  // location id
   e.location.base = 1;
   EXPECT_EQ(DecodeExtent(EncodeExtent(e))->location.base, 1u);
   for (size_t n = 0; n < bytes.size(); ++n) {

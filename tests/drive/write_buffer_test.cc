@@ -1,0 +1,162 @@
+// The write buffer and the destager: small writes and tails of large ones are replicated
+// to buffer logs, then packed into shared stripes; compaction moves shared ranges once.
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "backend/drive/segment_store.h"
+#include "tests/drive/segment_fixture.h"
+
+namespace tessera::drive::testing {
+namespace {
+
+class WriteBufferTest : public SegmentStoreTest {
+ protected:
+  void SetUp() override {
+    SegmentStoreTest::SetUp();
+    with_buffer_ = true;
+    Reopen();
+  }
+};
+
+TEST_F(WriteBufferTest, SmallWritesAreReplicatedToTheBufferNotStriped) {
+  std::vector<extent::ExtentLocation> ex = Put(5000, 1);
+  ASSERT_EQ(ex.size(), 1u);
+  EXPECT_TRUE(ex[0].buffered());
+  ASSERT_EQ(ex[0].fragments.size(), 3u);  // m + 1 = 4 copies wanted, 3 regions hold one each
+  std::set<uint32_t> devices;
+  for (const auto& f : ex[0].fragments) {
+    devices.insert(f.drive);
+    EXPECT_EQ(f.offset % 4096, 0u);
+  }
+  EXPECT_EQ(devices.size(), 3u);
+  EXPECT_EQ(StoredBytes(), 0u);
+  EXPECT_EQ(BufferedBytes(), 3u * 8192);
+  EXPECT_EQ(store_->counters().buffer_bytes, 3u * 8192);
+  auto got = ReadRange(*store_, ex, 0, 5000, 333);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_TRUE(*got == Pattern(5000, 1));
+  got = ReadRange(*store_, ex, 4000, 999);
+  ASSERT_TRUE(got.ok());
+  EXPECT_TRUE(*got == Pattern(5000, 1).substr(4000, 999));
+}
+
+TEST_F(WriteBufferTest, TheTailOfALargeBodyIsBuffered) {
+  const uint64_t size = 2 * kStripe + 12345;
+  std::vector<extent::ExtentLocation> ex = Put(size, 2, /*sized=*/true);
+  ASSERT_EQ(ex.size(), 2u);
+  EXPECT_FALSE(ex[0].buffered());
+  EXPECT_EQ(ex[0].size, 2 * kStripe);
+  EXPECT_TRUE(ex[1].buffered());
+  EXPECT_EQ(ex[1].size, 12345u);
+  auto got = ReadRange(*store_, ex, 0, size);
+  ASSERT_TRUE(got.ok());
+  EXPECT_TRUE(*got == Pattern(size, 2));
+}
+
+TEST_F(WriteBufferTest, AnyOneCopyIsEnough) {
+  std::vector<extent::ExtentLocation> ex = Put(10000, 3);
+  const extent::FragmentAddress& first = ex[0].fragments[0];
+  buffer_faulty_[first.drive - kBufferId]->FlipByte(first.segment, first.offset + 7);
+  buffer_faulty_[ex[0].fragments[1].drive - kBufferId]->SetOffline(true);
+  auto got = ReadRange(*store_, ex, 0, 10000);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_TRUE(*got == Pattern(10000, 3));
+  EXPECT_EQ(store_->counters().degraded_stripes, 1u);
+  buffer_faulty_[ex[0].fragments[2].drive - kBufferId]->SetOffline(true);
+  EXPECT_EQ(ReadRange(*store_, ex, 0, 10000).status().code(), ErrorCode::kDataLoss);
+}
+
+TEST_F(WriteBufferTest, DestagingPacksSmallExtentsIntoSharedStripes) {
+  std::vector<std::vector<extent::ExtentLocation>> objects;
+  for (uint32_t i = 0; i < 60; ++i) objects.push_back(Put(10000 + i, 10 + i));
+  Drop(objects[7]);  // deleted before destaging: skipped
+  auto report = store_->Destage(/*all=*/false);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  // 59 x ~10 KB is 1.5 stripes: one pass packs them all, the second stripe padded.
+  EXPECT_EQ(report->extents, 59u);
+  for (uint32_t i = 0; i < 60; ++i) {
+    if (i == 7) continue;
+    std::vector<extent::ExtentLocation> now = Current(objects[i]);
+    ASSERT_FALSE(now[0].buffered()) << i;
+    EXPECT_LE(now[0].stripes, 2u);
+    auto got = ReadRange(*store_, now, 0, 10000 + i);
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    ASSERT_TRUE(*got == Pattern(10000 + i, 10 + i)) << i;
+  }
+  EXPECT_EQ(StoredBytes(), 2u * 9 * kChunk);  // two shared stripes for all of them
+  // The buffer logs hold nothing live now: once sealed, a pass removes them.
+  Reopen();
+  ASSERT_TRUE(store_->Compact(0.5).ok());
+  EXPECT_EQ(BufferedBytes(), 0u);
+}
+
+TEST_F(WriteBufferTest, WithoutAFullStripeOnlyAnIdlePassDestages) {
+  std::vector<extent::ExtentLocation> ex = Put(50000, 4);
+  auto report = store_->Destage(/*all=*/false);
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->extents, 0u);
+  report = store_->Destage(/*all=*/true);
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->extents, 1u);
+  auto got = ReadRange(*store_, Current(ex), 0, 50000);
+  ASSERT_TRUE(got.ok());
+  EXPECT_TRUE(*got == Pattern(50000, 4));
+}
+
+TEST_F(WriteBufferTest, AFailedDestageLeavesEverythingBuffered) {
+  std::vector<std::vector<extent::ExtentLocation>> objects;
+  for (uint32_t i = 0; i < 10; ++i) objects.push_back(Put(50000, 20 + i));
+  faulty_[4]->FailSyncs(true);
+  EXPECT_FALSE(store_->Destage(/*all=*/true).ok());
+  faulty_[4]->ClearFaults();
+  for (auto& m : memory_) m->Crash();
+  for (uint32_t i = 0; i < 10; ++i) {
+    std::vector<extent::ExtentLocation> now = Current(objects[i]);
+    EXPECT_TRUE(now[0].buffered());
+    auto got = ReadRange(*store_, now, 0, 50000);
+    ASSERT_TRUE(got.ok());
+    EXPECT_TRUE(*got == Pattern(50000, 20 + i));
+  }
+  Reopen();
+  auto report = store_->Destage(/*all=*/true);
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->extents, 10u);
+}
+
+TEST_F(WriteBufferTest, CompactionMovesSharedStripesOnceForAllTheirExtents) {
+  // A whole stripe that dies, beside one shared stripe of 40 small extents, half of which live.
+  std::vector<extent::ExtentLocation> large = Put(kStripe, 39, /*sized=*/true);
+  std::vector<std::vector<extent::ExtentLocation>> objects;
+  for (uint32_t i = 0; i < 40; ++i) objects.push_back(Put(9000, 40 + i));
+  ASSERT_TRUE(store_->Destage(/*all=*/true).ok());
+  EXPECT_EQ(StoredBytes(), 2u * 9 * kChunk);
+  Drop(large);
+  for (uint32_t i = 0; i < 40; i += 2) Drop(objects[i]);
+  Reopen();
+  auto report = store_->Compact(1.0);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->bytes_moved, 9u * kChunk);  // the shared stripe, once per drive
+  EXPECT_EQ(StoredBytes(), 9u * kChunk);
+  for (uint32_t i = 1; i < 40; i += 2) {
+    auto got = ReadRange(*store_, Current(objects[i]), 0, 9000);
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    ASSERT_TRUE(*got == Pattern(9000, 40 + i)) << i;
+  }
+}
+
+TEST_F(WriteBufferTest, DestagedMegabyteObjectsTakeAboutOnePointFiveTimesTheirSize) {
+  for (uint32_t i = 0; i < 6; ++i) Put(1 << 20, 60 + i, /*sized=*/true);
+  ASSERT_TRUE(store_->Destage(/*all=*/true).ok());
+  Reopen();
+  ASSERT_TRUE(store_->Compact(0.5).ok());  // drops the buffer logs
+  EXPECT_EQ(BufferedBytes(), 0u);
+  const double amplification = static_cast<double>(StoredBytes()) / (6 << 20);
+  EXPECT_LE(amplification, 1.55);
+  EXPECT_GE(amplification, 1.5);
+}
+
+}  // namespace
+}  // namespace tessera::drive::testing
