@@ -98,8 +98,7 @@ Status ApplyJson(const nlohmann::json& j, Config& config) {
       for (const auto& path : region["drives"]) {
         config.drives.push_back({id++, name, path.get<std::string>()});
       }
-      const std::string buffer =
-          region.value("buffer", config.data_dir + "/buffers/" + name);
+      const std::string buffer = region.value("buffer", config.data_dir + "/buffers/" + name);
       config.buffers.push_back(
           {kFirstBufferId + static_cast<uint32_t>(config.buffers.size()), name, buffer});
     }
@@ -119,6 +118,9 @@ Status ApplyJson(const nlohmann::json& j, Config& config) {
     o.compact_bytes_per_second = st.value("compact_mib_per_s", o.compact_bytes_per_second >> 20)
                                  << 20;
     o.compact_interval_ms = st.value("compact_interval_ms", o.compact_interval_ms);
+    o.buffer_log_bytes = st.value("buffer_log_mib", o.buffer_log_bytes >> 20) << 20;
+    o.destage_stripes = st.value("destage_stripes", o.destage_stripes);
+    o.destage_interval_ms = st.value("destage_interval_ms", o.destage_interval_ms);
   }
   if (j.contains("accounts")) {
     config.accounts.clear();

@@ -61,7 +61,8 @@ Config DefaultConfig(const std::string& data_dir);
 //   layout: {"regions": 3, "drives_per_region": 3},
 //   ec: {"k": 6, "m": 3, "max_per_region": 3},
 //   store: {"segment_mib": 256, "direct_io": false, "compact_below": 0.5,
-//           "compact_mib_per_s": 64, "compact_interval_ms": 2000},
+//           "compact_mib_per_s": 64, "compact_interval_ms": 2000, "buffer_log_mib": 64,
+//           "destage_stripes": 16, "destage_interval_ms": 500},
 //   accounts: [{"name": "...", "key": "..."}], limits: {<Limits field>: n}.
 Status ApplyConfigFile(const std::string& path, Config& config);
 

@@ -119,13 +119,17 @@ class Session : public std::enable_shared_from_this<Session> {
 // A request body as the handler sees it: pulls from the socket through the session.
 class SocketBody : public BodySource {
  public:
-  explicit SocketBody(Session& session) : session_(session) {}
+  SocketBody(Session& session, std::optional<uint64_t> length)
+      : session_(session), length_(length) {}
   Result<size_t> Read(char* buf, size_t capacity) override {
     return session_.ReadBodyBlocking(buf, capacity);
   }
+  // The Content-Length, when the request has one (not chunked).
+  std::optional<uint64_t> Size() const override { return length_; }
 
  private:
   Session& session_;
+  std::optional<uint64_t> length_;
 };
 
 asio::awaitable<ReadOutcome> Session::ReadBody(char* buf, size_t capacity) {
@@ -176,7 +180,9 @@ Result<size_t> Session::ReadBodyBlocking(char* buf, size_t capacity) {
 
 asio::awaitable<HttpResponse> Session::Execute(RequestHandler& handler,
                                                const HttpRequest& request) {
-  SocketBody body(*this);
+  std::optional<uint64_t> length;
+  if (auto declared = parser_->content_length()) length = *declared;
+  SocketBody body(*this, length);
   auto [e, response] = co_await asio::co_spawn(
       server_.workers,
       [&]() -> asio::awaitable<HttpResponse> { co_return handler.Handle(request, body); }, kUse);

@@ -69,6 +69,9 @@ Result<CompactReport> SegmentStore::Compact(double below) {
       RetireSegment(*d, segment, size, &report);
       continue;
     }
+    // Buffer logs are emptied by the destager, never rewritten: what is live in them now is
+    // on its way to the stripes.
+    if (d->buffer) continue;
     if (static_cast<double>(used) >= below * static_cast<double>(size) || used >= size) continue;
     RETURN_IF_ERROR(MoveLiveFragments(*d, segment, &report));
     ++report.segments_compacted;

@@ -49,10 +49,9 @@ Result<DestageReport> SegmentStore::Destage(bool all) {
   DestageReport report;
   if (buffers_.empty()) return report;
   buffered_since_pass_ = 0;
-  const uint64_t stripe =
-      static_cast<uint64_t>(options_.profile.k) * options_.profile.chunk_size;
-  const uint64_t limit = std::min<uint64_t>(
-      extent_bytes_, std::max<uint64_t>(1, options_.destage_stripes) * stripe);
+  const uint64_t stripe = static_cast<uint64_t>(options_.profile.k) * options_.profile.chunk_size;
+  const uint64_t limit =
+      std::min<uint64_t>(extent_bytes_, std::max<uint64_t>(1, options_.destage_stripes) * stripe);
   std::set<uint64_t> skip;  // unreadable in this pass
   while (true) {
     // Step 1: the oldest buffered extents, until the limit.
@@ -114,8 +113,7 @@ Result<DestageReport> SegmentStore::Destage(bool all) {
     {
       ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginWrite());
       for (const auto& [loc, offset] : placed) {
-        ASSIGN_OR_RETURN(std::optional<meta::ExtentRecord> record,
-                         meta::GetExtent(txn, loc->id));
+        ASSIGN_OR_RETURN(std::optional<meta::ExtentRecord> record, meta::GetExtent(txn, loc->id));
         if (!record || record->location != *loc) continue;
         meta::ExtentRecord moved = *record;
         moved.location = extent::Slice(g, loc->id, offset, loc->size);
@@ -136,8 +134,8 @@ Result<DestageReport> SegmentStore::Destage(bool all) {
 
 void SegmentStore::DestageLoop() {
   const auto interval = std::chrono::milliseconds(options_.destage_interval_ms);
-  const uint64_t threshold = static_cast<uint64_t>(options_.destage_stripes) *
-                             options_.profile.k * options_.profile.chunk_size;
+  const uint64_t threshold = static_cast<uint64_t>(options_.destage_stripes) * options_.profile.k *
+                             options_.profile.chunk_size;
   std::unique_lock<std::mutex> lock(loop_mu_);
   while (!stopping_) {
     loop_cv_.wait_for(lock, interval,

@@ -186,7 +186,9 @@ class SegmentStore::Writer {
     const uint64_t max_stripes = store_.extent_bytes_ / stripe_data_;
     uint64_t want = kUnknownLengthStripes;
     if (declared_ && *declared_ > consumed_) {
-      want = (*declared_ - consumed_ + stripe_data_ - 1) / stripe_data_;
+      // A partial last stripe goes to the buffer when there is one: reserve whole ones.
+      const uint64_t left = *declared_ - consumed_;
+      want = allow_buffer_ ? left / stripe_data_ : (left + stripe_data_ - 1) / stripe_data_;
     }
     auto open = std::make_unique<OpenExtent>();
     open->capacity = static_cast<uint32_t>(std::clamp<uint64_t>(want, 1, max_stripes));
@@ -299,8 +301,7 @@ Result<std::unique_ptr<SegmentStore>> SegmentStore::Create(std::shared_ptr<meta:
     if (regions.insert(state->region).second) store->buffers_.push_back(state);
   }
   const uint32_t wanted = options.buffer_copies > 0 ? options.buffer_copies : p.m + 1u;
-  store->buffer_copies_ =
-      std::min<uint32_t>(wanted, static_cast<uint32_t>(store->buffers_.size()));
+  store->buffer_copies_ = std::min<uint32_t>(wanted, static_cast<uint32_t>(store->buffers_.size()));
   RETURN_IF_ERROR(store->CodecFor(p.k, p.m).status());
   if (options.compact_interval_ms > 0) {
     store->compactor_ = std::thread([s = store.get()] { s->CompactLoop(); });
@@ -437,7 +438,8 @@ std::vector<SegmentStore::DriveState*> SegmentStore::BufferCopies(uint64_t id) c
   std::sort(ranked.begin(), ranked.end(),
             [](const auto& a, const auto& b) { return a.first > b.first; });
   std::vector<DriveState*> out;
-  for (uint32_t i = 0; i < buffer_copies_ && i < ranked.size(); ++i) out.push_back(ranked[i].second);
+  for (uint32_t i = 0; i < buffer_copies_ && i < ranked.size(); ++i)
+    out.push_back(ranked[i].second);
   return out;
 }
 
@@ -457,8 +459,8 @@ Result<ExtentLocation> SegmentStore::WriteBuffered(const char* data, size_t size
     loc.fragments.push_back(FragmentAddress{d->drive->id(), r.segment, r.offset});
   }
   buffer_bytes_ += padded * loc.fragments.size();
-  const uint64_t threshold =
-      static_cast<uint64_t>(options_.destage_stripes) * options_.profile.k * options_.profile.chunk_size;
+  const uint64_t threshold = static_cast<uint64_t>(options_.destage_stripes) * options_.profile.k *
+                             options_.profile.chunk_size;
   if ((buffered_since_pass_ += size) >= threshold) loop_cv_.notify_all();
   return loc;
 }

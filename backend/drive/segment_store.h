@@ -65,14 +65,14 @@ struct SegmentStoreOptions {
 
 // What the store has done since it opened.
 struct StoreCounters {
-  uint64_t user_bytes = 0;        // bytes accepted by Write()
-  uint64_t segment_bytes = 0;     // bytes written to segments by Write() (data + parity + pad)
-  uint64_t buffer_bytes = 0;      // bytes written to write-buffer logs (every copy, padded)
-  uint64_t destaged_bytes = 0;    // user bytes packed from the buffer into segments
+  uint64_t user_bytes = 0;             // bytes accepted by Write()
+  uint64_t segment_bytes = 0;          // bytes written to segments by Write() (data + parity + pad)
+  uint64_t buffer_bytes = 0;           // bytes written to write-buffer logs (every copy, padded)
+  uint64_t destaged_bytes = 0;         // user bytes packed from the buffer into segments
   uint64_t destage_segment_bytes = 0;  // bytes the destager wrote to segments
-  uint64_t compacted_bytes = 0;   // bytes rewritten by compaction
-  uint64_t segments_removed = 0;  // segment files removed by compaction
-  uint64_t degraded_stripes = 0;  // stripes read that needed parity
+  uint64_t compacted_bytes = 0;        // bytes rewritten by compaction
+  uint64_t segments_removed = 0;       // segment files removed by compaction
+  uint64_t degraded_stripes = 0;       // stripes read that needed parity
 };
 
 // Space on the drives now, from the segment files and the fragment index.
@@ -249,7 +249,7 @@ class SegmentStore : public extent::ExtentStore {
   std::atomic<uint64_t> destaged_bytes_{0};
   std::atomic<uint64_t> destage_segment_bytes_{0};
   std::atomic<uint64_t> buffered_since_pass_{0};  // user bytes buffered since the last destage
-  std::vector<DriveState*> buffers_;  // one per region at most, in region order
+  std::vector<DriveState*> buffers_;              // one per region at most, in region order
   uint32_t buffer_copies_ = 0;
   std::mutex destage_mu_;  // one destage pass at a time
   std::thread destager_;

@@ -70,8 +70,7 @@ struct ExtentLocation {
 // The striped part of `location` that holds bytes [offset, offset + size) of its data,
 // described as an extent of its own with id `id`: a packed extent (base within its first
 // stripe, fragment ranges from its first stripe on).
-ExtentLocation Slice(const ExtentLocation& location, uint64_t id, uint64_t offset,
-                     uint64_t size);
+ExtentLocation Slice(const ExtentLocation& location, uint64_t id, uint64_t offset, uint64_t size);
 
 // Location encoding (little-endian, common/bytes.h):
 //   Location := u8 0, u64 id, u64 size, u64 base, u8 k, u8 m, u32 chunk_size, u32 stripes,

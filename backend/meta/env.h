@@ -23,10 +23,10 @@ enum class Table : uint8_t {
   kParts,
   kExtents,
   kInfo,
-  kStaged,    // one entry per object key that has staged (uncommitted) blocks
-  kBlocks,    // the staged blocks themselves
-  kAccounts,  // per-account service settings
-  kFragments, // reverse index: where each extent fragment sits on the drives
+  kStaged,     // one entry per object key that has staged (uncommitted) blocks
+  kBlocks,     // the staged blocks themselves
+  kAccounts,   // per-account service settings
+  kFragments,  // reverse index: where each extent fragment sits on the drives
 };
 inline constexpr int kTableCount = 10;
 

@@ -37,6 +37,31 @@ TEST_F(ConfigTest, DefaultIsThreeRegionsOfThreeDrivesAndTheDevAccount) {
   EXPECT_EQ(config.listeners[1].dialect, Dialect::kBlob);
   ASSERT_EQ(config.accounts.size(), 1u);
   EXPECT_EQ(config.accounts[0].name, "devstoreaccount1");
+  ASSERT_EQ(config.buffers.size(), 3u);  // one write-buffer device per region
+  EXPECT_EQ(config.buffers[2].path, "/data/regions/region-3/buffer");
+  EXPECT_EQ(config.buffers[2].region, "region-3");
+  EXPECT_GE(config.buffers[0].id, kFirstBufferId);
+}
+
+TEST_F(ConfigTest, StoreOptionsAndBufferDevicesComeFromTheFile) {
+  Config config = DefaultConfig("/data");
+  std::string path = Write(R"({
+    "regions": [{"name": "a", "drives": ["/d1", "/d2"], "buffer": "/nvme/a"},
+                {"name": "b", "drives": ["/d3"]}],
+    "store": {"segment_mib": 512, "direct_io": true, "compact_below": 0.25,
+              "buffer_log_mib": 16, "destage_stripes": 4, "destage_interval_ms": 100}
+  })");
+  ASSERT_TRUE(ApplyConfigFile(path, config).ok());
+  ASSERT_EQ(config.buffers.size(), 2u);
+  EXPECT_EQ(config.buffers[0].path, "/nvme/a");
+  EXPECT_EQ(config.buffers[1].path, "/data/buffers/b");
+  EXPECT_NE(config.buffers[0].id, config.buffers[1].id);
+  EXPECT_EQ(config.storage.segment_bytes, 512ull << 20);
+  EXPECT_TRUE(config.storage.direct_io);
+  EXPECT_EQ(config.storage.compact_below, 0.25);
+  EXPECT_EQ(config.storage.buffer_log_bytes, 16ull << 20);
+  EXPECT_EQ(config.storage.destage_stripes, 4u);
+  EXPECT_EQ(config.storage.destage_interval_ms, 100u);
 }
 
 TEST_F(ConfigTest, FileOverridesListenersLayoutProfileAccountsAndLimits) {

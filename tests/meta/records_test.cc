@@ -19,7 +19,6 @@ extent::ExtentLocation SampleLocation() {
   return loc;
 }
 
-
 ObjectRecord SampleObject() {
   ObjectRecord r;
   r.info.bucket = "b";
