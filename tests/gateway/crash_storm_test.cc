@@ -145,11 +145,5 @@ TEST_F(CrashStormTest, AcknowledgedWritesSurviveRepeatedKillsAndNothingLeaks) {
   EXPECT_EQ(Do("GET", "/storm?list-type=2").status, 200);
 }
 
-TEST_F(CrashStormTest, ASecondProcessCannotOpenTheSameDataDirectory) {
-  const std::string command = std::string(TESSERA_BINARY_DIR) + "/gateway/tessera compact --data " +
-                              dir_ + "/data 2>/dev/null";
-  EXPECT_NE(std::system(command.c_str()), 0);
-}
-
 }  // namespace
 }  // namespace tessera::testing
