@@ -61,6 +61,7 @@ struct Options {
   int clients = 16;
   std::vector<Dialect> dialects;  // in run order
   std::string only_size;          // run only this row of the matrix ("4KiB", "1MiB", "64MiB")
+  double overwrite = 0;           // after each PUT phase, PUT this fraction of its keys again
 };
 
 int Usage() {
@@ -68,6 +69,7 @@ int Usage() {
       "usage: tessera-bench [--gateway PATH | --endpoint http://HOST:PORT [--pid PID]]\n"
       "                     [--tmp DIR] [--seconds S] [--big N_GIB [--clients C]]\n"
       "                     [--dialect s3|blob|both] [--size 4KiB|1MiB|64MiB]\n"
+      "                     [--overwrite FRACTION]\n"
       "  default: PUT then GET of 4KiB, 1MiB, 64MiB objects with 1 and 16 clients,\n"
       "           each phase at most S seconds (default 4) or its op count;\n"
       "           one table per dialect (default both: S3, then Blob)\n"
@@ -87,7 +89,8 @@ std::optional<Options> ParseOptions(int argc, char** argv) {
     if (arg == "--help" || arg == "-h") return std::nullopt;
     static const std::set<std::string> kFlags = {"--gateway", "--endpoint", "--pid",
                                                  "--tmp",     "--seconds",  "--big",
-                                                 "--clients", "--dialect",  "--size"};
+                                                 "--clients", "--dialect",  "--size",
+                                                 "--overwrite"};
     if (!kFlags.count(arg)) {
       std::printf("tessera-bench: unknown option %s\n", arg.c_str());
       return std::nullopt;
@@ -124,6 +127,8 @@ std::optional<Options> ParseOptions(int argc, char** argv) {
       o.clients = std::atoi(value.c_str());
     } else if (arg == "--size") {
       o.only_size = value;
+    } else if (arg == "--overwrite") {
+      o.overwrite = std::atof(value.c_str());
     }
   }
   if (o.seconds <= 0 || o.clients <= 0 || o.big_gib < 0) {
@@ -182,6 +187,7 @@ struct Run {
   Credentials credentials{kAccessKey, kSecret, "us-east-1"};
   RssSampler* sampler = nullptr;
   uint64_t* stored_bytes = nullptr;  // payload bytes of successful PUTs, all phases
+  double overwrite = 0;
   Dialect dialect = Dialect::kS3;
   std::string bucket;  // a container for Blob
 };
@@ -218,6 +224,18 @@ uint64_t PutThenGet(const Run& run, uint64_t size, int clients, int max_ops_per_
   uint64_t errors = Report(put);
   if (run.stored_bytes != nullptr) *run.stored_bytes += put.bytes;
   if (g_cancel) return errors;
+  if (run.overwrite > 0 && !put.written.empty()) {
+    // Writes the first keys of every client again: that fraction of the data becomes dead.
+    PhaseSpec again = spec;
+    again.max_ops_per_client = std::max<int>(
+        1, static_cast<int>(run.overwrite * static_cast<double>(put.written[0].size())));
+    std::printf("     (overwrite %.0f%% of those keys)\n", run.overwrite * 100);
+    PhaseResult over = Measured(run, [&] {
+      return RunPhase(again, run.endpoint, run.credentials, {}, run.sampler, g_cancel);
+    });
+    errors += Report(over);
+    if (g_cancel) return errors;
+  }
   spec.op = PhaseSpec::Op::kGet;
   PhaseResult get = Measured(run, [&] {
     return RunPhase(spec, run.endpoint, run.credentials, put.written, run.sampler, g_cancel);
@@ -302,6 +320,7 @@ int Main(int argc, char** argv) {
   }
   run.endpoint = *endpoint;
   run.pid = pid;
+  run.overwrite = o.overwrite;
   uint64_t stored_bytes = 0;
   run.stored_bytes = &stored_bytes;
   std::unique_ptr<RssSampler> sampler;
