@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Space figures of the drive store, measured on a fresh gateway over S3 (not a test):
 #   1. files under the data directory after 1,000 objects of 200 KiB;
-#   2. bytes on the drives per byte of a 1 MiB object;
+#   2. bytes on the drives per byte of 1 MiB objects once destaged (100 of them, so that
+#      their tails share stripes as they do in steady state);
 #   3. 2 GiB written (1 MiB objects), half of it overwritten, then everything deleted and
 #      the stopped gateway's directory compacted: its size against its peak.
 # Usage: bench/space.sh [path/to/tessera]   (default: build/gateway/tessera)
@@ -39,7 +40,7 @@ each() {  # COUNT COMMAND...
 }
 put_one() { s3 PUT "/$1/$2$4" "$3"; }   # BUCKET PREFIX FILE I
 del_one() { s3 DELETE "/$1/$2$3"; }     # BUCKET PREFIX I
-drive_bytes() { du -s --block-size=1 "$DIR/data/regions" | cut -f1; }
+drive_bytes() { du -s --block-size=1 "$DIR"/data/regions/*/drive-* | awk '{ s += $1 } END { print s }'; }
 all_bytes() { du -s --block-size=1 "$DIR/data" | cut -f1; }
 
 head -c $((200 * 1024)) /dev/urandom >"$DIR/200k"
@@ -49,10 +50,12 @@ s3 PUT /files >/dev/null
 each 1000 put_one files o "$DIR/200k"
 echo "1000 objects of 200 KiB: $(find "$DIR/data" -type f | wc -l) files under the data directory"
 s3 PUT /single >/dev/null
+sleep 3  # the buffer drains while idle
 before=$(drive_bytes)
-s3 PUT /single/object "$DIR/1m" >/dev/null
+each 100 put_one single o "$DIR/1m"
+sleep 3
 after=$(drive_bytes)
-awk -v b="$before" -v a="$after" 'BEGIN { printf "one 1 MiB object: %.2fx its size on the drives\n", (a - b) / 1048576 }'
+awk -v b="$before" -v a="$after" 'BEGIN { printf "1 MiB objects, destaged: %.3fx their size on the drives\n", (a - b) / 100 / 1048576 }'
 
 s3 PUT /churn >/dev/null
 each 2048 put_one churn k "$DIR/1m"
@@ -60,7 +63,7 @@ each 1024 put_one churn k "$DIR/1m"  # overwrites half
 peak=$(all_bytes)
 each 2048 del_one churn k
 each 1000 del_one files o
-s3 DELETE /single/object >/dev/null
+each 100 del_one single o
 stop
 "$BIN" compact --data "$DIR/data"
 final=$(all_bytes)
