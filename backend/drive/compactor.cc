@@ -18,6 +18,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <tuple>
 
 #include "backend/drive/segment_store.h"
 #include "backend/meta/extents.h"
@@ -39,41 +40,59 @@ Result<CompactReport> SegmentStore::Compact(double below) {
   std::lock_guard<std::mutex> pass(compact_mu_);
   dead_since_pass_ = 0;
   CompactReport report;
+  bool left_open = false;  // an open segment with bytes stayed open: look again next pass
   // Step 1 before step 2: see the protocol above.
   std::vector<std::pair<DriveState*, uint64_t>> sealed;
   for (auto& [id, d] : drives_) {
     {
       std::lock_guard<std::mutex> lock(d->mu);
-      if (d->open_file && d->reserved_end > 0 && (below >= 1.0 || d->reservations == 0)) {
-        d->open_file.reset();  // the next reservation starts a new segment
-        d->open_segment = 0;
+      if (d->open_file && d->reserved_end > 0) {
+        if (below >= 1.0 || d->reservations == 0) {
+          d->open_file.reset();  // the next reservation starts a new segment
+          d->open_segment = 0;
+        } else {
+          left_open = true;
+        }
       }
       d->reservations = 0;
     }
-    ASSIGN_OR_RETURN(std::vector<uint64_t> segments, d->drive->ListSegments());
-    for (uint64_t segment : segments) {
+    auto segments = d->drive->ListSegments();
+    if (!segments.ok()) continue;  // an unreachable drive: the others still get their pass
+    for (uint64_t segment : *segments) {
       if (Sealed(*d, segment)) sealed.emplace_back(d.get(), segment);
     }
   }
+  reseal_pending_ = left_open;
   std::map<std::pair<uint32_t, uint64_t>, uint64_t> live;
   {
     ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginRead());
     ASSIGN_OR_RETURN(live, meta::LiveBytes(txn));
   }
+  // Segments with nothing live go first: they cost nothing and free the most, which matters
+  // most when a drive is full and moves cannot reserve space.
+  std::vector<std::tuple<DriveState*, uint64_t, uint64_t>> partly_live;
   for (auto [d, segment] : sealed) {
-    auto file = File(d->drive->id(), segment);
-    if (!file.ok()) continue;  // unreadable drive: nothing to gain now
-    ASSIGN_OR_RETURN(uint64_t size, (*file)->Size());
+    auto file = d->drive->OpenSegment(segment);  // not cached: a pass touches every segment
+    if (!file.ok()) continue;                    // unreadable drive: nothing to gain now
+    auto size = (*file)->Size();
+    if (!size.ok()) continue;
     const uint64_t used = live[{d->drive->id(), segment}];
     if (used == 0) {
-      RetireSegment(*d, segment, size, &report);
+      RetireSegment(*d, segment, *size, &report);
+    } else if (!d->buffer && used < *size &&
+               static_cast<double>(used) < below * static_cast<double>(*size)) {
+      // Buffer logs are emptied by the destager, never rewritten.
+      partly_live.emplace_back(d, segment, *size);
+    }
+  }
+  Status first_error;
+  for (auto [d, segment, size] : partly_live) {
+    Status moved = MoveLiveFragments(*d, segment, &report);
+    if (!moved.ok()) {
+      // One bad segment or full drive must not stop the pass for the rest.
+      if (first_error.ok()) first_error = moved;
       continue;
     }
-    // Buffer logs are emptied by the destager, never rewritten: what is live in them now is
-    // on its way to the stripes.
-    if (d->buffer) continue;
-    if (static_cast<double>(used) >= below * static_cast<double>(size) || used >= size) continue;
-    RETURN_IF_ERROR(MoveLiveFragments(*d, segment, &report));
     ++report.segments_compacted;
     uint64_t left = 0;
     {
@@ -86,6 +105,7 @@ Result<CompactReport> SegmentStore::Compact(double below) {
     }
     if (left == 0) RetireSegment(*d, segment, size, &report);
   }
+  RETURN_IF_ERROR(first_error);
   return report;
 }
 
@@ -165,14 +185,17 @@ Status SegmentStore::MoveLiveFragments(DriveState& d, uint64_t segment, CompactR
                 extent::FragmentAddress{drive_id, r.segment, r.offset + (ref.offset - run->start)};
             RETURN_IF_ERROR(meta::PutExtent(txn, moved, &*record));
           }
-          report->bytes_moved += run->end - run->start;
         }
         return txn.Commit();
       };
       status = repoint();
     }
     for (auto& [run, r] : moves) Release(r);
-    RETURN_IF_ERROR(status);
+    if (!status.ok()) {
+      dead_since_pass_ += batch_bytes;  // the copies are dead; the next pass tries again
+      return status;
+    }
+    report->bytes_moved += batch_bytes;
     compacted_bytes_ += batch_bytes;
     Throttle(batch_bytes);
   }
@@ -212,7 +235,7 @@ void SegmentStore::CompactLoop() {
   while (!stopping_) {
     loop_cv_.wait_for(lock, interval, [&] { return stopping_; });
     if (stopping_) break;
-    if (!first && dead_since_pass_.load() == 0) continue;
+    if (!first && dead_since_pass_.load() == 0 && !reseal_pending_.load()) continue;
     first = false;
     lock.unlock();
     (void)Compact(options_.compact_below);  // a failed pass is retried on the next tick

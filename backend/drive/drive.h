@@ -23,7 +23,8 @@ class SegmentFile {
   // Writes `n` bytes at `offset`. Both are multiples of kWriteUnit, and `data` is aligned
   // to kWriteUnit (direct I/O needs it). Not durable until Sync().
   virtual Status WriteAt(uint64_t offset, const char* data, size_t n) = 0;
-  // Makes every byte written so far durable (fdatasync).
+  // Makes every byte written so far durable (fdatasync). Once a sync failed, every later
+  // WriteAt() and Sync() of the file fails too (the kernel may have dropped the bytes).
   virtual Status Sync() = 0;
   // Reads up to `n` bytes at `offset`; fewer only at end of file.
   virtual Result<size_t> ReadAt(uint64_t offset, char* buf, size_t n) const = 0;

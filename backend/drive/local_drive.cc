@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <utility>
@@ -38,6 +39,7 @@ class LocalSegmentFile : public SegmentFile {
   }
 
   Status WriteAt(uint64_t offset, const char* data, size_t n) override {
+    if (failed_.load()) return IoError(drive_, "write " + name_ + " after a failed sync", EIO);
     while (n > 0) {
       ssize_t w = ::pwrite(write_fd_, data, n, static_cast<off_t>(offset));
       if (w < 0 && errno == EINTR) continue;
@@ -50,8 +52,14 @@ class LocalSegmentFile : public SegmentFile {
   }
 
   Status Sync() override {
+    // A failed fdatasync reports its error once and may drop the dirty pages: every later
+    // sync of this file would succeed without those bytes. So a failure sticks.
+    if (failed_.load()) return IoError(drive_, "fdatasync " + name_ + " (failed before)", EIO);
     // fdatasync also flushes the file size, which later reads need.
-    if (::fdatasync(write_fd_) != 0) return IoError(drive_, "fdatasync " + name_, errno);
+    if (::fdatasync(write_fd_) != 0) {
+      failed_ = true;
+      return IoError(drive_, "fdatasync " + name_, errno);
+    }
     return Status::Ok();
   }
 
@@ -78,6 +86,7 @@ class LocalSegmentFile : public SegmentFile {
   std::string name_;
   int read_fd_;
   int write_fd_;
+  std::atomic<bool> failed_{false};
 };
 
 }  // namespace

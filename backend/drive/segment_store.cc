@@ -19,6 +19,8 @@ using extent::FragmentAddress;
 constexpr uint32_t kUnknownLengthStripes = 16;
 // Segment ids taken from metadata at a time.
 constexpr uint64_t kSegmentIdBatch = 64;
+// Segment files kept open for readers, per drive.
+constexpr size_t kMaxCachedFiles = 256;
 
 Status CheckOptions(const SegmentStoreOptions& o) {
   const EcProfile& p = o.profile;
@@ -31,6 +33,12 @@ Status CheckOptions(const SegmentStoreOptions& o) {
   if (p.max_extent_bytes == 0) return Status(ErrorCode::kInvalidArgument, "zero extent size");
   if (o.segment_bytes < kWriteUnit) {
     return Status(ErrorCode::kInvalidArgument, "segments must hold at least 64 KiB");
+  }
+  if (o.buffer_log_bytes < kWriteUnit) {
+    return Status(ErrorCode::kInvalidArgument, "buffer logs must hold at least 64 KiB");
+  }
+  if (o.destage_stripes == 0) {
+    return Status(ErrorCode::kInvalidArgument, "the destager packs at least one stripe");
   }
   return Status::Ok();
 }
@@ -99,7 +107,11 @@ class SegmentStore::Writer {
         stripe_data_(static_cast<size_t>(profile_.k) * chunk_) {}
 
   ~Writer() {
-    for (const Reservation& r : reservations_) store_.Release(r);
+    // Left only when the write failed: what it reserved is dead now.
+    for (const Reservation& r : reservations_) {
+      store_.dead_since_pass_ += r.bytes;
+      store_.Release(r);
+    }
   }
 
   Result<extent::Written> Run(BodySource& body) {
@@ -412,6 +424,13 @@ Result<std::shared_ptr<SegmentFile>> SegmentStore::File(uint32_t drive, uint64_t
   auto it = d->files.find(segment);
   if (it != d->files.end()) return it->second;
   ASSIGN_OR_RETURN(std::shared_ptr<SegmentFile> file, d->drive->OpenSegment(segment));
+  // Bounded: readers keep the files they use, so dropping one from the cache only closes it
+  // once its last reader is done. The open segment stays.
+  if (d->files.size() >= kMaxCachedFiles) {
+    auto victim = d->files.begin();
+    if (victim->first == d->open_segment) ++victim;
+    if (victim != d->files.end()) d->files.erase(victim);
+  }
   d->files[segment] = file;
   return file;
 }
@@ -473,7 +492,18 @@ Status SegmentStore::SyncAll(const std::vector<Reservation>& reservations) {
   for (const Reservation& r : reservations) {
     if (seen.insert({r.drive, r.file.get()}).second) r.drive->io->Sync(r.file, &synced);
   }
-  return synced.Wait();
+  Status status = synced.Wait();
+  if (!status.ok()) {
+    // New writes go to fresh segments rather than into a file that failed to sync.
+    for (const Reservation& r : reservations) {
+      std::lock_guard<std::mutex> lock(r.drive->mu);
+      if (r.drive->open_file == r.file) {
+        r.drive->open_file.reset();
+        r.drive->open_segment = 0;
+      }
+    }
+  }
+  return status;
 }
 
 Status SegmentStore::Delete(const ExtentLocation& extent) {
@@ -492,8 +522,8 @@ Result<SpaceReport> SegmentStore::Space() {
   for (auto& [id, d] : drives_) {
     ASSIGN_OR_RETURN(std::vector<uint64_t> segments, d->drive->ListSegments());
     for (uint64_t segment : segments) {
-      auto file = File(id, segment);
-      if (!file.ok()) continue;  // removed meanwhile
+      auto file = d->drive->OpenSegment(segment);  // not cached: a report touches them all
+      if (!file.ok()) continue;                    // removed meanwhile
       ASSIGN_OR_RETURN(uint64_t size, (*file)->Size());
       ++report.segments;
       report.segment_bytes += size;

@@ -254,6 +254,7 @@ class SegmentStore : public extent::ExtentStore {
   std::mutex destage_mu_;  // one destage pass at a time
   std::thread destager_;
   std::atomic<uint64_t> dead_since_pass_{0};  // fragment bytes freed since the last pass
+  std::atomic<bool> reseal_pending_{false};   // the last pass left a used segment open
 
   std::mutex compact_mu_;  // one pass at a time
   std::mutex loop_mu_;

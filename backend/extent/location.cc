@@ -7,6 +7,8 @@ constexpr uint32_t kWriteUnit = 64 * 1024;
 // Bounds that keep a corrupt record from asking for absurd allocations.
 constexpr uint32_t kMaxFragments = 64;
 constexpr uint32_t kMaxStripes = 1u << 20;
+constexpr uint32_t kMaxChunkSize = 16u << 20;
+constexpr uint64_t kMaxBufferedSize = 64ull << 20;
 
 Status Corrupt(std::string_view what) {
   return Status(ErrorCode::kInternal, "corrupt metadata: extent location: " + std::string(what));
@@ -17,6 +19,7 @@ Status Corrupt(std::string_view what) {
 Status ExtentLocation::Validate() const {
   if (buffered()) {
     if (fragments.empty() || fragments.size() > kMaxFragments) return Corrupt("copy count");
+    if (size > kMaxBufferedSize) return Corrupt("buffered size");
     if (k != 0 || m != 0 || chunk_size != 0 || stripes != 0 || base != 0 || !chunk_crcs.empty()) {
       return Corrupt("buffered fields");
     }
@@ -27,7 +30,9 @@ Status ExtentLocation::Validate() const {
   }
   if (kind != Kind::kStriped) return Corrupt("kind");
   if (k < 1 || m < 1 || static_cast<uint32_t>(k) + m > kMaxFragments) return Corrupt("k/m");
-  if (chunk_size == 0 || chunk_size % kWriteUnit != 0) return Corrupt("chunk size");
+  if (chunk_size == 0 || chunk_size % kWriteUnit != 0 || chunk_size > kMaxChunkSize) {
+    return Corrupt("chunk size");
+  }
   if (base >= stripe_bytes()) return Corrupt("base");
   const uint64_t need = (base + size + stripe_bytes() - 1) / stripe_bytes();
   if (stripes != need || stripes > kMaxStripes) return Corrupt("stripe count");

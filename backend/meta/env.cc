@@ -43,6 +43,11 @@ Result<std::unique_ptr<Env>> Env::Open(const EnvOptions& options) {
   if ((rc = mdb_env_set_maxdbs(env->env_, kTableCount + 3)) != 0) {
     return LmdbError(rc, "mdb_env_set_maxdbs");
   }
+  // One reader slot per concurrent read transaction (GETs, listings, passes): LMDB's default
+  // of 126 is below what a busy gateway runs at once.
+  if ((rc = mdb_env_set_maxreaders(env->env_, 4096)) != 0) {
+    return LmdbError(rc, "mdb_env_set_maxreaders");
+  }
   if ((rc = mdb_env_set_mapsize(env->env_, options.map_size)) != 0) {
     return LmdbError(rc, "mdb_env_set_mapsize");
   }

@@ -52,9 +52,9 @@ class ManifestSource : public BodySource {
  public:
   ManifestSource(std::shared_ptr<extent::ExtentStore> extents, std::vector<ReadStep> steps,
                  std::unique_ptr<ExtentPins::Lease> lease, std::unique_ptr<extent::ReadGuard> guard)
-      : guard_(std::move(guard)),
+      : extents_(std::move(extents)),
+        guard_(std::move(guard)),
         lease_(std::move(lease)),
-        extents_(std::move(extents)),
         steps_(std::move(steps)) {
     for (const ReadStep& step : steps_) size_ += step.length;
   }
@@ -98,10 +98,11 @@ class ManifestSource : public BodySource {
     current_.reset();
   }
 
-  // Declared first, so destroyed last: unpins (and may delete) only after current_ is gone.
+  // Destroyed in reverse: current_ first, then the lease (unpinning may delete extents
+  // through the store), then the guard, and the store last, so that neither outlives it.
+  std::shared_ptr<extent::ExtentStore> extents_;
   std::unique_ptr<extent::ReadGuard> guard_;
   std::unique_ptr<ExtentPins::Lease> lease_;
-  std::shared_ptr<extent::ExtentStore> extents_;
   std::vector<ReadStep> steps_;
   uint64_t size_ = 0;
   size_t index_ = 0;

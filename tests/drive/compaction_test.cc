@@ -162,6 +162,52 @@ TEST_F(SegmentStoreTest, RepeatedCrashesMidWriteNeverLeakSpace) {
   EXPECT_TRUE(*got == Pattern(kStripe, 30));
 }
 
+TEST_F(SegmentStoreTest, AnUnreachableDriveDoesNotStopThePassForTheOthers) {
+  std::vector<extent::ExtentLocation> ex = Put(kStripe, 60);
+  Drop(ex);
+  Reopen();
+  faulty_[0]->SetOffline(true);
+  auto report = store_->Compact(0.5);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->segments_removed, 8u);
+  faulty_[0]->ClearFaults();
+  ASSERT_TRUE(store_->Compact(0.5).ok());
+  EXPECT_EQ(Segments(), 0u);
+}
+
+TEST_F(SegmentStoreTest, AFailedSyncRetiresTheOpenSegment) {
+  std::vector<extent::ExtentLocation> before = Put(kStripe, 61);
+  faulty_[4]->FailSyncs(true);
+  PatternSource body(kStripe, 62);
+  EXPECT_FALSE(store_->Write(body).ok());
+  faulty_[4]->ClearFaults();
+  // The next write on that drive goes to a fresh segment, never into the one whose sync
+  // failed (whose unsynced bytes the kernel may have dropped).
+  std::vector<extent::ExtentLocation> after = Put(kStripe, 63);
+  auto on_drive = [](const extent::ExtentLocation& e, uint32_t drive) {
+    for (const auto& f : e.fragments) {
+      if (f.drive == drive) return f.segment;
+    }
+    return uint64_t{0};
+  };
+  EXPECT_NE(on_drive(after[0], 4), on_drive(before[0], 4));
+  auto got = ReadRange(*store_, Current(after), 0, kStripe);
+  ASSERT_TRUE(got.ok());
+  EXPECT_TRUE(*got == Pattern(kStripe, 63));
+}
+
+TEST_F(SegmentStoreTest, AnIdleStoreGivesBackWhatWasDeletedWithoutARestart) {
+  SegmentStoreOptions options = SmallOptions();
+  options.compact_interval_ms = 20;
+  Reopen(options);
+  std::vector<extent::ExtentLocation> ex = Put(kStripe, 64);
+  Drop(ex);
+  for (int i = 0; i < 500 && Segments() > 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(Segments(), 0u);
+}
+
 TEST_F(SegmentStoreTest, BackgroundPassesReclaimWithoutBeingAsked) {
   SegmentStoreOptions options = SmallOptions();
   options.compact_interval_ms = 20;
