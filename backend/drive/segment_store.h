@@ -108,13 +108,19 @@ struct CompactReport {
 // batch of concurrent writers (group commit, DriveIo). Memory per Write is one stripe
 // (576 KiB for RS(6,3) at 64 KiB chunks).
 //
+// With buffer devices, whatever is left after the full stripes (a small body, the tail of
+// a large one) is not padded to a stripe: it becomes a buffered extent, one copy per region
+// in the buffer logs, synced the same way. The destager (destager.cc) packs buffered
+// extents into shared stripes and repoints them; reads find the bytes wherever they are.
+//
 // Nothing on a drive records what a segment holds: metadata does (the extent records and
 // their fragment index, backend/meta/extents.h), so bytes that no committed record names
 // are dead, whether a crash cut their write short, the caller gave up on them, or their
 // extent was deleted. Compaction moves the live fragments out of mostly-dead sealed
 // segments (the copy is synced before the extent record is repointed in one transaction)
 // and removes segments with nothing live, once no reader that might still use the old
-// location remains (ReaderEpochs). So no crash ever leaks space for longer than one pass.
+// location remains (ReaderEpochs). So no crash ever leaks space: its bytes are dead and
+// counted like any other.
 //
 // Reads verify every chunk against its CRC32C; a missing, short or corrupt chunk, or an
 // unreachable drive, makes that stripe read parity and rebuild (kDataLoss past m losses).
