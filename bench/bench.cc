@@ -87,10 +87,9 @@ std::optional<Options> ParseOptions(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") return std::nullopt;
-    static const std::set<std::string> kFlags = {"--gateway", "--endpoint", "--pid",
-                                                 "--tmp",     "--seconds",  "--big",
-                                                 "--clients", "--dialect",  "--size",
-                                                 "--overwrite"};
+    static const std::set<std::string> kFlags = {
+        "--gateway", "--endpoint", "--pid",     "--tmp",  "--seconds",
+        "--big",     "--clients",  "--dialect", "--size", "--overwrite"};
     if (!kFlags.count(arg)) {
       std::printf("tessera-bench: unknown option %s\n", arg.c_str());
       return std::nullopt;

@@ -167,19 +167,23 @@ Status EnsureStoreFormat(Env& env) {
   return txn.Commit();
 }
 
-Result<uint64_t> ReserveSegmentIds(Txn& txn, uint64_t count) {
-  ASSIGN_OR_RETURN(std::optional<std::string> value, txn.Get(Table::kInfo, kSegmentSeqInfoKey));
+Result<uint64_t> TakeFromSequence(Txn& txn, std::string_view info_key, uint64_t count) {
+  ASSIGN_OR_RETURN(std::optional<std::string> value, txn.Get(Table::kInfo, info_key));
   uint64_t last = 0;
   if (value) {
     ByteReader r(*value);
     if (!r.U64(&last) || !r.done()) {
-      return Status(ErrorCode::kInternal, "corrupt metadata: segment sequence");
+      return Status(ErrorCode::kInternal, "corrupt metadata: sequence " + std::string(info_key));
     }
   }
   ByteWriter w;
   w.U64(last + count);
-  RETURN_IF_ERROR(txn.Put(Table::kInfo, kSegmentSeqInfoKey, w.data()));
+  RETURN_IF_ERROR(txn.Put(Table::kInfo, info_key, w.data()));
   return last + 1;
+}
+
+Result<uint64_t> ReserveSegmentIds(Txn& txn, uint64_t count) {
+  return TakeFromSequence(txn, kSegmentSeqInfoKey, count);
 }
 
 }  // namespace tessera::meta

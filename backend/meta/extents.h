@@ -67,6 +67,11 @@ Result<std::map<std::pair<uint32_t, uint64_t>, uint64_t>> LiveBytes(
 inline constexpr uint32_t kStoreFormatVersion = 2;
 Status EnsureStoreFormat(Env& env);
 
+// Takes `count` consecutive values of the u64 sequence kept in the info table under
+// `info_key` (little-endian, the last value handed out; 0 when absent) and returns the
+// first. Values are never handed out twice.
+Result<uint64_t> TakeFromSequence(Txn& txn, std::string_view info_key, uint64_t count);
+
 // Reserves `count` fresh segment ids (info "segment-seq" holds the last one handed out) and
 // returns the first. Ids are never reused.
 Result<uint64_t> ReserveSegmentIds(Txn& txn, uint64_t count);

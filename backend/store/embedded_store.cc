@@ -269,19 +269,7 @@ std::string FormatBlobEtag(uint64_t stamp) {
 }
 
 Result<uint64_t> EmbeddedStore::NextStageId(meta::Txn& txn) {
-  ASSIGN_OR_RETURN(std::optional<std::string> value,
-                   txn.Get(meta::Table::kInfo, meta::kStageSeqInfoKey));
-  uint64_t last = 0;
-  if (value) {
-    ByteReader r(*value);
-    if (!r.U64(&last) || !r.done()) {
-      return Status(ErrorCode::kInternal, "corrupt metadata: stage sequence");
-    }
-  }
-  ByteWriter w;
-  w.U64(last + 1);
-  RETURN_IF_ERROR(txn.Put(meta::Table::kInfo, meta::kStageSeqInfoKey, w.data()));
-  return last + 1;
+  return meta::TakeFromSequence(txn, meta::kStageSeqInfoKey, 1);
 }
 
 std::string EmbeddedStore::NewUploadId() {

@@ -80,8 +80,8 @@ class FakeExtentStore : public extent::ExtentStore {
     return written;
   }
 
-  Result<std::unique_ptr<BodySource>> Read(std::vector<extent::ExtentLocation> extents, uint64_t offset,
-                                           uint64_t length) override {
+  Result<std::unique_ptr<BodySource>> Read(std::vector<extent::ExtentLocation> extents,
+                                           uint64_t offset, uint64_t length) override {
     std::lock_guard<std::mutex> lock(mu_);
     ++read_calls_;
     if (fail_reads_) return Status(ErrorCode::kDataLoss, "injected read failure");
