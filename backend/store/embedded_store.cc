@@ -10,7 +10,6 @@
 #include "backend/meta/names.h"
 #include "backend/store/conditions.h"
 #include "backend/store/embedded_store_impl.h"
-#include "common/bytes.h"
 #include "common/time.h"
 
 namespace tessera::store {
