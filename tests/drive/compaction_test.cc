@@ -202,9 +202,7 @@ TEST_F(SegmentStoreTest, AnIdleStoreGivesBackWhatWasDeletedWithoutARestart) {
   Reopen(options);
   std::vector<extent::ExtentLocation> ex = Put(kStripe, 64);
   Drop(ex);
-  for (int i = 0; i < 500 && Segments() > 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  WaitForSegments(0);
   EXPECT_EQ(Segments(), 0u);
 }
 
@@ -215,9 +213,7 @@ TEST_F(SegmentStoreTest, BackgroundPassesReclaimWithoutBeingAsked) {
   std::vector<extent::ExtentLocation> ex = Put(kStripe, 50);
   Drop(ex);
   Reopen(options);  // seals; the first pass runs on its own
-  for (int i = 0; i < 500 && Segments() > 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  WaitForSegments(0);
   EXPECT_EQ(Segments(), 0u);
 }
 

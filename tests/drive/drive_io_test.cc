@@ -11,24 +11,14 @@
 
 #include "backend/drive/faulty_drive.h"
 #include "backend/drive/memory_drive.h"
+#include "tests/drive/segment_files.h"
 
 namespace tessera::drive {
 namespace {
 
-// `units` write units of byte `c`.
-std::string Units(char c, size_t units = 1) { return std::string(units * kWriteUnit, c); }
-
-std::shared_ptr<SegmentFile> Create(Drive& drive, uint64_t segment) {
-  auto file = drive.CreateSegment(segment);
-  EXPECT_TRUE(file.ok()) << file.status().ToString();
-  return file.ok() ? *file : nullptr;
-}
-
-std::string ReadAll(const SegmentFile& file) {
-  std::string out(*file.Size(), '\0');
-  out.resize(*file.ReadAt(0, out.data(), out.size()));
-  return out;
-}
+using testing::Create;
+using testing::ReadAll;
+using testing::Units;
 
 // Forwards to `inner`, except that WriteAt() announces itself and blocks until Release(): the
 // I/O thread is then busy, so every job queued meanwhile forms the next batch. One WriteAt()

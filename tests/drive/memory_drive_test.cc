@@ -7,32 +7,17 @@
 #include <vector>
 
 #include "backend/drive/faulty_drive.h"
+#include "tests/drive/segment_files.h"
 
 namespace tessera::drive {
 namespace {
 
-// `units` write units of byte `c`.
-std::string Units(char c, size_t units = 1) { return std::string(units * kWriteUnit, c); }
-
-std::shared_ptr<SegmentFile> Create(Drive& drive, uint64_t segment) {
-  auto file = drive.CreateSegment(segment);
-  EXPECT_TRUE(file.ok()) << file.status().ToString();
-  return file.ok() ? *file : nullptr;
-}
+using testing::Create;
+using testing::ReadAll;
+using testing::Units;
 
 Status Write(SegmentFile& file, uint64_t offset, const std::string& data) {
   return file.WriteAt(offset, data.data(), data.size());
-}
-
-// Every byte of the file, as reads see it.
-std::string ReadAll(const SegmentFile& file) {
-  auto size = file.Size();
-  EXPECT_TRUE(size.ok());
-  std::string out(size.ok() ? *size : 0, '\0');
-  auto n = file.ReadAt(0, out.data(), out.size());
-  EXPECT_TRUE(n.ok()) << n.status().ToString();
-  out.resize(n.ok() ? *n : 0);
-  return out;
 }
 
 std::string Read(const SegmentFile& file, uint64_t offset, size_t n) {

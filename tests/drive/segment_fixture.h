@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "backend/drive/faulty_drive.h"
@@ -12,6 +14,7 @@
 #include "backend/drive/segment_store.h"
 #include "backend/meta/extents.h"
 #include "tests/drive/temp_dir.h"
+#include "tests/meta/test_env.h"
 
 namespace tessera::drive::testing {
 
@@ -76,12 +79,8 @@ inline Result<std::string> ReadRange(SegmentStore& store,
 class SegmentStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    meta::EnvOptions env_options;
-    env_options.dir = dir_.path() + "/meta";
-    env_options.map_size = 256ull << 20;
-    auto env = meta::Env::Open(env_options);
-    ASSERT_TRUE(env.ok()) << env.status().ToString();
-    env_ = std::move(*env);
+    env_ = tessera::testing::OpenTestEnv(dir_.path() + "/meta", 256ull << 20);
+    ASSERT_TRUE(env_);
     for (uint32_t id = 0; id < 9; ++id) {
       memory_.push_back(std::make_shared<MemoryDrive>(id));
       faulty_.push_back(std::make_shared<FaultyDrive>(memory_.back()));
@@ -157,6 +156,13 @@ class SegmentStoreTest : public ::testing::Test {
       if (record.ok() && *record) out.push_back((*record)->location);
     }
     return out;
+  }
+
+  // Waits up to 5 s for background passes to bring the segment count down to `n`.
+  void WaitForSegments(size_t n) {
+    for (int i = 0; i < 500 && Segments() > n; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
   }
 
   size_t Segments() {

@@ -256,24 +256,15 @@ TEST_F(SegmentStoreTest, RejectsBadConfigurations) {
 
 TEST_F(SegmentStoreTest, MetadataOfStoreFormatOneIsRefused) {
   tessera::testing::TempDir other;
-  meta::EnvOptions options;
-  options.dir = other.path();
-  options.map_size = 64ull << 20;
-  auto env = meta::Env::Open(options);
-  ASSERT_TRUE(env.ok());
-  {
-    auto txn = (*env)->BeginWrite();
-    ASSERT_TRUE(txn.ok());
-    // An extent record as format 1 wrote it, with no store-format stamp.
-    ASSERT_TRUE(txn->Put(meta::Table::kExtents, std::string(8, '\1'), std::string(40, '\1')).ok());
-    ASSERT_TRUE(txn->Commit().ok());
-  }
+  std::unique_ptr<meta::Env> env = tessera::testing::OpenTestEnv(other.path());
+  ASSERT_TRUE(env);
+  tessera::testing::SeedStoreFormatOne(*env);
   std::vector<PlacedDrive> drives;
   for (uint32_t id = 0; id < 9; ++id) {
     drives.push_back({"r" + std::to_string(id / 3), std::make_shared<MemoryDrive>(id)});
   }
   auto opened =
-      SegmentStore::Create(std::shared_ptr<meta::Env>(std::move(*env)), drives, SmallOptions());
+      SegmentStore::Create(std::shared_ptr<meta::Env>(std::move(env)), drives, SmallOptions());
   ASSERT_FALSE(opened.ok());
   EXPECT_NE(opened.status().message().find("store format 1"), std::string::npos)
       << opened.status().message();

@@ -9,6 +9,7 @@
 
 #include "backend/meta/env.h"
 #include "tests/gateway/gateway_process.h"
+#include "tests/meta/test_env.h"
 
 namespace tessera::testing {
 namespace {
@@ -31,16 +32,9 @@ TEST(DataDirTest, AStoreFormatOneDirectoryIsRefusedWithAMessage) {
   {
     // Metadata as the fragment-file build left it: an extent record of version 1 and no
     // store-format stamp.
-    meta::EnvOptions options;
-    options.dir = dir + "/data/meta";
-    options.map_size = 64ull << 20;
-    auto env = meta::Env::Open(options);
-    ASSERT_TRUE(env.ok()) << env.status().ToString();
-    auto txn = (*env)->BeginWrite();
-    ASSERT_TRUE(txn.ok());
-    ASSERT_TRUE(
-        txn->Put(meta::Table::kExtents, std::string(8, '\x01'), std::string(40, '\x01')).ok());
-    ASSERT_TRUE(txn->Commit().ok());
+    std::unique_ptr<meta::Env> env = OpenTestEnv(dir + "/data/meta");
+    ASSERT_TRUE(env);
+    SeedStoreFormatOne(*env);
   }
   std::string output;
   const int status =

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "tests/drive/temp_dir.h"
+#include "tests/meta/test_env.h"
 
 namespace tessera::meta {
 namespace {
@@ -18,12 +19,8 @@ namespace {
 class CommitQueueTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    EnvOptions options;
-    options.dir = dir_.path();
-    options.map_size = 64ull << 20;
-    auto env = Env::Open(options);
-    ASSERT_TRUE(env.ok());
-    env_ = std::move(*env);
+    env_ = tessera::testing::OpenTestEnv(dir_.path());
+    ASSERT_TRUE(env_);
     queue_ = std::make_unique<CommitQueue>(env_.get());
   }
   std::optional<std::string> Get(const std::string& key) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "tests/drive/temp_dir.h"
+#include "tests/meta/test_env.h"
 
 namespace tessera::meta {
 namespace {
@@ -31,12 +32,8 @@ ExtentRecord Record(uint64_t id, uint64_t offset, uint64_t base = 0, uint64_t si
 class ExtentsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    EnvOptions options;
-    options.dir = dir_.path();
-    options.map_size = 64ull << 20;
-    auto env = Env::Open(options);
-    ASSERT_TRUE(env.ok());
-    env_ = std::move(*env);
+    env_ = tessera::testing::OpenTestEnv(dir_.path());
+    ASSERT_TRUE(env_);
   }
   std::vector<FragmentRef> Index() {
     std::vector<FragmentRef> out;
@@ -125,17 +122,10 @@ TEST_F(ExtentsTest, StoreFormatIsStampedOnceAndOlderFormatsAreRefused) {
   ASSERT_TRUE(EnsureStoreFormat(*env_).ok());
   // A directory without the stamp but with extents was written by format 1.
   tessera::testing::TempDir other;
-  EnvOptions options;
-  options.dir = other.path();
-  options.map_size = 64ull << 20;
-  auto old = Env::Open(options);
-  ASSERT_TRUE(old.ok());
-  {
-    auto txn = (*old)->BeginWrite();
-    ASSERT_TRUE(txn->Put(Table::kExtents, std::string(8, '\0'), "x").ok());
-    ASSERT_TRUE(txn->Commit().ok());
-  }
-  Status refused = EnsureStoreFormat(**old);
+  std::unique_ptr<Env> old = tessera::testing::OpenTestEnv(other.path());
+  ASSERT_TRUE(old);
+  tessera::testing::SeedStoreFormatOne(*old);
+  Status refused = EnsureStoreFormat(*old);
   EXPECT_FALSE(refused.ok());
   EXPECT_NE(refused.message().find("store format 1"), std::string::npos);
 }
