@@ -30,6 +30,14 @@ class SegmentFile {
   virtual Result<size_t> ReadAt(uint64_t offset, char* buf, size_t n) const = 0;
   // Bytes up to the end of the last write.
   virtual Result<uint64_t> Size() const = 0;
+  // A descriptor that a read may be issued on asynchronously (batched reads use it), or -1
+  // when it should go through ReadAt() (reads served by a copy: memory drives, the page
+  // cache; fault-injecting drives). `aligned`: the read's offset, length and buffer are
+  // multiples of 4 KiB, so a direct (O_DIRECT) descriptor may serve it.
+  virtual int ReadFd(bool aligned) const {
+    (void)aligned;
+    return -1;
+  }
 };
 
 // One failure domain's worth of segment storage: a local directory, memory in tests, later

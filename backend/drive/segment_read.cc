@@ -1,9 +1,13 @@
 // The read path of the segment store: a source that streams a byte range of a list of
-// extents one stripe at a time, verifying every chunk and rebuilding lost ones.
+// extents a few stripes at a time, verifying every chunk and rebuilding lost ones. The data
+// fragments of a batch are read together (one read per fragment, all drives in parallel).
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <memory>
 
+#include "backend/drive/batch_read.h"
 #include "backend/drive/segment_store.h"
 #include "common/hash.h"
 
@@ -11,6 +15,11 @@ namespace tessera::drive {
 namespace {
 
 using extent::ExtentLocation;
+
+// Data bytes a batch loads at most (more when one stripe is bigger).
+constexpr uint64_t kBatchBytes = 512 << 10;
+// Read buffers are aligned for direct I/O.
+constexpr size_t kAlign = 4096;
 
 class SegmentReadSource : public BodySource {
  public:
@@ -42,10 +51,21 @@ class SegmentReadSource : public BodySource {
       const uint64_t stripe = in_data / stripe_bytes;
       RETURN_IF_ERROR(Load(extent_index_, stripe));
       const uint64_t in_stripe = in_data - stripe * stripe_bytes;
-      const uint64_t stripe_left = std::min(stripe_bytes - in_stripe, loc.size - in_extent);
-      const size_t n =
-          static_cast<size_t>(std::min<uint64_t>({capacity - done, stripe_left, end_ - pos_}));
-      std::memcpy(buf + done, buf_.data() + in_stripe, n);
+      const char* from;
+      uint64_t left;  // contiguous bytes at `from`
+      if (loc.buffered()) {
+        from = buf_.get() + in_stripe;
+        left = stripe_bytes - in_stripe;
+      } else {
+        const uint64_t in_chunk = in_stripe % loc.chunk_size;
+        from = reinterpret_cast<const char*>(
+                   Chunk(static_cast<int>(in_stripe / loc.chunk_size), stripe - batch_first_)) +
+               in_chunk;
+        left = loc.chunk_size - in_chunk;
+      }
+      const size_t n = static_cast<size_t>(
+          std::min<uint64_t>({capacity - done, left, loc.size - in_extent, end_ - pos_}));
+      std::memcpy(buf + done, from, n);
       done += n;
       pos_ += n;
     }
@@ -62,44 +82,92 @@ class SegmentReadSource : public BodySource {
   }
 
  private:
+  // Makes stripe `stripe` of extent `e` resident, with the stripes after it that the range
+  // still needs, up to a batch.
   Status Load(size_t e, uint64_t stripe) {
-    if (e == loaded_extent_ && stripe == loaded_stripe_) return Status::Ok();
+    if (e == loaded_extent_ && stripe >= batch_first_ && stripe < batch_first_ + batch_count_) {
+      return Status::Ok();
+    }
     if (e != open_extent_) RETURN_IF_ERROR(SwitchExtent(e));
-    loaded_stripe_ = UINT64_MAX;
+    loaded_extent_ = SIZE_MAX;
     const ExtentLocation& loc = extents_[e];
     if (loc.buffered()) return LoadBuffered(e);
-    const int k = loc.k, n = loc.k + loc.m;
+    const int k = loc.k;
+    const uint64_t chunk = loc.chunk_size;
 
-    // Data chunks first: a healthy stripe needs no parity and no decode.
-    std::vector<int> good;
+    // The stripes from `stripe` to the one holding the last byte the range wants here.
+    const uint64_t range_end = std::min(end_, starts_[e] + loc.size) - starts_[e];
+    const uint64_t last = (loc.base + range_end - 1) / loc.stripe_bytes();
+    const uint32_t count = static_cast<uint32_t>(std::min<uint64_t>(slots_, last - stripe + 1));
+
+    // Data fragments first, all at once: a healthy batch needs no parity and no decode.
+    std::vector<ReadOp> ops;
+    std::vector<int> which;
     for (int i = 0; i < k; ++i) {
-      if (ReadChunk(i, stripe)) good.push_back(i);
+      if (!Open(i)) continue;
+      ops.push_back(ReadOp{files_[i].get(), loc.fragments[i].offset + stripe * chunk,
+                           reinterpret_cast<char*>(Chunk(i, 0)), count * chunk});
+      which.push_back(i);
     }
-    if (static_cast<int>(good.size()) < k) {
-      for (int i = k; i < n && static_cast<int>(good.size()) < k; ++i) {
-        if (ReadChunk(i, stripe)) good.push_back(i);
+    ReadAll(ops);
+    // good[s][i]: chunk i of stripe stripe+s is read and checks out.
+    std::vector<std::vector<bool>> good(count, std::vector<bool>(loc.k + loc.m, false));
+    for (size_t j = 0; j < ops.size(); ++j) {
+      const int i = which[j];
+      if (!ops[j].got.ok()) {
+        unusable_[i] = true;  // the drive failed; do not wait on it again for this extent
+        continue;
       }
-      if (static_cast<int>(good.size()) < k) {
-        return Status(ErrorCode::kDataLoss, "extent " + std::to_string(loc.id) + " stripe " +
-                                                std::to_string(stripe) + ": " +
-                                                std::to_string(good.size()) + " of " +
-                                                std::to_string(k) + " fragments readable");
+      for (uint32_t s = 0; s < count; ++s) {
+        good[s][i] = *ops[j].got >= (s + 1) * chunk && ChunkOk(i, stripe, s);
       }
-      std::vector<const uint8_t*> present;
-      std::vector<int> missing;
-      std::vector<uint8_t*> out;
-      for (int i : good) present.push_back(Chunk(i));
-      for (int i = 0; i < k; ++i) {
-        if (std::find(good.begin(), good.end(), i) == good.end()) {
-          missing.push_back(i);
-          out.push_back(Chunk(i));
-        }
-      }
-      RETURN_IF_ERROR(codec_->Reconstruct(good, present, missing, out, loc.chunk_size));
-      store_->CountDegradedStripe();
     }
+    for (uint32_t s = 0; s < count; ++s) RETURN_IF_ERROR(Repair(stripe, s, good[s]));
     loaded_extent_ = e;
-    loaded_stripe_ = stripe;
+    batch_first_ = stripe;
+    batch_count_ = count;
+    return Status::Ok();
+  }
+
+  // Rebuilds the data chunks of batch stripe `s` (stripe `first + s`) that `good` lacks from
+  // parity, reading parity chunks one by one until k are good.
+  Status Repair(uint64_t first, uint32_t s, std::vector<bool>& good) {
+    const ExtentLocation& loc = extents_[open_extent_];
+    const int k = loc.k, n = loc.k + loc.m;
+    const uint64_t stripe = first + s;
+    std::vector<int> have;
+    for (int i = 0; i < k; ++i) {
+      if (good[i]) have.push_back(i);
+    }
+    if (static_cast<int>(have.size()) == k) return Status::Ok();
+    for (int i = k; i < n && static_cast<int>(have.size()) < k; ++i) {
+      if (!Open(i)) continue;
+      auto got = files_[i]->ReadAt(loc.fragments[i].offset + stripe * loc.chunk_size,
+                                   reinterpret_cast<char*>(Chunk(i, s)), loc.chunk_size);
+      if (!got.ok()) {
+        unusable_[i] = true;
+        continue;
+      }
+      if (*got == loc.chunk_size && ChunkOk(i, first, s)) have.push_back(i);
+    }
+    if (static_cast<int>(have.size()) < k) {
+      return Status(ErrorCode::kDataLoss, "extent " + std::to_string(loc.id) + " stripe " +
+                                              std::to_string(stripe) + ": " +
+                                              std::to_string(have.size()) + " of " +
+                                              std::to_string(k) + " fragments readable");
+    }
+    std::vector<const uint8_t*> present;
+    std::vector<int> missing;
+    std::vector<uint8_t*> out;
+    for (int i : have) present.push_back(Chunk(i, s));
+    for (int i = 0; i < k; ++i) {
+      if (!good[i]) {
+        missing.push_back(i);
+        out.push_back(Chunk(i, s));
+      }
+    }
+    RETURN_IF_ERROR(codec_->Reconstruct(have, present, missing, out, loc.chunk_size));
+    store_->CountDegradedStripe();
     return Status::Ok();
   }
 
@@ -110,11 +178,13 @@ class SegmentReadSource : public BodySource {
       const extent::FragmentAddress& at = loc.fragments[i];
       auto file = store_->File(at.drive, at.segment);
       if (!file.ok()) continue;
-      auto got = (*file)->ReadAt(at.offset, buf_.data(), loc.size);
-      if (got.ok() && *got == loc.size && Crc32c(buf_.data(), loc.size) == loc.crc) {
+      // The whole padded copy, so that the read is aligned (direct where writes are).
+      auto got = (*file)->ReadAt(at.offset, buf_.get(), loc.fragment_bytes());
+      if (got.ok() && *got >= loc.size && Crc32c(buf_.get(), loc.size) == loc.crc) {
         if (i > 0) store_->CountDegradedStripe();
         loaded_extent_ = e;
-        loaded_stripe_ = 0;
+        batch_first_ = 0;
+        batch_count_ = 1;
         return Status::Ok();
       }
     }
@@ -127,32 +197,48 @@ class SegmentReadSource : public BodySource {
     const ExtentLocation& loc = extents_[e];
     open_extent_ = e;
     loaded_extent_ = SIZE_MAX;
-    if (loc.buffered()) {
-      buf_.resize(loc.size);
-      return Status::Ok();
-    }
+    if (loc.buffered()) return Reserve(loc.fragment_bytes());
     ASSIGN_OR_RETURN(codec_, store_->CodecFor(loc.k, loc.m));
     const size_t n = static_cast<size_t>(loc.k) + loc.m;
     files_.assign(n, nullptr);
     unusable_.assign(n, false);
-    buf_.resize(n * loc.chunk_size);
+    slots_ = static_cast<uint32_t>(std::max<uint64_t>(1, kBatchBytes / loc.stripe_bytes()));
+    RETURN_IF_ERROR(Reserve(n * slots_ * loc.chunk_size));
     open_extent_ = e;
     loaded_extent_ = SIZE_MAX;
     return Status::Ok();
   }
 
-  uint8_t* Chunk(int i) {
-    return reinterpret_cast<uint8_t*>(buf_.data()) +
-           static_cast<size_t>(i) * extents_[open_extent_].chunk_size;
+  // Makes buf_ hold at least `bytes`.
+  Status Reserve(size_t bytes) {
+    if (bytes <= buf_size_) return Status::Ok();
+    const size_t rounded = (bytes + kAlign - 1) / kAlign * kAlign;
+    buf_.reset(static_cast<char*>(std::aligned_alloc(kAlign, rounded)));
+    buf_size_ = buf_ ? rounded : 0;
+    if (!buf_) return Status(ErrorCode::kInternal, "out of memory for a read buffer");
+    return Status::Ok();
   }
 
-  // Reads chunk `stripe` of fragment `i` into its slot and checks its CRC32C; false if it is
-  // lost. Failures are not reported one by one: the stripe either rebuilds or is kDataLoss.
-  bool ReadChunk(int i, uint64_t stripe) {
-    if (unusable_[i]) return false;
+  // Chunk `s` of the batch for fragment `i`: fragment-major, so that one read fills a
+  // fragment's run of the batch.
+  uint8_t* Chunk(int i, uint64_t s) {
+    return reinterpret_cast<uint8_t*>(buf_.get()) +
+           (static_cast<size_t>(i) * slots_ + s) * extents_[open_extent_].chunk_size;
+  }
+
+  // Whether chunk `s` of the batch starting at stripe `first`, fragment `i`, matches its
+  // CRC32C.
+  bool ChunkOk(int i, uint64_t first, uint64_t s) {
     const ExtentLocation& loc = extents_[open_extent_];
-    const extent::FragmentAddress& at = loc.fragments[i];
+    return Crc32c(Chunk(i, s), loc.chunk_size) == loc.ChunkCrc(i, static_cast<uint32_t>(first + s));
+  }
+
+  // Opens fragment `i`'s segment file once per extent; false if it is lost. Failures are
+  // not reported one by one: the stripe either rebuilds or is kDataLoss.
+  bool Open(int i) {
+    if (unusable_[i]) return false;
     if (!files_[i]) {
+      const extent::FragmentAddress& at = extents_[open_extent_].fragments[i];
       auto file = store_->File(at.drive, at.segment);
       if (!file.ok()) {
         unusable_[i] = true;
@@ -160,14 +246,7 @@ class SegmentReadSource : public BodySource {
       }
       files_[i] = std::move(*file);
     }
-    char* out = reinterpret_cast<char*>(Chunk(i));
-    auto got = files_[i]->ReadAt(at.offset + stripe * loc.chunk_size, out, loc.chunk_size);
-    if (!got.ok()) {
-      unusable_[i] = true;  // the drive failed; do not wait on it again for this extent
-      return false;
-    }
-    return *got == loc.chunk_size &&
-           Crc32c(out, loc.chunk_size) == loc.ChunkCrc(i, static_cast<uint32_t>(stripe));
+    return true;
   }
 
   // Declared first, so released last: the files stay until the source is gone.
@@ -184,9 +263,16 @@ class SegmentReadSource : public BodySource {
   const ec::Codec* codec_ = nullptr;
   std::vector<std::shared_ptr<SegmentFile>> files_;
   std::vector<bool> unusable_;
-  size_t loaded_extent_ = SIZE_MAX;  // which stripe buf_ holds
-  uint64_t loaded_stripe_ = UINT64_MAX;
-  std::vector<char> buf_;  // k + m chunks; data chunks first, so the stripe is contiguous
+  uint32_t slots_ = 1;               // stripes a batch holds for the open extent
+  size_t loaded_extent_ = SIZE_MAX;  // which stripes buf_ holds
+  uint64_t batch_first_ = 0;
+  uint32_t batch_count_ = 0;
+  // (k + m) x slots_ chunks, fragment-major; aligned for direct reads.
+  struct Free {
+    void operator()(char* p) const { std::free(p); }
+  };
+  std::unique_ptr<char, Free> buf_;
+  size_t buf_size_ = 0;
 };
 
 }  // namespace

@@ -261,8 +261,7 @@ Result<std::unique_ptr<SegmentStore>> SegmentStore::Open(std::shared_ptr<meta::E
     return out;
   };
   ASSIGN_OR_RETURN(std::vector<PlacedDrive> drives, open(specs, options.direct_io));
-  // Buffer copies are 4 KiB-aligned, which direct I/O may refuse: buffered I/O there.
-  ASSIGN_OR_RETURN(std::vector<PlacedDrive> buffers, open(buffer_specs, false));
+  ASSIGN_OR_RETURN(std::vector<PlacedDrive> buffers, open(buffer_specs, options.direct_io));
   return Create(std::move(env), std::move(drives), options, std::move(buffers));
 }
 
