@@ -121,6 +121,10 @@ Status ApplyJson(const nlohmann::json& j, Config& config) {
     o.buffer_log_bytes = st.value("buffer_log_mib", o.buffer_log_bytes >> 20) << 20;
     o.destage_stripes = st.value("destage_stripes", o.destage_stripes);
     o.destage_interval_ms = st.value("destage_interval_ms", o.destage_interval_ms);
+    o.probe_interval_ms = st.value("probe_interval_ms", o.probe_interval_ms);
+    o.heal_bytes_per_second = st.value("heal_mib_per_s", o.heal_bytes_per_second >> 20) << 20;
+    o.heal_offline_after_ms =
+        st.value("heal_offline_after_s", o.heal_offline_after_ms / 1000) * 1000;
   }
   if (j.contains("accounts")) {
     config.accounts.clear();

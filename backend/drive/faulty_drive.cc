@@ -103,6 +103,14 @@ Status FaultyDrive::RemoveSegment(uint64_t segment) {
   return inner_->RemoveSegment(segment);
 }
 
+Status FaultyDrive::Probe() {
+  RETURN_IF_ERROR(faults_->Online());
+  if (faults_->fail_syncs) {
+    return Status(ErrorCode::kInternal, "drive " + std::to_string(id()) + ": syncs fail");
+  }
+  return inner_->Probe();
+}
+
 void FaultyDrive::SetOffline(bool offline) { faults_->offline = offline; }
 void FaultyDrive::FailWritesAfter(int n) { faults_->writes_until_failure = n; }
 void FaultyDrive::FailSyncs(bool fail) { faults_->fail_syncs = fail; }

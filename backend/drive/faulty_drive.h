@@ -24,6 +24,8 @@ class FaultyDrive : public Drive {
   Result<std::shared_ptr<SegmentFile>> OpenSegment(uint64_t segment) override;
   Result<std::vector<uint64_t>> ListSegments() override;
   Status RemoveSegment(uint64_t segment) override;
+  // Fails while offline or failing syncs.
+  Status Probe() override;
 
   // Every call (including I/O through files already open) fails with kInternal.
   void SetOffline(bool offline);

@@ -180,6 +180,31 @@ Result<std::vector<uint64_t>> LocalDrive::ListSegments() {
   return out;
 }
 
+Status LocalDrive::Probe() {
+  struct stat st;
+  if (::stat(root_.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return IoError(id_, "its directory is gone", errno != 0 ? errno : ENOTDIR);
+  }
+  const std::string dir = root_ + "/segments";
+  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
+    return IoError(id_, "cannot create its segment directory", errno);
+  }
+  const std::string probe = dir + "/probe";
+  int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return IoError(id_, "probe", errno);
+  char block[4096] = {};
+  int err = 0;
+  if (::pwrite(fd, block, sizeof block, 0) != static_cast<ssize_t>(sizeof block)) {
+    err = errno != 0 ? errno : EIO;
+  } else if (::fdatasync(fd) != 0) {
+    err = errno;
+  }
+  ::close(fd);
+  ::unlink(probe.c_str());
+  if (err != 0) return IoError(id_, "probe", err);
+  return Status::Ok();
+}
+
 Status LocalDrive::RemoveSegment(uint64_t segment) {
   if (::unlink(PathOf(segment).c_str()) != 0 && errno != ENOENT) {
     return IoError(id_, "remove " + SegmentFileName(segment), errno);

@@ -167,7 +167,7 @@ class SegmentReadSource : public BodySource {
       }
     }
     RETURN_IF_ERROR(codec_->Reconstruct(have, present, missing, out, loc.chunk_size));
-    store_->CountDegradedStripe();
+    store_->NoteDegraded(loc.id);
     return Status::Ok();
   }
 
@@ -181,7 +181,7 @@ class SegmentReadSource : public BodySource {
       // The whole padded copy, so that the read is aligned (direct where writes are).
       auto got = (*file)->ReadAt(at.offset, buf_.get(), loc.fragment_bytes());
       if (got.ok() && *got >= loc.size && Crc32c(buf_.get(), loc.size) == loc.crc) {
-        if (i > 0) store_->CountDegradedStripe();
+        if (i > 0) store_->NoteDegraded(loc.id);
         loaded_extent_ = e;
         batch_first_ = 0;
         batch_count_ = 1;

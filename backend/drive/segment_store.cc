@@ -120,8 +120,12 @@ class SegmentStore::Writer {
     if (!buffer_) return Status(ErrorCode::kInternal, "out of memory for a stripe buffer");
     Status status = Stream(body);
     if (status.ok() && open_) Finish();
-    if (status.ok()) status = store_.SyncAll(reservations_);
+    if (status.ok()) status = SyncAndCount();
     if (!status.ok()) return status;
+    if (degraded_) {
+      ++store_.degraded_writes_;
+      store_.RequestHeal();
+    }
     uint64_t stored = 0;
     for (const ExtentLocation& loc : out_) {
       if (!loc.buffered()) stored += loc.fragment_bytes() * loc.fragments.size();
@@ -139,9 +143,44 @@ class SegmentStore::Writer {
   struct OpenExtent {
     ExtentLocation loc;
     std::vector<Reservation> fragments;  // one per fragment index
-    uint32_t capacity = 0;               // stripes reserved
+    std::vector<bool> lost;              // its drive failed a write
+    int lost_count = 0;
+    uint32_t capacity = 0;  // stripes reserved
     std::vector<std::vector<uint32_t>> crcs;
   };
+
+  static Status TooFewDrives() {
+    return Status(ErrorCode::kSlowDown, "too few drives took the write; retry");
+  }
+
+  // Syncs what this write touched. Fragments on drives whose sync failed are lost: each
+  // extent keeps k + 1 at least (buffered ones their required copies), or the write fails.
+  Status SyncAndCount() {
+    const std::set<DriveState*> failed = store_.SyncEach(reservations_);
+    if (failed.empty()) return Status::Ok();
+    std::set<uint32_t> ids;
+    for (DriveState* d : failed) ids.insert(d->drive->id());
+    degraded_ = true;
+    for (ExtentLocation& loc : out_) {
+      if (loc.buffered()) {
+        std::erase_if(loc.fragments, [&](const auto& f) { return ids.count(f.drive) > 0; });
+        if (loc.fragments.size() < store_.RequiredBufferCopies()) return TooFewDrives();
+        continue;
+      }
+      int lost = 0;
+      for (size_t i = 0; i < loc.fragments.size(); ++i) {
+        extent::FragmentAddress& f = loc.fragments[i];
+        if (ids.count(f.drive) > 0) f = LostFragment(i);
+        if (f.drive == extent::kLostDrive) ++lost;
+      }
+      if (lost > loc.m - 1) return TooFewDrives();
+    }
+    return Status::Ok();
+  }
+
+  static extent::FragmentAddress LostFragment(size_t i) {
+    return extent::FragmentAddress{extent::kLostDrive, 0, i * kWriteUnit};
+  }
 
   Status Stream(BodySource& body) {
     std::vector<const uint8_t*> data(profile_.k);
@@ -180,8 +219,17 @@ class SegmentStore::Writer {
       for (int i = 0; i < n_; ++i) {
         const char* c = buf + static_cast<size_t>(i) * chunk_;
         open_->crcs[i].push_back(Crc32c(c, chunk_));
+        if (open_->lost[i]) continue;
         const Reservation& r = open_->fragments[i];
-        RETURN_IF_ERROR(r.file->WriteAt(r.offset + at, c, chunk_));
+        Status written = r.file->WriteAt(r.offset + at, c, chunk_);
+        if (!written.ok()) {
+          // The drive goes down; the fragment is lost, to be rebuilt by the healer, as long
+          // as k + 1 fragments of the extent remain.
+          store_.MarkDown(*r.drive, written);
+          open_->lost[i] = true;
+          degraded_ = true;
+          if (++open_->lost_count > profile_.m - 1) return TooFewDrives();
+        }
       }
       ++open_->loc.stripes;
       open_->loc.size += got;
@@ -190,11 +238,10 @@ class SegmentStore::Writer {
     return Status::Ok();
   }
 
-  // Opens the next extent: an id, its drives, and a contiguous range on each.
+  // Opens the next extent: an id, its drives, and a contiguous range on each. A drive that
+  // cannot give a range goes down and placement runs again without it.
   Status Start() {
     ASSIGN_OR_RETURN(uint64_t id, store_.NewExtentId());
-    ASSIGN_OR_RETURN(std::vector<uint32_t> placed,
-                     store_.placer_.Place(id, n_, profile_.max_per_region));
     const uint64_t max_stripes = store_.extent_bytes_ / stripe_data_;
     uint64_t want = kUnknownLengthStripes;
     if (declared_ && *declared_ > consumed_) {
@@ -202,29 +249,52 @@ class SegmentStore::Writer {
       const uint64_t left = *declared_ - consumed_;
       want = allow_buffer_ ? left / stripe_data_ : (left + stripe_data_ - 1) / stripe_data_;
     }
-    auto open = std::make_unique<OpenExtent>();
-    open->capacity = static_cast<uint32_t>(std::clamp<uint64_t>(want, 1, max_stripes));
-    open->loc.id = id;
-    open->loc.k = profile_.k;
-    open->loc.m = profile_.m;
-    open->loc.chunk_size = chunk_;
-    open->crcs.resize(n_);
-    for (int i = 0; i < n_; ++i) {
-      DriveState* d = store_.FindDrive(placed[i]);
-      ASSIGN_OR_RETURN(Reservation r,
-                       store_.Reserve(*d, static_cast<uint64_t>(open->capacity) * chunk_));
-      reservations_.push_back(r);
-      open->fragments.push_back(r);
+    const uint32_t capacity = static_cast<uint32_t>(std::clamp<uint64_t>(want, 1, max_stripes));
+    for (int attempt = 0;; ++attempt) {
+      bool handoff = false;
+      ASSIGN_OR_RETURN(std::vector<uint32_t> placed, store_.PlaceWrite(id, &handoff));
+      std::vector<Reservation> got;
+      Status failed;
+      for (int i = 0; i < n_ && failed.ok(); ++i) {
+        DriveState* d = store_.FindDrive(placed[i]);
+        auto r = store_.Reserve(*d, static_cast<uint64_t>(capacity) * chunk_);
+        if (r.ok()) {
+          got.push_back(*r);
+        } else {
+          store_.MarkDown(*d, r.status());
+          failed = r.status();
+        }
+      }
+      if (failed.ok()) {
+        auto open = std::make_unique<OpenExtent>();
+        open->capacity = capacity;
+        open->loc.id = id;
+        open->loc.k = profile_.k;
+        open->loc.m = profile_.m;
+        open->loc.chunk_size = chunk_;
+        open->crcs.resize(n_);
+        open->lost.assign(n_, false);
+        open->fragments = got;
+        reservations_.insert(reservations_.end(), got.begin(), got.end());
+        open_ = std::move(open);
+        degraded_ = degraded_ || handoff;
+        return Status::Ok();
+      }
+      for (const Reservation& r : got) {
+        store_.dead_since_pass_ += r.bytes;
+        store_.Release(r);
+      }
+      if (attempt >= 3) return TooFewDrives();
     }
-    open_ = std::move(open);
-    return Status::Ok();
   }
 
   void Finish() {
     ExtentLocation& loc = open_->loc;
     for (int i = 0; i < n_; ++i) {
       const Reservation& r = open_->fragments[i];
-      loc.fragments.push_back(FragmentAddress{r.drive->drive->id(), r.segment, r.offset});
+      loc.fragments.push_back(open_->lost[i]
+                                  ? LostFragment(i)
+                                  : FragmentAddress{r.drive->drive->id(), r.segment, r.offset});
       loc.chunk_crcs.insert(loc.chunk_crcs.end(), open_->crcs[i].begin(), open_->crcs[i].end());
     }
     out_.push_back(std::move(loc));
@@ -240,6 +310,7 @@ class SegmentStore::Writer {
   const size_t stripe_data_;
   std::optional<uint64_t> declared_;
   uint64_t consumed_ = 0;
+  bool degraded_ = false;  // a fragment handed off or lost
   AlignedBuffer buffer_;
   std::vector<Reservation> reservations_;
   std::unique_ptr<OpenExtent> open_;
@@ -320,6 +391,9 @@ Result<std::unique_ptr<SegmentStore>> SegmentStore::Create(std::shared_ptr<meta:
   if (!store->buffers_.empty() && options.destage_interval_ms > 0) {
     store->destager_ = std::thread([s = store.get()] { s->DestageLoop(); });
   }
+  if (options.probe_interval_ms > 0) {
+    store->health_ = std::thread([s = store.get()] { s->HealthLoop(); });
+  }
   return store;
 }
 
@@ -336,8 +410,10 @@ SegmentStore::~SegmentStore() {
     stopping_ = true;
   }
   loop_cv_.notify_all();
+  health_cv_.notify_all();
   if (compactor_.joinable()) compactor_.join();
   if (destager_.joinable()) destager_.join();
+  if (health_.joinable()) health_.join();
 }
 
 SegmentStore::DriveState* SegmentStore::FindDrive(uint32_t id) const {
@@ -451,7 +527,7 @@ Result<extent::Written> SegmentStore::WriteStripes(BodySource& body) {
 std::vector<SegmentStore::DriveState*> SegmentStore::BufferCopies(uint64_t id) const {
   std::vector<std::pair<uint64_t, DriveState*>> ranked;
   for (DriveState* b : buffers_) {
-    ranked.emplace_back(placement::RendezvousScore(id, b->drive->id()), b);
+    if (b->up.load()) ranked.emplace_back(placement::RendezvousScore(id, b->drive->id()), b);
   }
   std::sort(ranked.begin(), ranked.end(),
             [](const auto& a, const auto& b) { return a.first > b.first; });
@@ -471,16 +547,47 @@ Result<ExtentLocation> SegmentStore::WriteBuffered(const char* data, size_t size
   loc.crc = Crc32c(data, size);
   const uint64_t padded = loc.fragment_bytes();
   for (DriveState* d : BufferCopies(id)) {
-    ASSIGN_OR_RETURN(Reservation r, Reserve(*d, padded));
-    held->push_back(r);
-    RETURN_IF_ERROR(r.file->WriteAt(r.offset, data, padded));
-    loc.fragments.push_back(FragmentAddress{d->drive->id(), r.segment, r.offset});
+    auto r = Reserve(*d, padded);
+    if (!r.ok()) {
+      MarkDown(*d, r.status());
+      continue;
+    }
+    held->push_back(*r);
+    Status written = r->file->WriteAt(r->offset, data, padded);
+    if (!written.ok()) {
+      MarkDown(*d, written);
+      continue;
+    }
+    loc.fragments.push_back(FragmentAddress{d->drive->id(), r->segment, r->offset});
+  }
+  if (loc.fragments.size() < RequiredBufferCopies()) {
+    return Status(ErrorCode::kSlowDown, "too few buffer devices took the write; retry");
   }
   buffer_bytes_ += padded * loc.fragments.size();
   const uint64_t threshold = static_cast<uint64_t>(options_.destage_stripes) * options_.profile.k *
                              options_.profile.chunk_size;
   if ((buffered_since_pass_ += size) >= threshold) loop_cv_.notify_all();
   return loc;
+}
+
+std::set<SegmentStore::DriveState*> SegmentStore::SyncEach(
+    const std::vector<Reservation>& reservations) {
+  std::map<std::pair<DriveState*, SegmentFile*>, std::unique_ptr<Completion>> syncs;
+  for (const Reservation& r : reservations) {
+    auto& done = syncs[{r.drive, r.file.get()}];
+    if (!done) {
+      done = std::make_unique<Completion>();
+      r.drive->io->Sync(r.file, done.get());
+    }
+  }
+  std::set<DriveState*> failed;
+  for (auto& [key, done] : syncs) {
+    Status status = done->Wait();
+    if (status.ok()) continue;
+    failed.insert(key.first);
+    MarkDown(*key.first, status);
+  }
+  return failed;
 }
 
 // One sync per touched segment file, shared with concurrent writers by each drive's I/O
@@ -545,6 +652,9 @@ StoreCounters SegmentStore::counters() const {
   c.buffer_bytes = buffer_bytes_.load();
   c.destaged_bytes = destaged_bytes_.load();
   c.destage_segment_bytes = destage_segment_bytes_.load();
+  c.degraded_writes = degraded_writes_.load();
+  c.healed_extents = healed_extents_.load();
+  c.healed_bytes = healed_bytes_.load();
   return c;
 }
 

@@ -61,6 +61,13 @@ struct SegmentStoreOptions {
   uint64_t buffer_log_bytes = 64ull << 20;
   uint32_t destage_stripes = 16;
   uint32_t destage_interval_ms = 500;
+  // Drive health: how often drives are probed (0 = never; failures seen by I/O still take a
+  // drive down), how fast the healer rebuilds (0 = unthrottled), and how long a drive may be
+  // down before its fragments are rebuilt elsewhere (until then, writes hand its share off
+  // to other drives and reads rebuild around it).
+  uint32_t probe_interval_ms = 1000;
+  uint64_t heal_bytes_per_second = 64ull << 20;
+  uint32_t heal_offline_after_ms = 10 * 60 * 1000;
 };
 
 // What the store has done since it opened.
@@ -73,6 +80,26 @@ struct StoreCounters {
   uint64_t compacted_bytes = 0;        // bytes rewritten by compaction
   uint64_t segments_removed = 0;       // segment files removed by compaction
   uint64_t degraded_stripes = 0;       // stripes read that needed parity
+  uint64_t degraded_writes = 0;        // extents written with a fragment handed off or lost
+  uint64_t healed_extents = 0;         // extents the healer rebuilt or moved fragments of
+  uint64_t healed_bytes = 0;           // fragment bytes the healer wrote
+};
+
+// A drive as the store sees it now.
+struct DriveHealth {
+  uint32_t id = 0;
+  std::string region;
+  bool buffer = false;  // a write-buffer device
+  bool up = true;       // takes writes; down: offline (I/O errors, missing) until a probe passes
+};
+
+// What one heal pass did.
+struct HealReport {
+  uint64_t examined = 0;   // extents whose fragments were checked
+  uint64_t healed = 0;     // extents with fragments rebuilt or moved
+  uint64_t fragments = 0;  // fragments written
+  uint64_t bytes = 0;      // bytes written
+  uint64_t failed = 0;     // extents that could not be healed now (retried on a later pass)
 };
 
 // Space on the drives now, from the segment files and the fragment index.
@@ -125,6 +152,17 @@ struct CompactReport {
 // Reads verify every chunk against its CRC32C; a missing, short or corrupt chunk, or an
 // unreachable drive, makes that stripe read parity and rebuild (kDataLoss past m losses).
 //
+// Drives are up or down (healer.cc). A drive goes down on a failed write, sync or segment
+// creation, or when a probe finds it missing; a probe that passes brings it back. Writes
+// place fragments over the drives that are up: the region cap yields as far as needed, and
+// past one fragment per drive, drives take several (handoff), so an extent keeps all k + m
+// fragments through a region outage. A write needs k drives up and k + 1 of its fragments
+// durable (a fragment whose drive fails mid-write is recorded as lost), or it fails with
+// kSlowDown.
+// The healer rebuilds lost, corrupt and missing fragments from k good ones and spreads
+// stacked ones out again when drives return, writing the new copy and syncing it before one
+// transaction repoints the extent; the old bytes are then dead like any other.
+//
 // Thread-safe. Sources returned by Read() must not outlive the store.
 class SegmentStore : public extent::ExtentStore {
  public:
@@ -161,6 +199,13 @@ class SegmentStore : public extent::ExtentStore {
   // is at least one full stripe's worth; with it, everything (the last stripe padded).
   // Thread-safe; passes run one at a time.
   Result<DestageReport> Destage(bool all);
+  // One heal pass: every extent whose fragments are lost, missing, corrupt (as reads
+  // reported), on a drive down for longer than heal_offline_after_ms, or crowded onto fewer
+  // drives or regions than placement wants. Thread-safe; passes run one at a time.
+  Result<HealReport> Heal();
+  // Probes every drive now (the background loop does it every probe_interval_ms).
+  void ProbeDrives();
+  std::vector<DriveHealth> Health() const;
   Result<SpaceReport> Space();
   StoreCounters counters() const;
 
@@ -170,7 +215,8 @@ class SegmentStore : public extent::ExtentStore {
   // For the read path (segment_read.cc).
   Result<std::shared_ptr<SegmentFile>> File(uint32_t drive, uint64_t segment);
   Result<const ec::Codec*> CodecFor(int k, int m);
-  void CountDegradedStripe() { ++degraded_stripes_; }
+  // A read of extent `id` needed parity or another copy: counted, and the healer looks.
+  void NoteDegraded(uint64_t id);
   ReaderEpochs& epochs() { return epochs_; }
 
  private:
@@ -191,6 +237,8 @@ class SegmentStore : public extent::ExtentStore {
     std::map<uint64_t, uint32_t> outstanding;                // segment -> unreleased reservations
     std::map<uint64_t, std::shared_ptr<SegmentFile>> files;  // opened for reading
     std::set<uint64_t> retiring;                             // removal queued behind readers
+    std::atomic<bool> up{true};
+    std::atomic<int64_t> down_since_ms{0};  // steady clock
   };
   // A contiguous range of a drive's open segment, being written.
   struct Reservation {
@@ -211,6 +259,8 @@ class SegmentStore : public extent::ExtentStore {
   Result<extent::ExtentLocation> WriteBuffered(const char* data, size_t size,
                                                std::vector<Reservation>* held);
   Status SyncAll(const std::vector<Reservation>& reservations);
+  // Syncs every touched file; returns the drives whose sync failed (now down).
+  std::set<DriveState*> SyncEach(const std::vector<Reservation>& reservations);
   // Write() without the buffer: every stripe to segments, the last one padded.
   Result<extent::Written> WriteStripes(BodySource& body);
   void DestageLoop();
@@ -225,6 +275,17 @@ class SegmentStore : public extent::ExtentStore {
   bool Sealed(DriveState& drive, uint64_t segment);
   Result<uint64_t> AllocateSegmentId();
   Result<uint64_t> NewExtentId();
+
+  // Drive health and healing (healer.cc).
+  void MarkDown(DriveState& drive, const Status& why);
+  // Drives for the k + m fragments of new extent `id` among those up (see the class note);
+  // sets *degraded when that is not the placement all drives would get.
+  Result<std::vector<uint32_t>> PlaceWrite(uint64_t id, bool* degraded);
+  // Buffer copies needed for a buffered write to be acknowledged.
+  uint32_t RequiredBufferCopies() const;
+  void RequestHeal() { heal_scan_ = true; }
+  Status HealExtent(uint64_t id, HealReport* report);
+  void HealthLoop();
 
   // Compaction (compactor.cc).
   Status MoveLiveFragments(DriveState& drive, uint64_t segment, CompactReport* report);
@@ -267,6 +328,16 @@ class SegmentStore : public extent::ExtentStore {
   std::condition_variable loop_cv_;
   bool stopping_ = false;  // guarded by loop_mu_
   std::thread compactor_;
+
+  std::atomic<uint64_t> degraded_writes_{0};
+  std::atomic<uint64_t> healed_extents_{0};
+  std::atomic<uint64_t> healed_bytes_{0};
+  std::mutex heal_mu_;                 // one heal pass at a time
+  std::mutex heal_ids_mu_;             // guards heal_ids_
+  std::set<uint64_t> heal_ids_;        // extents reads found degraded
+  std::atomic<bool> heal_scan_{true};  // a full pass is wanted (start, drive back, handoff)
+  std::condition_variable health_cv_;  // with loop_mu_
+  std::thread health_;
 };
 
 }  // namespace tessera::drive

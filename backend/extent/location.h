@@ -19,6 +19,10 @@ struct FragmentAddress {
   bool operator==(const FragmentAddress&) const = default;
 };
 
+// The drive of a fragment that no drive holds: its write failed, and the healer rebuilds it
+// (segment 0, offset = index * 64 KiB, so that each has its own index entry).
+inline constexpr uint32_t kLostDrive = UINT32_MAX;
+
 // Where one immutable extent lives. Its `size` user bytes are bytes [base, base + size) of
 // the data of `stripes` stripes, each k data chunks (zero-padded past the data) plus m
 // parity chunks; fragment i (the first k are data) is the stripes' chunks i, back to back at

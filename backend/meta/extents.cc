@@ -66,6 +66,18 @@ Status PutExtent(Txn& txn, const ExtentRecord& record, const ExtentRecord* previ
   return moved ? PutIndex(txn, record.location) : Status::Ok();
 }
 
+Status ForEachExtent(Txn& txn, const std::function<Result<bool>(const ExtentRecord&)>& fn) {
+  ASSIGN_OR_RETURN(Cursor cursor, Cursor::Open(txn, Table::kExtents));
+  RETURN_IF_ERROR(cursor.First());
+  while (cursor.valid()) {
+    ASSIGN_OR_RETURN(ExtentRecord record, DecodeExtent(cursor.value()));
+    ASSIGN_OR_RETURN(bool more, fn(record));
+    if (!more) break;
+    RETURN_IF_ERROR(cursor.Next());
+  }
+  return Status::Ok();
+}
+
 Status DeleteExtent(Txn& txn, const ExtentRecord& record) {
   RETURN_IF_ERROR(DeleteIndex(txn, record.location));
   return txn.Delete(Table::kExtents, ExtentKey(record.location.id));

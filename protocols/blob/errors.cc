@@ -1,5 +1,6 @@
 #include "protocols/blob/errors.h"
 
+#include <cstdio>
 #include <pugixml.hpp>
 #include <sstream>
 
@@ -96,6 +97,17 @@ WireError ToWireError(ErrorCode code) {
   return {500, "InternalError"};
 }
 
+// What a client is told. Server-side failures (5xx) say what kind of failure it was and
+// nothing about the server (no paths, drives or internals); the detail goes to the log.
+static std::string ClientMessage(const Status& status, int http_status) {
+  if (http_status < 500) return status.message();
+  std::fprintf(stderr, "tessera: %s\n", status.ToString().c_str());
+  if (status.code() == ErrorCode::kSlowDown) {
+    return "The server is currently unable to receive requests. Please retry your request.";
+  }
+  return "The server encountered an internal error. Please retry the request.";
+}
+
 HttpResponse ErrorResponse(const Status& status, std::string_view request_id, bool head,
                            std::string_view code_override, std::string_view auth_detail) {
   WireError wire = ToWireError(status.code());
@@ -112,7 +124,8 @@ HttpResponse ErrorResponse(const Status& status, std::string_view request_id, bo
   auto root = doc.append_child("Error");
   root.append_child("Code").text().set(std::string(code).c_str());
   // Azure appends the request id and time to every message.
-  std::string message = status.message() + "\nRequestId:" + std::string(request_id) +
+  std::string message = ClientMessage(status, wire.http_status) +
+                        "\nRequestId:" + std::string(request_id) +
                         "\nTime:" + FormatIso8601Millis(NowMicros());
   root.append_child("Message").text().set(message.c_str());
   if (!auth_detail.empty()) {

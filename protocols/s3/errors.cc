@@ -1,5 +1,8 @@
 #include "protocols/s3/errors.h"
 
+#include <cstdio>
+#include <string>
+
 #include "protocols/s3/xml.h"
 
 namespace tessera::s3 {
@@ -92,6 +95,15 @@ WireError ToWireError(ErrorCode code) {
   return {500, "InternalError"};
 }
 
+// What a client is told. Server-side failures (5xx) say what kind of failure it was and
+// nothing about the server (no paths, drives or internals); the detail goes to the log.
+static std::string ClientMessage(const Status& status, int http_status) {
+  if (http_status < 500) return status.message();
+  std::fprintf(stderr, "tessera: %s\n", status.ToString().c_str());
+  if (status.code() == ErrorCode::kSlowDown) return "Please reduce your request rate.";
+  return "We encountered an internal error. Please try again.";
+}
+
 HttpResponse ErrorResponse(const Status& status, std::string_view resource,
                            std::string_view request_id, bool head, std::string_view bucket,
                            std::string_view key) {
@@ -107,7 +119,7 @@ HttpResponse ErrorResponse(const Status& status, std::string_view resource,
   pugi::xml_document doc;
   auto root = NewDocument(doc, "Error", /*bare=*/true);
   AddText(root, "Code", wire.code);
-  AddText(root, "Message", status.message());
+  AddText(root, "Message", ClientMessage(status, wire.http_status));
   switch (status.code()) {
     case ErrorCode::kNoSuchBucket:
     case ErrorCode::kBucketNotEmpty:

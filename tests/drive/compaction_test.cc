@@ -179,8 +179,14 @@ TEST_F(SegmentStoreTest, AFailedSyncRetiresTheOpenSegment) {
   std::vector<extent::ExtentLocation> before = Put(kStripe, 61);
   faulty_[4]->FailSyncs(true);
   PatternSource body(kStripe, 62);
-  EXPECT_FALSE(store_->Write(body).ok());
+  auto written = store_->Write(body);
+  // The write stands on the other eight fragments; drive 4's is recorded as lost.
+  ASSERT_TRUE(written.ok()) << written.status().ToString();
+  size_t lost = 0;
+  for (const auto& f : written->extents[0].fragments) lost += f.drive == extent::kLostDrive;
+  EXPECT_EQ(lost, 1u);
   faulty_[4]->ClearFaults();
+  store_->ProbeDrives();
   // The next write on that drive goes to a fresh segment, never into the one whose sync
   // failed (whose unsynced bytes the kernel may have dropped).
   std::vector<extent::ExtentLocation> after = Put(kStripe, 63);

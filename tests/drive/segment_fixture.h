@@ -99,6 +99,7 @@ class SegmentStoreTest : public ::testing::Test {
     o.compact_interval_ms = 0;
     o.compact_bytes_per_second = 0;
     o.destage_interval_ms = 0;
+    o.probe_interval_ms = 0;  // tests probe with ProbeDrives()
     return o;
   }
 

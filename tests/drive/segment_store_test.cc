@@ -219,17 +219,20 @@ TEST_F(SegmentStoreTest, TornOrMissingSegmentsAreRebuilt) {
   EXPECT_TRUE(*got == Pattern(2 * kStripe, 9));
 }
 
-TEST_F(SegmentStoreTest, FailingBodyOrDriveFailsTheWriteAndLeavesOnlyDeadBytes) {
+TEST_F(SegmentStoreTest, FailingBodyOrDrivesFailTheWriteAndLeaveOnlyDeadBytes) {
   PatternSource failing(5 * kStripe, 10, 3 * kStripe + 17);
   EXPECT_EQ(store_->Write(failing).status().code(), ErrorCode::kPayloadHashMismatch);
-  faulty_[4]->FailWritesAfter(1);
+  // A write keeps k + 1 fragments at least: m failing drives fail it, retryably.
+  for (int d : {4, 5, 6}) faulty_[d]->FailWritesAfter(1);
   PatternSource body(3 * kStripe, 11);
-  EXPECT_FALSE(store_->Write(body).ok());
-  faulty_[4]->ClearFaults();
-  faulty_[7]->FailSyncs(true);
+  EXPECT_EQ(store_->Write(body).status().code(), ErrorCode::kSlowDown);
+  for (int d : {4, 5, 6}) faulty_[d]->ClearFaults();
+  store_->ProbeDrives();
+  for (int d : {7, 8, 0}) faulty_[d]->FailSyncs(true);
   PatternSource synced(kStripe, 12);
-  EXPECT_FALSE(store_->Write(synced).ok());
-  faulty_[7]->ClearFaults();
+  EXPECT_EQ(store_->Write(synced).status().code(), ErrorCode::kSlowDown);
+  for (int d : {7, 8, 0}) faulty_[d]->ClearFaults();
+  store_->ProbeDrives();
   // Nothing was committed, so one pass removes every byte those writes left.
   EXPECT_GT(StoredBytes(), 0u);
   auto report = store_->Compact(1.0);

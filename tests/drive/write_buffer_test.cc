@@ -109,9 +109,10 @@ TEST_F(WriteBufferTest, WithoutAFullStripeOnlyAnIdlePassDestages) {
 TEST_F(WriteBufferTest, AFailedDestageLeavesEverythingBuffered) {
   std::vector<std::vector<extent::ExtentLocation>> objects;
   for (uint32_t i = 0; i < 10; ++i) objects.push_back(Put(50000, 20 + i));
-  faulty_[4]->FailSyncs(true);
+  for (int d : {4, 5, 6}) faulty_[d]->FailSyncs(true);  // past m - 1 drives: no stripe
   EXPECT_FALSE(store_->Destage(/*all=*/true).ok());
-  faulty_[4]->ClearFaults();
+  for (int d : {4, 5, 6}) faulty_[d]->ClearFaults();
+  store_->ProbeDrives();
   for (auto& m : memory_) m->Crash();
   for (uint32_t i = 0; i < 10; ++i) {
     std::vector<extent::ExtentLocation> now = Current(objects[i]);

@@ -1,0 +1,420 @@
+// Drive health and healing for the segment store: which drives are up, where writes go
+// while some are not, and the healer that restores every extent's k + m fragments.
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <set>
+
+#include "backend/drive/segment_store.h"
+#include "backend/meta/extents.h"
+#include "common/hash.h"
+
+namespace tessera::drive {
+namespace {
+
+using extent::ExtentLocation;
+using extent::FragmentAddress;
+
+std::string Encoded(const ExtentLocation& loc) {
+  ByteWriter w;
+  extent::EncodeLocation(loc, w);
+  return std::string(w.data());
+}
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+struct FreeDeleter {
+  void operator()(char* p) const { std::free(p); }
+};
+
+}  // namespace
+
+void SegmentStore::MarkDown(DriveState& d, const Status& why) {
+  if (!d.up.exchange(false)) return;
+  d.down_since_ms = NowMs();
+  std::fprintf(stderr, "tessera: drive %u (region %s%s) is down: %s\n", d.drive->id(),
+               d.region.c_str(), d.buffer ? ", write buffer" : "", why.message().c_str());
+  // New writes go elsewhere, and nothing is read through files opened before (a directory
+  // removed under a running process leaves its open files readable, and then lost).
+  std::lock_guard<std::mutex> lock(d.mu);
+  d.open_file.reset();
+  d.open_segment = 0;
+  d.files.clear();
+}
+
+void SegmentStore::NoteDegraded(uint64_t id) {
+  ++degraded_stripes_;
+  std::lock_guard<std::mutex> lock(heal_ids_mu_);
+  if (heal_ids_.size() < 65536) heal_ids_.insert(id);
+}
+
+uint32_t SegmentStore::RequiredBufferCopies() const {
+  // One copy fewer than configured may be lost with a device; never fewer than one.
+  return std::max<uint32_t>(1, buffer_copies_ > 1 ? buffer_copies_ - 1 : buffer_copies_);
+}
+
+std::vector<DriveHealth> SegmentStore::Health() const {
+  std::vector<DriveHealth> out;
+  for (const auto& [id, d] : drives_) out.push_back({id, d->region, d->buffer, d->up.load()});
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  return out;
+}
+
+Result<std::vector<uint32_t>> SegmentStore::PlaceWrite(uint64_t id, bool* degraded) {
+  const EcProfile& p = options_.profile;
+  const int n = p.k + p.m;
+  std::vector<placement::DriveInfo> up;
+  for (const placement::DriveInfo& info : placer_.drives()) {
+    if (FindDrive(info.id)->up.load()) up.push_back(info);
+  }
+  *degraded = false;
+  if (up.size() == placer_.drives().size()) return placer_.Place(id, n, p.max_per_region);
+  if (up.size() < static_cast<size_t>(p.k)) {
+    return Status(ErrorCode::kSlowDown, "too few drives are up for a write; retry");
+  }
+  *degraded = true;
+  // The region cap yields only as far as needed; past one fragment per drive, drives take
+  // several (in placement order), so that the extent keeps all k + m fragments.
+  placement::Placer placer(up);
+  const int distinct = std::min<int>(n, static_cast<int>(up.size()));
+  Result<std::vector<uint32_t>> placed = Status(ErrorCode::kSlowDown, "no placement");
+  for (int cap = p.max_per_region; cap <= n && cap > 0; ++cap) {
+    placed = placer.Place(id, distinct, cap);
+    if (placed.ok()) break;
+  }
+  if (!placed.ok()) placed = placer.Place(id, distinct, 0);
+  if (!placed.ok()) return Status(ErrorCode::kSlowDown, "no placement over the drives that are up");
+  std::vector<uint32_t> out = std::move(*placed);
+  for (int f = distinct; f < n; ++f) out.push_back(out[f % distinct]);
+  return out;
+}
+
+void SegmentStore::ProbeDrives() {
+  for (auto& [id, d] : drives_) {
+    const bool was_up = d->up.load();
+    Status status = d->drive->Probe();
+    if (was_up && !status.ok()) {
+      MarkDown(*d, status);
+    } else if (!was_up && status.ok()) {
+      d->up = true;
+      std::fprintf(stderr, "tessera: drive %u (region %s%s) is up again\n", id, d->region.c_str(),
+                   d->buffer ? ", write buffer" : "");
+      heal_scan_ = true;  // its fragments may be gone (a replacement), and handoffs go home
+    }
+  }
+}
+
+void SegmentStore::HealthLoop() {
+  const auto interval = std::chrono::milliseconds(options_.probe_interval_ms);
+  std::unique_lock<std::mutex> lock(loop_mu_);
+  while (!stopping_) {
+    health_cv_.wait_for(lock, interval, [&] { return stopping_; });
+    if (stopping_) break;
+    lock.unlock();
+    ProbeDrives();
+    bool wanted = heal_scan_.load();
+    {
+      std::lock_guard<std::mutex> ids(heal_ids_mu_);
+      wanted = wanted || !heal_ids_.empty();
+    }
+    if (wanted) (void)Heal();  // what fails is retried on a later pass
+    lock.lock();
+  }
+}
+
+Result<HealReport> SegmentStore::Heal() {
+  std::lock_guard<std::mutex> pass(heal_mu_);
+  HealReport report;
+  const bool scan = heal_scan_.exchange(false);
+  std::set<uint64_t> ids;
+  {
+    std::lock_guard<std::mutex> lock(heal_ids_mu_);
+    ids.swap(heal_ids_);
+  }
+  if (scan) {
+    // Segments each up drive has now: an extent naming one it lacks lost that fragment
+    // (a replaced drive). Listed before the snapshot, so a segment made since is no loss
+    // (HealExtent reads before it writes).
+    std::map<uint32_t, std::set<uint64_t>> present;
+    for (auto& [id, d] : drives_) {
+      if (d->buffer || !d->up.load()) continue;
+      auto listed = d->drive->ListSegments();
+      if (!listed.ok()) continue;
+      std::set<uint64_t>& have = present[id];
+      have.insert(listed->begin(), listed->end());
+      // Files opened before a segment vanished (a replaced drive) would still read: forget
+      // them, so that reads and the healer see what the drive holds now.
+      std::lock_guard<std::mutex> lock(d->mu);
+      std::erase_if(d->files, [&](const auto& entry) { return have.count(entry.first) == 0; });
+      if (d->open_file && have.count(d->open_segment) == 0) {
+        d->open_file.reset();
+        d->open_segment = 0;
+      }
+    }
+    const EcProfile& p = options_.profile;
+    const int64_t now = NowMs();
+    ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginRead());
+    RETURN_IF_ERROR(meta::ForEachExtent(txn, [&](const meta::ExtentRecord& record) -> Result<bool> {
+      const ExtentLocation& loc = record.location;
+      if (loc.buffered()) return true;  // the destager moves these into stripes
+      std::set<uint32_t> drives;
+      std::map<std::string, int> regions;
+      bool needs = false;
+      for (const FragmentAddress& f : loc.fragments) {
+        DriveState* d = FindDrive(f.drive);
+        if (d == nullptr || d->buffer || !drives.insert(f.drive).second) {
+          needs = true;  // lost, unknown, or sharing a drive (a handoff)
+          continue;
+        }
+        if (!d->up.load()) {
+          needs = needs || now - d->down_since_ms.load() >= options_.heal_offline_after_ms;
+          continue;
+        }
+        auto it = present.find(f.drive);
+        if (it != present.end() && it->second.count(f.segment) == 0) needs = true;
+        if (p.max_per_region > 0 && ++regions[d->region] > p.max_per_region) needs = true;
+      }
+      if (needs) ids.insert(loc.id);
+      return true;
+    }));
+  }
+  for (uint64_t id : ids) {
+    ++report.examined;
+    Status status = HealExtent(id, &report);
+    if (!status.ok()) {
+      ++report.failed;
+      std::fprintf(stderr, "tessera: heal of extent %016llx failed: %s\n",
+                   static_cast<unsigned long long>(id), status.message().c_str());
+    }
+  }
+  if (report.failed > 0) heal_scan_ = true;
+  return report;
+}
+
+Status SegmentStore::HealExtent(uint64_t id, HealReport* report) {
+  ExtentLocation loc;
+  {
+    ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginRead());
+    ASSIGN_OR_RETURN(std::optional<meta::ExtentRecord> record, meta::GetExtent(txn, id));
+    if (!record || record->location.buffered()) return Status::Ok();  // gone, or the destager's
+    loc = record->location;
+  }
+  const std::string before = Encoded(loc);
+  const int k = loc.k, n = loc.k + loc.m;
+  const uint64_t chunk = loc.chunk_size;
+  const int64_t now = NowMs();
+  ASSIGN_OR_RETURN(const ec::Codec* codec, CodecFor(k, loc.m));
+
+  // Which fragments stay: on a known drive that is up (or down only briefly), the first
+  // on its drive, and, read back whole, every chunk matching its checksum.
+  std::vector<bool> keep(n, false), readable(n, false);
+  std::set<uint32_t> used;
+  std::vector<std::shared_ptr<SegmentFile>> files(n);
+  std::unique_ptr<char, FreeDeleter> buf(
+      static_cast<char*>(std::aligned_alloc(kWriteUnit, static_cast<size_t>(n) * chunk)));
+  if (!buf) return Status(ErrorCode::kInternal, "out of memory for a heal buffer");
+  auto chunk_at = [&](int i) { return buf.get() + static_cast<size_t>(i) * chunk; };
+  for (int i = 0; i < n; ++i) {
+    const FragmentAddress& f = loc.fragments[i];
+    DriveState* d = FindDrive(f.drive);
+    if (d == nullptr || d->buffer) continue;
+    if (!d->up.load()) {
+      // Down briefly: not read, not rewritten (it may come back whole).
+      if (now - d->down_since_ms.load() < options_.heal_offline_after_ms) {
+        keep[i] = true;
+        used.insert(f.drive);
+      }
+      continue;
+    }
+    if (used.count(f.drive) > 0) continue;  // a second fragment on one drive moves
+    auto file = File(f.drive, f.segment);
+    if (!file.ok()) continue;
+    bool ok = true;
+    for (uint32_t s = 0; s < loc.stripes && ok; ++s) {
+      auto got = (*file)->ReadAt(f.offset + s * chunk, chunk_at(0), chunk);
+      ok = got.ok() && *got == chunk && Crc32c(chunk_at(0), chunk) == loc.ChunkCrc(i, s);
+    }
+    if (!ok) continue;
+    keep[i] = readable[i] = true;
+    files[i] = std::move(*file);
+    used.insert(f.drive);
+  }
+  // The region cap: kept fragments past it move when a drive elsewhere can take them.
+  const EcProfile& p = options_.profile;
+  std::map<std::string, int> per_region;
+  for (int i = 0; i < n; ++i) {
+    if (keep[i]) ++per_region[FindDrive(loc.fragments[i].drive)->region];
+  }
+
+  // Targets for the others: an up drive holding nothing of this extent, in the region with
+  // the fewest fragments under the cap, ranked by rendezvous score; failing that, stacked.
+  std::vector<int> rewrite;
+  std::vector<uint32_t> target;
+  for (int i = 0; i < n; ++i) {
+    if (keep[i]) continue;
+    DriveState* best = nullptr;
+    uint64_t best_score = 0;
+    int best_load = 0;
+    for (const placement::DriveInfo& info : placer_.drives()) {
+      DriveState* d = FindDrive(info.id);
+      if (!d->up.load() || used.count(info.id) > 0) continue;
+      const int load = per_region[d->region];
+      if (p.max_per_region > 0 && load >= p.max_per_region) continue;
+      const uint64_t score =
+          placement::RendezvousScore(id, (static_cast<uint64_t>(i) << 32) | info.id);
+      if (best == nullptr || load < best_load || (load == best_load && score > best_score)) {
+        best = d;
+        best_score = score;
+        best_load = load;
+      }
+    }
+    if (best == nullptr) {
+      // No free drive: stack on the up drive with the fewest of this extent (still better
+      // than a lost fragment), unless the fragment is only crowded.
+      std::map<uint32_t, int> counts;
+      for (int j = 0; j < n; ++j) {
+        if (keep[j]) ++counts[loc.fragments[j].drive];
+      }
+      for (uint32_t t : target) ++counts[t];
+      for (const placement::DriveInfo& info : placer_.drives()) {
+        DriveState* d = FindDrive(info.id);
+        if (!d->up.load()) continue;
+        if (best == nullptr || counts[info.id] < counts[best->drive->id()]) best = d;
+      }
+      const FragmentAddress& f = loc.fragments[i];
+      DriveState* now_on = FindDrive(f.drive);
+      if (best == nullptr) return Status(ErrorCode::kSlowDown, "no drive is up to heal onto");
+      if (now_on != nullptr && now_on->up.load() && f.drive != extent::kLostDrive &&
+          File(f.drive, f.segment).ok()) {
+        // Readable where it is but crowded: leave it until a drive frees up.
+        bool intact = true;
+        auto file = File(f.drive, f.segment);
+        for (uint32_t s = 0; s < loc.stripes && intact; ++s) {
+          auto got = (*file)->ReadAt(f.offset + s * chunk, chunk_at(0), chunk);
+          intact = got.ok() && *got == chunk && Crc32c(chunk_at(0), chunk) == loc.ChunkCrc(i, s);
+        }
+        if (intact) continue;
+      }
+    }
+    rewrite.push_back(i);
+    target.push_back(best->drive->id());
+    used.insert(best->drive->id());
+    ++per_region[best->region];
+  }
+  if (rewrite.empty()) return Status::Ok();
+  std::vector<int> sources;
+  for (int i = 0; i < n && static_cast<int>(sources.size()) < k; ++i) {
+    if (readable[i]) sources.push_back(i);
+  }
+  if (static_cast<int>(sources.size()) < k) {
+    return Status(ErrorCode::kDataLoss, "only " + std::to_string(sources.size()) + " of " +
+                                            std::to_string(k) + " fragments readable");
+  }
+
+  // Write the rebuilt fragments to fresh ranges, then sync them.
+  std::vector<Reservation> held;
+  auto release = [&] {
+    for (const Reservation& r : held) Release(r);
+  };
+  const uint64_t bytes = static_cast<uint64_t>(loc.stripes) * chunk;
+  for (uint32_t t : target) {
+    auto r = Reserve(*FindDrive(t), bytes);
+    if (!r.ok()) {
+      MarkDown(*FindDrive(t), r.status());
+      release();
+      return r.status();
+    }
+    held.push_back(*r);
+  }
+  std::unique_ptr<char, FreeDeleter> out(
+      static_cast<char*>(std::aligned_alloc(kWriteUnit, rewrite.size() * chunk)));
+  if (!out) {
+    release();
+    return Status(ErrorCode::kInternal, "out of memory for a heal buffer");
+  }
+  for (uint32_t s = 0; s < loc.stripes; ++s) {
+    std::vector<const uint8_t*> present;
+    std::vector<uint8_t*> rebuilt;
+    for (size_t j = 0; j < sources.size(); ++j) {
+      const int i = sources[j];
+      auto got = files[i]->ReadAt(loc.fragments[i].offset + s * chunk, chunk_at(i), chunk);
+      if (!got.ok() || *got != chunk || Crc32c(chunk_at(i), chunk) != loc.ChunkCrc(i, s)) {
+        release();
+        return Status(ErrorCode::kInternal, "a source fragment changed under the healer");
+      }
+      present.push_back(reinterpret_cast<const uint8_t*>(chunk_at(i)));
+    }
+    for (size_t j = 0; j < rewrite.size(); ++j) {
+      rebuilt.push_back(reinterpret_cast<uint8_t*>(out.get() + j * chunk));
+    }
+    Status status = codec->Reconstruct(sources, present, rewrite, rebuilt, chunk);
+    for (size_t j = 0; status.ok() && j < rewrite.size(); ++j) {
+      // What is written is what the extent recorded, checked before it goes out.
+      if (Crc32c(out.get() + j * chunk, chunk) != loc.ChunkCrc(rewrite[j], s)) {
+        status = Status(ErrorCode::kInternal, "a rebuilt chunk does not match its checksum");
+      }
+      if (status.ok())
+        status = held[j].file->WriteAt(held[j].offset + s * chunk, out.get() + j * chunk, chunk);
+    }
+    if (!status.ok()) {
+      release();
+      return status;
+    }
+  }
+  if (Status synced = SyncAll(held); !synced.ok()) {
+    release();
+    return synced;
+  }
+
+  // Repoint, unless the extent moved meanwhile (compaction, destaging, deletion).
+  {
+    ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginWrite());
+    ASSIGN_OR_RETURN(std::optional<meta::ExtentRecord> current, meta::GetExtent(txn, id));
+    if (!current || Encoded(current->location) != before) {
+      release();
+      return Status::Ok();  // the rebuilt ranges are dead; the next pass looks again
+    }
+    meta::ExtentRecord next = *current;
+    for (size_t j = 0; j < rewrite.size(); ++j) {
+      next.location.fragments[rewrite[j]] =
+          FragmentAddress{target[j], held[j].segment, held[j].offset};
+    }
+    Status status = meta::PutExtent(txn, next, &*current);
+    if (status.ok()) status = txn.Commit();
+    if (!status.ok()) {
+      release();
+      return status;
+    }
+  }
+  release();
+  dead_since_pass_ += bytes * rewrite.size();
+  ++healed_extents_;
+  healed_bytes_ += bytes * rewrite.size();
+  ++report->healed;
+  report->fragments += rewrite.size();
+  report->bytes += bytes * rewrite.size();
+  std::string moved;
+  for (size_t j = 0; j < rewrite.size(); ++j) {
+    const FragmentAddress& f = loc.fragments[rewrite[j]];
+    moved += (j ? ", " : "") + std::to_string(rewrite[j]) + ":" +
+             (f.drive == extent::kLostDrive ? std::string("lost") : std::to_string(f.drive)) +
+             "->" + std::to_string(target[j]);
+  }
+  std::fprintf(stderr, "tessera: healed extent %016llx (fragment:drive %s)\n",
+               static_cast<unsigned long long>(id), moved.c_str());
+  const uint64_t rate = options_.heal_bytes_per_second;
+  if (rate > 0) {
+    const auto pause = std::chrono::microseconds(bytes * rewrite.size() * 1000000 / rate);
+    std::unique_lock<std::mutex> lock(loop_mu_);
+    health_cv_.wait_for(lock, pause, [&] { return stopping_; });
+  }
+  return Status::Ok();
+}
+
+}  // namespace tessera::drive
