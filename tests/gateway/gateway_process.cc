@@ -48,7 +48,8 @@ void RemoveTree(const std::string& path) {
   std::filesystem::remove_all(path, ec);
 }
 
-Gateway::Gateway(std::string data_dir) : data_dir_(std::move(data_dir)) {}
+Gateway::Gateway(std::string data_dir, std::vector<std::string> extra_args)
+    : data_dir_(std::move(data_dir)), extra_args_(std::move(extra_args)) {}
 
 Gateway::~Gateway() {
   if (pid_ > 0) Kill();
@@ -64,8 +65,13 @@ bool Gateway::Start() {
     FILE* f = freopen(log.c_str(), "a", stdout);
     (void)f;
     dup2(STDOUT_FILENO, STDERR_FILENO);
-    execl(binary.c_str(), "tessera", "serve", "--data", data_dir_.c_str(), "--listen",
-          "127.0.0.1:0", "--ready-file", ready.c_str(), static_cast<char*>(nullptr));
+    std::vector<std::string> args = {"tessera",  "serve",       "--data",       data_dir_,
+                                     "--listen", "127.0.0.1:0", "--ready-file", ready};
+    args.insert(args.end(), extra_args_.begin(), extra_args_.end());
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(binary.c_str(), argv.data());
     _exit(127);
   }
   for (int i = 0; i < 200; ++i) {

@@ -20,8 +20,9 @@ struct RawResponse {
 
 class Gateway {
  public:
-  // Starts `tessera serve` on 127.0.0.1:0 with `data_dir` (created if needed).
-  explicit Gateway(std::string data_dir);
+  // Starts `tessera serve` on 127.0.0.1:0 with `data_dir` (created if needed) and any
+  // `extra_args` (e.g. --config FILE). Its output goes to `data_dir` + ".log".
+  explicit Gateway(std::string data_dir, std::vector<std::string> extra_args = {});
   ~Gateway();
   bool Start();
   // SIGTERM and wait; returns the exit status (or -1).
@@ -36,6 +37,7 @@ class Gateway {
 
  private:
   std::string data_dir_;
+  std::vector<std::string> extra_args_;
   pid_t pid_ = -1;
   int port_ = 0;
 };
