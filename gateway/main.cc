@@ -247,7 +247,7 @@ int Serve(int argc, char** argv) {
   std::printf(
       "tessera: store: %llu user bytes written, %llu to segments (%.2fx with destaging), %llu "
       "to the write buffer, %llu rewritten by compaction, %llu segments removed, %llu "
-      "degraded reads\n",
+      "degraded reads, %llu degraded writes, %llu extents healed (%llu bytes)\n",
       static_cast<unsigned long long>(c.user_bytes),
       static_cast<unsigned long long>(c.segment_bytes + c.destage_segment_bytes),
       c.user_bytes ? static_cast<double>(c.segment_bytes + c.destage_segment_bytes) / c.user_bytes
@@ -255,7 +255,10 @@ int Serve(int argc, char** argv) {
       static_cast<unsigned long long>(c.buffer_bytes),
       static_cast<unsigned long long>(c.compacted_bytes),
       static_cast<unsigned long long>(c.segments_removed),
-      static_cast<unsigned long long>(c.degraded_stripes));
+      static_cast<unsigned long long>(c.degraded_stripes),
+      static_cast<unsigned long long>(c.degraded_writes),
+      static_cast<unsigned long long>(c.healed_extents),
+      static_cast<unsigned long long>(c.healed_bytes));
   std::printf("tessera: stopped\n");
   return 0;
 }

@@ -56,10 +56,13 @@ class Drive {
   virtual Result<std::vector<uint64_t>> ListSegments() = 0;
   // Removes a segment; OK if it does not exist. Files already open stay readable.
   virtual Status RemoveSegment(uint64_t segment) = 0;
-  // Whether the drive takes writes now: a small write, synced and removed. An error when it
-  // is missing, read-only, full or failing. A local drive whose directory is back, empty,
-  // gets its segment directory again (a replacement).
-  virtual Status Probe() { return Status::Ok(); }
+  // Whether the drive is there and, with `write`, takes writes now (a small write, synced
+  // and removed). An error when it is missing, read-only, full or failing. A local drive
+  // whose directory is back, empty, gets its segment directory again (a replacement).
+  virtual Status Probe(bool write) {
+    (void)write;
+    return Status::Ok();
+  }
 };
 
 // "<16 lowercase hex digits>.seg".

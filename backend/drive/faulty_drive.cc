@@ -103,12 +103,12 @@ Status FaultyDrive::RemoveSegment(uint64_t segment) {
   return inner_->RemoveSegment(segment);
 }
 
-Status FaultyDrive::Probe() {
+Status FaultyDrive::Probe(bool write) {
   RETURN_IF_ERROR(faults_->Online());
   if (faults_->fail_syncs) {
     return Status(ErrorCode::kInternal, "drive " + std::to_string(id()) + ": syncs fail");
   }
-  return inner_->Probe();
+  return inner_->Probe(write);
 }
 
 void FaultyDrive::SetOffline(bool offline) { faults_->offline = offline; }

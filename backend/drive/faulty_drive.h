@@ -25,7 +25,7 @@ class FaultyDrive : public Drive {
   Result<std::vector<uint64_t>> ListSegments() override;
   Status RemoveSegment(uint64_t segment) override;
   // Fails while offline or failing syncs.
-  Status Probe() override;
+  Status Probe(bool write) override;
 
   // Every call (including I/O through files already open) fails with kInternal.
   void SetOffline(bool offline);

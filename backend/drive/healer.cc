@@ -98,7 +98,9 @@ Result<std::vector<uint32_t>> SegmentStore::PlaceWrite(uint64_t id, bool* degrad
 void SegmentStore::ProbeDrives() {
   for (auto& [id, d] : drives_) {
     const bool was_up = d->up.load();
-    Status status = d->drive->Probe();
+    // A drive that is up only needs to be there (its writes report failures); one that is
+    // down must take a synced write before it is trusted again.
+    Status status = d->drive->Probe(/*write=*/!was_up);
     if (was_up && !status.ok()) {
       MarkDown(*d, status);
     } else if (!was_up && status.ok()) {
@@ -250,6 +252,24 @@ Status SegmentStore::HealExtent(uint64_t id, HealReport* report) {
   std::map<std::string, int> per_region;
   for (int i = 0; i < n; ++i) {
     if (keep[i]) ++per_region[FindDrive(loc.fragments[i].drive)->region];
+  }
+
+  // Past the region cap, readable fragments move (they stay sources) while a drive in a
+  // region under the cap is free.
+  for (int i = n - 1; i >= 0 && p.max_per_region > 0; --i) {
+    if (!keep[i] || !readable[i]) continue;
+    DriveState* d = FindDrive(loc.fragments[i].drive);
+    if (per_region[d->region] <= p.max_per_region) continue;
+    bool room = false;
+    for (const placement::DriveInfo& info : placer_.drives()) {
+      DriveState* c = FindDrive(info.id);
+      room = room ||
+             (c->up.load() && used.count(info.id) == 0 && per_region[c->region] < p.max_per_region);
+    }
+    if (!room) break;
+    keep[i] = false;
+    --per_region[d->region];
+    used.erase(loc.fragments[i].drive);
   }
 
   // Targets for the others: an up drive holding nothing of this extent, in the region with

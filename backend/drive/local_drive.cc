@@ -180,7 +180,7 @@ Result<std::vector<uint64_t>> LocalDrive::ListSegments() {
   return out;
 }
 
-Status LocalDrive::Probe() {
+Status LocalDrive::Probe(bool write) {
   struct stat st;
   if (::stat(root_.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     return IoError(id_, "its directory is gone", errno != 0 ? errno : ENOTDIR);
@@ -189,6 +189,7 @@ Status LocalDrive::Probe() {
   if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
     return IoError(id_, "cannot create its segment directory", errno);
   }
+  if (!write) return Status::Ok();
   const std::string probe = dir + "/probe";
   int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return IoError(id_, "probe", errno);

@@ -27,7 +27,7 @@ class LocalDrive : public Drive {
   Result<std::shared_ptr<SegmentFile>> OpenSegment(uint64_t segment) override;
   Result<std::vector<uint64_t>> ListSegments() override;
   Status RemoveSegment(uint64_t segment) override;
-  Status Probe() override;
+  Status Probe(bool write) override;
 
  private:
   LocalDrive(uint32_t id, std::string root, bool direct_io)
