@@ -91,6 +91,14 @@ class ManifestSource : public BodySource {
 
   std::optional<uint64_t> Size() const override { return size_; }
 
+  // Opens the first step when it is an extent read (which reads its first stripe).
+  Status Prime() {
+    if (steps_.empty() || steps_[0].is_inline || steps_[0].length == 0) return Status::Ok();
+    ASSIGN_OR_RETURN(current_,
+                     extents_->Read(steps_[0].extents, steps_[0].offset, steps_[0].length));
+    return Status::Ok();
+  }
+
  private:
   void Advance() {
     ++index_;
@@ -172,13 +180,14 @@ std::optional<std::vector<meta::Manifest>> SplitManifest(const meta::Manifest& m
   return pieces;
 }
 
-std::unique_ptr<BodySource> NewManifestSource(std::shared_ptr<extent::ExtentStore> extents,
-                                              meta::Manifest manifest,
-                                              std::map<uint64_t, extent::ExtentLocation> locations,
-                                              std::unique_ptr<ExtentPins::Lease> lease,
-                                              std::unique_ptr<extent::ReadGuard> guard) {
-  return std::make_unique<ManifestSource>(std::move(extents), PlanReads(manifest, locations),
-                                          std::move(lease), std::move(guard));
+Result<std::unique_ptr<BodySource>> NewManifestSource(
+    std::shared_ptr<extent::ExtentStore> extents, meta::Manifest manifest,
+    std::map<uint64_t, extent::ExtentLocation> locations, std::unique_ptr<ExtentPins::Lease> lease,
+    std::unique_ptr<extent::ReadGuard> guard) {
+  auto source = std::make_unique<ManifestSource>(std::move(extents), PlanReads(manifest, locations),
+                                                 std::move(lease), std::move(guard));
+  RETURN_IF_ERROR(source->Prime());
+  return std::unique_ptr<BodySource>(std::move(source));
 }
 
 }  // namespace tessera::store

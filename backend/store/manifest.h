@@ -27,16 +27,18 @@ meta::Manifest SliceManifest(const meta::Manifest& manifest, uint64_t offset, ui
 std::optional<std::vector<meta::Manifest>> SplitManifest(const meta::Manifest& manifest,
                                                          const std::vector<uint64_t>& sizes);
 
-// A stream of the bytes of `manifest`, one segment after another. Extent segments are read
-// lazily through `extents` when the stream reaches them; consecutive segments that continue
+// A stream of the bytes of `manifest`, one segment after another. The first extent segment
+// is opened at once (its first stripe read, so that an object whose start cannot be read
+// fails here, before a response goes out); later ones are read through `extents` when the
+// stream reaches them; consecutive segments that continue
 // one another (a segment ending at its extent's end followed by one starting at offset 0)
 // become one ExtentStore::Read. `locations` must hold every extent the manifest names.
 // `lease`, when given, keeps those extents pinned until the source is destroyed, and `guard`
 // keeps the locations readable (taken before they were looked up).
-std::unique_ptr<BodySource> NewManifestSource(std::shared_ptr<extent::ExtentStore> extents,
-                                              meta::Manifest manifest,
-                                              std::map<uint64_t, extent::ExtentLocation> locations,
-                                              std::unique_ptr<ExtentPins::Lease> lease = nullptr,
-                                              std::unique_ptr<extent::ReadGuard> guard = nullptr);
+Result<std::unique_ptr<BodySource>> NewManifestSource(
+    std::shared_ptr<extent::ExtentStore> extents, meta::Manifest manifest,
+    std::map<uint64_t, extent::ExtentLocation> locations,
+    std::unique_ptr<ExtentPins::Lease> lease = nullptr,
+    std::unique_ptr<extent::ReadGuard> guard = nullptr);
 
 }  // namespace tessera::store

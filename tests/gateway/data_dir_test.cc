@@ -1,7 +1,9 @@
 // The data directory as an operator meets it: one process at a time, and a directory
-// written by a build with the older store format is refused with a message saying so.
+// written by a build with the older store format, or with a truncated metadata file, is
+// refused with a message saying so.
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -45,6 +47,30 @@ TEST(DataDirTest, AStoreFormatOneDirectoryIsRefusedWithAMessage) {
   output.clear();
   EXPECT_NE(RunCommand(kBinary + " compact --data " + dir + "/data", &output), 0);
   EXPECT_NE(output.find("store format 1"), std::string::npos) << output;
+  RemoveTree(dir);
+}
+
+TEST(DataDirTest, ATruncatedMetadataFileIsRefusedAtStart) {
+  const std::string dir = MakeTempDir();
+  ASSERT_FALSE(dir.empty());
+  {
+    std::unique_ptr<meta::Env> env = OpenTestEnv(dir + "/data/meta");
+    ASSERT_TRUE(env);
+    for (int i = 0; i < 64; ++i) {
+      auto txn = env->BeginWrite();
+      ASSERT_TRUE(txn.ok());
+      ASSERT_TRUE(
+          txn->Put(meta::Table::kObjects, "key" + std::to_string(i), std::string(4000, 'x')).ok());
+      ASSERT_TRUE(txn->Commit().ok());
+    }
+  }
+  const std::string file = dir + "/data/meta/data.mdb";
+  std::filesystem::resize_file(file, std::filesystem::file_size(file) / 2);
+  std::string output;
+  const int status =
+      RunCommand(kBinary + " serve --data " + dir + "/data --listen 127.0.0.1:0", &output);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0) << "exit " << status << ": " << output;
+  EXPECT_NE(output.find("data.mdb is truncated"), std::string::npos) << output;
   RemoveTree(dir);
 }
 

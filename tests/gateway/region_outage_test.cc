@@ -128,5 +128,51 @@ TEST_F(RegionOutageTest, LoseARegionWriteOnRefillItThenLoseADriveElsewhere) {
   EXPECT_EQ(Count(Log(), "heal of extent"), 0u) << Log();
 }
 
+// Past m lost fragments a read cannot be served: the client hears so in its dialect before
+// any byte of the body, with nothing about the server in the message. With fewer than k
+// drives up, writes are refused retryably (SlowDown / ServerBusy).
+TEST_F(RegionOutageTest, PastMLossesReadsAndWritesFailInTheirDialectBeforeAnyBody) {
+  ASSERT_EQ(Do("PUT", "/outage").status, 200);
+  ASSERT_EQ(Blob("PUT", "/devstoreaccount1/box?restype=container").status, 201);
+  const std::string big = Body((3 << 20) + 5, 7);
+  ASSERT_EQ(Do("PUT", "/outage/big", big).status, 200);
+  const std::string small = Body(1000, 8);
+  ASSERT_EQ(Do("PUT", "/outage/small", small).status, 200);
+  for (const char* d :
+       {"region-1/drive-1", "region-1/drive-2", "region-2/drive-1", "region-3/drive-3"}) {
+    fs::remove_all(dir_ + "/data/regions/" + d);
+  }
+  for (int i = 0; i < 50 && Count(Log(), "is down") < 4; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(Count(Log(), "is down"), 4u) << Log();
+
+  RawResponse s3 = Do("GET", "/outage/big");
+  EXPECT_EQ(s3.status, 500);
+  EXPECT_NE(s3.body.find("<Code>InternalError</Code>"), std::string::npos) << s3.body;
+  EXPECT_EQ(s3.body.find(dir_), std::string::npos) << s3.body;
+  EXPECT_EQ(s3.body.find("drive"), std::string::npos) << s3.body;
+  RawResponse blob = Blob("GET", "/devstoreaccount1/outage/big");
+  EXPECT_EQ(blob.status, 500);
+  EXPECT_EQ(blob.Header("x-ms-error-code"), "InternalError");
+  EXPECT_EQ(blob.body.find(dir_), std::string::npos) << blob.body;
+  // A small object lives in the write buffer (three copies): still there.
+  RawResponse kept = Do("GET", "/outage/small");
+  EXPECT_EQ(kept.status, 200);
+  EXPECT_TRUE(kept.body == small);
+
+  RawResponse put = Do("PUT", "/outage/more", Body(2 << 20, 9));
+  EXPECT_EQ(put.status, 503);
+  EXPECT_NE(put.body.find("<Code>SlowDown</Code>"), std::string::npos) << put.body;
+  EXPECT_EQ(put.body.find(dir_), std::string::npos) << put.body;
+  RawResponse bput = Blob("PUT", "/devstoreaccount1/box/more", Body(2 << 20, 9),
+                          {{"x-ms-blob-type", "BlockBlob"}});
+  EXPECT_EQ(bput.status, 503);
+  EXPECT_EQ(bput.Header("x-ms-error-code"), "ServerBusy");
+  // Nothing half-made: the failed writes left no object behind.
+  EXPECT_EQ(Do("GET", "/outage/more").status, 404);
+  EXPECT_EQ(Blob("GET", "/devstoreaccount1/box/more").status, 404);
+}
+
 }  // namespace
 }  // namespace tessera::testing

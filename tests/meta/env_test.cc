@@ -75,6 +75,26 @@ TEST_F(EnvTest, CursorSeeksAndWalksInOrder) {
   ASSERT_TRUE(txn->Commit().ok());
 }
 
+TEST_F(EnvTest, ATruncatedFileIsRefusedWithAClearMessage) {
+  {
+    auto env = Open();
+    ASSERT_TRUE(env);
+    for (int i = 0; i < 50; ++i) {
+      auto txn = env->BeginWrite();
+      ASSERT_TRUE(txn.ok());
+      ASSERT_TRUE(txn->Put(Table::kObjects, "k" + std::to_string(i), std::string(3000, 'v')).ok());
+      ASSERT_TRUE(txn->Commit().ok());
+    }
+  }
+  const std::filesystem::path file = dir_ / "data.mdb";
+  const auto size = std::filesystem::file_size(file);
+  std::filesystem::resize_file(file, size / 2);
+  auto env = Env::Open({dir_.string(), 16 << 20});
+  ASSERT_FALSE(env.ok());
+  EXPECT_NE(env.status().message().find("is truncated"), std::string::npos)
+      << env.status().message();
+}
+
 TEST_F(EnvTest, FullMapIsAnInternalErrorWithAClearMessage) {
   auto env = Open(1 << 20);
   ASSERT_TRUE(env);

@@ -37,9 +37,11 @@ TEST(ManifestTest, SourceStreamsSegmentsLazilyAndGroupsContinuations) {
   // a[5..10) continues into b[0..10): one read; then inline; then c[1..3) and a[0..2).
   meta::Manifest m = {Segment::Extent(a, 5, 5), Segment::Extent(b, 0, 10), Segment::Inline("!"),
                       Segment::Extent(c, 1, 2), Segment::Extent(a, 0, 2)};
-  std::unique_ptr<BodySource> source = NewManifestSource(fake, m, locations);
+  auto opened = NewManifestSource(fake, m, locations);
+  ASSERT_TRUE(opened.ok());
+  std::unique_ptr<BodySource> source = std::move(*opened);
   EXPECT_EQ(source->Size(), 20u);
-  EXPECT_EQ(fake->read_calls(), 0);  // nothing read before the first Read()
+  EXPECT_EQ(fake->read_calls(), 1);  // the first extent read is opened at once
   std::string out;
   char buf[3];
   while (true) {
@@ -60,9 +62,16 @@ TEST(ManifestTest, ExtentReadErrorsPropagate) {
   ASSERT_TRUE(result.ok());
   const std::vector<extent::ExtentLocation>* written = &result->extents;
   fake->set_fail_reads(true);
-  std::unique_ptr<BodySource> source =
+  // An object that starts with an unreadable extent fails before anything is sent.
+  auto unreadable = NewManifestSource(fake, {Segment::Extent((*written)[0].id, 0, 10)},
+                                      {{(*written)[0].id, (*written)[0]}});
+  EXPECT_EQ(unreadable.status().code(), ErrorCode::kDataLoss);
+  // One that starts with readable bytes fails where the unreadable ones begin.
+  auto opened =
       NewManifestSource(fake, {Segment::Inline("ok"), Segment::Extent((*written)[0].id, 0, 10)},
                         {{(*written)[0].id, (*written)[0]}});
+  ASSERT_TRUE(opened.ok());
+  std::unique_ptr<BodySource> source = std::move(*opened);
   char buf[16];
   Result<size_t> first = source->Read(buf, sizeof(buf));
   ASSERT_TRUE(first.ok());
