@@ -125,6 +125,7 @@ Status ApplyJson(const nlohmann::json& j, Config& config) {
     o.heal_bytes_per_second = st.value("heal_mib_per_s", o.heal_bytes_per_second >> 20) << 20;
     o.heal_offline_after_ms =
         st.value("heal_offline_after_s", o.heal_offline_after_ms / 1000) * 1000;
+    o.scrub_days = st.value("scrub_days", o.scrub_days);
   }
   if (j.contains("accounts")) {
     config.accounts.clear();

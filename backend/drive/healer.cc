@@ -114,6 +114,7 @@ void SegmentStore::ProbeDrives() {
 
 void SegmentStore::HealthLoop() {
   const auto interval = std::chrono::milliseconds(options_.probe_interval_ms);
+  uint64_t scrub_rate = 0;  // bytes per second, set at the start of each scrub cycle
   std::unique_lock<std::mutex> lock(loop_mu_);
   while (!stopping_) {
     health_cv_.wait_for(lock, interval, [&] { return stopping_; });
@@ -126,6 +127,11 @@ void SegmentStore::HealthLoop() {
       wanted = wanted || !heal_ids_.empty();
     }
     if (wanted) (void)Heal();  // what fails is retried on a later pass
+    if (options_.scrub_days > 0) {
+      if (scrub_rate == 0) scrub_rate = ScrubRate();
+      auto scrubbed = Scrub(scrub_rate * options_.probe_interval_ms / 1000);
+      if (scrubbed.ok() && scrubbed->cycle_done) scrub_rate = 0;
+    }
     lock.lock();
   }
 }
@@ -235,14 +241,9 @@ Status SegmentStore::HealExtent(uint64_t id, HealReport* report) {
       continue;
     }
     if (used.count(f.drive) > 0) continue;  // a second fragment on one drive moves
+    if (!FragmentIntact(loc, i, chunk_at(0))) continue;
     auto file = File(f.drive, f.segment);
     if (!file.ok()) continue;
-    bool ok = true;
-    for (uint32_t s = 0; s < loc.stripes && ok; ++s) {
-      auto got = (*file)->ReadAt(f.offset + s * chunk, chunk_at(0), chunk);
-      ok = got.ok() && *got == chunk && Crc32c(chunk_at(0), chunk) == loc.ChunkCrc(i, s);
-    }
-    if (!ok) continue;
     keep[i] = readable[i] = true;
     files[i] = std::move(*file);
     used.insert(f.drive);
@@ -310,17 +311,8 @@ Status SegmentStore::HealExtent(uint64_t id, HealReport* report) {
       const FragmentAddress& f = loc.fragments[i];
       DriveState* now_on = FindDrive(f.drive);
       if (best == nullptr) return Status(ErrorCode::kSlowDown, "no drive is up to heal onto");
-      if (now_on != nullptr && now_on->up.load() && f.drive != extent::kLostDrive &&
-          File(f.drive, f.segment).ok()) {
-        // Readable where it is but crowded: leave it until a drive frees up.
-        bool intact = true;
-        auto file = File(f.drive, f.segment);
-        for (uint32_t s = 0; s < loc.stripes && intact; ++s) {
-          auto got = (*file)->ReadAt(f.offset + s * chunk, chunk_at(0), chunk);
-          intact = got.ok() && *got == chunk && Crc32c(chunk_at(0), chunk) == loc.ChunkCrc(i, s);
-        }
-        if (intact) continue;
-      }
+      // Readable where it is but crowded: leave it until a drive frees up.
+      if (now_on != nullptr && now_on->up.load() && FragmentIntact(loc, i, chunk_at(0))) continue;
     }
     rewrite.push_back(i);
     target.push_back(best->drive->id());

@@ -655,6 +655,8 @@ StoreCounters SegmentStore::counters() const {
   c.degraded_writes = degraded_writes_.load();
   c.healed_extents = healed_extents_.load();
   c.healed_bytes = healed_bytes_.load();
+  c.scrubbed_bytes = scrubbed_bytes_.load();
+  c.scrub_bad = scrub_bad_.load();
   return c;
 }
 

@@ -68,6 +68,9 @@ struct SegmentStoreOptions {
   uint32_t probe_interval_ms = 1000;
   uint64_t heal_bytes_per_second = 64ull << 20;
   uint32_t heal_offline_after_ms = 10 * 60 * 1000;
+  // Scrubbing: every fragment and buffered copy is read back and checked, the whole store
+  // once per `scrub_days` (paced from the bytes on the drives, at least 1 MiB/s; 0 = off).
+  uint32_t scrub_days = 7;
 };
 
 // What the store has done since it opened.
@@ -83,6 +86,8 @@ struct StoreCounters {
   uint64_t degraded_writes = 0;        // extents written with a fragment handed off or lost
   uint64_t healed_extents = 0;         // extents the healer rebuilt or moved fragments of
   uint64_t healed_bytes = 0;           // fragment bytes the healer wrote
+  uint64_t scrubbed_bytes = 0;         // bytes the scrubber read back
+  uint64_t scrub_bad = 0;              // extents the scrubber found damaged
 };
 
 // A drive as the store sees it now.
@@ -91,6 +96,14 @@ struct DriveHealth {
   std::string region;
   bool buffer = false;  // a write-buffer device
   bool up = true;       // takes writes; down: offline (I/O errors, missing) until a probe passes
+};
+
+// What one Scrub() call did. A cycle reads every extent once; its cursor survives restarts.
+struct ScrubReport {
+  uint64_t extents = 0;  // checked
+  uint64_t bytes = 0;    // read
+  uint64_t bad = 0;      // extents found with a bad fragment or copy (queued for healing)
+  bool cycle_done = false;
 };
 
 // What one heal pass did.
@@ -203,6 +216,10 @@ class SegmentStore : public extent::ExtentStore {
   // reported), on a drive down for longer than heal_offline_after_ms, or crowded onto fewer
   // drives or regions than placement wants. Thread-safe; passes run one at a time.
   Result<HealReport> Heal();
+  // Checks extents from the persisted cursor on, reading at most about `budget` bytes, and
+  // queues the ones with a bad fragment for the healer; at the end of the extents the cycle
+  // is done and the cursor starts over. Thread-safe; one at a time.
+  Result<ScrubReport> Scrub(uint64_t budget);
   // Probes every drive now (the background loop does it every probe_interval_ms).
   void ProbeDrives();
   std::vector<DriveHealth> Health() const;
@@ -285,6 +302,13 @@ class SegmentStore : public extent::ExtentStore {
   uint32_t RequiredBufferCopies() const;
   void RequestHeal() { heal_scan_ = true; }
   Status HealExtent(uint64_t id, HealReport* report);
+  // Whether fragment `i` of `loc` reads back whole with every chunk matching its checksum
+  // (`scratch` holds a chunk). False when its drive is unknown or it is lost.
+  bool FragmentIntact(const extent::ExtentLocation& loc, int i, char* scratch);
+  // Whether copy `i` of buffered `loc` reads back and matches its checksum.
+  bool CopyIntact(const extent::ExtentLocation& loc, size_t i);
+  // Bytes per second the background scrub reads (from scrub_days and the bytes stored).
+  uint64_t ScrubRate();
   void HealthLoop();
 
   // Compaction (compactor.cc).
@@ -337,6 +361,10 @@ class SegmentStore : public extent::ExtentStore {
   std::set<uint64_t> heal_ids_;        // extents reads found degraded
   std::atomic<bool> heal_scan_{true};  // a full pass is wanted (start, drive back, handoff)
   std::condition_variable health_cv_;  // with loop_mu_
+  std::mutex scrub_mu_;                // one scrub step at a time
+  std::atomic<uint64_t> scrubbed_bytes_{0};
+  std::atomic<uint64_t> scrub_bad_{0};
+  uint64_t scrub_rate_ = 0;  // guarded by scrub_mu_; 0 = not computed this cycle
   std::thread health_;
 };
 

@@ -66,9 +66,10 @@ Status PutExtent(Txn& txn, const ExtentRecord& record, const ExtentRecord* previ
   return moved ? PutIndex(txn, record.location) : Status::Ok();
 }
 
-Status ForEachExtent(Txn& txn, const std::function<Result<bool>(const ExtentRecord&)>& fn) {
+Status ForEachExtent(Txn& txn, const std::function<Result<bool>(const ExtentRecord&)>& fn,
+                     uint64_t from) {
   ASSIGN_OR_RETURN(Cursor cursor, Cursor::Open(txn, Table::kExtents));
-  RETURN_IF_ERROR(cursor.First());
+  RETURN_IF_ERROR(from == 0 ? cursor.First() : cursor.Seek(ExtentKey(from)));
   while (cursor.valid()) {
     ASSIGN_OR_RETURN(ExtentRecord record, DecodeExtent(cursor.value()));
     ASSIGN_OR_RETURN(bool more, fn(record));

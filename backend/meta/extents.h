@@ -43,8 +43,9 @@ Result<std::optional<ExtentRecord>> GetExtent(Txn& txn, uint64_t extent_id);
 Status PutExtent(Txn& txn, const ExtentRecord& record, const ExtentRecord* previous);
 // Removes an extent and its index entries. OK when absent.
 Status DeleteExtent(Txn& txn, const ExtentRecord& record);
-// Calls `fn` for every extent record in id order until it returns false.
-Status ForEachExtent(Txn& txn, const std::function<Result<bool>(const ExtentRecord&)>& fn);
+// Calls `fn` for every extent record in id order, from id `from` on, until it returns false.
+Status ForEachExtent(Txn& txn, const std::function<Result<bool>(const ExtentRecord&)>& fn,
+                     uint64_t from = 0);
 
 // Calls `fn` for every indexed fragment, in (drive, segment, offset, extent) order; only
 // those of (drive, segment) when `only` is set. Stops early with the first error `fn`

@@ -134,7 +134,9 @@ TEST_F(SegmentStoreTest, AFlippedByteIsRepairedOnDiskAfterARead) {
   std::vector<extent::ExtentLocation> now = Current(ex);
   EXPECT_NE(now[0].fragments[1], f);
   for (size_t i = 0; i < now[0].fragments.size(); ++i) {
-    if (i != 1) EXPECT_EQ(now[0].fragments[i], ex[0].fragments[i]) << i;
+    if (i != 1) {
+      EXPECT_EQ(now[0].fragments[i], ex[0].fragments[i]) << i;
+    }
   }
   EXPECT_TRUE(FullySpread(now[0]));
   got = ReadRange(*store_, now, 0, 2 * kStripe);
@@ -166,6 +168,54 @@ TEST_F(SegmentStoreTest, AReplacedEmptyDriveIsRefilled) {
     ASSERT_TRUE(got.ok()) << i << ": " << got.status().ToString();
     EXPECT_TRUE(*got == Pattern(size, 40 + i)) << i;
   }
+}
+
+TEST_F(SegmentStoreTest, ScrubFindsAFlippedByteNoReadSawAndTheHealerRepairsIt) {
+  std::vector<std::vector<extent::ExtentLocation>> objects;
+  for (uint32_t i = 0; i < 3; ++i) objects.push_back(Put(2 * kStripe, 50 + i, true));
+  const extent::FragmentAddress f = objects[1][0].fragments[7];  // a parity fragment
+  faulty_[f.drive]->FlipByte(f.segment, f.offset + kChunk + 9);
+  auto scrubbed = store_->Scrub(UINT64_MAX);
+  ASSERT_TRUE(scrubbed.ok()) << scrubbed.status().ToString();
+  EXPECT_EQ(scrubbed->extents, 3u);
+  EXPECT_EQ(scrubbed->bad, 1u);
+  EXPECT_TRUE(scrubbed->cycle_done);
+  EXPECT_EQ(scrubbed->bytes, 3u * 9 * 2 * kChunk);
+  auto healed = store_->Heal();
+  ASSERT_TRUE(healed.ok());
+  EXPECT_EQ(healed->healed, 1u);
+  EXPECT_EQ(healed->fragments, 1u);
+  EXPECT_NE(Current(objects[1])[0].fragments[7], f);
+  scrubbed = store_->Scrub(UINT64_MAX);
+  ASSERT_TRUE(scrubbed.ok());
+  EXPECT_EQ(scrubbed->bad, 0u);
+  // Three drives down after the repair: the object reads from what is left.
+  for (int d : {0, 1, 2}) faulty_[d]->SetOffline(true);
+  auto got = ReadRange(*store_, Current(objects[1]), 0, 2 * kStripe);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_TRUE(*got == Pattern(2 * kStripe, 51));
+}
+
+TEST_F(SegmentStoreTest, ScrubResumesFromItsCursorAfterARestart) {
+  for (uint32_t i = 0; i < 6; ++i) Put(kStripe, 60 + i, true);
+  uint64_t checked = 0;
+  auto step = store_->Scrub(1);  // the smallest budget still checks one extent
+  ASSERT_TRUE(step.ok());
+  EXPECT_EQ(step->extents, 1u);
+  EXPECT_FALSE(step->cycle_done);
+  checked += step->extents;
+  Reopen();
+  for (int i = 0; i < 10; ++i) {
+    step = store_->Scrub(1);
+    ASSERT_TRUE(step.ok());
+    checked += step->extents;
+    if (step->cycle_done) break;
+  }
+  EXPECT_TRUE(step->cycle_done);
+  EXPECT_EQ(checked, 6u);            // each once: the cycle went on where it stopped
+  step = store_->Scrub(UINT64_MAX);  // and a new cycle starts from the beginning
+  ASSERT_TRUE(step.ok());
+  EXPECT_EQ(step->extents, 6u);
 }
 
 }  // namespace
