@@ -59,32 +59,21 @@ uint64_t SegmentStore::ScrubRate() {
   return std::max<uint64_t>(1 << 20, stored / period);
 }
 
-Result<ScrubReport> SegmentStore::Scrub(uint64_t budget) {
-  std::lock_guard<std::mutex> one(scrub_mu_);
+Result<ScrubReport> SegmentStore::ScrubFrom(uint64_t* cursor, uint64_t budget,
+                                            std::vector<uint64_t>* damaged) {
   ScrubReport report;
-  uint64_t cursor = 0;
-  {
-    ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginRead());
-    ASSIGN_OR_RETURN(std::optional<std::string> value,
-                     txn.Get(meta::Table::kInfo, kScrubCursorKey));
-    if (value) {
-      ByteReader r(*value);
-      if (!r.U64(&cursor) || !r.done()) cursor = 0;  // unreadable: start a cycle over
-    }
-  }
   std::vector<extent::ExtentLocation> batch;
-  bool end = false;
+  bool end = true;
   {
     // Locations first (a short read transaction), reads after.
     ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginRead());
     uint64_t planned = 0;
-    end = true;
     RETURN_IF_ERROR(meta::ForEachExtent(
         txn,
         [&](const meta::ExtentRecord& record) -> Result<bool> {
           if (planned >= budget && !batch.empty()) {
             end = false;
-            cursor = record.location.id;
+            *cursor = record.location.id;
             return false;
           }
           const extent::ExtentLocation& loc = record.location;
@@ -92,7 +81,7 @@ Result<ScrubReport> SegmentStore::Scrub(uint64_t budget) {
           batch.push_back(loc);
           return true;
         },
-        cursor));
+        *cursor));
   }
   std::unique_ptr<char, FreeDeleter> scratch;
   for (const extent::ExtentLocation& loc : batch) {
@@ -101,13 +90,14 @@ Result<ScrubReport> SegmentStore::Scrub(uint64_t budget) {
     if (loc.buffered()) {
       for (size_t i = 0; i < loc.fragments.size(); ++i) {
         const DriveState* d = FindDrive(loc.fragments[i].drive);
-        if (d == nullptr || !d->up.load()) continue;
+        if (d != nullptr && !d->up.load()) continue;
         report.bytes += loc.fragment_bytes();
         bad = bad || !CopyIntact(loc, i);
       }
     } else {
-      if (!scratch)
+      if (!scratch) {
         scratch.reset(static_cast<char*>(std::aligned_alloc(kWriteUnit, loc.chunk_size)));
+      }
       if (!scratch) return Status(ErrorCode::kInternal, "out of memory for a scrub buffer");
       for (size_t i = 0; i < loc.fragments.size(); ++i) {
         const DriveState* d = FindDrive(loc.fragments[i].drive);
@@ -119,6 +109,7 @@ Result<ScrubReport> SegmentStore::Scrub(uint64_t budget) {
     if (!bad) continue;
     ++report.bad;
     ++scrub_bad_;
+    if (damaged != nullptr) damaged->push_back(loc.id);
     std::fprintf(stderr, "tessera: scrub: extent %016llx has a damaged %s\n",
                  static_cast<unsigned long long>(loc.id),
                  loc.buffered() ? "buffered copy (destaging rewrites it)" : "fragment");
@@ -129,13 +120,43 @@ Result<ScrubReport> SegmentStore::Scrub(uint64_t budget) {
   }
   scrubbed_bytes_ += report.bytes;
   report.cycle_done = end;
-  if (end) cursor = 0;
+  if (end) *cursor = 0;
+  return report;
+}
+
+Result<ScrubReport> SegmentStore::Scrub(uint64_t budget) {
+  std::lock_guard<std::mutex> one(scrub_mu_);
+  uint64_t cursor = 0;
+  {
+    ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginRead());
+    ASSIGN_OR_RETURN(std::optional<std::string> value,
+                     txn.Get(meta::Table::kInfo, kScrubCursorKey));
+    if (value) {
+      ByteReader r(*value);
+      if (!r.U64(&cursor) || !r.done()) cursor = 0;  // unreadable: start a cycle over
+    }
+  }
+  ASSIGN_OR_RETURN(ScrubReport report, ScrubFrom(&cursor, budget, nullptr));
   ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginWrite());
   ByteWriter w;
   w.U64(cursor);
   RETURN_IF_ERROR(txn.Put(meta::Table::kInfo, kScrubCursorKey, w.data()));
   RETURN_IF_ERROR(txn.Commit());
   return report;
+}
+
+Result<ScrubReport> SegmentStore::CheckAll(std::vector<uint64_t>* damaged) {
+  ScrubReport total;
+  uint64_t cursor = 0;
+  for (;;) {
+    ASSIGN_OR_RETURN(ScrubReport step, ScrubFrom(&cursor, 64ull << 20, damaged));
+    total.extents += step.extents;
+    total.bytes += step.bytes;
+    total.bad += step.bad;
+    if (step.cycle_done) break;
+  }
+  total.cycle_done = true;
+  return total;
 }
 
 }  // namespace tessera::drive

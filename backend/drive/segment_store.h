@@ -220,6 +220,9 @@ class SegmentStore : public extent::ExtentStore {
   // queues the ones with a bad fragment for the healer; at the end of the extents the cycle
   // is done and the cursor starts over. Thread-safe; one at a time.
   Result<ScrubReport> Scrub(uint64_t budget);
+  // Checks every extent now, from the first, leaving the scrub cursor alone (`tessera check`).
+  // `damaged` receives the ids of extents with a bad fragment or copy.
+  Result<ScrubReport> CheckAll(std::vector<uint64_t>* damaged);
   // Probes every drive now (the background loop does it every probe_interval_ms).
   void ProbeDrives();
   std::vector<DriveHealth> Health() const;
@@ -309,6 +312,9 @@ class SegmentStore : public extent::ExtentStore {
   bool CopyIntact(const extent::ExtentLocation& loc, size_t i);
   // Bytes per second the background scrub reads (from scrub_days and the bytes stored).
   uint64_t ScrubRate();
+  // Checks extents from id `*cursor` on, about `budget` bytes' worth; sets *cursor to the
+  // next id, or 0 at the end (report.cycle_done). Damaged ids go to `damaged` if given.
+  Result<ScrubReport> ScrubFrom(uint64_t* cursor, uint64_t budget, std::vector<uint64_t>* damaged);
   void HealthLoop();
 
   // Compaction (compactor.cc).
