@@ -14,8 +14,9 @@
 namespace tessera::drive {
 namespace {
 
+// A full drive is retryable (kSlowDown): nothing was damaged, and space comes back.
 Status IoError(uint32_t drive, const std::string& what, int err) {
-  return Status(ErrorCode::kInternal,
+  return Status(err == ENOSPC || err == EDQUOT ? ErrorCode::kSlowDown : ErrorCode::kInternal,
                 "drive " + std::to_string(drive) + ": " + what + ": " + std::strerror(err));
 }
 

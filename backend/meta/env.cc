@@ -1,5 +1,6 @@
 #include "backend/meta/env.h"
 
+#include <cerrno>
 #include <filesystem>
 #include <system_error>
 #include <utility>
@@ -27,6 +28,9 @@ Status LmdbError(int rc, std::string_view what) {
   } else {
     message += mdb_strerror(rc);
   }
+  // A full disk is a condition to wait out (space comes back as deletes are compacted), and
+  // the transaction changed nothing: retryable.
+  if (rc == ENOSPC || rc == EDQUOT) return Status(ErrorCode::kSlowDown, std::move(message));
   return Status(ErrorCode::kInternal, std::move(message));
 }
 
