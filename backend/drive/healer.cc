@@ -48,10 +48,12 @@ void SegmentStore::MarkDown(DriveState& d, const Status& why) {
   d.files.clear();
 }
 
-void SegmentStore::NoteDegraded(uint64_t id) {
+void SegmentStore::NoteDegraded(uint64_t id, const std::string& what) {
   ++degraded_stripes_;
   std::lock_guard<std::mutex> lock(heal_ids_mu_);
-  if (heal_ids_.size() < 65536) heal_ids_.insert(id);
+  if (heal_ids_.size() >= 65536 || !heal_ids_.insert(id).second) return;
+  std::fprintf(stderr, "tessera: degraded read of extent %016llx: %s\n",
+               static_cast<unsigned long long>(id), what.c_str());
 }
 
 uint32_t SegmentStore::RequiredBufferCopies() const {

@@ -167,7 +167,16 @@ class SegmentReadSource : public BodySource {
       }
     }
     RETURN_IF_ERROR(codec_->Reconstruct(have, present, missing, out, loc.chunk_size));
-    store_->NoteDegraded(loc.id);
+    std::string what;
+    for (int i : missing) {
+      const uint32_t drive = loc.fragments[i].drive;
+      what += (what.empty() ? "" : ", ") + std::string("fragment ") + std::to_string(i) +
+              (drive == extent::kLostDrive
+                   ? std::string(" (lost when written)")
+                   : " on drive " + std::to_string(drive) +
+                         (unusable_[i] ? " (unreadable)" : " (checksum mismatch)"));
+    }
+    store_->NoteDegraded(loc.id, what);
     return Status::Ok();
   }
 
@@ -181,7 +190,10 @@ class SegmentReadSource : public BodySource {
       // The whole padded copy, so that the read is aligned (direct where writes are).
       auto got = (*file)->ReadAt(at.offset, buf_.get(), loc.fragment_bytes());
       if (got.ok() && *got >= loc.size && Crc32c(buf_.get(), loc.size) == loc.crc) {
-        if (i > 0) store_->NoteDegraded(loc.id);
+        if (i > 0) {
+          store_->NoteDegraded(loc.id, "buffered copy 0 on drive " +
+                                           std::to_string(loc.fragments[0].drive) + " unreadable");
+        }
         loaded_extent_ = e;
         batch_first_ = 0;
         batch_count_ = 1;

@@ -235,8 +235,9 @@ class SegmentStore : public extent::ExtentStore {
   // For the read path (segment_read.cc).
   Result<std::shared_ptr<SegmentFile>> File(uint32_t drive, uint64_t segment);
   Result<const ec::Codec*> CodecFor(int k, int m);
-  // A read of extent `id` needed parity or another copy: counted, and the healer looks.
-  void NoteDegraded(uint64_t id);
+  // A read of extent `id` needed parity or another copy (`what` says which and why):
+  // counted, logged once until the healer has looked, and queued for it.
+  void NoteDegraded(uint64_t id, const std::string& what);
   ReaderEpochs& epochs() { return epochs_; }
 
  private:
