@@ -11,21 +11,14 @@
 #include "backend/drive/faulty_drive.h"
 #include "backend/drive/local_drive.h"
 #include "backend/drive/memory_drive.h"
+#include "tests/drive/segment_files.h"
 #include "tests/drive/temp_dir.h"
 
 namespace tessera::drive {
 namespace {
 
-struct FreeDeleter {
-  void operator()(char* p) const { std::free(p); }
-};
-using AlignedBuffer = std::unique_ptr<char, FreeDeleter>;
-
-AlignedBuffer Aligned(size_t n, char fill) {
-  AlignedBuffer buf(static_cast<char*>(std::aligned_alloc(kWriteUnit, n)));
-  std::memset(buf.get(), fill, n);
-  return buf;
-}
+using testing::Aligned;
+using testing::AlignedBuffer;
 
 // kSegment bytes, each a function of the segment's seed and its offset.
 constexpr size_t kSegment = 4 * kWriteUnit;

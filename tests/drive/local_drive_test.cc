@@ -13,29 +13,21 @@
 #include <string>
 #include <vector>
 
+#include "tests/drive/segment_files.h"
 #include "tests/drive/temp_dir.h"
 
 namespace tessera::drive {
 namespace {
 
-struct FreeDeleter {
-  void operator()(char* p) const { std::free(p); }
-};
-using AlignedBuffer = std::unique_ptr<char, FreeDeleter>;
+using testing::AlignedBuffer;
 
-// `n` bytes (a multiple of kWriteUnit) aligned to kWriteUnit, each a function of `seed` and
-// its index, so that two buffers with different seeds differ at every byte.
 AlignedBuffer Pattern(size_t n, uint8_t seed) {
   AlignedBuffer buf(static_cast<char*>(std::aligned_alloc(kWriteUnit, n)));
   for (size_t i = 0; i < n; ++i) buf.get()[i] = static_cast<char>(seed + i % 251);
   return buf;
 }
 
-AlignedBuffer Zeroed(size_t n) {
-  AlignedBuffer buf(static_cast<char*>(std::aligned_alloc(kWriteUnit, n)));
-  std::memset(buf.get(), 0, n);
-  return buf;
-}
+AlignedBuffer Zeroed(size_t n) { return testing::Aligned(n, 0); }
 
 class LocalDriveTest : public ::testing::Test {
  protected:

@@ -4,12 +4,27 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <string>
 
 #include "backend/drive/drive.h"
 
 namespace tessera::drive::testing {
+
+struct FreeDeleter {
+  void operator()(char* p) const { std::free(p); }
+};
+// Memory aligned to the write unit, as direct I/O wants it.
+using AlignedBuffer = std::unique_ptr<char, FreeDeleter>;
+
+// `n` bytes of `fill`, aligned to the write unit.
+inline AlignedBuffer Aligned(size_t n, char fill = 0) {
+  AlignedBuffer buf(static_cast<char*>(std::aligned_alloc(kWriteUnit, n)));
+  std::memset(buf.get(), fill, n);
+  return buf;
+}
 
 // `units` write units of byte `c`.
 inline std::string Units(char c, size_t units = 1) { return std::string(units * kWriteUnit, c); }

@@ -28,18 +28,6 @@ uint64_t Fnv(const std::string& s) {
   return h;
 }
 
-std::string Body(size_t size, uint64_t seed) {
-  std::string s(size, '\0');
-  uint64_t x = seed * 0x9E3779B97F4A7C15ull + 1;
-  for (auto& c : s) {
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    c = static_cast<char>(x);
-  }
-  return s;
-}
-
 // What a key may hold after a crash: its last acknowledged content (or none, after an
 // acknowledged delete) and, if a request was in flight, what that request would have left.
 struct KeyState {
@@ -77,7 +65,7 @@ TEST_F(CrashStormTest, AcknowledgedWritesSurviveRepeatedKillsAndNothingLeaks) {
               "t" + std::to_string(t) + "/k" + std::to_string(i % kKeysPerThread);
           const bool remove = i % 7 == 6;
           const uint64_t seed = (static_cast<uint64_t>(round) << 32) | (t << 20) | i;
-          const std::string body = remove ? "" : Body(sizes[(i + t) % 4], seed);
+          const std::string body = remove ? "" : SeededBody(sizes[(i + t) % 4], seed);
           {
             std::lock_guard<std::mutex> lock(mu);
             KeyState& k = keys[key];

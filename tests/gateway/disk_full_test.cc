@@ -19,18 +19,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string Body(size_t size, uint64_t seed) {
-  std::string s(size, '\0');
-  uint64_t x = seed * 0x9E3779B97F4A7C15ull + 1;
-  for (auto& c : s) {
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    c = static_cast<char>(x);
-  }
-  return s;
-}
-
 class DiskFullTest : public GatewayFixture {
  protected:
   void SetUp() override {
@@ -68,7 +56,7 @@ TEST_F(DiskFullTest, WritesAreRefusedRetryablyNothingIsDamagedAndSpaceBackMeansW
   std::vector<std::string> stored;
   RawResponse refused;
   for (int i = 0; i < 100; ++i) {
-    std::string body = Body(3 << 20, i);
+    std::string body = SeededBody(3 << 20, i);
     RawResponse r = Do("PUT", "/full/o" + std::to_string(i), body);
     if (r.status != 200) {
       refused = r;
@@ -80,8 +68,8 @@ TEST_F(DiskFullTest, WritesAreRefusedRetryablyNothingIsDamagedAndSpaceBackMeansW
   EXPECT_NE(refused.body.find("<Code>SlowDown</Code>"), std::string::npos) << refused.body;
   EXPECT_EQ(refused.body.find(mount_), std::string::npos) << refused.body;
   EXPECT_GT(stored.size(), 0u);
-  RawResponse blob =
-      Blob("PUT", "/devstoreaccount1/box/b", Body(3 << 20, 999), {{"x-ms-blob-type", "BlockBlob"}});
+  RawResponse blob = Blob("PUT", "/devstoreaccount1/box/b", SeededBody(3 << 20, 999),
+                          {{"x-ms-blob-type", "BlockBlob"}});
   EXPECT_EQ(blob.status, 503) << blob.body;
   EXPECT_EQ(blob.Header("x-ms-error-code"), "ServerBusy");
 
@@ -95,14 +83,14 @@ TEST_F(DiskFullTest, WritesAreRefusedRetryablyNothingIsDamagedAndSpaceBackMeansW
   fs::remove(filler);
   RawResponse again;
   for (int i = 0; i < 100; ++i) {
-    again = Do("PUT", "/full/again", Body(3 << 20, 12345));
+    again = Do("PUT", "/full/again", SeededBody(3 << 20, 12345));
     if (again.status == 200) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   EXPECT_EQ(again.status, 200) << again.body;
   RawResponse back = Do("GET", "/full/again");
   EXPECT_EQ(back.status, 200);
-  EXPECT_TRUE(back.body == Body(3 << 20, 12345));
+  EXPECT_TRUE(back.body == SeededBody(3 << 20, 12345));
   for (size_t i = 0; i < stored.size(); ++i) {
     RawResponse r = Do("GET", "/full/o" + std::to_string(i));
     ASSERT_EQ(r.status, 200) << i;

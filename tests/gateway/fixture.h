@@ -64,4 +64,17 @@ inline std::string Pattern(size_t size) {
   return s;
 }
 
+// Deterministic pseudo-random bytes, different for every seed (xorshift).
+inline std::string SeededBody(size_t size, uint64_t seed) {
+  std::string s(size, '\0');
+  uint64_t x = seed * 0x9E3779B97F4A7C15ull + 1;
+  for (auto& c : s) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    c = static_cast<char>(x);
+  }
+  return s;
+}
+
 }  // namespace tessera::testing

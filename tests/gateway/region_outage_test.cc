@@ -19,18 +19,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string Body(size_t size, uint64_t seed) {
-  std::string s(size, '\0');
-  uint64_t x = seed * 0x9E3779B97F4A7C15ull + 1;
-  for (auto& c : s) {
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    c = static_cast<char>(x);
-  }
-  return s;
-}
-
 size_t Count(const std::string& text, const std::string& what) {
   size_t n = 0;
   for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
@@ -58,7 +46,7 @@ class RegionOutageTest : public GatewayFixture {
   }
 
   void Put(const std::string& key, size_t size, uint64_t seed) {
-    std::string body = Body(size, seed);
+    std::string body = SeededBody(size, seed);
     RawResponse r = Do("PUT", "/outage/" + key, body);
     ASSERT_EQ(r.status, 200) << key << ": " << r.body;
     objects_[key] = std::move(body);
@@ -134,9 +122,9 @@ TEST_F(RegionOutageTest, LoseARegionWriteOnRefillItThenLoseADriveElsewhere) {
 TEST_F(RegionOutageTest, PastMLossesReadsAndWritesFailInTheirDialectBeforeAnyBody) {
   ASSERT_EQ(Do("PUT", "/outage").status, 200);
   ASSERT_EQ(Blob("PUT", "/devstoreaccount1/box?restype=container").status, 201);
-  const std::string big = Body((3 << 20) + 5, 7);
+  const std::string big = SeededBody((3 << 20) + 5, 7);
   ASSERT_EQ(Do("PUT", "/outage/big", big).status, 200);
-  const std::string small = Body(1000, 8);
+  const std::string small = SeededBody(1000, 8);
   ASSERT_EQ(Do("PUT", "/outage/small", small).status, 200);
   for (const char* d :
        {"region-1/drive-1", "region-1/drive-2", "region-2/drive-1", "region-3/drive-3"}) {
@@ -161,11 +149,11 @@ TEST_F(RegionOutageTest, PastMLossesReadsAndWritesFailInTheirDialectBeforeAnyBod
   EXPECT_EQ(kept.status, 200);
   EXPECT_TRUE(kept.body == small);
 
-  RawResponse put = Do("PUT", "/outage/more", Body(2 << 20, 9));
+  RawResponse put = Do("PUT", "/outage/more", SeededBody(2 << 20, 9));
   EXPECT_EQ(put.status, 503);
   EXPECT_NE(put.body.find("<Code>SlowDown</Code>"), std::string::npos) << put.body;
   EXPECT_EQ(put.body.find(dir_), std::string::npos) << put.body;
-  RawResponse bput = Blob("PUT", "/devstoreaccount1/box/more", Body(2 << 20, 9),
+  RawResponse bput = Blob("PUT", "/devstoreaccount1/box/more", SeededBody(2 << 20, 9),
                           {{"x-ms-blob-type", "BlockBlob"}});
   EXPECT_EQ(bput.status, 503);
   EXPECT_EQ(bput.Header("x-ms-error-code"), "ServerBusy");
