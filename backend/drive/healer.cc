@@ -242,12 +242,13 @@ Status SegmentStore::HealExtent(uint64_t id, HealReport* report) {
       }
       continue;
     }
-    if (used.count(f.drive) > 0) continue;  // a second fragment on one drive moves
     if (!FragmentIntact(loc, i, chunk_at(0))) continue;
     auto file = File(f.drive, f.segment);
     if (!file.ok()) continue;
-    keep[i] = readable[i] = true;
+    readable[i] = true;  // a source either way
     files[i] = std::move(*file);
+    if (used.count(f.drive) > 0) continue;  // a second fragment on one drive moves
+    keep[i] = true;
     used.insert(f.drive);
   }
   // The region cap: kept fragments past it move when a drive elsewhere can take them.
@@ -310,11 +311,9 @@ Status SegmentStore::HealExtent(uint64_t id, HealReport* report) {
         if (!d->up.load()) continue;
         if (best == nullptr || counts[info.id] < counts[best->drive->id()]) best = d;
       }
-      const FragmentAddress& f = loc.fragments[i];
-      DriveState* now_on = FindDrive(f.drive);
       if (best == nullptr) return Status(ErrorCode::kSlowDown, "no drive is up to heal onto");
       // Readable where it is but crowded: leave it until a drive frees up.
-      if (now_on != nullptr && now_on->up.load() && FragmentIntact(loc, i, chunk_at(0))) continue;
+      if (readable[i]) continue;
     }
     rewrite.push_back(i);
     target.push_back(best->drive->id());
