@@ -233,9 +233,12 @@ int Check(int argc, char** argv) {
     std::fprintf(stderr, "tessera: check: %s\n", s.ToString().c_str());
     return 1;
   }
-  std::printf("tessera: check: %llu extents, %s read back, %llu damaged\n",
-              static_cast<unsigned long long>(checked->extents), Mib(checked->bytes).c_str(),
-              static_cast<unsigned long long>(checked->bad));
+  std::printf(
+      "tessera: check: %llu extents, %s read back, %llu damaged, %llu not spread as "
+      "the profile says\n",
+      static_cast<unsigned long long>(checked->extents), Mib(checked->bytes).c_str(),
+      static_cast<unsigned long long>(checked->bad),
+      static_cast<unsigned long long>(checked->crowded));
   for (uint64_t id : damaged) {
     std::printf("tessera: check: extent %016llx has a damaged fragment or copy\n",
                 static_cast<unsigned long long>(id));
@@ -245,10 +248,10 @@ int Check(int argc, char** argv) {
       "reclaims it)\n",
       static_cast<unsigned long long>(space->segments), Mib(space->segment_bytes).c_str(),
       Mib(space->live_bytes).c_str(), Mib(space->dead_bytes()).c_str());
-  if (checked->bad > 0 || down > 0) {
+  if (checked->bad > 0 || checked->crowded > 0 || down > 0) {
     std::printf(
-        "tessera: check: damage found; a running gateway rebuilds it from the other "
-        "fragments where at least k are good\n");
+        "tessera: check: redundancy is short of the profile; a running gateway rebuilds and "
+        "spreads what it can from the fragments that are good\n");
     return 1;
   }
   std::printf("tessera: check: ok\n");

@@ -4,7 +4,10 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <memory>
+#include <set>
+#include <string>
 
 #include "backend/drive/segment_store.h"
 #include "backend/meta/extents.h"
@@ -51,6 +54,18 @@ bool SegmentStore::CopyIntact(const extent::ExtentLocation& loc, size_t i) {
   return got.ok() && *got >= loc.size && Crc32c(buf.get(), loc.size) == loc.crc;
 }
 
+bool SegmentStore::Spread(const extent::ExtentLocation& loc) const {
+  std::set<uint32_t> drives;
+  std::map<std::string, int> regions;
+  const int cap = options_.profile.max_per_region;
+  for (const extent::FragmentAddress& f : loc.fragments) {
+    const DriveState* d = FindDrive(f.drive);
+    if (d == nullptr || d->buffer || !d->up.load() || !drives.insert(f.drive).second) return false;
+    if (cap > 0 && ++regions[d->region] > cap) return false;
+  }
+  return true;
+}
+
 uint64_t SegmentStore::ScrubRate() {
   if (options_.scrub_days == 0) return 0;
   auto space = Space();
@@ -95,6 +110,7 @@ Result<ScrubReport> SegmentStore::ScrubFrom(uint64_t* cursor, uint64_t budget,
         bad = bad || !CopyIntact(loc, i);
       }
     } else {
+      if (!Spread(loc)) ++report.crowded;
       if (!scratch) {
         scratch.reset(static_cast<char*>(std::aligned_alloc(kWriteUnit, loc.chunk_size)));
       }
@@ -153,6 +169,7 @@ Result<ScrubReport> SegmentStore::CheckAll(std::vector<uint64_t>* damaged) {
     total.extents += step.extents;
     total.bytes += step.bytes;
     total.bad += step.bad;
+    total.crowded += step.crowded;
     if (step.cycle_done) break;
   }
   total.cycle_done = true;

@@ -103,6 +103,7 @@ struct ScrubReport {
   uint64_t extents = 0;  // checked
   uint64_t bytes = 0;    // read
   uint64_t bad = 0;      // extents found with a bad fragment or copy (queued for healing)
+  uint64_t crowded = 0;  // striped extents not spread as the profile says (see Spread())
   bool cycle_done = false;
 };
 
@@ -311,6 +312,9 @@ class SegmentStore : public extent::ExtentStore {
   bool FragmentIntact(const extent::ExtentLocation& loc, int i, char* scratch);
   // Whether copy `i` of buffered `loc` reads back and matches its checksum.
   bool CopyIntact(const extent::ExtentLocation& loc, size_t i);
+  // Whether striped `loc` has every fragment on its own known drive that is up, and no
+  // region over the cap: the redundancy its profile promises.
+  bool Spread(const extent::ExtentLocation& loc) const;
   // Bytes per second the background scrub reads (from scrub_days and the bytes stored).
   uint64_t ScrubRate();
   // Checks extents from id `*cursor` on, about `budget` bytes' worth; sets *cursor to the

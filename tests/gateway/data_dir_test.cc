@@ -20,17 +20,7 @@
 namespace tessera::testing {
 namespace {
 
-// Runs a command and returns its exit status; its stderr (and stdout) go to `output`.
-int RunCommand(const std::string& command, std::string* output) {
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return -1;
-  char buf[4096];
-  size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof(buf), pipe)) > 0) output->append(buf, n);
-  return ::pclose(pipe);
-}
-
-const std::string kBinary = std::string(TESSERA_BINARY_DIR) + "/gateway/tessera";
+const std::string kBinary = TesseraBinary();
 
 TEST(DataDirTest, AStoreFormatOneDirectoryIsRefusedWithAMessage) {
   const std::string dir = MakeTempDir();

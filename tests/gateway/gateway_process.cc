@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -48,6 +49,17 @@ void RemoveTree(const std::string& path) {
   std::filesystem::remove_all(path, ec);
 }
 
+std::string TesseraBinary() { return std::string(TESSERA_BINARY_DIR) + "/gateway/tessera"; }
+
+int RunCommand(const std::string& command, std::string* output) {
+  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return -1;
+  char buf[4096];
+  size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof(buf), pipe)) > 0) output->append(buf, n);
+  return ::pclose(pipe);
+}
+
 Gateway::Gateway(std::string data_dir, std::vector<std::string> extra_args)
     : data_dir_(std::move(data_dir)), extra_args_(std::move(extra_args)) {}
 
@@ -58,7 +70,7 @@ Gateway::~Gateway() {
 bool Gateway::Start() {
   std::string ready = data_dir_ + ".ready";
   std::filesystem::remove(ready);
-  std::string binary = std::string(TESSERA_BINARY_DIR) + "/gateway/tessera";
+  std::string binary = TesseraBinary();
   pid_ = fork();
   if (pid_ == 0) {
     std::string log = data_dir_ + ".log";

@@ -87,6 +87,10 @@ std::string SerializeBlob(const Request& request, int port);
 RawResponse SendBlob(int port, const Request& request);
 
 std::string MakeTempDir();
+// The path of the `tessera` binary under test.
+std::string TesseraBinary();
+// Runs a shell command and returns its wait status; its stdout and stderr go to `output`.
+int RunCommand(const std::string& command, std::string* output);
 void RemoveTree(const std::string& path);
 
 }  // namespace tessera::testing

@@ -62,6 +62,18 @@ class RegionOutageTest : public GatewayFixture {
 
   std::string Log() { return ReadFile(dir_ + "/data.log"); }
 
+  // Waits until no extent has been healed for 2 s; returns how many were healed so far.
+  size_t WaitForHealer() {
+    size_t healed = Count(Log(), "healed extent");
+    for (int quiet = 0, i = 0; quiet < 20 && i < 600; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      const size_t now = Count(Log(), "healed extent");
+      quiet = now == healed ? quiet + 1 : 0;
+      healed = now;
+    }
+    return healed;
+  }
+
   std::map<std::string, std::string> objects_;
 };
 
@@ -89,15 +101,7 @@ TEST_F(RegionOutageTest, LoseARegionWriteOnRefillItThenLoseADriveElsewhere) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   ASSERT_EQ(Count(Log(), "is up again"), 4u) << Log();
-  // Healed once nothing more is healed for a while.
-  size_t healed = 0;
-  for (int quiet = 0, i = 0; quiet < 20 && i < 600; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    const size_t now = Count(Log(), "healed extent");
-    quiet = now == healed ? quiet + 1 : 0;
-    healed = now;
-  }
-  EXPECT_GT(healed, 0u);
+  EXPECT_GT(WaitForHealer(), 0u);
   size_t refilled = 0;
   for (const char* d : {"/drive-1", "/drive-2", "/drive-3"}) {
     for (const auto& e : fs::directory_iterator(region + d + "/segments")) {
@@ -114,6 +118,19 @@ TEST_F(RegionOutageTest, LoseARegionWriteOnRefillItThenLoseADriveElsewhere) {
   }
   ReadAll("region 3 refilled, then region 1 drive 2 gone");
   EXPECT_EQ(Count(Log(), "heal of extent"), 0u) << Log();
+
+  // That drive is replaced too; once healed, the stopped directory checks out whole, every
+  // extent spread as the profile says.
+  fs::create_directories(dir_ + "/data/regions/region-1/drive-2");
+  for (int i = 0; i < 100 && Count(Log(), "is up again") < 5; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  WaitForHealer();
+  ReadAll("region 1 drive 2 refilled");
+  ASSERT_EQ(gateway_->Stop(), 0);
+  std::string output;
+  EXPECT_EQ(RunCommand(TesseraBinary() + " check --data " + dir_ + "/data", &output), 0) << output;
+  EXPECT_NE(output.find("0 damaged, 0 not spread"), std::string::npos) << output;
 }
 
 // Past m lost fragments a read cannot be served: the client hears so in its dialect before
