@@ -208,6 +208,8 @@ Result<HealReport> SegmentStore::Heal() {
 }
 
 Status SegmentStore::HealExtent(uint64_t id, HealReport* report) {
+  // As for any reader: the segments the record names stay until the rebuild is done.
+  std::unique_ptr<extent::ReadGuard> guard = GuardReads();
   ExtentLocation loc;
   {
     ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginRead());

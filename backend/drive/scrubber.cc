@@ -79,6 +79,9 @@ Result<ScrubReport> SegmentStore::ScrubFrom(uint64_t* cursor, uint64_t budget,
   ScrubReport report;
   std::vector<extent::ExtentLocation> batch;
   bool end = true;
+  // Entered before the locations are looked up: compaction removes no segment they name
+  // until the reads are done, so a fragment moved meanwhile is never taken for a lost one.
+  std::unique_ptr<extent::ReadGuard> guard = GuardReads();
   {
     // Locations first (a short read transaction), reads after.
     ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginRead());
