@@ -571,7 +571,7 @@ Result<ExtentLocation> SegmentStore::WriteBuffered(const char* data, size_t size
 }
 
 std::set<SegmentStore::DriveState*> SegmentStore::SyncEach(
-    const std::vector<Reservation>& reservations) {
+    const std::vector<Reservation>& reservations, Status* first_error) {
   std::map<std::pair<DriveState*, SegmentFile*>, std::unique_ptr<Completion>> syncs;
   for (const Reservation& r : reservations) {
     auto& done = syncs[{r.drive, r.file.get()}];
@@ -584,32 +584,17 @@ std::set<SegmentStore::DriveState*> SegmentStore::SyncEach(
   for (auto& [key, done] : syncs) {
     Status status = done->Wait();
     if (status.ok()) continue;
+    if (first_error != nullptr && first_error->ok()) *first_error = status;
     failed.insert(key.first);
     MarkDown(*key.first, status);
   }
   return failed;
 }
 
-// One sync per touched segment file, shared with concurrent writers by each drive's I/O
-// thread.
 Status SegmentStore::SyncAll(const std::vector<Reservation>& reservations) {
-  std::set<std::pair<DriveState*, SegmentFile*>> seen;
-  Completion synced;
-  for (const Reservation& r : reservations) {
-    if (seen.insert({r.drive, r.file.get()}).second) r.drive->io->Sync(r.file, &synced);
-  }
-  Status status = synced.Wait();
-  if (!status.ok()) {
-    // New writes go to fresh segments rather than into a file that failed to sync.
-    for (const Reservation& r : reservations) {
-      std::lock_guard<std::mutex> lock(r.drive->mu);
-      if (r.drive->open_file == r.file) {
-        r.drive->open_file.reset();
-        r.drive->open_segment = 0;
-      }
-    }
-  }
-  return status;
+  Status first;
+  SyncEach(reservations, &first);
+  return first;
 }
 
 Status SegmentStore::Delete(const ExtentLocation& extent) {

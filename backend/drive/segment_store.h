@@ -280,9 +280,13 @@ class SegmentStore : public extent::ExtentStore {
   // Writes one buffered extent of `data` (aligned, zero-padded to the buffer unit).
   Result<extent::ExtentLocation> WriteBuffered(const char* data, size_t size,
                                                std::vector<Reservation>* held);
+  // Syncs every touched file, one sync per file shared with concurrent writers by each
+  // drive's I/O thread; returns the drives whose sync failed (now down: new writes go to
+  // fresh segments elsewhere, never into a file that failed to sync) and sets *first_error.
+  std::set<DriveState*> SyncEach(const std::vector<Reservation>& reservations,
+                                 Status* first_error = nullptr);
+  // SyncEach() for callers that give up on any failure: the first error.
   Status SyncAll(const std::vector<Reservation>& reservations);
-  // Syncs every touched file; returns the drives whose sync failed (now down).
-  std::set<DriveState*> SyncEach(const std::vector<Reservation>& reservations);
   // Write() without the buffer: every stripe to segments, the last one padded.
   Result<extent::Written> WriteStripes(BodySource& body);
   void DestageLoop();
