@@ -9,6 +9,7 @@
 
 #include "backend/drive/segment_store.h"
 #include "backend/meta/extents.h"
+#include "common/bytes.h"
 #include "common/hash.h"
 
 namespace tessera::drive {
@@ -33,11 +34,34 @@ struct FreeDeleter {
   void operator()(char* p) const { std::free(p); }
 };
 
+constexpr char kFailedDrivesKey[] = "failed-drives";  // u32 ids an operator declared failed
+
 }  // namespace
+
+const char* DriveStatusName(DriveStatus status) {
+  switch (status) {
+    case DriveStatus::kUp:
+      return "up";
+    case DriveStatus::kOffline:
+      return "offline";
+    case DriveStatus::kFailed:
+      return "failed";
+    case DriveStatus::kReturning:
+      return "returning";
+  }
+  return "unknown";
+}
+
+bool SegmentStore::Abandoned(const DriveState& d, int64_t now) const {
+  if (d.failed.load()) return true;
+  return !d.up.load() && now - d.down_since_ms.load() >= options_.heal_offline_after_ms;
+}
 
 void SegmentStore::MarkDown(DriveState& d, const Status& why) {
   if (!d.up.exchange(false)) return;
   d.down_since_ms = NowMs();
+  d.returning = false;
+  heal_scan_ = true;  // recount what is degraded
   std::fprintf(stderr, "tessera: drive %u (region %s%s) is down: %s\n", d.drive->id(),
                d.region.c_str(), d.buffer ? ", write buffer" : "", why.message().c_str());
   // New writes go elsewhere, and nothing is read through files opened before (a directory
@@ -63,9 +87,99 @@ uint32_t SegmentStore::RequiredBufferCopies() const {
 
 std::vector<DriveHealth> SegmentStore::Health() const {
   std::vector<DriveHealth> out;
-  for (const auto& [id, d] : drives_) out.push_back({id, d->region, d->buffer, d->up.load()});
+  const int64_t now = NowMs();
+  for (const auto& [id, d] : drives_) {
+    DriveHealth h{id, d->region, d->buffer, d->up.load()};
+    if (d->failed.load()) {
+      h.status = DriveStatus::kFailed;
+    } else if (!h.up) {
+      h.status = DriveStatus::kOffline;
+    } else if (d->returning.load()) {
+      h.status = DriveStatus::kReturning;
+    }
+    if (!h.up) h.down_for_ms = static_cast<uint64_t>(std::max<int64_t>(0, now - d->down_since_ms));
+    out.push_back(h);
+  }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
   return out;
+}
+
+HealStatus SegmentStore::Healing() const {
+  HealStatus s;
+  s.drives = Health();
+  s.degraded_extents = degraded_extents_.load();
+  s.pending_extents = pending_extents_.load();
+  s.pending_bytes = pending_bytes_.load();
+  s.healing = healing_.load();
+  s.heal_rate = heal_rate_.load();
+  s.heal_limit = options_.heal_bytes_per_second;
+  const uint64_t rate = s.heal_rate > 0 ? s.heal_rate : s.heal_limit;
+  s.eta_s = s.pending_bytes == 0 ? 0
+            : rate == 0          ? -1
+                                 : static_cast<int64_t>((s.pending_bytes + rate - 1) / rate);
+  const int64_t scanned = last_scan_ms_.load();
+  if (scanned > 0) s.last_scan_s = (NowMs() - scanned) / 1000;
+  s.scrub_rate = scrub_rate_.load();
+  s.scrub_cycle_bytes = scrub_cycle_bytes_.load();
+  s.scrub_cycle_target = scrub_cycle_target_.load();
+  s.scrub_cycles = scrub_cycles_.load();
+  return s;
+}
+
+Status SegmentStore::LoadFailed() {
+  ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginRead());
+  ASSIGN_OR_RETURN(std::optional<std::string> value, txn.Get(meta::Table::kInfo, kFailedDrivesKey));
+  if (!value) return Status::Ok();
+  ByteReader r(*value);
+  const int64_t now = NowMs();
+  uint32_t id = 0;
+  while (r.U32(&id)) {
+    DriveState* d = FindDrive(id);
+    if (d == nullptr) continue;  // no longer configured
+    d->failed = true;
+    d->up = false;
+    d->down_since_ms = now;
+    std::fprintf(stderr, "tessera: drive %u (region %s%s) is failed (declared by an operator)\n",
+                 id, d->region.c_str(), d->buffer ? ", write buffer" : "");
+  }
+  return Status::Ok();
+}
+
+Status SegmentStore::SetFailed(uint32_t id, bool failed) {
+  DriveState* d = FindDrive(id);
+  if (d == nullptr) return Status(ErrorCode::kInvalidArgument, "no drive " + std::to_string(id));
+  {
+    // Recorded first: a failed drive stays failed across a restart.
+    std::lock_guard<std::mutex> pass(heal_mu_);  // one writer of the list at a time
+    ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginWrite());
+    ASSIGN_OR_RETURN(std::optional<std::string> value,
+                     txn.Get(meta::Table::kInfo, kFailedDrivesKey));
+    std::set<uint32_t> ids;
+    if (value) {
+      ByteReader r(*value);
+      uint32_t v = 0;
+      while (r.U32(&v)) ids.insert(v);
+    }
+    if (failed) {
+      ids.insert(id);
+    } else {
+      ids.erase(id);
+    }
+    ByteWriter w;
+    for (uint32_t v : ids) w.U32(v);
+    RETURN_IF_ERROR(txn.Put(meta::Table::kInfo, kFailedDrivesKey, w.data()));
+    RETURN_IF_ERROR(txn.Commit());
+  }
+  if (failed) {
+    if (!d->failed.exchange(true)) {
+      MarkDown(*d, Status(ErrorCode::kInternal, "declared failed by an operator"));
+    }
+  } else if (d->failed.exchange(false)) {
+    std::fprintf(stderr, "tessera: drive %u (region %s%s) is no longer declared failed\n", id,
+                 d->region.c_str(), d->buffer ? ", write buffer" : "");
+  }
+  heal_scan_ = true;
+  return Status::Ok();
 }
 
 Result<std::vector<uint32_t>> SegmentStore::PlaceWrite(uint64_t id, bool* degraded) {
@@ -99,6 +213,7 @@ Result<std::vector<uint32_t>> SegmentStore::PlaceWrite(uint64_t id, bool* degrad
 
 void SegmentStore::ProbeDrives() {
   for (auto& [id, d] : drives_) {
+    if (d->failed.load()) continue;  // an operator's word: not probed until taken back
     const bool was_up = d->up.load();
     // A drive that is up only needs to be there (its writes report failures); one that is
     // down must take a synced write before it is trusted again.
@@ -106,6 +221,7 @@ void SegmentStore::ProbeDrives() {
     if (was_up && !status.ok()) {
       MarkDown(*d, status);
     } else if (!was_up && status.ok()) {
+      d->returning = true;
       d->up = true;
       std::fprintf(stderr, "tessera: drive %u (region %s%s) is up again\n", id, d->region.c_str(),
                    d->buffer ? ", write buffer" : "");
@@ -131,6 +247,7 @@ void SegmentStore::HealthLoop() {
     if (wanted) (void)Heal();  // what fails is retried on a later pass
     if (options_.scrub_days > 0) {
       if (scrub_rate == 0) scrub_rate = ScrubRate();
+      scrub_rate_ = scrub_rate;
       auto scrubbed = Scrub(scrub_rate * options_.probe_interval_ms / 1000);
       if (scrubbed.ok() && scrubbed->cycle_done) scrub_rate = 0;
     }
@@ -141,59 +258,89 @@ void SegmentStore::HealthLoop() {
 Result<HealReport> SegmentStore::Heal() {
   std::lock_guard<std::mutex> pass(heal_mu_);
   HealReport report;
+  const int64_t started = NowMs();
   const bool scan = heal_scan_.exchange(false);
   std::set<uint64_t> ids;
   {
     std::lock_guard<std::mutex> lock(heal_ids_mu_);
     ids.swap(heal_ids_);
   }
-  if (scan) {
-    // Segments each up drive has now: an extent naming one it lacks lost that fragment
-    // (a replaced drive). Listed before the snapshot, so a segment made since is no loss
-    // (HealExtent reads before it writes).
-    std::map<uint32_t, std::set<uint64_t>> present;
-    for (auto& [id, d] : drives_) {
-      if (d->buffer || !d->up.load()) continue;
-      auto listed = d->drive->ListSegments();
-      if (!listed.ok()) continue;
-      std::set<uint64_t>& have = present[id];
-      have.insert(listed->begin(), listed->end());
-      // Files opened before a segment vanished (a replaced drive) would still read: forget
-      // them, so that reads and the healer see what the drive holds now.
-      std::lock_guard<std::mutex> lock(d->mu);
-      std::erase_if(d->files, [&](const auto& entry) { return have.count(entry.first) == 0; });
-      if (d->open_file && have.count(d->open_segment) == 0) {
-        d->open_file.reset();
-        d->open_segment = 0;
-      }
-    }
-    const EcProfile& p = options_.profile;
-    const int64_t now = NowMs();
-    ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginRead());
-    RETURN_IF_ERROR(meta::ForEachExtent(txn, [&](const meta::ExtentRecord& record) -> Result<bool> {
-      const ExtentLocation& loc = record.location;
-      if (loc.buffered()) return true;  // the destager moves these into stripes
-      std::set<uint32_t> drives;
-      std::map<std::string, int> regions;
-      bool needs = false;
-      for (const FragmentAddress& f : loc.fragments) {
-        DriveState* d = FindDrive(f.drive);
-        if (d == nullptr || d->buffer || !drives.insert(f.drive).second) {
-          needs = true;  // lost, unknown, or sharing a drive (a handoff)
-          continue;
-        }
-        if (!d->up.load()) {
-          needs = needs || now - d->down_since_ms.load() >= options_.heal_offline_after_ms;
-          continue;
-        }
-        auto it = present.find(f.drive);
-        if (it != present.end() && it->second.count(f.segment) == 0) needs = true;
-        if (p.max_per_region > 0 && ++regions[d->region] > p.max_per_region) needs = true;
-      }
-      if (needs) ids.insert(loc.id);
-      return true;
-    }));
+  // Drives back up when the pass began: they stop "returning" once a scan passed cleanly.
+  std::vector<DriveState*> returning;
+  for (auto& [id, d] : drives_) {
+    if (d->returning.load()) returning.push_back(d.get());
   }
+  std::map<uint64_t, uint64_t> estimate;  // extent -> fragment bytes it needs written
+  std::set<uint64_t> degraded;            // extents the scan found short of redundancy
+  {
+    ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginRead());
+    if (scan) {
+      // Segments each up drive has now: an extent naming one it lacks lost that fragment
+      // (a replaced drive). Listed before the snapshot, so a segment made since is no loss
+      // (HealExtent reads before it writes).
+      std::map<uint32_t, std::set<uint64_t>> present;
+      for (auto& [id, d] : drives_) {
+        if (d->buffer || !d->up.load()) continue;
+        auto listed = d->drive->ListSegments();
+        if (!listed.ok()) continue;
+        std::set<uint64_t>& have = present[id];
+        have.insert(listed->begin(), listed->end());
+        // Files opened before a segment vanished (a replaced drive) would still read:
+        // forget them, so that reads and the healer see what the drive holds now.
+        std::lock_guard<std::mutex> lock(d->mu);
+        std::erase_if(d->files, [&](const auto& entry) { return have.count(entry.first) == 0; });
+        if (d->open_file && have.count(d->open_segment) == 0) {
+          d->open_file.reset();
+          d->open_segment = 0;
+        }
+      }
+      const EcProfile& p = options_.profile;
+      const int64_t now = NowMs();
+      RETURN_IF_ERROR(
+          meta::ForEachExtent(txn, [&](const meta::ExtentRecord& record) -> Result<bool> {
+            const ExtentLocation& loc = record.location;
+            if (loc.buffered()) return true;  // the destager moves these into stripes
+            std::set<uint32_t> drives;
+            std::map<std::string, int> regions;
+            int needs = 0;        // fragments to rebuild or move now
+            bool short_ = false;  // redundancy below the profile's
+            for (const FragmentAddress& f : loc.fragments) {
+              DriveState* d = FindDrive(f.drive);
+              if (d == nullptr || d->buffer || !drives.insert(f.drive).second) {
+                ++needs;  // lost, unknown, or sharing a drive (a handoff)
+                continue;
+              }
+              if (!d->up.load()) {
+                short_ = true;
+                needs += Abandoned(*d, now);
+                continue;
+              }
+              auto it = present.find(f.drive);
+              if (it != present.end() && it->second.count(f.segment) == 0) ++needs;
+              if (p.max_per_region > 0 && ++regions[d->region] > p.max_per_region) ++needs;
+            }
+            if (needs > 0 || short_) degraded.insert(loc.id);
+            if (needs > 0) {
+              ids.insert(loc.id);
+              estimate[loc.id] = loc.fragment_bytes() * static_cast<uint64_t>(needs);
+            }
+            return true;
+          }));
+      degraded_extents_ = degraded.size();
+      last_scan_ms_ = NowMs();
+    }
+    // Extents reads or the scrubber found damaged: one fragment each, as far as is known.
+    for (uint64_t id : ids) {
+      if (estimate.count(id) > 0) continue;
+      auto record = meta::GetExtent(txn, id);
+      if (record.ok() && *record) estimate[id] = (*record)->location.fragment_bytes();
+    }
+  }
+  uint64_t pending = 0;
+  for (const auto& [id, bytes] : estimate) pending += bytes;
+  pending_extents_ = ids.size();
+  pending_bytes_ = pending;
+  healing_ = !ids.empty();
   for (uint64_t id : ids) {
     ++report.examined;
     Status status = HealExtent(id, &report);
@@ -201,10 +348,31 @@ Result<HealReport> SegmentStore::Heal() {
       ++report.failed;
       std::fprintf(stderr, "tessera: heal of extent %016llx failed: %s\n",
                    static_cast<unsigned long long>(id), status.message().c_str());
+    } else if (degraded.count(id) > 0 && IsSpread(id) && degraded_extents_.load() > 0) {
+      --degraded_extents_;
     }
+    const uint64_t done = estimate.count(id) > 0 ? estimate[id] : 0;
+    pending_bytes_ = pending_bytes_.load() > done ? pending_bytes_.load() - done : 0;
+    --pending_extents_;
+    const int64_t elapsed = NowMs() - started;
+    if (elapsed > 0) heal_rate_ = report.bytes * 1000 / static_cast<uint64_t>(elapsed);
   }
-  if (report.failed > 0) heal_scan_ = true;
+  healing_ = false;
+  pending_extents_ = 0;
+  pending_bytes_ = 0;
+  if (report.failed > 0) {
+    heal_scan_ = true;
+  } else if (scan) {
+    for (DriveState* d : returning) d->returning = false;
+  }
   return report;
+}
+
+bool SegmentStore::IsSpread(uint64_t id) {
+  auto txn = env_->BeginRead();
+  if (!txn.ok()) return false;
+  auto record = meta::GetExtent(*txn, id);
+  return record.ok() && (!*record || (*record)->location.buffered() || Spread((*record)->location));
 }
 
 Status SegmentStore::HealExtent(uint64_t id, HealReport* report) {
@@ -238,7 +406,7 @@ Status SegmentStore::HealExtent(uint64_t id, HealReport* report) {
     if (d == nullptr || d->buffer) continue;
     if (!d->up.load()) {
       // Down briefly: not read, not rewritten (it may come back whole).
-      if (now - d->down_since_ms.load() < options_.heal_offline_after_ms) {
+      if (!Abandoned(*d, now)) {
         keep[i] = true;
         used.insert(f.drive);
       }

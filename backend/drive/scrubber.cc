@@ -70,6 +70,7 @@ uint64_t SegmentStore::ScrubRate() {
   if (options_.scrub_days == 0) return 0;
   auto space = Space();
   const uint64_t stored = space.ok() ? space->segment_bytes : 0;
+  scrub_cycle_target_ = stored;
   const uint64_t period = static_cast<uint64_t>(options_.scrub_days) * 86400;
   return std::max<uint64_t>(1 << 20, stored / period);
 }
@@ -156,6 +157,11 @@ Result<ScrubReport> SegmentStore::Scrub(uint64_t budget) {
     }
   }
   ASSIGN_OR_RETURN(ScrubReport report, ScrubFrom(&cursor, budget, nullptr));
+  scrub_cycle_bytes_ += report.bytes;
+  if (report.cycle_done) {
+    ++scrub_cycles_;
+    scrub_cycle_bytes_ = 0;
+  }
   ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginWrite());
   ByteWriter w;
   w.U64(cursor);

@@ -385,6 +385,7 @@ Result<std::unique_ptr<SegmentStore>> SegmentStore::Create(std::shared_ptr<meta:
   const uint32_t wanted = options.buffer_copies > 0 ? options.buffer_copies : p.m + 1u;
   store->buffer_copies_ = std::min<uint32_t>(wanted, static_cast<uint32_t>(store->buffers_.size()));
   RETURN_IF_ERROR(store->CodecFor(p.k, p.m).status());
+  RETURN_IF_ERROR(store->LoadFailed());
   if (options.compact_interval_ms > 0) {
     store->compactor_ = std::thread([s = store.get()] { s->CompactLoop(); });
   }

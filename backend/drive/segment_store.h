@@ -90,12 +90,41 @@ struct StoreCounters {
   uint64_t scrub_bad = 0;              // extents the scrubber found damaged
 };
 
+// A drive's state. Offline: I/O failed or the directory is missing, until a probe passes.
+// Failed: declared by an operator (SetFailed); never probed, its fragments are rebuilt
+// elsewhere at once. Returning: up again after being down, until a heal pass has refilled
+// or moved home what it should hold.
+enum class DriveStatus { kUp, kOffline, kFailed, kReturning };
+const char* DriveStatusName(DriveStatus status);
+
 // A drive as the store sees it now.
 struct DriveHealth {
   uint32_t id = 0;
   std::string region;
   bool buffer = false;  // a write-buffer device
-  bool up = true;       // takes writes; down: offline (I/O errors, missing) until a probe passes
+  bool up = true;       // takes writes (kUp or kReturning)
+  DriveStatus status = DriveStatus::kUp;
+  uint64_t down_for_ms = 0;  // offline or failed: for how long
+};
+
+// What healing and scrubbing are doing now (HealStatus()).
+struct HealStatus {
+  std::vector<DriveHealth> drives;
+  // Extents short of the redundancy their profile promises (a fragment lost, missing,
+  // stacked, on a drive that is down, or a region over the cap), as the last heal scan
+  // counted them, less those healed since.
+  uint64_t degraded_extents = 0;
+  uint64_t pending_extents = 0;     // queued for the healer now
+  uint64_t pending_bytes = 0;       // fragment bytes they need written (an estimate)
+  bool healing = false;             // a heal pass is running
+  uint64_t heal_rate = 0;           // bytes/s written by the running (or the last) pass
+  uint64_t heal_limit = 0;          // heal_bytes_per_second (0 = unthrottled)
+  int64_t eta_s = 0;                // pending_bytes at heal_rate (else the limit); -1 = unknown
+  int64_t last_scan_s = -1;         // seconds since the last scan of all extents; -1 = none yet
+  uint64_t scrub_rate = 0;          // bytes/s the scrubber is paced at (this cycle)
+  uint64_t scrub_cycle_bytes = 0;   // read back in the current cycle
+  uint64_t scrub_cycle_target = 0;  // bytes on the drives when the cycle began
+  uint64_t scrub_cycles = 0;        // cycles completed since the store opened
 };
 
 // What one Scrub() call did. A cycle reads every extent once; its cursor survives restarts.
@@ -227,6 +256,12 @@ class SegmentStore : public extent::ExtentStore {
   // Probes every drive now (the background loop does it every probe_interval_ms).
   void ProbeDrives();
   std::vector<DriveHealth> Health() const;
+  HealStatus Healing() const;
+  // An operator declares drive `id` failed (or takes that back): a failed drive takes no
+  // writes and is not probed, and its fragments are rebuilt elsewhere at once. Kept in
+  // metadata across restarts. Taking it back lets the next probe bring the drive up as
+  // returning (an empty replacement is refilled). kNotFound for an unknown id.
+  Status SetFailed(uint32_t id, bool failed);
   Result<SpaceReport> Space();
   StoreCounters counters() const;
 
@@ -260,6 +295,8 @@ class SegmentStore : public extent::ExtentStore {
     std::map<uint64_t, std::shared_ptr<SegmentFile>> files;  // opened for reading
     std::set<uint64_t> retiring;                             // removal queued behind readers
     std::atomic<bool> up{true};
+    std::atomic<bool> failed{false};        // declared by an operator (implies !up)
+    std::atomic<bool> returning{false};     // up again, until a heal scan has passed over it
     std::atomic<int64_t> down_since_ms{0};  // steady clock
   };
   // A contiguous range of a drive's open segment, being written.
@@ -310,6 +347,12 @@ class SegmentStore : public extent::ExtentStore {
   // Buffer copies needed for a buffered write to be acknowledged.
   uint32_t RequiredBufferCopies() const;
   void RequestHeal() { heal_scan_ = true; }
+  // Whether the fragments on `d` are to be rebuilt elsewhere: failed, or down for longer
+  // than heal_offline_after_ms (`now` on the steady clock, ms).
+  bool Abandoned(const DriveState& d, int64_t now) const;
+  Status LoadFailed();
+  // Whether extent `id` is now spread as the profile says (or gone, or buffered).
+  bool IsSpread(uint64_t id);
   Status HealExtent(uint64_t id, HealReport* report);
   // Whether fragment `i` of `loc` reads back whole with every chunk matching its checksum
   // (`scratch` holds a chunk). False when its drive is unknown or it is lost.
@@ -379,7 +422,17 @@ class SegmentStore : public extent::ExtentStore {
   std::mutex scrub_mu_;                // one scrub step at a time
   std::atomic<uint64_t> scrubbed_bytes_{0};
   std::atomic<uint64_t> scrub_bad_{0};
-  uint64_t scrub_rate_ = 0;  // guarded by scrub_mu_; 0 = not computed this cycle
+  // Progress for HealStatus: set by Heal() and the scrub steps.
+  std::atomic<uint64_t> degraded_extents_{0};
+  std::atomic<uint64_t> pending_extents_{0};
+  std::atomic<uint64_t> pending_bytes_{0};
+  std::atomic<bool> healing_{false};
+  std::atomic<uint64_t> heal_rate_{0};
+  std::atomic<int64_t> last_scan_ms_{0};  // steady clock; 0 = none yet
+  std::atomic<uint64_t> scrub_rate_{0};
+  std::atomic<uint64_t> scrub_cycle_bytes_{0};
+  std::atomic<uint64_t> scrub_cycle_target_{0};
+  std::atomic<uint64_t> scrub_cycles_{0};
   std::thread health_;
 };
 

@@ -218,5 +218,61 @@ TEST_F(SegmentStoreTest, ScrubResumesFromItsCursorAfterARestart) {
   EXPECT_EQ(step->extents, 6u);
 }
 
+TEST_F(SegmentStoreTest, AFailedDriveIsRebuiltAtOnceStaysFailedAndReturnsWhenTakenBack) {
+  std::vector<extent::ExtentLocation> a = Put(2 * kStripe, 70, /*sized=*/true);
+  std::vector<extent::ExtentLocation> b = Put(kStripe, 71, /*sized=*/true);
+  ASSERT_EQ(a.size(), 1u);
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(store_->SetFailed(99, true).code(), ErrorCode::kInvalidArgument);
+
+  // Failed, though the drive itself is fine: no probe brings it back, and although the
+  // store waits heal_offline_after_ms (10 min) for an offline drive, a failed one's
+  // fragments are rebuilt on the next pass.
+  ASSERT_TRUE(store_->SetFailed(4, true).ok());
+  store_->ProbeDrives();
+  HealStatus status = store_->Healing();
+  ASSERT_EQ(status.drives.size(), 9u);
+  EXPECT_EQ(status.drives[4].status, DriveStatus::kFailed);
+  EXPECT_FALSE(status.drives[4].up);
+  EXPECT_EQ(status.drives[3].status, DriveStatus::kUp);
+  auto healed = store_->Heal();
+  ASSERT_TRUE(healed.ok()) << healed.status().ToString();
+  EXPECT_EQ(healed->healed, 2u);
+  EXPECT_EQ(healed->fragments, 2u);
+  EXPECT_EQ(healed->bytes, 3 * kChunk);  // one fragment of 2 stripes, one of 1
+  for (const auto& loc : Current(a)) {
+    for (const auto& f : loc.fragments) EXPECT_NE(f.drive, 4u);
+  }
+  status = store_->Healing();
+  EXPECT_EQ(status.degraded_extents, 2u);  // on 8 drives: short of the profile's spread
+  EXPECT_EQ(status.pending_extents, 0u);
+  EXPECT_GE(status.last_scan_s, 0);
+
+  // Across a restart it stays failed.
+  Reopen();
+  store_->ProbeDrives();
+  EXPECT_EQ(store_->Healing().drives[4].status, DriveStatus::kFailed);
+  std::vector<extent::ExtentLocation> c = Put(kStripe, 72, /*sized=*/true);
+  ASSERT_EQ(c.size(), 1u);
+  for (const auto& f : c[0].fragments) EXPECT_NE(f.drive, 4u);
+
+  // Taken back (a replaced disk): the next probe brings it up as returning, and a heal pass
+  // moves fragments home onto it, after which it is simply up.
+  ASSERT_TRUE(store_->SetFailed(4, false).ok());
+  EXPECT_EQ(store_->Healing().drives[4].status, DriveStatus::kOffline);
+  store_->ProbeDrives();
+  EXPECT_EQ(store_->Healing().drives[4].status, DriveStatus::kReturning);
+  healed = store_->Heal();
+  ASSERT_TRUE(healed.ok()) << healed.status().ToString();
+  EXPECT_EQ(healed->healed, 3u);
+  status = store_->Healing();
+  EXPECT_EQ(status.drives[4].status, DriveStatus::kUp);
+  EXPECT_EQ(status.degraded_extents, 0u);
+  EXPECT_GT(status.heal_rate, 0u);
+  for (const auto& ex : {a, b, c}) EXPECT_TRUE(FullySpread(Current(ex)[0]));
+  Reopen();
+  EXPECT_EQ(store_->Healing().drives[4].status, DriveStatus::kUp);
+}
+
 }  // namespace
 }  // namespace tessera::drive::testing
