@@ -37,6 +37,7 @@ Config DefaultConfig(const std::string& data_dir) {
   config.drives = SimulatedDrives(data_dir, 3, 3);
   config.buffers = SimulatedBuffers(data_dir, 3);
   config.accounts = {{kDevAccountName, kDevAccountKey}};
+  config.admin = ListenAddress{"127.0.0.1", 9001, Dialect::kS3};
   return config;
 }
 
@@ -81,7 +82,17 @@ Status ApplyJson(const nlohmann::json& j, Config& config) {
       ASSIGN_OR_RETURN(auto address, ParseListenAddress(l.get<std::string>()));
       config.listeners.push_back(address);
     }
+    if (!j.contains("admin_listen")) config.admin.reset();
   }
+  if (j.contains("admin_listen")) {
+    const std::string text = j["admin_listen"].get<std::string>();
+    config.admin.reset();
+    if (!text.empty()) {
+      ASSIGN_OR_RETURN(auto address, ParseListenAddress(text));
+      config.admin = address;
+    }
+  }
+  if (j.contains("admin_token")) config.admin_token = j["admin_token"].get<std::string>();
   if (j.contains("region")) config.region = j["region"].get<std::string>();
   if (j.contains("s3_domains")) config.s3_domains = j["s3_domains"].get<std::vector<std::string>>();
   if (j.contains("layout")) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,7 +43,14 @@ struct Config {
   std::string region = "us-east-1";
   Limits limits;
   std::string ready_file;  // written with the bound endpoints once listening
+  // The admin listener (gateway/admin.h): metrics, health, heal status, drive states. The
+  // embedded default has one on 127.0.0.1:9001; naming the data listeners (--listen, or
+  // "listen" in a config file) drops it unless it is named too.
+  std::optional<ListenAddress> admin;
+  std::string admin_token;  // required by admin changes when set (else loopback peers only)
 };
+
+inline constexpr char kDefaultAdminAddress[] = "127.0.0.1:9001";
 
 // The Azurite development account, so that UseDevelopmentStorage=true configs work.
 inline constexpr char kDevAccountName[] = "devstoreaccount1";
@@ -63,7 +71,8 @@ Config DefaultConfig(const std::string& data_dir);
 //   store: {"segment_mib": 256, "direct_io": false, "compact_below": 0.5,
 //           "compact_mib_per_s": 64, "compact_interval_ms": 2000, "buffer_log_mib": 64,
 //           "destage_stripes": 16, "destage_interval_ms": 500},
-//   accounts: [{"name": "...", "key": "..."}], limits: {<Limits field>: n}.
+//   accounts: [{"name": "...", "key": "..."}], limits: {<Limits field>: n},
+//   admin_listen: "host:port" ("" = none), admin_token: "...".
 Status ApplyConfigFile(const std::string& path, Config& config);
 
 // Buffer devices take ids from here on, apart from drives.

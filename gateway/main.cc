@@ -1,12 +1,15 @@
 // tessera: the gateway binary.
 //
-//   tessera serve [--data DIR] [--listen HOST:PORT[/blob]]... [--config FILE]
-//                 [--ready-file FILE]
+//   tessera serve [--data DIR] [--listen HOST:PORT[/blob]]... [--admin HOST:PORT|none]
+//                 [--config FILE] [--ready-file FILE]
 //   tessera compact [--data DIR] [--config FILE] [--below FRACTION]
 //   tessera check [--data DIR] [--config FILE]
+//   tessera heal status [--admin HOST:PORT] [--json]
+//   tessera drive list|fail ID|restore ID [--admin HOST:PORT] [--token TOKEN]
 //
-// With no flags: the embedded default on 127.0.0.1:9000 and 127.0.0.1:10000, data under
-// $TESSERA_DATA or ~/.local/share/tessera, the development account.
+// With no flags: the embedded default on 127.0.0.1:9000 and 127.0.0.1:10000 (admin on
+// 127.0.0.1:9001), data under $TESSERA_DATA or ~/.local/share/tessera, the development
+// account.
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -17,11 +20,16 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "backend/drive/segment_store.h"
 #include "backend/store/embedded_store.h"
+#include "gateway/admin.h"
+#include "gateway/admin_client.h"
 #include "gateway/config.h"
 #include "gateway/server.h"
 #include "protocols/blob/handler.h"
@@ -31,11 +39,14 @@ namespace tessera::gateway {
 namespace {
 
 int Usage() {
-  std::fprintf(stderr,
-               "usage: tessera serve [--data DIR] [--listen HOST:PORT]... [--config FILE]\n"
-               "                     [--ready-file FILE]\n"
-               "       tessera compact [--data DIR] [--config FILE] [--below FRACTION]\n"
-               "       tessera check [--data DIR] [--config FILE]\n");
+  std::fprintf(
+      stderr,
+      "usage: tessera serve [--data DIR] [--listen HOST:PORT]... [--admin HOST:PORT|none]\n"
+      "                     [--config FILE] [--ready-file FILE]\n"
+      "       tessera compact [--data DIR] [--config FILE] [--below FRACTION]\n"
+      "       tessera check [--data DIR] [--config FILE]\n"
+      "       tessera heal status [--admin HOST:PORT] [--json]\n"
+      "       tessera drive list|fail ID|restore ID [--admin HOST:PORT] [--token TOKEN]\n");
   return 2;
 }
 
@@ -52,6 +63,7 @@ Result<Config> ParseArgs(int argc, char** argv, double* below = nullptr) {
   std::string config_file;
   std::string ready_file;
   std::vector<ListenAddress> listeners;
+  std::optional<std::string> admin;
   for (int i = 2; i < argc; ++i) {
     std::string arg = argv[i];
     auto next = [&]() -> Result<std::string> {
@@ -64,6 +76,10 @@ Result<Config> ParseArgs(int argc, char** argv, double* below = nullptr) {
       ASSIGN_OR_RETURN(std::string text, next());
       ASSIGN_OR_RETURN(ListenAddress address, ParseListenAddress(text));
       listeners.push_back(address);
+    } else if (arg == "--admin" && below == nullptr) {
+      ASSIGN_OR_RETURN(std::string text, next());
+      if (text != "none") RETURN_IF_ERROR(ParseListenAddress(text).status());
+      admin = text;
     } else if (arg == "--config") {
       ASSIGN_OR_RETURN(config_file, next());
     } else if (arg == "--ready-file" && below == nullptr) {
@@ -81,16 +97,26 @@ Result<Config> ParseArgs(int argc, char** argv, double* below = nullptr) {
   }
   Config config = DefaultConfig(std::filesystem::absolute(data_dir).string());
   if (!config_file.empty()) RETURN_IF_ERROR(ApplyConfigFile(config_file, config));
-  if (!listeners.empty()) config.listeners = listeners;
+  if (!listeners.empty()) {
+    config.listeners = listeners;
+    config.admin.reset();  // named listeners replace the defaults, the admin one's too
+  }
+  if (admin) {
+    config.admin.reset();
+    if (*admin != "none") config.admin = *ParseListenAddress(*admin);
+  }
   config.ready_file = ready_file;
   return config;
 }
 
-void WriteReadyFile(const std::string& path, const std::vector<std::string>& endpoints) {
+// One data endpoint per line, then "admin ENDPOINT" when there is an admin listener.
+void WriteReadyFile(const std::string& path, const std::vector<std::string>& endpoints,
+                    const std::string& admin) {
   std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp);
     for (const auto& e : endpoints) out << e << "\n";
+    if (!admin.empty()) out << "admin " << admin << "\n";
   }
   std::filesystem::rename(tmp, path);
 }
@@ -275,8 +301,12 @@ int Serve(int argc, char** argv) {
   blob::BlobHandler blob_handler(object_store, accounts, blob::BlobOptions{});
 
   Server server(&s3_handler, &blob_handler, config->limits);
-  if (Status s = server.Listen(config->listeners); !s.ok()) {
-    std::fprintf(stderr, "tessera: %s\n", s.ToString().c_str());
+  AdminHandler admin(
+      *stores.segments, [&server] { return server.Stats(); }, config->admin_token);
+  Status listening = server.Listen(config->listeners);
+  if (listening.ok() && config->admin) listening = server.ListenAdmin(*config->admin, &admin);
+  if (!listening.ok()) {
+    std::fprintf(stderr, "tessera: %s\n", listening.ToString().c_str());
     return 1;
   }
   std::printf(
@@ -291,6 +321,10 @@ int Serve(int argc, char** argv) {
     std::printf("tessera: listening on %s (S3 and Blob; unsigned requests: %s)\n",
                 endpoints[i].c_str(), blob_default ? "Blob" : "S3");
   }
+  if (config->admin) {
+    std::printf("tessera: admin on %s (/metrics, /healthz, /readyz, /admin/v1/heal)\n",
+                server.AdminEndpoint().c_str());
+  }
   for (const auto& a : config->accounts) {
     std::printf(
         "tessera: account %s\n  S3:   access key id %s, secret %s\n"
@@ -300,7 +334,9 @@ int Serve(int argc, char** argv) {
         blob_endpoint.c_str(), a.name.c_str());
   }
   std::fflush(stdout);
-  if (!config->ready_file.empty()) WriteReadyFile(config->ready_file, server.Endpoints());
+  if (!config->ready_file.empty()) {
+    WriteReadyFile(config->ready_file, server.Endpoints(), server.AdminEndpoint());
+  }
   server.Run(/*handle_signals=*/true);
   const drive::StoreCounters c = stores.segments->counters();
   std::printf(
@@ -322,6 +358,144 @@ int Serve(int argc, char** argv) {
   return 0;
 }
 
+// The flags of `tessera heal` and `tessera drive`: --admin HOST:PORT, --token, --json.
+struct AdminArgs {
+  std::string address = kDefaultAdminAddress;
+  std::string token;
+  bool json = false;
+  std::vector<std::string> words;  // what is not a flag
+};
+
+Result<AdminArgs> ParseAdminArgs(int argc, char** argv) {
+  AdminArgs args;
+  if (const char* env = std::getenv("TESSERA_ADMIN_TOKEN"); env) args.token = env;
+  for (int i = 2; i < argc; ++i) {
+    std::string arg = argv[i];
+    if ((arg == "--admin" || arg == "--token") && i + 1 < argc) {
+      (arg == "--admin" ? args.address : args.token) = argv[++i];
+    } else if (arg == "--json") {
+      args.json = true;
+    } else if (arg.starts_with("--")) {
+      return Status(ErrorCode::kInvalidArgument, "unknown option " + arg);
+    } else {
+      args.words.push_back(arg);
+    }
+  }
+  return args;
+}
+
+std::string Size(uint64_t bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1024 && u < 5) {
+    v /= 1024;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
+  return buf;
+}
+
+void PrintDrives(const nlohmann::json& drives) {
+  for (const auto& d : drives) {
+    std::string state = d.value("state", "");
+    std::printf("  drive %-10u %-12s %-10s", d.value("id", 0u), d.value("region", "").c_str(),
+                state.c_str());
+    if (d.value("buffer", false)) std::printf(" write buffer");
+    if (state == "offline" || state == "failed") {
+      std::printf(" (for %llu s)", static_cast<unsigned long long>(d.value("down_for_s", 0ull)));
+    }
+    std::printf("\n");
+  }
+}
+
+// Sends one admin request and prints what went wrong; the parsed JSON reply on success.
+std::optional<nlohmann::json> AdminCall(const AdminArgs& args, const std::string& method,
+                                        const std::string& path) {
+  auto reply = AdminRequest(args.address, method, path, args.token);
+  if (!reply.ok()) {
+    std::fprintf(stderr, "tessera: %s (is the gateway running with --admin %s?)\n",
+                 reply.status().message().c_str(), args.address.c_str());
+    return std::nullopt;
+  }
+  nlohmann::json body = nlohmann::json::parse(reply->body, nullptr, /*allow_exceptions=*/false);
+  if (reply->status != 200 || body.is_discarded()) {
+    std::string message = body.is_object() ? body.value("error", "") : reply->body;
+    std::fprintf(stderr, "tessera: %s %s: %d %s\n", method.c_str(), path.c_str(), reply->status,
+                 message.c_str());
+    return std::nullopt;
+  }
+  return body;
+}
+
+// `tessera heal status`: what a running gateway's healer and scrubber are doing.
+int HealCommand(int argc, char** argv) {
+  auto args = ParseAdminArgs(argc, argv);
+  if (!args.ok() || args->words != std::vector<std::string>{"status"}) {
+    if (!args.ok()) std::fprintf(stderr, "tessera: %s\n", args.status().message().c_str());
+    return Usage();
+  }
+  auto s = AdminCall(*args, "GET", "/admin/v1/heal");
+  if (!s) return 1;
+  if (args->json) {
+    std::printf("%s\n", s->dump(2).c_str());
+    return 0;
+  }
+  std::map<std::string, int> states;
+  for (const auto& d : (*s)["drives"]) ++states[d.value("state", "")];
+  std::string summary;
+  for (const auto& [state, n] : states) {
+    summary += (summary.empty() ? "" : ", ") + std::to_string(n) + " " + state;
+  }
+  std::printf("drives: %zu (%s)\n", (*s)["drives"].size(), summary.c_str());
+  PrintDrives((*s)["drives"]);
+  std::printf("degraded extents: %llu\n",
+              static_cast<unsigned long long>(s->value("degraded_extents", 0ull)));
+  const uint64_t pending = s->value("pending_bytes", 0ull);
+  const int64_t eta = s->value("eta_s", 0ll);
+  std::printf("to heal: %llu extents, %s; %s at %s/s (limit %s/s), ETA %s\n",
+              static_cast<unsigned long long>(s->value("pending_extents", 0ull)),
+              Size(pending).c_str(), s->value("healing", false) ? "healing" : "idle",
+              Size(s->value("heal_rate_bytes_per_s", 0ull)).c_str(),
+              s->value("heal_limit_bytes_per_s", 0ull) == 0
+                  ? "none"
+                  : Size(s->value("heal_limit_bytes_per_s", 0ull)).c_str(),
+              eta < 0 ? "unknown" : (std::to_string(eta) + " s").c_str());
+  const int64_t scanned = s->value("last_scan_s", -1ll);
+  std::printf("last heal scan: %s\n",
+              scanned < 0 ? "not yet" : (std::to_string(scanned) + " s ago").c_str());
+  const auto& scrub = (*s)["scrub"];
+  std::printf("scrub: %.1f%% of this cycle (%s of %s) at %s/s, %llu cycles done\n",
+              100.0 * scrub.value("cycle_fraction", 0.0),
+              Size(scrub.value("cycle_bytes", 0ull)).c_str(),
+              Size(scrub.value("cycle_target_bytes", 0ull)).c_str(),
+              Size(scrub.value("rate_bytes_per_s", 0ull)).c_str(),
+              static_cast<unsigned long long>(scrub.value("cycles_done", 0ull)));
+  return 0;
+}
+
+// `tessera drive list|fail ID|restore ID`: drive states of a running gateway.
+int DriveCommand(int argc, char** argv) {
+  auto args = ParseAdminArgs(argc, argv);
+  if (!args.ok()) {
+    std::fprintf(stderr, "tessera: %s\n", args.status().message().c_str());
+    return Usage();
+  }
+  const std::vector<std::string>& w = args->words;
+  if (w.size() == 1 && w[0] == "list") {
+    auto drives = AdminCall(*args, "GET", "/admin/v1/drives");
+    if (!drives) return 1;
+    PrintDrives((*drives)["drives"]);
+    return 0;
+  }
+  if (w.size() != 2 || (w[0] != "fail" && w[0] != "restore")) return Usage();
+  auto drive = AdminCall(*args, "POST", "/admin/v1/drives/" + w[1] + "/" + w[0]);
+  if (!drive) return 1;
+  PrintDrives(nlohmann::json::array({*drive}));
+  return 0;
+}
+
 }  // namespace
 }  // namespace tessera::gateway
 
@@ -331,6 +505,8 @@ int main(int argc, char** argv) {
   if (command == "serve") return tessera::gateway::Serve(argc, argv);
   if (command == "compact") return tessera::gateway::Compact(argc, argv);
   if (command == "check") return tessera::gateway::Check(argc, argv);
+  if (command == "heal") return tessera::gateway::HealCommand(argc, argv);
+  if (command == "drive") return tessera::gateway::DriveCommand(argc, argv);
   if (command == "--help" || command == "help") {
     tessera::gateway::Usage();
     return 0;

@@ -1,10 +1,12 @@
 #include "gateway/server.h"
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <chrono>
 #include <future>
 #include <list>
 #include <mutex>
@@ -69,17 +71,35 @@ struct Server::Impl {
   asio::signal_set signals;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   std::vector<Dialect> acceptor_dialects;
+  std::vector<RequestHandler*> acceptor_handlers;  // non-null: every request goes there
   std::vector<std::string> endpoints;
+  std::string admin_endpoint;
   std::atomic<bool> stopping{false};
   std::atomic<int> sessions{0};
   std::mutex mu;
   std::list<std::weak_ptr<Session>> live;  // for closing idle sessions at shutdown
 
+  // ServerStats, per dialect (0 = S3, 1 = Blob).
+  std::atomic<uint64_t> responses[2][6] = {};
+  std::atomic<uint64_t> bytes_in[2] = {};
+  std::atomic<uint64_t> bytes_out[2] = {};
+  std::atomic<uint64_t> latency[2][kLatencyBuckets.size() + 1] = {};
+  std::atomic<uint64_t> latency_sum_us[2] = {};
+  void Record(int dialect, int status, std::chrono::steady_clock::duration took) {
+    responses[dialect][std::clamp(status / 100, 1, 5)]++;
+    const double seconds = std::chrono::duration<double>(took).count();
+    size_t bucket = 0;
+    while (bucket < kLatencyBuckets.size() && seconds > kLatencyBuckets[bucket]) ++bucket;
+    latency[dialect][bucket]++;
+    latency_sum_us[dialect] += std::chrono::duration_cast<std::chrono::microseconds>(took).count();
+  }
+  Result<std::unique_ptr<tcp::acceptor>> Bind(const ListenAddress& address, std::string* endpoint);
+
   RequestHandler& HandlerFor(const HttpRequest& request, Dialect listener_default) {
     if (blob && DetectDialect(request, listener_default) == Dialect::kBlob) return *blob;
     return *s3;
   }
-  asio::awaitable<void> Accept(tcp::acceptor& acceptor, Dialect dialect);
+  asio::awaitable<void> Accept(tcp::acceptor& acceptor, Dialect dialect, RequestHandler* pinned);
   void BeginStop();
 };
 
@@ -87,8 +107,8 @@ struct Server::Impl {
 // bodies in both directions, and loops while the connection stays alive.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, Server::Impl& server, Dialect dialect)
-      : stream_(std::move(socket)), server_(server), dialect_(dialect) {}
+  Session(tcp::socket socket, Server::Impl& server, Dialect dialect, RequestHandler* pinned)
+      : stream_(std::move(socket)), server_(server), dialect_(dialect), pinned_(pinned) {}
 
   asio::awaitable<void> Run();
   // Called from a worker thread: blocks until the session's strand delivered bytes.
@@ -110,7 +130,9 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::buffer_body>> parser_;
   Server::Impl& server_;
-  Dialect dialect_;  // the listener's default
+  Dialect dialect_;         // the listener's default
+  RequestHandler* pinned_;  // the admin listener's handler; null on data listeners
+  int served_ = -1;         // dialect of the request in hand (index of ServerStats), -1: none
   bool expect_continue_ = false;
   bool sent_continue_ = false;
   bool idle_ = true;
@@ -160,7 +182,9 @@ asio::awaitable<ReadOutcome> Session::ReadBody(char* buf, size_t capacity) {
                           "Content-Length HTTP header: " +
                               ec.message()};
   }
-  co_return ReadOutcome{capacity - parser.get().body().size, ErrorCode::kOk, {}};
+  const size_t got = capacity - parser.get().body().size;
+  if (served_ >= 0) server_.bytes_in[served_] += got;
+  co_return ReadOutcome{got, ErrorCode::kOk, {}};
 }
 
 Result<size_t> Session::ReadBodyBlocking(char* buf, size_t capacity) {
@@ -241,6 +265,7 @@ asio::awaitable<bool> Session::WriteStreamed(HttpResponse& response, bool keep_a
     // Headers are gone: a failure mid-body can only be signalled by closing early.
     if (e || outcome.code != ErrorCode::kOk || outcome.n == 0) co_return false;
     remaining -= outcome.n;
+    if (served_ >= 0) server_.bytes_out[served_] += outcome.n;
     msg.body().data = chunk.data();
     msg.body().size = outcome.n;
     msg.body().more = remaining > 0;
@@ -273,6 +298,7 @@ asio::awaitable<bool> Session::Write(HttpResponse& response, bool keep_alive) {
   }
   http::response<http::string_body> msg{static_cast<http::status>(response.status), 11};
   ApplyHeaders(msg, response, keep_alive);
+  if (served_ >= 0) server_.bytes_out[served_] += response.body.size();
   msg.body() = std::move(response.body);
   msg.prepare_payload();
   auto [ec, n] = co_await http::async_write(stream_, msg, kUse);
@@ -305,8 +331,9 @@ asio::awaitable<void> Session::Run() {
                           ? Status(ErrorCode::kRequestHeaderTooLarge,
                                    "Your request header section exceeds the maximum allowed size.")
                           : Status(ErrorCode::kInvalidRequest, "Malformed HTTP request");
-      RequestHandler& handler =
-          dialect_ == Dialect::kBlob && server_.blob ? *server_.blob : *server_.s3;
+      RequestHandler& handler = pinned_                                      ? *pinned_
+                                : dialect_ == Dialect::kBlob && server_.blob ? *server_.blob
+                                                                             : *server_.s3;
       HttpResponse response = handler.Reject(partial, status);
       co_await Write(response, false);
       break;
@@ -317,18 +344,25 @@ asio::awaitable<void> Session::Run() {
     if (!peer_error) request.remote_address = peer.address().to_string();
     expect_continue_ = beast::iequals(parser_->get()[http::field::expect], "100-continue");
     sent_continue_ = false;
-    RequestHandler& handler = server_.HandlerFor(request, dialect_);
+    const auto began = std::chrono::steady_clock::now();
+    RequestHandler& handler = pinned_ ? *pinned_ : server_.HandlerFor(request, dialect_);
+    served_ = pinned_ ? -1 : &handler == server_.blob ? 1 : 0;
     HttpResponse response = co_await Execute(handler, request);
     bool keep_alive = parser_->get().keep_alive() && !response.close && !server_.stopping;
     if (keep_alive && !parser_->is_done()) keep_alive = co_await DrainBody();
-    if (!co_await Write(response, keep_alive) || !keep_alive) break;
+    const int status = response.status;
+    const bool written = co_await Write(response, keep_alive);
+    if (served_ >= 0) server_.Record(served_, status, std::chrono::steady_clock::now() - began);
+    served_ = -1;
+    if (!written || !keep_alive) break;
   }
   beast::error_code ignored;
   stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
   stream_.socket().close(ignored);
 }
 
-asio::awaitable<void> Server::Impl::Accept(tcp::acceptor& acceptor, Dialect dialect) {
+asio::awaitable<void> Server::Impl::Accept(tcp::acceptor& acceptor, Dialect dialect,
+                                           RequestHandler* pinned) {
   for (;;) {
     auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(io), kUse);
     if (ec) {
@@ -342,7 +376,7 @@ asio::awaitable<void> Server::Impl::Accept(tcp::acceptor& acceptor, Dialect dial
     beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
     auto executor = socket.get_executor();
-    auto session = std::make_shared<Session>(std::move(socket), *this, dialect);
+    auto session = std::make_shared<Session>(std::move(socket), *this, dialect, pinned);
     {
       std::lock_guard lock(mu);
       live.remove_if([](const std::weak_ptr<Session>& w) { return w.expired(); });
@@ -393,36 +427,70 @@ Server::Server(RequestHandler* s3, RequestHandler* blob, Limits limits)
 
 Server::~Server() { impl_->workers.join(); }
 
+Result<std::unique_ptr<tcp::acceptor>> Server::Impl::Bind(const ListenAddress& address,
+                                                          std::string* endpoint) {
+  beast::error_code ec;
+  auto ip = asio::ip::make_address(address.host, ec);
+  if (ec) return Status(ErrorCode::kInvalidArgument, "bad listen host " + address.host);
+  tcp::endpoint at(ip, address.port);
+  auto acceptor = std::make_unique<tcp::acceptor>(io);
+  acceptor->open(at.protocol(), ec);
+  if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor->bind(at, ec);
+  if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return Status(ErrorCode::kInternal, "cannot listen on " + address.host + ":" +
+                                            std::to_string(address.port) + ": " + ec.message());
+  }
+  auto bound = acceptor->local_endpoint();
+  std::string host = bound.address().is_v6() ? "[" + bound.address().to_string() + "]"
+                                             : bound.address().to_string();
+  *endpoint = "http://" + host + ":" + std::to_string(bound.port());
+  return acceptor;
+}
+
 Status Server::Listen(const std::vector<ListenAddress>& addresses) {
   for (const auto& address : addresses) {
-    beast::error_code ec;
-    auto ip = asio::ip::make_address(address.host, ec);
-    if (ec) return Status(ErrorCode::kInvalidArgument, "bad listen host " + address.host);
-    tcp::endpoint endpoint(ip, address.port);
-    auto acceptor = std::make_unique<tcp::acceptor>(impl_->io);
-    acceptor->open(endpoint.protocol(), ec);
-    if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) acceptor->bind(endpoint, ec);
-    if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) {
-      return Status(ErrorCode::kInternal, "cannot listen on " + address.host + ":" +
-                                              std::to_string(address.port) + ": " + ec.message());
-    }
-    auto bound = acceptor->local_endpoint();
-    std::string host = bound.address().is_v6() ? "[" + bound.address().to_string() + "]"
-                                               : bound.address().to_string();
-    impl_->endpoints.push_back("http://" + host + ":" + std::to_string(bound.port()));
+    std::string endpoint;
+    ASSIGN_OR_RETURN(auto acceptor, impl_->Bind(address, &endpoint));
+    impl_->endpoints.push_back(endpoint);
     impl_->acceptors.push_back(std::move(acceptor));
     impl_->acceptor_dialects.push_back(address.dialect);
+    impl_->acceptor_handlers.push_back(nullptr);
   }
   return Status::Ok();
+}
+
+Status Server::ListenAdmin(const ListenAddress& address, RequestHandler* handler) {
+  ASSIGN_OR_RETURN(auto acceptor, impl_->Bind(address, &impl_->admin_endpoint));
+  impl_->acceptors.push_back(std::move(acceptor));
+  impl_->acceptor_dialects.push_back(Dialect::kS3);
+  impl_->acceptor_handlers.push_back(handler);
+  return Status::Ok();
+}
+
+std::string Server::AdminEndpoint() const { return impl_->admin_endpoint; }
+
+ServerStats Server::Stats() const {
+  ServerStats stats;
+  stats.open_connections = static_cast<uint64_t>(std::max(0, impl_->sessions.load()));
+  for (int d = 0; d < 2; ++d) {
+    for (size_t c = 0; c < 6; ++c) stats.responses[d][c] = impl_->responses[d][c].load();
+    stats.bytes_in[d] = impl_->bytes_in[d].load();
+    stats.bytes_out[d] = impl_->bytes_out[d].load();
+    for (size_t b = 0; b < stats.latency[d].size(); ++b) stats.latency[d][b] = impl_->latency[d][b];
+    stats.latency_sum_s[d] = static_cast<double>(impl_->latency_sum_us[d].load()) / 1e6;
+  }
+  return stats;
 }
 
 std::vector<std::string> Server::Endpoints() const { return impl_->endpoints; }
 
 void Server::Run(bool handle_signals) {
   for (size_t i = 0; i < impl_->acceptors.size(); ++i) {
-    asio::co_spawn(impl_->io, impl_->Accept(*impl_->acceptors[i], impl_->acceptor_dialects[i]),
+    asio::co_spawn(impl_->io,
+                   impl_->Accept(*impl_->acceptors[i], impl_->acceptor_dialects[i],
+                                 impl_->acceptor_handlers[i]),
                    asio::detached);
   }
   if (handle_signals) {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -9,6 +11,22 @@
 #include "protocols/handler.h"
 
 namespace tessera::gateway {
+
+// Request latency buckets (upper bounds, seconds) of ServerStats, Prometheus style.
+inline constexpr std::array<double, 12> kLatencyBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                           0.1,   0.25,   0.5,   1,    2.5,   10};
+
+// What the data listeners have served since start, per dialect (0 = S3, 1 = Blob).
+struct ServerStats {
+  uint64_t open_connections = 0;
+  std::array<std::array<uint64_t, 6>, 2> responses{};  // [dialect][status / 100], 0 unused
+  std::array<uint64_t, 2> bytes_in{};                  // request body bytes read
+  std::array<uint64_t, 2> bytes_out{};                 // response body bytes written
+  // Request latency, from the end of the request head to the end of the response:
+  // [dialect][bucket] counts requests at most kLatencyBuckets[bucket]; the last is +Inf.
+  std::array<std::array<uint64_t, kLatencyBuckets.size() + 1>, 2> latency{};
+  std::array<double, 2> latency_sum_s{};
+};
 
 // The HTTP/1.1 front end: listeners, Beast sessions, limits and timeouts. Every listener
 // serves both dialects (DetectDialect picks the handler per request). Request handling runs
@@ -24,8 +42,14 @@ class Server {
 
   // Binds every address; kInvalidArgument / kInternal when one cannot be bound.
   Status Listen(const std::vector<ListenAddress>& addresses);
-  // "http://host:port" per bound listener, in order.
+  // Binds a listener whose every request goes to `handler` (the admin API); not counted in
+  // Stats() nor listed in Endpoints().
+  Status ListenAdmin(const ListenAddress& address, RequestHandler* handler);
+  // "http://host:port" per bound data listener, in order.
   std::vector<std::string> Endpoints() const;
+  // "http://host:port" of the admin listener, or "" without one.
+  std::string AdminEndpoint() const;
+  ServerStats Stats() const;
   // Serves until Stop() (or SIGTERM/SIGINT when `handle_signals`), then lets in-flight
   // requests finish (up to the shutdown grace) and returns.
   void Run(bool handle_signals);

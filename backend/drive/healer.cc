@@ -119,6 +119,7 @@ HealStatus SegmentStore::Healing() const {
                                  : static_cast<int64_t>((s.pending_bytes + rate - 1) / rate);
   const int64_t scanned = last_scan_ms_.load();
   if (scanned > 0) s.last_scan_s = (NowMs() - scanned) / 1000;
+  s.scans = scans_.load();
   s.scrub_rate = scrub_rate_.load();
   s.scrub_cycle_bytes = scrub_cycle_bytes_.load();
   s.scrub_cycle_target = scrub_cycle_target_.load();
@@ -365,6 +366,7 @@ Result<HealReport> SegmentStore::Heal() {
   } else if (scan) {
     for (DriveState* d : returning) d->returning = false;
   }
+  if (scan) ++scans_;
   return report;
 }
 

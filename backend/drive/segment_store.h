@@ -121,6 +121,7 @@ struct HealStatus {
   uint64_t heal_limit = 0;          // heal_bytes_per_second (0 = unthrottled)
   int64_t eta_s = 0;                // pending_bytes at heal_rate (else the limit); -1 = unknown
   int64_t last_scan_s = -1;         // seconds since the last scan of all extents; -1 = none yet
+  uint64_t scans = 0;               // scans of all extents completed since the store opened
   uint64_t scrub_rate = 0;          // bytes/s the scrubber is paced at (this cycle)
   uint64_t scrub_cycle_bytes = 0;   // read back in the current cycle
   uint64_t scrub_cycle_target = 0;  // bytes on the drives when the cycle began
@@ -429,6 +430,7 @@ class SegmentStore : public extent::ExtentStore {
   std::atomic<bool> healing_{false};
   std::atomic<uint64_t> heal_rate_{0};
   std::atomic<int64_t> last_scan_ms_{0};  // steady clock; 0 = none yet
+  std::atomic<uint64_t> scans_{0};
   std::atomic<uint64_t> scrub_rate_{0};
   std::atomic<uint64_t> scrub_cycle_bytes_{0};
   std::atomic<uint64_t> scrub_cycle_target_{0};

@@ -103,6 +103,30 @@ TEST_F(ConfigTest, ExplicitRegionsListRealDrives) {
   EXPECT_EQ(config.drives[2].id, 2u);
 }
 
+TEST_F(ConfigTest, TheAdminListenerIsOnByDefaultAndGoesWithNamedListeners) {
+  Config config = DefaultConfig(dir_);
+  ASSERT_TRUE(config.admin.has_value());
+  EXPECT_EQ(config.admin->host, "127.0.0.1");
+  EXPECT_EQ(config.admin->port, 9001);
+  EXPECT_TRUE(config.admin_token.empty());
+  // Naming the data listeners drops the default admin listener ...
+  ASSERT_TRUE(ApplyConfigFile(Write(R"({"listen": ["127.0.0.1:0"]})"), config).ok());
+  EXPECT_FALSE(config.admin.has_value());
+  // ... unless it is named too.
+  config = DefaultConfig(dir_);
+  ASSERT_TRUE(ApplyConfigFile(Write(R"({"listen": ["127.0.0.1:0"], "admin_listen": "[::1]:9100",
+                                        "admin_token": "t0ken"})"),
+                              config)
+                  .ok());
+  ASSERT_TRUE(config.admin.has_value());
+  EXPECT_EQ(config.admin->host, "::1");
+  EXPECT_EQ(config.admin->port, 9100);
+  EXPECT_EQ(config.admin_token, "t0ken");
+  ASSERT_TRUE(ApplyConfigFile(Write(R"({"admin_listen": ""})"), config).ok());
+  EXPECT_FALSE(config.admin.has_value());
+  EXPECT_FALSE(ApplyConfigFile(Write(R"({"admin_listen": "nohostport"})"), config).ok());
+}
+
 TEST_F(ConfigTest, MalformedFilesAreErrorsNotCrashes) {
   Config config = DefaultConfig("/data");
   EXPECT_FALSE(ApplyConfigFile(Write("{not json"), config).ok());

@@ -91,6 +91,12 @@ bool Gateway::Start() {
     std::string line;
     if (in && std::getline(in, line)) {
       port_ = std::atoi(line.substr(line.rfind(':') + 1).c_str());
+      // The file is renamed into place whole: the admin line, if any, is there too.
+      while (std::getline(in, line)) {
+        if (line.starts_with("admin ")) {
+          admin_port_ = std::atoi(line.substr(line.rfind(':') + 1).c_str());
+        }
+      }
       return port_ > 0;
     }
     int status;

@@ -34,12 +34,15 @@ class Gateway {
   int Wait();
   bool Alive();
   int port() const { return port_; }
+  // The admin listener's port, when started with one (--admin 127.0.0.1:0); else 0.
+  int admin_port() const { return admin_port_; }
 
  private:
   std::string data_dir_;
   std::vector<std::string> extra_args_;
   pid_t pid_ = -1;
   int port_ = 0;
+  int admin_port_ = 0;
 };
 
 // One keep-alive connection.

@@ -1,0 +1,234 @@
+// The admin listener on the real binary: health and readiness, Prometheus metrics, heal
+// status, and an operator failing a drive and taking it back, through HTTP and through
+// `tessera heal status` / `tessera drive`.
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "tests/gateway/fixture.h"
+
+namespace tessera::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// The value of an unlabelled sample, or of the first sample whose labels contain `labels`.
+double Metric(const std::string& text, const std::string& name, const std::string& labels = "") {
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line[0] == '#' || !line.starts_with(name)) continue;
+    const std::string rest = line.substr(name.size());
+    if (labels.empty() ? !rest.starts_with(" ") : rest.find(labels) == std::string::npos) continue;
+    return std::stod(line.substr(line.rfind(' ') + 1));
+  }
+  return -1;
+}
+
+class AdminTest : public GatewayFixture {
+ protected:
+  void SetUp() override {
+    dir_ = MakeTempDir();
+    ASSERT_FALSE(dir_.empty());
+    config_ = dir_ + "/config.json";
+    // Four drives per region: a failed drive's fragments have a home in its own region.
+    std::ofstream(config_) << R"({"layout": {"regions": 3, "drives_per_region": 4},
+        "store": {"probe_interval_ms": 100, "heal_mib_per_s": 0, "destage_interval_ms": 100},
+        "admin_token": "let-me-in"})";
+    Start();
+  }
+  void Start() {
+    gateway_ = std::make_unique<Gateway>(
+        dir_ + "/data", std::vector<std::string>{"--config", config_, "--admin", "127.0.0.1:0"});
+    ASSERT_TRUE(gateway_->Start()) << ReadFile(dir_ + "/data.log");
+    ASSERT_GT(gateway_->admin_port(), 0);
+  }
+
+  RawResponse Admin(const std::string& method, const std::string& target,
+                    const std::string& token = "") {
+    Request r;
+    r.method = method;
+    r.target = target;
+    r.sign = false;
+    if (!token.empty()) r.headers.push_back({"Authorization", "Bearer " + token});
+    return Send(gateway_->admin_port(), r);
+  }
+  json Heal() {
+    RawResponse r = Admin("GET", "/admin/v1/heal");
+    EXPECT_EQ(r.status, 200) << r.body;
+    return json::parse(r.body, nullptr, false);
+  }
+  std::string State(const json& heal, uint32_t id) {
+    for (const auto& d : heal["drives"]) {
+      if (d["id"] == id) return d["state"];
+    }
+    return "";
+  }
+  // Polls the heal status until `done` holds (up to 60 s).
+  template <typename Done>
+  json WaitFor(Done done) {
+    json s;
+    for (int i = 0; i < 600; ++i) {
+      s = Heal();
+      if (done(s)) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return s;
+  }
+  std::string Cli(const std::string& args) {
+    std::string out;
+    const int status = RunCommand(TesseraBinary() + " " + args + " --admin 127.0.0.1:" +
+                                      std::to_string(gateway_->admin_port()),
+                                  &out);
+    last_cli_status_ = status;
+    return out;
+  }
+
+  void Put(const std::string& key, size_t size, uint64_t seed) {
+    std::string body = SeededBody(size, seed);
+    RawResponse r = Do("PUT", "/adm/" + key, body);
+    ASSERT_EQ(r.status, 200) << key << ": " << r.body;
+    objects_[key] = std::move(body);
+  }
+  void ReadAll(const std::string& when) {
+    for (const auto& [key, body] : objects_) {
+      RawResponse r = Do("GET", "/adm/" + key);
+      ASSERT_EQ(r.status, 200) << when << ": " << key << ": " << r.body;
+      ASSERT_TRUE(r.body == body) << when << ": " << key << " differs";
+    }
+  }
+
+  std::string config_;
+  int last_cli_status_ = 0;
+  std::map<std::string, std::string> objects_;
+};
+
+TEST_F(AdminTest, HealthReadinessAndMetrics) {
+  RawResponse r = Admin("GET", "/healthz");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "ok\n");
+  EXPECT_EQ(Admin("GET", "/readyz").status, 200);
+  ASSERT_EQ(Do("PUT", "/adm").status, 200);
+  Put("a", 300 * 1024, 1);
+  ASSERT_EQ(Do("GET", "/adm/a").status, 200);
+  EXPECT_EQ(Do("GET", "/adm/missing").status, 404);
+
+  r = Admin("GET", "/metrics");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_NE(r.Header("content-type").find("text/plain; version=0.0.4"), std::string::npos);
+  EXPECT_EQ(Metric(r.body, "tessera_responses_total", "dialect=\"s3\",code=\"2xx\""), 3);
+  EXPECT_EQ(Metric(r.body, "tessera_responses_total", "dialect=\"s3\",code=\"4xx\""), 1);
+  EXPECT_EQ(Metric(r.body, "tessera_request_bytes_total", "dialect=\"s3\""), 300 * 1024);
+  EXPECT_GE(Metric(r.body, "tessera_response_bytes_total", "dialect=\"s3\""), 300 * 1024);
+  EXPECT_EQ(Metric(r.body, "tessera_request_duration_seconds_count", "dialect=\"s3\""), 4);
+  EXPECT_EQ(Metric(r.body, "tessera_request_duration_seconds_bucket", "dialect=\"s3\",le=\"+Inf\""),
+            4);
+  EXPECT_EQ(Metric(r.body, "tessera_store_user_bytes_total"), 300 * 1024);
+  EXPECT_EQ(Metric(r.body, "tessera_drive_up", "drive=\"5\""), 1);
+  EXPECT_EQ(Metric(r.body, "tessera_drive_state", "drive=\"5\",state=\"up\""), 1);
+  EXPECT_EQ(Metric(r.body, "tessera_degraded_extents"), 0);
+
+  EXPECT_EQ(Admin("GET", "/nothing").status, 404);
+  EXPECT_EQ(Admin("PUT", "/healthz").status, 405);
+  EXPECT_EQ(Admin("GET", "/admin/v1/drives/5/fail").status, 405);
+  EXPECT_EQ(Admin("POST", "/admin/v1/drives/x/fail", "let-me-in").status, 404);
+  EXPECT_EQ(Admin("POST", "/admin/v1/drives/99999/fail", "let-me-in").status, 404);
+  // The data listener does not serve the admin API, nor the admin listener S3.
+  EXPECT_NE(Do("GET", "/admin/v1/heal").status, 200);
+  EXPECT_EQ(Admin("GET", "/adm/a").status, 404);
+}
+
+TEST_F(AdminTest, AFailedDriveIsRebuiltElsewhereStaysFailedAndReturns) {
+  ASSERT_EQ(Do("PUT", "/adm").status, 200);
+  for (int i = 0; i < 3; ++i) Put("small" + std::to_string(i), 200 * 1024, 20 + i);
+  // Whole stripes until drive 5 (region-2/drive-2) holds some.
+  const std::string drive = dir_ + "/data/regions/region-2/drive-2";
+  for (int i = 0; i < 64 && (!fs::exists(drive + "/segments") || fs::is_empty(drive + "/segments"));
+       ++i) {
+    Put("big" + std::to_string(i), 1536 * 1024, 10 + i);
+  }
+  ASSERT_FALSE(fs::is_empty(drive + "/segments"));
+
+  // The first scan (at start) is done and nothing asks for another.
+  const uint64_t scans = WaitFor([](const json& s) { return s["scans"] >= 1; })["scans"];
+  ASSERT_GE(scans, 1u);
+
+  // Changes need the token.
+  EXPECT_EQ(Admin("POST", "/admin/v1/drives/5/fail").status, 403);
+  EXPECT_EQ(Admin("POST", "/admin/v1/drives/5/fail", "wrong").status, 403);
+  EXPECT_EQ(State(Heal(), 5), "up");
+  std::string out = Cli("drive fail 5 --token let-me-in");
+  ASSERT_EQ(last_cli_status_, 0) << out;
+  EXPECT_NE(out.find("failed"), std::string::npos) << out;
+
+  // Its fragments are rebuilt on the region's spare drive: nothing degraded is left.
+  json s = WaitFor([&](const json& s) {
+    return s["scans"] > scans && s["pending_extents"] == 0 && s["degraded_extents"] == 0;
+  });
+  EXPECT_EQ(State(s, 5), "failed");
+  EXPECT_EQ(s["degraded_extents"], 0) << s.dump();
+  RawResponse m = Admin("GET", "/metrics");
+  EXPECT_GT(Metric(m.body, "tessera_heal_extents_total"), 0) << m.body;
+  EXPECT_EQ(Metric(m.body, "tessera_drive_state", "drive=\"5\",state=\"failed\""), 1);
+  out = Cli("heal status");
+  EXPECT_EQ(last_cli_status_, 0) << out;
+  EXPECT_NE(out.find("1 failed"), std::string::npos) << out;
+  EXPECT_NE(out.find("degraded extents: 0"), std::string::npos) << out;
+
+  // The failed disk is pulled; after a restart the drive is still failed and every object
+  // reads back whole without it.
+  ASSERT_EQ(gateway_->Stop(), 0);
+  fs::remove_all(drive);
+  Start();
+  s = Heal();
+  EXPECT_EQ(State(s, 5), "failed");
+  ReadAll("drive 5 failed and removed");
+
+  // A new disk in its place, taken back: it returns, and once a heal pass has looked it is up.
+  fs::create_directories(drive);
+  out = Cli("drive restore 5");
+  EXPECT_NE(last_cli_status_, 0) << out;  // no token
+  out = Cli("drive restore 5 --token let-me-in");
+  ASSERT_EQ(last_cli_status_, 0) << out;
+  s = WaitFor([&](const json& s) { return State(s, 5) == "up"; });
+  EXPECT_EQ(State(s, 5), "up") << s.dump();
+  Put("after", 1536 * 1024, 30);
+  ReadAll("drive 5 restored");
+}
+
+TEST_F(AdminTest, NotReadyWhenWritesCannotBePlaced) {
+  // Twelve data drives, RS(6,3): with seven failed, five are up and writes cannot go.
+  for (int id = 0; id < 7; ++id) {
+    ASSERT_EQ(Admin("POST", "/admin/v1/drives/" + std::to_string(id) + "/fail", "let-me-in").status,
+              200);
+  }
+  RawResponse r = Admin("GET", "/readyz");
+  EXPECT_EQ(r.status, 503);
+  EXPECT_NE(r.body.find("5 of 12 drives up"), std::string::npos) << r.body;
+  ASSERT_EQ(Do("PUT", "/adm").status, 200);
+  EXPECT_EQ(Do("PUT", "/adm/x", SeededBody(1 << 20, 3)).status, 503);
+  ASSERT_EQ(Admin("POST", "/admin/v1/drives/0/restore", "let-me-in").status, 200);
+  for (int i = 0; i < 100 && Admin("GET", "/readyz").status != 200; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(Admin("GET", "/readyz").status, 200);
+  EXPECT_EQ(Do("PUT", "/adm/x", SeededBody(1 << 20, 3)).status, 200);
+}
+
+}  // namespace
+}  // namespace tessera::testing
