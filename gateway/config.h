@@ -48,6 +48,9 @@ struct Config {
   // "listen" in a config file) drops it unless it is named too.
   std::optional<ListenAddress> admin;
   std::string admin_token;  // required by admin changes when set (else loopback peers only)
+  // Read the whole metadata file back at start (its structure and every record's checksum):
+  // about 0.5 s per million objects.
+  bool verify_metadata = true;
 };
 
 inline constexpr char kDefaultAdminAddress[] = "127.0.0.1:9001";
@@ -72,7 +75,7 @@ Config DefaultConfig(const std::string& data_dir);
 //           "compact_mib_per_s": 64, "compact_interval_ms": 2000, "buffer_log_mib": 64,
 //           "destage_stripes": 16, "destage_interval_ms": 500},
 //   accounts: [{"name": "...", "key": "..."}], limits: {<Limits field>: n},
-//   admin_listen: "host:port" ("" = none), admin_token: "...".
+//   admin_listen: "host:port" ("" = none), admin_token: "...", verify_metadata: true.
 Status ApplyConfigFile(const std::string& path, Config& config);
 
 // Buffer devices take ids from here on, apart from drives.

@@ -158,6 +158,7 @@ bool OpenStores(const Config& config, bool background_compaction, Stores* stores
   }
   store::EmbeddedStoreOptions options;
   options.meta_dir = config.data_dir + "/meta";
+  options.verify_metadata = config.verify_metadata;
   // Small bodies go to the write buffer, not into metadata; objects stored inline by older
   // builds are still read from there.
   if (!config.buffers.empty()) options.inline_threshold = 0;
@@ -240,6 +241,7 @@ int Check(int argc, char** argv) {
     std::fprintf(stderr, "tessera: %s\n", config.status().ToString().c_str());
     return Usage();
   }
+  config->verify_metadata = true;  // whatever the config says: checking is the point
   Stores stores;
   if (!OpenStores(*config, /*background_compaction=*/false, &stores)) return 1;
   drive::SegmentStore& segments = *stores.segments;

@@ -1,9 +1,13 @@
 #include "backend/meta/env.h"
 
 #include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <system_error>
 #include <utility>
+
+#include "backend/meta/file_check.h"
+#include "common/hash.h"
 
 namespace tessera::meta {
 namespace {
@@ -17,6 +21,54 @@ MDB_val ToVal(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s
 
 std::string_view FromVal(const MDB_val& v) {
   return std::string_view(static_cast<const char*>(v.mv_data), v.mv_size);
+}
+
+constexpr size_t kCrcBytes = 4;
+constexpr char kRecordCrcKey[] = "record-crc";
+
+uint32_t RecordCrc(Table table, std::string_view key, std::string_view value) {
+  const uint8_t id = static_cast<uint8_t>(table);
+  uint32_t crc = Crc32c(&id, 1);
+  crc = Crc32c(key.data(), key.size(), crc);
+  return Crc32c(value.data(), value.size(), crc);
+}
+
+void StoreCrc(uint32_t crc, char* out) {
+  for (size_t i = 0; i < kCrcBytes; ++i) out[i] = static_cast<char>(crc >> (8 * i));
+}
+
+Status CorruptRecord(Table table) {
+  return Status(ErrorCode::kInternal,
+                std::string("metadata: a record in table ") + kTableNames[static_cast<int>(table)] +
+                    " fails its checksum: data.mdb is damaged; restore it from a backup");
+}
+
+// The caller's value of stored record `v`, after checking its checksum.
+Result<std::string_view> Checked(Table table, std::string_view key, const MDB_val& v) {
+  std::string_view stored = FromVal(v);
+  if (stored.size() < kCrcBytes) return CorruptRecord(table);
+  std::string_view value = stored.substr(0, stored.size() - kCrcBytes);
+  char expected[kCrcBytes];
+  StoreCrc(RecordCrc(table, key, value), expected);
+  if (std::memcmp(expected, stored.data() + value.size(), kCrcBytes) != 0) {
+    return CorruptRecord(table);
+  }
+  return value;
+}
+
+// Writes `value` and its checksum under `key` (through `cursor` at its current entry when
+// given, else by key).
+int PutChecked(MDB_txn* txn, MDB_dbi dbi, MDB_cursor* cursor, Table table, std::string_view key,
+               std::string_view value) {
+  MDB_val k = ToVal(key);
+  MDB_val v{value.size() + kCrcBytes, nullptr};
+  const int rc = cursor != nullptr ? mdb_cursor_put(cursor, &k, &v, MDB_CURRENT | MDB_RESERVE)
+                                   : mdb_put(txn, dbi, &k, &v, MDB_RESERVE);
+  if (rc != 0) return rc;
+  char* out = static_cast<char*>(v.mv_data);
+  std::memcpy(out, value.data(), value.size());
+  StoreCrc(RecordCrc(table, key, value), out + value.size());
+  return 0;
 }
 
 }  // namespace
@@ -41,6 +93,9 @@ Result<std::unique_ptr<Env>> Env::Open(const EnvOptions& options) {
     return Status(ErrorCode::kInternal,
                   "metadata: cannot create " + options.dir + ": " + ec.message());
   }
+  // LMDB trusts the file it maps: check its structure first, so that a damaged file is
+  // refused with a message instead of crashing the process.
+  if (options.verify) RETURN_IF_ERROR(CheckLmdbFile(options.dir + "/data.mdb"));
   std::unique_ptr<Env> env(new Env());
   int rc = mdb_env_create(&env->env_);
   if (rc != 0) return LmdbError(rc, "mdb_env_create");
@@ -87,8 +142,63 @@ Result<std::unique_ptr<Env>> Env::Open(const EnvOptions& options) {
       return LmdbError(rc, std::string("mdb_dbi_open ") + kTableNames[i]);
     }
   }
+  if ((rc = mdb_dbi_open(txn, "format", MDB_CREATE, &env->format_)) != 0) {
+    mdb_txn_abort(txn);
+    return LmdbError(rc, "mdb_dbi_open format");
+  }
+  MDB_val marker_key = ToVal(kRecordCrcKey);
+  MDB_val marker{};
+  rc = mdb_get(txn, env->format_, &marker_key, &marker);
+  if (rc == MDB_NOTFOUND) {
+    // Records from before checksums (or none yet): give each its checksum now.
+    if (Status s = env->AddChecksums(txn); !s.ok()) {
+      mdb_txn_abort(txn);
+      return s;
+    }
+    MDB_val one = ToVal("1");
+    rc = mdb_put(txn, env->format_, &marker_key, &one, 0);
+  }
+  if (rc != 0) {
+    mdb_txn_abort(txn);
+    return LmdbError(rc, "record checksums");
+  }
   if ((rc = mdb_txn_commit(txn)) != 0) return LmdbError(rc, "mdb_txn_commit");
+  if (options.verify) {
+    if (Status s = env->VerifyAll(); !s.ok()) {
+      return Status(ErrorCode::kInternal,
+                    "metadata file data.mdb is damaged (" + s.message() +
+                        "); restore it from a backup (the gateway will not start on it)");
+    }
+  }
   return env;
+}
+
+Status Env::AddChecksums(MDB_txn* txn) {
+  for (int i = 0; i < kTableCount; ++i) {
+    const Table table = static_cast<Table>(i);
+    MDB_cursor* cursor = nullptr;
+    int rc = mdb_cursor_open(txn, dbis_[i], &cursor);
+    if (rc != 0) return LmdbError(rc, "open cursor");
+    MDB_val k{}, v{};
+    for (rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+      const std::string key(FromVal(k)), value(FromVal(v));
+      if ((rc = PutChecked(txn, dbis_[i], cursor, table, key, value)) != 0) break;
+    }
+    mdb_cursor_close(cursor);
+    if (rc != MDB_NOTFOUND) return LmdbError(rc, "adding record checksums");
+  }
+  return Status::Ok();
+}
+
+Status Env::VerifyAll() {
+  ASSIGN_OR_RETURN(Txn txn, BeginRead());
+  for (int i = 0; i < kTableCount; ++i) {
+    ASSIGN_OR_RETURN(Cursor cursor, Cursor::Open(txn, static_cast<Table>(i)));
+    RETURN_IF_ERROR(cursor.First());
+    while (cursor.valid()) RETURN_IF_ERROR(cursor.Next());
+  }
+  return Status::Ok();
 }
 
 Env::~Env() {
@@ -134,13 +244,12 @@ Result<std::optional<std::string>> Txn::Get(Table table, std::string_view key) {
   int rc = mdb_get(txn_, env_->dbi(table), &k, &v);
   if (rc == MDB_NOTFOUND) return std::optional<std::string>();
   if (rc != 0) return LmdbError(rc, "get");
-  return std::optional<std::string>(std::string(FromVal(v)));
+  ASSIGN_OR_RETURN(std::string_view value, Checked(table, key, v));
+  return std::optional<std::string>(std::string(value));
 }
 
 Status Txn::Put(Table table, std::string_view key, std::string_view value) {
-  MDB_val k = ToVal(key);
-  MDB_val v = ToVal(value);
-  int rc = mdb_put(txn_, env_->dbi(table), &k, &v, 0);
+  int rc = PutChecked(txn_, env_->dbi(table), nullptr, table, key, value);
   if (rc != 0) return LmdbError(rc, "put");
   return Status::Ok();
 }
@@ -174,11 +283,12 @@ Result<Cursor> Cursor::Open(Txn& txn, Table table) {
   MDB_cursor* cursor = nullptr;
   int rc = mdb_cursor_open(txn.raw(), txn.env().dbi(table), &cursor);
   if (rc != 0) return LmdbError(rc, "open cursor");
-  return Cursor(cursor);
+  return Cursor(cursor, table);
 }
 
 Cursor::Cursor(Cursor&& other) noexcept
     : cursor_(std::exchange(other.cursor_, nullptr)),
+      table_(other.table_),
       valid_(other.valid_),
       key_(other.key_),
       value_(other.value_) {}
@@ -194,7 +304,12 @@ Status Cursor::Step(MDB_val* key, MDB_cursor_op op, const char* what) {
   if (rc == MDB_NOTFOUND) return Status::Ok();
   if (rc != 0) return LmdbError(rc, what);
   key_ = FromVal(*key);
-  value_ = FromVal(v);
+  auto value = Checked(table_, key_, v);
+  if (!value.ok()) {
+    valid_ = false;
+    return value.status();
+  }
+  value_ = *value;
   return Status::Ok();
 }
 

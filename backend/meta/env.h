@@ -14,6 +14,13 @@ namespace tessera::meta {
 
 // A thin RAII layer over the LMDB C API. Every LMDB error becomes a kInternal Status whose
 // message names the operation and LMDB's reason (a full map says so explicitly).
+//
+// LMDB has no checksums of its own, so every record carries one: the stored value is the
+// caller's value followed by the CRC32C (little-endian) of the table id, the key and the
+// value. Every read checks it; a record that fails is an error, never data. An environment
+// written before records had checksums is converted when it is first opened (one
+// transaction), and Open() reads every record back unless told not to, so a damaged file
+// is refused at start rather than served.
 
 // The named tables of the metadata environment.
 enum class Table : uint8_t {
@@ -33,6 +40,7 @@ inline constexpr int kTableCount = 10;
 struct EnvOptions {
   std::string dir;  // created if missing
   uint64_t map_size = 64ull << 30;
+  bool verify = true;  // check every record's checksum at open
 };
 
 class Txn;
@@ -55,8 +63,12 @@ class Env {
 
  private:
   Env() = default;
+  Status AddChecksums(MDB_txn* txn);
+  // Reads every record of every table, checking its checksum.
+  Status VerifyAll();
   MDB_env* env_ = nullptr;
   MDB_dbi dbis_[kTableCount] = {};
+  MDB_dbi format_ = 0;  // "record-crc" -> "1" once every record carries its checksum
 };
 
 // A read or write transaction. Aborted on destruction unless committed. Not thread-safe.
@@ -113,9 +125,10 @@ class Cursor {
   std::string_view value() const { return value_; }
 
  private:
-  explicit Cursor(MDB_cursor* cursor) : cursor_(cursor) {}
+  Cursor(MDB_cursor* cursor, Table table) : cursor_(cursor), table_(table) {}
   Status Step(MDB_val* key, MDB_cursor_op op, const char* what);
   MDB_cursor* cursor_ = nullptr;
+  Table table_;
   bool valid_ = false;
   std::string_view key_;
   std::string_view value_;

@@ -69,6 +69,7 @@ Result<std::shared_ptr<meta::Env>> OpenMetadata(const EmbeddedStoreOptions& opti
   meta::EnvOptions env_options;
   env_options.dir = options.meta_dir;
   env_options.map_size = options.map_size;
+  env_options.verify = options.verify_metadata;
   ASSIGN_OR_RETURN(std::unique_ptr<meta::Env> env, meta::Env::Open(env_options));
   RETURN_IF_ERROR(meta::EnsureKeyFormat(*env));
   return std::shared_ptr<meta::Env>(std::move(env));

@@ -12,8 +12,9 @@
 namespace tessera::store {
 
 struct EmbeddedStoreOptions {
-  std::string meta_dir;                     // LMDB environment directory (created if missing)
-  uint64_t map_size = 64ull << 30;          // LMDB map size
+  std::string meta_dir;             // LMDB environment directory (created if missing)
+  uint64_t map_size = 64ull << 30;  // LMDB map size
+  bool verify_metadata = true;      // check the metadata file and every record's checksum at open
   uint64_t inline_threshold = 128 * 1024;   // bodies up to this size live inside the manifest
   uint64_t min_part_size = 5ull << 20;      // every multipart part but the last is at least this
   uint64_t max_block_size = 4000ull << 20;  // a staged block holds at most this (Blob: 4000 MiB)
