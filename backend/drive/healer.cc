@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <map>
 #include <set>
 
@@ -535,10 +536,20 @@ Status SegmentStore::HealExtent(uint64_t id, HealReport* report) {
       }
       present.push_back(reinterpret_cast<const uint8_t*>(chunk_at(i)));
     }
+    // A fragment that moves while it reads back whole may be a source itself: it is
+    // copied; the others are rebuilt.
+    std::vector<int> missing;
     for (size_t j = 0; j < rewrite.size(); ++j) {
-      rebuilt.push_back(reinterpret_cast<uint8_t*>(out.get() + j * chunk));
+      char* slot = out.get() + j * chunk;
+      if (std::find(sources.begin(), sources.end(), rewrite[j]) != sources.end()) {
+        std::memcpy(slot, chunk_at(rewrite[j]), chunk);
+        continue;
+      }
+      missing.push_back(rewrite[j]);
+      rebuilt.push_back(reinterpret_cast<uint8_t*>(slot));
     }
-    Status status = codec->Reconstruct(sources, present, rewrite, rebuilt, chunk);
+    Status status = missing.empty() ? Status::Ok()
+                                    : codec->Reconstruct(sources, present, missing, rebuilt, chunk);
     for (size_t j = 0; status.ok() && j < rewrite.size(); ++j) {
       // What is written is what the extent recorded, checked before it goes out.
       if (Crc32c(out.get() + j * chunk, chunk) != loc.ChunkCrc(rewrite[j], s)) {
