@@ -73,12 +73,13 @@ void SegmentStore::MarkDown(DriveState& d, const Status& why) {
   d.files.clear();
 }
 
-void SegmentStore::NoteDegraded(uint64_t id, const std::string& what) {
+void SegmentStore::NoteDegraded(uint64_t id, const std::string& what, const std::string& object) {
   ++degraded_stripes_;
   std::lock_guard<std::mutex> lock(heal_ids_mu_);
   if (heal_ids_.size() >= 65536 || !heal_ids_.insert(id).second) return;
-  std::fprintf(stderr, "tessera: degraded read of extent %016llx: %s\n",
-               static_cast<unsigned long long>(id), what.c_str());
+  std::fprintf(stderr, "tessera: degraded read of extent %016llx%s%s: %s\n",
+               static_cast<unsigned long long>(id), object.empty() ? "" : " of object ",
+               object.c_str(), what.c_str());
 }
 
 uint32_t SegmentStore::RequiredBufferCopies() const {

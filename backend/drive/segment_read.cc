@@ -24,8 +24,9 @@ constexpr size_t kAlign = 4096;
 class SegmentReadSource : public BodySource {
  public:
   SegmentReadSource(SegmentStore* store, std::vector<ExtentLocation> extents, uint64_t offset,
-                    uint64_t length, std::unique_ptr<extent::ReadGuard> guard)
-      : guard_(std::move(guard)),
+                    uint64_t length, std::unique_ptr<extent::ReadGuard> guard, std::string object)
+      : object_(std::move(object)),
+        guard_(std::move(guard)),
         store_(store),
         extents_(std::move(extents)),
         pos_(offset),
@@ -176,7 +177,7 @@ class SegmentReadSource : public BodySource {
                    : " on drive " + std::to_string(drive) +
                          (unusable_[i] ? " (unreadable)" : " (checksum mismatch)"));
     }
-    store_->NoteDegraded(loc.id, what);
+    store_->NoteDegraded(loc.id, what, object_);
     return Status::Ok();
   }
 
@@ -191,8 +192,10 @@ class SegmentReadSource : public BodySource {
       auto got = (*file)->ReadAt(at.offset, buf_.get(), loc.fragment_bytes());
       if (got.ok() && *got >= loc.size && Crc32c(buf_.get(), loc.size) == loc.crc) {
         if (i > 0) {
-          store_->NoteDegraded(loc.id, "buffered copy 0 on drive " +
-                                           std::to_string(loc.fragments[0].drive) + " unreadable");
+          store_->NoteDegraded(
+              loc.id,
+              "buffered copy 0 on drive " + std::to_string(loc.fragments[0].drive) + " unreadable",
+              object_);
         }
         loaded_extent_ = e;
         batch_first_ = 0;
@@ -262,6 +265,7 @@ class SegmentReadSource : public BodySource {
   }
 
   // Declared first, so released last: the files stay until the source is gone.
+  std::string object_;  // "bucket/key", for what is logged
   std::unique_ptr<extent::ReadGuard> guard_;
   SegmentStore* store_;
   std::vector<ExtentLocation> extents_;
@@ -290,7 +294,8 @@ class SegmentReadSource : public BodySource {
 }  // namespace
 
 Result<std::unique_ptr<BodySource>> SegmentStore::Read(std::vector<ExtentLocation> extents,
-                                                       uint64_t offset, uint64_t length) {
+                                                       uint64_t offset, uint64_t length,
+                                                       const std::string& object) {
   uint64_t total = 0;
   for (const auto& e : extents) {
     RETURN_IF_ERROR(e.Validate());
@@ -301,8 +306,8 @@ Result<std::unique_ptr<BodySource>> SegmentStore::Read(std::vector<ExtentLocatio
                                                 std::to_string(length) + ") past " +
                                                 std::to_string(total) + " bytes");
   }
-  auto source =
-      std::make_unique<SegmentReadSource>(this, std::move(extents), offset, length, GuardReads());
+  auto source = std::make_unique<SegmentReadSource>(this, std::move(extents), offset, length,
+                                                    GuardReads(), object);
   RETURN_IF_ERROR(source->Prime());
   return std::unique_ptr<BodySource>(std::move(source));
 }

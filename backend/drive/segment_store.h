@@ -228,7 +228,8 @@ class SegmentStore : public extent::ExtentStore {
 
   Result<extent::Written> Write(BodySource& body) override;
   Result<std::unique_ptr<BodySource>> Read(std::vector<extent::ExtentLocation> extents,
-                                           uint64_t offset, uint64_t length) override;
+                                           uint64_t offset, uint64_t length,
+                                           const std::string& object = {}) override;
   Status Delete(const extent::ExtentLocation& extent) override;
   std::unique_ptr<extent::ReadGuard> GuardReads() override;
 
@@ -272,9 +273,9 @@ class SegmentStore : public extent::ExtentStore {
   // For the read path (segment_read.cc).
   Result<std::shared_ptr<SegmentFile>> File(uint32_t drive, uint64_t segment);
   Result<const ec::Codec*> CodecFor(int k, int m);
-  // A read of extent `id` needed parity or another copy (`what` says which and why):
-  // counted, logged once until the healer has looked, and queued for it.
-  void NoteDegraded(uint64_t id, const std::string& what);
+  // A read of extent `id` (of `object`, when known) needed parity or another copy (`what`
+  // says which and why): counted, logged once until the healer has looked, and queued.
+  void NoteDegraded(uint64_t id, const std::string& what, const std::string& object = {});
   ReaderEpochs& epochs() { return epochs_; }
 
  private:

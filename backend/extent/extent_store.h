@@ -48,8 +48,10 @@ class ExtentStore {
   // Streams bytes [offset, offset + length) of the concatenation of `extents`. Reads
   // verify each chunk's CRC32C; a missing or corrupt fragment chunk is rebuilt from any
   // k healthy ones (degraded read). Fails with kDataLoss past m losses in a stripe.
+  // `object` names what is read ("bucket/key") in what the store logs about it.
   virtual Result<std::unique_ptr<BodySource>> Read(std::vector<ExtentLocation> extents,
-                                                   uint64_t offset, uint64_t length) = 0;
+                                                   uint64_t offset, uint64_t length,
+                                                   const std::string& object = {}) = 0;
 
   // Tells the store that the last reference to an extent is gone (already committed in
   // metadata): its bytes are dead. Idempotent.

@@ -51,8 +51,10 @@ std::vector<ReadStep> PlanReads(const meta::Manifest& manifest,
 class ManifestSource : public BodySource {
  public:
   ManifestSource(std::shared_ptr<extent::ExtentStore> extents, std::vector<ReadStep> steps,
-                 std::unique_ptr<ExtentPins::Lease> lease, std::unique_ptr<extent::ReadGuard> guard)
-      : extents_(std::move(extents)),
+                 std::unique_ptr<ExtentPins::Lease> lease, std::unique_ptr<extent::ReadGuard> guard,
+                 std::string object)
+      : object_(std::move(object)),
+        extents_(std::move(extents)),
         guard_(std::move(guard)),
         lease_(std::move(lease)),
         steps_(std::move(steps)) {
@@ -72,7 +74,7 @@ class ManifestSource : public BodySource {
         continue;
       }
       if (!current_) {
-        ASSIGN_OR_RETURN(current_, extents_->Read(step.extents, step.offset, step.length));
+        ASSIGN_OR_RETURN(current_, extents_->Read(step.extents, step.offset, step.length, object_));
       }
       ASSIGN_OR_RETURN(size_t n, current_->Read(buf, capacity));
       pos_ += n;
@@ -94,8 +96,8 @@ class ManifestSource : public BodySource {
   // Opens the first step when it is an extent read (which reads its first stripe).
   Status Prime() {
     if (steps_.empty() || steps_[0].is_inline || steps_[0].length == 0) return Status::Ok();
-    ASSIGN_OR_RETURN(current_,
-                     extents_->Read(steps_[0].extents, steps_[0].offset, steps_[0].length));
+    ASSIGN_OR_RETURN(
+        current_, extents_->Read(steps_[0].extents, steps_[0].offset, steps_[0].length, object_));
     return Status::Ok();
   }
 
@@ -108,6 +110,7 @@ class ManifestSource : public BodySource {
 
   // Destroyed in reverse: current_ first, then the lease (unpinning may delete extents
   // through the store), then the guard, and the store last, so that neither outlives it.
+  std::string object_;  // "bucket/key", for what the store logs
   std::shared_ptr<extent::ExtentStore> extents_;
   std::unique_ptr<extent::ReadGuard> guard_;
   std::unique_ptr<ExtentPins::Lease> lease_;
@@ -183,9 +186,10 @@ std::optional<std::vector<meta::Manifest>> SplitManifest(const meta::Manifest& m
 Result<std::unique_ptr<BodySource>> NewManifestSource(
     std::shared_ptr<extent::ExtentStore> extents, meta::Manifest manifest,
     std::map<uint64_t, extent::ExtentLocation> locations, std::unique_ptr<ExtentPins::Lease> lease,
-    std::unique_ptr<extent::ReadGuard> guard) {
-  auto source = std::make_unique<ManifestSource>(std::move(extents), PlanReads(manifest, locations),
-                                                 std::move(lease), std::move(guard));
+    std::unique_ptr<extent::ReadGuard> guard, std::string object) {
+  auto source =
+      std::make_unique<ManifestSource>(std::move(extents), PlanReads(manifest, locations),
+                                       std::move(lease), std::move(guard), std::move(object));
   RETURN_IF_ERROR(source->Prime());
   return std::unique_ptr<BodySource>(std::move(source));
 }

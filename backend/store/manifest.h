@@ -39,6 +39,6 @@ Result<std::unique_ptr<BodySource>> NewManifestSource(
     std::shared_ptr<extent::ExtentStore> extents, meta::Manifest manifest,
     std::map<uint64_t, extent::ExtentLocation> locations,
     std::unique_ptr<ExtentPins::Lease> lease = nullptr,
-    std::unique_ptr<extent::ReadGuard> guard = nullptr);
+    std::unique_ptr<extent::ReadGuard> guard = nullptr, std::string object = {});
 
 }  // namespace tessera::store

@@ -134,9 +134,10 @@ Result<std::optional<ObjectReader>> EmbeddedStore::TryOpenReader(const GetObject
   }
   txn.Abort();
   reader.info = std::move(record.info);
-  ASSIGN_OR_RETURN(reader.body,
-                   NewManifestSource(extents_, std::move(manifest), std::move(locations),
-                                     std::move(lease), std::move(guard)));
+  ASSIGN_OR_RETURN(
+      reader.body,
+      NewManifestSource(extents_, std::move(manifest), std::move(locations), std::move(lease),
+                        std::move(guard), request.object.bucket + "/" + request.object.key));
   return std::optional<ObjectReader>(std::move(reader));
 }
 

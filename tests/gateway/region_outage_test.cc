@@ -92,6 +92,9 @@ TEST_F(RegionOutageTest, LoseARegionWriteOnRefillItThenLoseADriveElsewhere) {
   EXPECT_EQ(Count(Log(), "is down"), 4u) << Log();
   for (int i = 0; i < 8; ++i) Put("during/" + std::to_string(i), sizes[i % 4], 100 + i);
   ReadAll("region 3 gone");
+  // Each degraded read is logged once, naming the object and the drive.
+  EXPECT_NE(Log().find("degraded read of extent"), std::string::npos) << Log();
+  EXPECT_NE(Log().find(" of object outage/"), std::string::npos) << Log();
 
   // It comes back as empty directories (replaced drives): the healer refills them.
   for (const char* d : {"/drive-1", "/drive-2", "/drive-3", "/buffer"}) {

@@ -81,7 +81,8 @@ class FakeExtentStore : public extent::ExtentStore {
   }
 
   Result<std::unique_ptr<BodySource>> Read(std::vector<extent::ExtentLocation> extents,
-                                           uint64_t offset, uint64_t length) override {
+                                           uint64_t offset, uint64_t length,
+                                           const std::string& object = {}) override {
     std::lock_guard<std::mutex> lock(mu_);
     ++read_calls_;
     if (fail_reads_) return Status(ErrorCode::kDataLoss, "injected read failure");
