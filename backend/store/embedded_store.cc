@@ -385,14 +385,35 @@ Status EmbeddedStore::DeleteBucketIn(const BucketRef& bucket, Freed* freed) {
   ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginWrite());
   RETURN_IF_ERROR(GetBucket(txn, bucket.account, bucket.bucket).status());
   std::string prefix = meta::BucketContentsPrefix(bucket.account, bucket.bucket);
-  for (meta::Table table : {meta::Table::kObjects, meta::Table::kUploads}) {
-    ASSIGN_OR_RETURN(meta::Cursor cursor, meta::Cursor::Open(txn, table));
+  {
+    ASSIGN_OR_RETURN(meta::Cursor cursor, meta::Cursor::Open(txn, meta::Table::kObjects));
     RETURN_IF_ERROR(cursor.Seek(prefix));
     if (cursor.valid() && cursor.key().substr(0, prefix.size()) == prefix) {
-      return Status(ErrorCode::kBucketNotEmpty, table == meta::Table::kObjects
-                                                    ? "the bucket holds objects"
-                                                    : "the bucket has multipart uploads");
+      return Status(ErrorCode::kBucketNotEmpty, "the bucket holds objects");
     }
+  }
+  // Multipart uploads in progress do not keep a bucket alive either (as in S3): they are
+  // aborted with it, their parts dropped.
+  std::vector<std::pair<std::string, std::string>> uploads;  // upload key, upload id
+  {
+    ASSIGN_OR_RETURN(meta::Cursor cursor, meta::Cursor::Open(txn, meta::Table::kUploads));
+    RETURN_IF_ERROR(cursor.Seek(prefix));
+    while (cursor.valid() && cursor.key().substr(0, prefix.size()) == prefix) {
+      std::string_view name, upload_id;
+      if (!meta::SplitUploadTail(cursor.key().substr(prefix.size()), &name, &upload_id)) {
+        return Status(ErrorCode::kInternal, "metadata: malformed upload key");
+      }
+      uploads.emplace_back(std::string(cursor.key()), std::string(upload_id));
+      RETURN_IF_ERROR(cursor.Next());
+    }
+  }
+  for (const auto& [key, upload_id] : uploads) {
+    ASSIGN_OR_RETURN(auto parts, LoadParts(txn, upload_id));
+    for (const auto& [number, part] : parts) {
+      RETURN_IF_ERROR(DropRefs(txn, part.manifest, freed));
+      RETURN_IF_ERROR(txn.Delete(meta::Table::kParts, meta::PartKey(upload_id, number)));
+    }
+    RETURN_IF_ERROR(txn.Delete(meta::Table::kUploads, key));
   }
   // Staged blocks alone do not keep a bucket alive: they go with it.
   std::vector<std::pair<std::string, uint64_t>> staged;

@@ -23,7 +23,9 @@ std::string Serialize(const pugi::xml_document& doc) {
 }
 
 Result<pugi::xml_node> ParseBody(pugi::xml_document& doc, std::string_view body, const char* root) {
-  auto parsed = doc.load_buffer(body.data(), body.size(), pugi::parse_default, pugi::encoding_utf8);
+  auto parsed =
+      doc.load_buffer(body.data(), body.size(), pugi::parse_default | pugi::parse_ws_pcdata_single,
+                      pugi::encoding_utf8);
   if (!parsed) return Status(ErrorCode::kMalformedXml, "The XML you provided was not well-formed");
   pugi::xml_node node = doc.document_element();
   // Compare the local name: clients may or may not use a prefix.

@@ -146,6 +146,43 @@ TEST_F(GatewayTest, NonEmptyBucketCannotBeDeleted) {
   EXPECT_EQ(Do("HEAD", "/bkt").status, 404);
 }
 
+// Keys that are only whitespace are keys like any other: DeleteObjects deletes them (XML
+// parsers that drop whitespace-only text made them empty and invalid).
+TEST_F(GatewayTest, DeleteObjectsDeletesWhitespaceKeys) {
+  ASSERT_EQ(Do("PUT", "/bkt").status, 200);
+  ASSERT_EQ(Do("PUT", "/bkt/%20", "one space").status, 200);
+  ASSERT_EQ(Do("PUT", "/bkt/%20%20", "two spaces").status, 200);
+  ASSERT_EQ(Do("PUT", "/bkt/%09", "a tab").status, 200);
+  RawResponse r = Do("POST", "/bkt?delete",
+                     "<Delete><Object><Key> </Key></Object><Object><Key>  </Key></Object>"
+                     "<Object><Key>\t</Key></Object></Delete>");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.body.find("<Error>"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("<Deleted><Key> </Key></Deleted>"), std::string::npos) << r.body;
+  EXPECT_EQ(Do("GET", "/bkt/%20").status, 404);
+  EXPECT_EQ(Do("GET", "/bkt/%20%20").status, 404);
+  EXPECT_EQ(Do("GET", "/bkt/%09").status, 404);
+  EXPECT_EQ(Do("DELETE", "/bkt").status, 204);
+}
+
+// As in S3: a bucket whose only content is multipart uploads in progress is deleted, and
+// the uploads with it.
+TEST_F(GatewayTest, ABucketWithOnlyPendingUploadsIsDeleted) {
+  ASSERT_EQ(Do("PUT", "/bkt").status, 200);
+  RawResponse created = Do("POST", "/bkt/big?uploads");
+  ASSERT_EQ(created.status, 200);
+  const size_t at = created.body.find("<UploadId>") + 10;
+  const std::string id = created.body.substr(at, created.body.find("</UploadId>") - at);
+  ASSERT_EQ(Do("PUT", "/bkt/big?partNumber=1&uploadId=" + id, std::string(1000, 'p')).status, 200);
+  EXPECT_EQ(Do("DELETE", "/bkt").status, 204);
+  EXPECT_EQ(Do("HEAD", "/bkt").status, 404);
+  ASSERT_EQ(Do("PUT", "/bkt").status, 200);
+  RawResponse listed = Do("GET", "/bkt?uploads");
+  ASSERT_EQ(listed.status, 200);
+  EXPECT_EQ(listed.body.find("<Upload>"), std::string::npos) << listed.body;
+  EXPECT_EQ(Do("GET", "/bkt/big?uploadId=" + id).status, 404);
+}
+
 TEST_F(GatewayTest, KeepAliveServesSeveralRequests) {
   Connection c(gateway_->port());
   for (int i = 0; i < 3; ++i) {

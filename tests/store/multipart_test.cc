@@ -334,5 +334,24 @@ TEST_F(MultipartTest, LongKeysUploadAndListInOrder) {
   EXPECT_TRUE(store_->AbortMultipartUpload(Ref(head), of_head->second).ok());
 }
 
+// As in S3: uploads in progress do not keep a bucket from being deleted; they go with it,
+// their parts' bytes freed, and a bucket made again under the name starts with none.
+TEST_F(MultipartTest, DeletingABucketAbortsItsUploads) {
+  const std::string a = Start("a"), b = Start("dir/b");
+  ASSERT_TRUE(Part("a", a, 1, Bytes(150, 'a')).ok());
+  ASSERT_TRUE(Part("a", a, 2, Bytes(150, 'b')).ok());
+  ASSERT_TRUE(Part("dir/b", b, 1, Bytes(150, 'c')).ok());
+  ASSERT_GT(fake_->live(), 0u);
+  ASSERT_TRUE(Put("k", "v").ok());
+  EXPECT_EQ(store_->DeleteBucket({kAccount, kBucket}).code(), ErrorCode::kBucketNotEmpty);
+  EXPECT_EQ(store_->ListParts({Ref("a"), a, 0, 1000})->parts.size(), 2u);  // untouched
+  ASSERT_TRUE(store_->DeleteObject(Ref("k")).ok());
+  ASSERT_TRUE(store_->DeleteBucket({kAccount, kBucket}).ok());
+  EXPECT_EQ(fake_->live(), 0u);
+  ASSERT_TRUE(store_->CreateBucket({{kAccount, kBucket}, "local"}).ok());
+  EXPECT_EQ(store_->ListParts({Ref("a"), a, 0, 1000}).status().code(), ErrorCode::kNoSuchUpload);
+  EXPECT_EQ(Part("dir/b", b, 2, "x").status().code(), ErrorCode::kNoSuchUpload);
+}
+
 }  // namespace
 }  // namespace tessera::store::testing
