@@ -127,8 +127,21 @@ Result<HttpResponse> GetObject(Call& call, bool head) {
   HttpResponse response;
   ObjectInfo info;
   std::optional<ResolvedRange> range;
+  // A 304 carries the object's ETag and Last-Modified (RFC 9110), as S3's does.
+  auto not_modified = [&](Status status) -> Result<HttpResponse> {
+    if (status.code() != ErrorCode::kNotModified) return status;
+    auto current = call.store.HeadObject(GetObjectRequest{call.object(), std::nullopt, {}});
+    if (!current.ok()) return status;
+    HttpResponse r;
+    r.status = 304;
+    r.Set("ETag", QuotedEtag(current->etag));
+    r.Set("Last-Modified", FormatHttpDate(current->last_modified));
+    return r;
+  };
   if (head) {
-    ASSIGN_OR_RETURN(info, call.store.HeadObject(request));
+    auto headed = call.store.HeadObject(request);
+    if (!headed.ok()) return not_modified(headed.status());
+    info = std::move(headed).value();
     response.head = true;
     if (request.range && info.size > 0) {
       // HEAD with a range answers as GET would, without the bytes.
@@ -136,7 +149,9 @@ Result<HttpResponse> GetObject(Call& call, bool head) {
       range = reader.range;
     }
   } else {
-    ASSIGN_OR_RETURN(ObjectReader reader, call.store.GetObject(request));
+    auto read = call.store.GetObject(request);
+    if (!read.ok()) return not_modified(read.status());
+    ObjectReader reader = std::move(read).value();
     info = std::move(reader.info);
     range = reader.range;
     response.stream = std::move(reader.body);

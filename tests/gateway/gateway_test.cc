@@ -183,6 +183,26 @@ TEST_F(GatewayTest, ABucketWithOnlyPendingUploadsIsDeleted) {
   EXPECT_EQ(Do("GET", "/bkt/big?uploadId=" + id).status, 404);
 }
 
+// A 304 names the object's current ETag and Last-Modified, as S3's does (RFC 9110 15.4.5).
+TEST_F(GatewayTest, NotModifiedCarriesEtagAndLastModified) {
+  ASSERT_EQ(Do("PUT", "/bkt").status, 200);
+  RawResponse put = Do("PUT", "/bkt/k", "hello");
+  ASSERT_EQ(put.status, 200);
+  const std::string etag = put.Header("etag");
+  RawResponse got = Do("GET", "/bkt/k");
+  for (const char* method : {"GET", "HEAD"}) {
+    RawResponse r = Do(method, "/bkt/k", "", {{"If-None-Match", etag}});
+    EXPECT_EQ(r.status, 304) << method;
+    EXPECT_EQ(r.Header("etag"), etag) << method;
+    EXPECT_EQ(r.Header("last-modified"), got.Header("last-modified")) << method;
+    EXPECT_TRUE(r.body.empty()) << method;
+    r = Do(method, "/bkt/k", "", {{"If-Modified-Since", got.Header("last-modified")}});
+    EXPECT_EQ(r.status, 304) << method;
+    EXPECT_EQ(r.Header("etag"), etag) << method;
+  }
+  EXPECT_EQ(Do("GET", "/bkt/k", "", {{"If-None-Match", "\"other\""}}).status, 200);
+}
+
 TEST_F(GatewayTest, KeepAliveServesSeveralRequests) {
   Connection c(gateway_->port());
   for (int i = 0; i < 3; ++i) {
