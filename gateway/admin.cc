@@ -296,7 +296,9 @@ HttpResponse AdminHandler::Metrics() {
     m.Family("tessera_store_dead_bytes", "gauge", "Segment bytes nothing references.");
     m.Sample("tessera_store_dead_bytes", "", static_cast<double>(space->dead_bytes()));
   }
-  HttpResponse r = Text(200, m.Take());
+  std::string text = m.Take();
+  if (requests_ != nullptr) text += requests_->Metrics();
+  HttpResponse r = Text(200, std::move(text));
   r.headers.clear();
   r.Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
   return r;

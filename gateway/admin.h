@@ -4,6 +4,7 @@
 #include <string>
 
 #include "backend/drive/segment_store.h"
+#include "gateway/request_log.h"
 #include "gateway/server.h"
 #include "protocols/handler.h"
 
@@ -23,8 +24,9 @@ namespace tessera::gateway {
 // they are taken from loopback peers only. Errors are JSON: {"error": "..."}.
 class AdminHandler : public RequestHandler {
  public:
-  AdminHandler(drive::SegmentStore& store, std::function<ServerStats()> stats, std::string token)
-      : store_(store), stats_(std::move(stats)), token_(std::move(token)) {}
+  AdminHandler(drive::SegmentStore& store, std::function<ServerStats()> stats,
+               const RequestLog* requests, std::string token)
+      : store_(store), stats_(std::move(stats)), requests_(requests), token_(std::move(token)) {}
 
   HttpResponse Handle(const HttpRequest& request, BodySource& body) override;
   HttpResponse Reject(const HttpRequest& request, const Status& status) override;
@@ -35,6 +37,7 @@ class AdminHandler : public RequestHandler {
 
   drive::SegmentStore& store_;
   std::function<ServerStats()> stats_;
+  const RequestLog* requests_;  // per-operation metrics; may be null
   std::string token_;
 };
 

@@ -94,6 +94,7 @@ Status ApplyJson(const nlohmann::json& j, Config& config) {
   }
   if (j.contains("admin_token")) config.admin_token = j["admin_token"].get<std::string>();
   config.verify_metadata = j.value("verify_metadata", config.verify_metadata);
+  config.access_log = j.value("access_log", config.access_log);
   if (j.contains("region")) config.region = j["region"].get<std::string>();
   if (j.contains("s3_domains")) config.s3_domains = j["s3_domains"].get<std::vector<std::string>>();
   if (j.contains("layout")) {

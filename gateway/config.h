@@ -51,6 +51,7 @@ struct Config {
   // Read the whole metadata file back at start (its structure and every record's checksum):
   // about 0.5 s per million objects.
   bool verify_metadata = true;
+  std::string access_log;  // file for one JSON line per request ("-" = stdout; "" = none)
 };
 
 inline constexpr char kDefaultAdminAddress[] = "127.0.0.1:9001";
@@ -75,7 +76,8 @@ Config DefaultConfig(const std::string& data_dir);
 //           "compact_mib_per_s": 64, "compact_interval_ms": 2000, "buffer_log_mib": 64,
 //           "destage_stripes": 16, "destage_interval_ms": 500},
 //   accounts: [{"name": "...", "key": "..."}], limits: {<Limits field>: n},
-//   admin_listen: "host:port" ("" = none), admin_token: "...", verify_metadata: true.
+//   admin_listen: "host:port" ("" = none), admin_token: "...", verify_metadata: true,
+//   access_log: "path" ("-" = stdout).
 Status ApplyConfigFile(const std::string& path, Config& config);
 
 // Buffer devices take ids from here on, apart from drives.

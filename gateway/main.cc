@@ -1,7 +1,7 @@
 // tessera: the gateway binary.
 //
 //   tessera serve [--data DIR] [--listen HOST:PORT[/blob]]... [--admin HOST:PORT|none]
-//                 [--config FILE] [--ready-file FILE]
+//                 [--access-log FILE|-] [--config FILE] [--ready-file FILE]
 //   tessera compact [--data DIR] [--config FILE] [--below FRACTION]
 //   tessera check [--data DIR] [--config FILE]
 //   tessera heal status [--admin HOST:PORT] [--json]
@@ -42,7 +42,7 @@ int Usage() {
   std::fprintf(
       stderr,
       "usage: tessera serve [--data DIR] [--listen HOST:PORT]... [--admin HOST:PORT|none]\n"
-      "                     [--config FILE] [--ready-file FILE]\n"
+      "                     [--access-log FILE|-] [--config FILE] [--ready-file FILE]\n"
       "       tessera compact [--data DIR] [--config FILE] [--below FRACTION]\n"
       "       tessera check [--data DIR] [--config FILE]\n"
       "       tessera heal status [--admin HOST:PORT] [--json]\n"
@@ -64,6 +64,7 @@ Result<Config> ParseArgs(int argc, char** argv, double* below = nullptr) {
   std::string ready_file;
   std::vector<ListenAddress> listeners;
   std::optional<std::string> admin;
+  std::optional<std::string> access_log;
   for (int i = 2; i < argc; ++i) {
     std::string arg = argv[i];
     auto next = [&]() -> Result<std::string> {
@@ -80,6 +81,8 @@ Result<Config> ParseArgs(int argc, char** argv, double* below = nullptr) {
       ASSIGN_OR_RETURN(std::string text, next());
       if (text != "none") RETURN_IF_ERROR(ParseListenAddress(text).status());
       admin = text;
+    } else if (arg == "--access-log" && below == nullptr) {
+      ASSIGN_OR_RETURN(access_log, next());
     } else if (arg == "--config") {
       ASSIGN_OR_RETURN(config_file, next());
     } else if (arg == "--ready-file" && below == nullptr) {
@@ -105,6 +108,7 @@ Result<Config> ParseArgs(int argc, char** argv, double* below = nullptr) {
     config.admin.reset();
     if (*admin != "none") config.admin = *ParseListenAddress(*admin);
   }
+  if (access_log) config.access_log = *access_log;
   config.ready_file = ready_file;
   return config;
 }
@@ -303,8 +307,16 @@ int Serve(int argc, char** argv) {
   blob::BlobHandler blob_handler(object_store, accounts, blob::BlobOptions{});
 
   Server server(&s3_handler, &blob_handler, config->limits);
+  RequestLog requests;
+  if (!config->access_log.empty()) {
+    if (Status s = requests.OpenAccessLog(config->access_log); !s.ok()) {
+      std::fprintf(stderr, "tessera: %s\n", s.message().c_str());
+      return 1;
+    }
+  }
+  server.OnCompleted([&requests](const Completed& done) { requests.Record(done); });
   AdminHandler admin(
-      *stores.segments, [&server] { return server.Stats(); }, config->admin_token);
+      *stores.segments, [&server] { return server.Stats(); }, &requests, config->admin_token);
   Status listening = server.Listen(config->listeners);
   if (listening.ok() && config->admin) listening = server.ListenAdmin(*config->admin, &admin);
   if (!listening.ok()) {

@@ -94,6 +94,7 @@ struct Server::Impl {
     latency_sum_us[dialect] += std::chrono::duration_cast<std::chrono::microseconds>(took).count();
   }
   Result<std::unique_ptr<tcp::acceptor>> Bind(const ListenAddress& address, std::string* endpoint);
+  std::function<void(const Completed&)> completed;
 
   RequestHandler& HandlerFor(const HttpRequest& request, Dialect listener_default) {
     if (blob && DetectDialect(request, listener_default) == Dialect::kBlob) return *blob;
@@ -130,9 +131,11 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::buffer_body>> parser_;
   Server::Impl& server_;
-  Dialect dialect_;         // the listener's default
-  RequestHandler* pinned_;  // the admin listener's handler; null on data listeners
-  int served_ = -1;         // dialect of the request in hand (index of ServerStats), -1: none
+  Dialect dialect_;          // the listener's default
+  RequestHandler* pinned_;   // the admin listener's handler; null on data listeners
+  int served_ = -1;          // dialect of the request in hand (index of ServerStats), -1: none
+  uint64_t request_in_ = 0;  // body bytes of the request in hand
+  uint64_t request_out_ = 0;
   bool expect_continue_ = false;
   bool sent_continue_ = false;
   bool idle_ = true;
@@ -184,6 +187,7 @@ asio::awaitable<ReadOutcome> Session::ReadBody(char* buf, size_t capacity) {
   }
   const size_t got = capacity - parser.get().body().size;
   if (served_ >= 0) server_.bytes_in[served_] += got;
+  request_in_ += got;
   co_return ReadOutcome{got, ErrorCode::kOk, {}};
 }
 
@@ -266,6 +270,7 @@ asio::awaitable<bool> Session::WriteStreamed(HttpResponse& response, bool keep_a
     if (e || outcome.code != ErrorCode::kOk || outcome.n == 0) co_return false;
     remaining -= outcome.n;
     if (served_ >= 0) server_.bytes_out[served_] += outcome.n;
+    request_out_ += outcome.n;
     msg.body().data = chunk.data();
     msg.body().size = outcome.n;
     msg.body().more = remaining > 0;
@@ -299,6 +304,7 @@ asio::awaitable<bool> Session::Write(HttpResponse& response, bool keep_alive) {
   http::response<http::string_body> msg{static_cast<http::status>(response.status), 11};
   ApplyHeaders(msg, response, keep_alive);
   if (served_ >= 0) server_.bytes_out[served_] += response.body.size();
+  request_out_ += response.body.size();
   msg.body() = std::move(response.body);
   msg.prepare_payload();
   auto [ec, n] = co_await http::async_write(stream_, msg, kUse);
@@ -345,14 +351,38 @@ asio::awaitable<void> Session::Run() {
     expect_continue_ = beast::iequals(parser_->get()[http::field::expect], "100-continue");
     sent_continue_ = false;
     const auto began = std::chrono::steady_clock::now();
+    const auto began_wall = std::chrono::system_clock::now();
     RequestHandler& handler = pinned_ ? *pinned_ : server_.HandlerFor(request, dialect_);
     served_ = pinned_ ? -1 : &handler == server_.blob ? 1 : 0;
+    request_in_ = request_out_ = 0;
     HttpResponse response = co_await Execute(handler, request);
     bool keep_alive = parser_->get().keep_alive() && !response.close && !server_.stopping;
     if (keep_alive && !parser_->is_done()) keep_alive = co_await DrainBody();
     const int status = response.status;
+    RequestRecord record = std::move(response.record);
     const bool written = co_await Write(response, keep_alive);
-    if (served_ >= 0) server_.Record(served_, status, std::chrono::steady_clock::now() - began);
+    const auto took = std::chrono::steady_clock::now() - began;
+    if (served_ >= 0) {
+      server_.Record(served_, status, took);
+      if (server_.completed) {
+        Completed done;
+        done.time_us =
+            std::chrono::duration_cast<std::chrono::microseconds>(began_wall.time_since_epoch())
+                .count();
+        done.remote = request.remote_address;
+        done.dialect = served_;
+        done.method = request.method;
+        done.path = request.target.substr(0, request.target.find('?'));
+        done.user_agent = std::string(request.Header("user-agent"));
+        done.status = status;
+        done.bytes_in = request_in_;
+        done.bytes_out = request_out_;
+        done.seconds = std::chrono::duration<double>(took).count();
+        done.whole = written;
+        done.record = std::move(record);
+        server_.completed(done);
+      }
+    }
     served_ = -1;
     if (!written || !keep_alive) break;
   }
@@ -470,6 +500,10 @@ Status Server::ListenAdmin(const ListenAddress& address, RequestHandler* handler
 }
 
 std::string Server::AdminEndpoint() const { return impl_->admin_endpoint; }
+
+void Server::OnCompleted(std::function<void(const Completed&)> sink) {
+  impl_->completed = std::move(sink);
+}
 
 ServerStats Server::Stats() const {
   ServerStats stats;

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -28,6 +29,23 @@ struct ServerStats {
   std::array<double, 2> latency_sum_s{};
 };
 
+// One request as a data listener answered it: what the access log and the per-operation
+// metrics record.
+struct Completed {
+  int64_t time_us = 0;  // when its head had arrived (system clock, microseconds since 1970)
+  std::string remote;   // peer address
+  int dialect = 0;      // 0 = S3, 1 = Blob
+  std::string method;
+  std::string path;  // the request target without its query (it may carry a SAS)
+  std::string user_agent;
+  int status = 0;
+  uint64_t bytes_in = 0;   // request body bytes read
+  uint64_t bytes_out = 0;  // response body bytes written
+  double seconds = 0;      // head read to response written
+  bool whole = true;       // the response went out whole (false: the connection was cut)
+  RequestRecord record;
+};
+
 // The HTTP/1.1 front end: listeners, Beast sessions, limits and timeouts. Every listener
 // serves both dialects (DetectDialect picks the handler per request). Request handling runs
 // on a pool of worker threads so that blocking store calls never stall socket I/O; request
@@ -50,6 +68,9 @@ class Server {
   // "http://host:port" of the admin listener, or "" without one.
   std::string AdminEndpoint() const;
   ServerStats Stats() const;
+  // Called once per request answered on a data listener, on an I/O thread (keep it short).
+  // Set before Run().
+  void OnCompleted(std::function<void(const Completed&)> sink);
   // Serves until Stop() (or SIGTERM/SIGINT when `handle_signals`), then lets in-flight
   // requests finish (up to the shutdown grace) and returns.
   void Run(bool handle_signals);

@@ -12,6 +12,17 @@
 
 namespace tessera {
 
+// What the gateway records about a request it answered (access log, metrics), as the
+// dialect resolved it. Never sent.
+struct RequestRecord {
+  std::string request_id;  // as sent to the client
+  std::string operation;   // the dialect's name ("PutObject", "GetBlob"); empty if unresolved
+  std::string account;     // the authenticated account; empty when anonymous or unresolved
+  std::string bucket;      // bucket or container
+  std::string key;         // object key or blob name
+  std::string error_code;  // the dialect's error code, when the request failed
+};
+
 // A response as a dialect renders it. Small bodies (XML, JSON) sit in `body`; object
 // bytes stream from `stream`, which then requires `content_length`. For HEAD requests
 // `content_length` is advertised and nothing is sent.
@@ -24,6 +35,7 @@ struct HttpResponse {
   bool head = false;
   // The connection must close after this response (e.g. an unread request body).
   bool close = false;
+  RequestRecord record;
 
   void Set(std::string name, std::string value) {
     headers.emplace_back(std::move(name), std::move(value));

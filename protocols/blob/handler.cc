@@ -133,7 +133,11 @@ HttpResponse BlobHandler::Handle(const HttpRequest& request, BodySource& body) {
   std::string version(request.Header("x-ms-version"));
   if (version.empty()) version = options_.default_version;
   bool head = request.method == "HEAD";
+  RequestRecord record;
+  record.request_id = request_id;
   auto finish = [&](HttpResponse response) {
+    response.record = record;
+    response.record.error_code = std::string(response.Header("x-ms-error-code"));
     AddCorsHeaders(request, cors, response);
     response.Set("x-ms-request-id", request_id);
     response.Set("x-ms-version", version);
@@ -152,6 +156,9 @@ HttpResponse BlobHandler::Handle(const HttpRequest& request, BodySource& body) {
   auto address = ResolveAddress(request);
   if (!address.ok()) return fail(address.status(), "InvalidUri");
   Op op = Route(request.method, address->level(), *query, request);
+  record.operation = std::string(OpName(op));
+  record.bucket = address->container;
+  record.key = address->blob;
   // CORS preflights carry no credentials; the account's rules decide.
   if (op == Op::kPreflight || request.HasHeader("origin")) {
     auto settings = store_.GetServiceSettings(address->account);
@@ -160,6 +167,7 @@ HttpResponse BlobHandler::Handle(const HttpRequest& request, BodySource& body) {
   if (op == Op::kPreflight) return finish(Preflight(request, cors));
 
   std::optional<auth::SasGrant> sas;
+  if (auth::HasSharedKey(request) || auth::HasSas(request)) record.account = address->account;
   if (auth::HasSharedKey(request)) {
     auto verified = auth::VerifySharedKey(request, address->account, accounts_, NowMicros());
     if (!verified.ok()) {

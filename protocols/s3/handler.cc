@@ -101,9 +101,13 @@ HttpResponse S3Handler::Handle(const HttpRequest& request, BodySource& body) {
   bool head = request.method == "HEAD";
   std::string resource(request.RawPath());
   std::string bucket, key;  // named in error bodies once resolved
+  RequestRecord record;
+  record.request_id = request_id;
   auto fail = [&](const Status& status) {
     HttpResponse response = ErrorResponse(status, resource, request_id, head, bucket, key);
     response.Set("x-amz-request-id", request_id);
+    response.record = record;
+    response.record.error_code = std::string(ToWireError(status.code()).code);
     return response;
   };
 
@@ -114,9 +118,13 @@ HttpResponse S3Handler::Handle(const HttpRequest& request, BodySource& body) {
   bucket = address->bucket;
   key = address->key;
   Op op = Route(request.method, *address, *query, request.HasHeader("x-amz-copy-source"));
+  record.operation = std::string(OpName(op));
+  record.bucket = bucket;
+  record.key = key;
 
   auto auth = auth::VerifySigV4(request, accounts_, NowMicros());
   if (!auth.ok()) return fail(auth.status());
+  record.account = auth->principal.account;
   if (auth->principal.anonymous) {
     return fail(Status(ErrorCode::kAccessDenied, "Access Denied"));
   }
@@ -126,6 +134,7 @@ HttpResponse S3Handler::Handle(const HttpRequest& request, BodySource& body) {
   Result<HttpResponse> response = Dispatch(op, call);
   if (!response.ok()) return fail(response.status());
   response->Set("x-amz-request-id", request_id);
+  response->record = std::move(record);
   return std::move(response).value();
 }
 

@@ -49,7 +49,8 @@ class AdminTest : public GatewayFixture {
     // Four drives per region: a failed drive's fragments have a home in its own region.
     std::ofstream(config_) << R"({"layout": {"regions": 3, "drives_per_region": 4},
         "store": {"probe_interval_ms": 100, "heal_mib_per_s": 0, "destage_interval_ms": 100},
-        "admin_token": "let-me-in"})";
+        "admin_token": "let-me-in", "access_log": ")"
+                           << dir_ << R"(/access.log"})";
     Start();
   }
   void Start() {
@@ -228,6 +229,71 @@ TEST_F(AdminTest, NotReadyWhenWritesCannotBePlaced) {
   }
   EXPECT_EQ(Admin("GET", "/readyz").status, 200);
   EXPECT_EQ(Do("PUT", "/adm/x", SeededBody(1 << 20, 3)).status, 200);
+}
+
+// One access log line per request, S3 and Blob alike, and per-operation counts that match
+// what was sent.
+TEST_F(AdminTest, EveryRequestIsLoggedAndCountedByOperation) {
+  ASSERT_EQ(Do("PUT", "/logged").status, 200);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(Do("PUT", "/adm/k" + std::to_string(i), "x").status, 404);  // no such bucket
+  }
+  ASSERT_EQ(Do("GET", "/adm/k1").status, 404);
+  ASSERT_EQ(Do("PUT", "/logged/obj", "12345").status, 200);
+  ASSERT_EQ(Do("GET", "/logged/obj").status, 200);
+  ASSERT_EQ(Blob("PUT", "/devstoreaccount1/box?restype=container").status, 201);
+  ASSERT_EQ(Blob("PUT", "/devstoreaccount1/box/b", "abc", {{"x-ms-blob-type", "BlockBlob"}}).status,
+            201);
+  ASSERT_EQ(Blob("GET", "/devstoreaccount1/box/missing").status, 404);
+  // 1 + 3 failed PUTs to the missing bucket "adm" + 1 GET + 2 S3 + 3 Blob = 10 requests.
+  std::vector<json> lines;
+  for (int i = 0; i < 50; ++i) {
+    lines.clear();
+    std::istringstream in(ReadFile(dir_ + "/access.log"));
+    for (std::string line; std::getline(in, line);) lines.push_back(json::parse(line));
+    if (lines.size() >= 10) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_EQ(lines.size(), 10u);
+  const json& put = lines[5];  // PUT /logged/obj
+  EXPECT_EQ(put["dialect"], "s3");
+  EXPECT_EQ(put["operation"], "PutObject");
+  EXPECT_EQ(put["method"], "PUT");
+  EXPECT_EQ(put["account"], "devstoreaccount1");
+  EXPECT_EQ(put["bucket"], "logged");
+  EXPECT_EQ(put["key"], "obj");
+  EXPECT_EQ(put["status"], 200);
+  EXPECT_EQ(put["bytes_in"], 5);
+  EXPECT_EQ(put["remote"], "127.0.0.1");
+  EXPECT_FALSE(put["request_id"].get<std::string>().empty());
+  EXPECT_FALSE(put.contains("error"));
+  EXPECT_EQ(lines[6]["operation"], "GetObject");
+  EXPECT_EQ(lines[6]["bytes_out"], 5);
+  EXPECT_EQ(lines[1]["error"], "NoSuchBucket");
+  EXPECT_EQ(lines[4]["error"], "NoSuchBucket");
+  const json& blob = lines[8];
+  EXPECT_EQ(lines[7]["operation"], "CreateContainer");
+  EXPECT_EQ(blob["dialect"], "blob");
+  EXPECT_EQ(blob["operation"], "PutBlob");
+  EXPECT_EQ(blob["bucket"], "box");
+  EXPECT_EQ(blob["key"], "b");
+  EXPECT_EQ(blob["status"], 201);
+  EXPECT_EQ(lines[9]["error"], "BlobNotFound");
+
+  const std::string m = Admin("GET", "/metrics").body;
+  EXPECT_EQ(
+      Metric(m, "tessera_requests_total", "dialect=\"s3\",operation=\"PutObject\",code=\"4xx\""),
+      3);
+  EXPECT_EQ(
+      Metric(m, "tessera_requests_total", "dialect=\"s3\",operation=\"PutObject\",code=\"2xx\""),
+      1);
+  EXPECT_EQ(
+      Metric(m, "tessera_requests_total", "dialect=\"blob\",operation=\"PutBlob\",code=\"2xx\""),
+      1);
+  EXPECT_EQ(Metric(m, "tessera_operation_duration_seconds_count",
+                   "dialect=\"s3\",operation=\"PutObject\""),
+            4);
+  EXPECT_EQ(Metric(m, "tessera_responses_total", "dialect=\"blob\",code=\"4xx\""), 1);
 }
 
 }  // namespace

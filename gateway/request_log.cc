@@ -1,0 +1,146 @@
+#include "gateway/request_log.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <nlohmann/json.hpp>
+
+namespace tessera::gateway {
+namespace {
+
+constexpr const char* kDialects[2] = {"s3", "blob"};
+
+std::string Rfc3339Millis(int64_t micros) {
+  const time_t seconds = static_cast<time_t>(micros / 1000000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buf[40];
+  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(micros / 1000 % 1000));
+  return buf;
+}
+
+std::string Label(std::string_view value) {
+  std::string out;
+  for (char c : value) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+RequestLog::~RequestLog() {
+  if (owns_fd_ && fd_ >= 0) ::close(fd_);
+}
+
+Status RequestLog::OpenAccessLog(const std::string& path) {
+  if (path == "-") {
+    fd_ = STDOUT_FILENO;
+    return Status::Ok();
+  }
+  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  if (fd_ < 0) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "cannot open the access log " + path + ": " + std::strerror(errno));
+  }
+  owns_fd_ = true;
+  return Status::Ok();
+}
+
+void RequestLog::Record(const Completed& r) {
+  const std::string& operation = r.record.operation.empty() ? "Unknown" : r.record.operation;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    OperationStats& stats = operations_[{r.dialect, operation}];
+    stats.responses[std::clamp(r.status / 100, 1, 5)]++;
+    size_t bucket = 0;
+    while (bucket < kLatencyBuckets.size() && r.seconds > kLatencyBuckets[bucket]) ++bucket;
+    stats.latency[bucket]++;
+    stats.seconds += r.seconds;
+  }
+  if (fd_ < 0) return;
+  nlohmann::json line = {{"time", Rfc3339Millis(r.time_us)},
+                         {"request_id", r.record.request_id},
+                         {"remote", r.remote},
+                         {"dialect", kDialects[r.dialect]},
+                         {"operation", operation},
+                         {"method", r.method},
+                         {"path", r.path},
+                         {"account", r.record.account},
+                         {"bucket", r.record.bucket},
+                         {"key", r.record.key},
+                         {"status", r.status},
+                         {"bytes_in", r.bytes_in},
+                         {"bytes_out", r.bytes_out},
+                         {"ms", static_cast<double>(static_cast<int64_t>(r.seconds * 1e5)) / 100},
+                         {"user_agent", r.user_agent}};
+  if (!r.record.error_code.empty()) line["error"] = r.record.error_code;
+  if (!r.whole) line["cut"] = true;
+  // Names are client bytes: replace what is not UTF-8 rather than fail.
+  std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  // One write per line: O_APPEND keeps concurrent lines whole.
+  for (size_t done = 0; done < text.size();) {
+    const ssize_t n = ::write(fd_, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // a full disk drops log lines, never requests
+    done += static_cast<size_t>(n);
+  }
+}
+
+std::string RequestLog::Metrics() const {
+  std::map<std::pair<int, std::string>, OperationStats> snapshot;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    snapshot = operations_;
+  }
+  std::string out =
+      "# HELP tessera_requests_total Requests answered, by dialect, operation and status "
+      "class.\n# TYPE tessera_requests_total counter\n";
+  char number[64];
+  for (const auto& [key, stats] : snapshot) {
+    const std::string labels = std::string("dialect=\"") + kDialects[key.first] +
+                               "\",operation=\"" + Label(key.second) + "\"";
+    for (int c = 1; c <= 5; ++c) {
+      if (stats.responses[c] == 0) continue;
+      out += "tessera_requests_total{" + labels + ",code=\"" + std::to_string(c) + "xx\"} " +
+             std::to_string(stats.responses[c]) + "\n";
+    }
+  }
+  out +=
+      "# HELP tessera_operation_duration_seconds Head read to response written, by dialect "
+      "and operation.\n# TYPE tessera_operation_duration_seconds histogram\n";
+  for (const auto& [key, stats] : snapshot) {
+    const std::string labels = std::string("dialect=\"") + kDialects[key.first] +
+                               "\",operation=\"" + Label(key.second) + "\"";
+    uint64_t cumulative = 0;
+    for (size_t b = 0; b <= kLatencyBuckets.size(); ++b) {
+      cumulative += stats.latency[b];
+      if (b < kLatencyBuckets.size()) {
+        std::snprintf(number, sizeof(number), "%g", kLatencyBuckets[b]);
+      } else {
+        std::snprintf(number, sizeof(number), "+Inf");
+      }
+      out += "tessera_operation_duration_seconds_bucket{" + labels + ",le=\"" + number + "\"} " +
+             std::to_string(cumulative) + "\n";
+    }
+    std::snprintf(number, sizeof(number), "%.6f", stats.seconds);
+    out += "tessera_operation_duration_seconds_sum{" + labels + "} " + number + "\n";
+    out += "tessera_operation_duration_seconds_count{" + labels + "} " +
+           std::to_string(cumulative) + "\n";
+  }
+  return out;
+}
+
+}  // namespace tessera::gateway

@@ -1,0 +1,49 @@
+#pragma once
+
+#include <array>
+#include <map>
+#include <mutex>
+#include <string>
+#include <utility>
+
+#include "backend/api/status.h"
+#include "gateway/server.h"
+
+namespace tessera::gateway {
+
+// What the gateway records of every request it answers (DESIGN section 2, "record"): one
+// JSON line per request in the access log, when one is open, and the per-operation metrics.
+// Thread-safe.
+//
+// An access log line: {"time": "2026-12-02T17:05:26.569Z", "request_id", "remote",
+// "dialect": "s3"|"blob", "operation", "method", "path", "account", "bucket", "key",
+// "status", "error" (the dialect's code, when it failed), "bytes_in", "bytes_out",
+// "ms" (head read to response written), "user_agent", and "cut": true when the connection
+// was closed before the response went out whole}.
+class RequestLog {
+ public:
+  RequestLog() = default;
+  ~RequestLog();
+  RequestLog(const RequestLog&) = delete;
+  RequestLog& operator=(const RequestLog&) = delete;
+
+  // Appends access log lines to `path` ("-" = standard output).
+  Status OpenAccessLog(const std::string& path);
+  void Record(const Completed& request);
+  // Prometheus text: tessera_requests_total{dialect,operation,code} and the histogram
+  // tessera_operation_duration_seconds{dialect,operation}.
+  std::string Metrics() const;
+
+ private:
+  struct OperationStats {
+    std::array<uint64_t, 6> responses{};  // by status / 100
+    std::array<uint64_t, kLatencyBuckets.size() + 1> latency{};
+    double seconds = 0;
+  };
+  int fd_ = -1;
+  bool owns_fd_ = false;
+  mutable std::mutex mu_;
+  std::map<std::pair<int, std::string>, OperationStats> operations_;  // guarded by mu_
+};
+
+}  // namespace tessera::gateway
