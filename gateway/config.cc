@@ -2,7 +2,11 @@
 
 #include <charconv>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <set>
+
+#include "common/encoding.h"
 
 namespace tessera::gateway {
 
@@ -70,7 +74,49 @@ Result<ListenAddress> ParseListenAddress(const std::string& spec) {
 
 namespace {
 
+// Every key a config file may hold, by object path ("" = the top level): a misspelt key is
+// an error, not silently ignored.
+const std::map<std::string, std::set<std::string>>& KnownKeys() {
+  static const auto* known = new std::map<std::string, std::set<std::string>>{
+      {"",
+       {"data_dir", "listen", "region", "s3_domains", "layout", "regions", "ec", "store",
+        "accounts", "limits", "admin_listen", "admin_token", "verify_metadata", "access_log"}},
+      {"layout", {"regions", "drives_per_region"}},
+      {"regions[]", {"name", "drives", "buffer"}},
+      {"ec", {"k", "m", "max_per_region"}},
+      {"store",
+       {"segment_mib", "direct_io", "compact_below", "compact_mib_per_s", "compact_interval_ms",
+        "buffer_log_mib", "destage_stripes", "destage_interval_ms", "probe_interval_ms",
+        "heal_mib_per_s", "heal_offline_after_s", "scrub_days"}},
+      {"accounts[]", {"name", "key"}},
+      {"limits",
+       {"header_limit", "header_timeout_s", "idle_timeout_s", "body_timeout_s", "max_connections",
+        "worker_threads", "io_threads", "shutdown_grace_s"}},
+  };
+  return *known;
+}
+
+Status CheckKeys(const nlohmann::json& j, const std::string& path) {
+  if (j.is_array()) {
+    for (const auto& item : j) RETURN_IF_ERROR(CheckKeys(item, path + "[]"));
+    return Status::Ok();
+  }
+  if (!j.is_object()) return Status::Ok();
+  auto known = KnownKeys().find(path);
+  if (known == KnownKeys().end()) return Status::Ok();  // a value, not a section
+  for (const auto& [key, value] : j.items()) {
+    const std::string where = path.empty() ? key : path + "." + key;
+    if (known->second.count(key) == 0) {
+      return Status(ErrorCode::kInvalidArgument, "unknown key \"" + where + "\"");
+    }
+    RETURN_IF_ERROR(CheckKeys(value, path.empty() ? key : path + "." + key));
+  }
+  return Status::Ok();
+}
+
 Status ApplyJson(const nlohmann::json& j, Config& config) {
+  if (!j.is_object()) return Status(ErrorCode::kInvalidArgument, "a config is a JSON object");
+  RETURN_IF_ERROR(CheckKeys(j, ""));
   if (j.contains("data_dir")) {
     config.data_dir = j["data_dir"].get<std::string>();
     config.drives = SimulatedDrives(config.data_dir, 3, 3);
@@ -143,7 +189,15 @@ Status ApplyJson(const nlohmann::json& j, Config& config) {
   if (j.contains("accounts")) {
     config.accounts.clear();
     for (const auto& a : j["accounts"]) {
-      config.accounts.push_back({a["name"].get<std::string>(), a["key"].get<std::string>()});
+      auth::Account account{a["name"].get<std::string>(), a["key"].get<std::string>()};
+      // The key signs Blob requests as its base64-decoded bytes (SharedKey, SAS).
+      if (account.name.empty() || !Base64Decode(account.key) || account.key.empty()) {
+        return Status(ErrorCode::kInvalidArgument,
+                      "account \"" + account.name +
+                          "\": the name must not be empty and the key must be base64, as "
+                          "Azure account keys are");
+      }
+      config.accounts.push_back(std::move(account));
     }
   }
   if (j.contains("limits")) {

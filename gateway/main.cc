@@ -38,9 +38,9 @@
 namespace tessera::gateway {
 namespace {
 
-int Usage() {
+int Usage(FILE* out = stderr) {
   std::fprintf(
-      stderr,
+      out,
       "usage: tessera serve [--data DIR] [--listen HOST:PORT]... [--admin HOST:PORT|none]\n"
       "                     [--access-log FILE|-] [--config FILE] [--ready-file FILE]\n"
       "       tessera compact [--data DIR] [--config FILE] [--below FRACTION]\n"
@@ -315,6 +315,12 @@ int Serve(int argc, char** argv) {
     }
   }
   server.OnCompleted([&requests](const Completed& done) { requests.Record(done); });
+  server.OnHangup([&requests] {
+    // What can change without a restart: the access log file (after rotation).
+    Status s = requests.ReopenAccessLog();
+    std::fprintf(stderr, "tessera: SIGHUP: access log %s\n",
+                 s.ok() ? "reopened" : s.message().c_str());
+  });
   AdminHandler admin(
       *stores.segments, [&server] { return server.Stats(); }, &requests, config->admin_token);
   Status listening = server.Listen(config->listeners);
@@ -340,6 +346,11 @@ int Serve(int argc, char** argv) {
                 server.AdminEndpoint().c_str());
   }
   for (const auto& a : config->accounts) {
+    // Only the development account's secret is public; others' stay in the config.
+    if (a.name != kDevAccountName || a.key != kDevAccountKey) {
+      std::printf("tessera: account %s (key as configured)\n", a.name.c_str());
+      continue;
+    }
     std::printf(
         "tessera: account %s\n  S3:   access key id %s, secret %s\n"
         "  Blob: DefaultEndpointsProtocol=http;AccountName=%s;AccountKey=%s;"
@@ -516,13 +527,25 @@ int DriveCommand(int argc, char** argv) {
 int main(int argc, char** argv) {
   if (argc < 2) return tessera::gateway::Serve(argc, argv);
   std::string command = argv[1];
+  if (command == "--version" || command == "version") {
+    std::printf("tessera %s\n", TESSERA_VERSION);
+    return 0;
+  }
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      std::printf("tessera %s\n", TESSERA_VERSION);
+      tessera::gateway::Usage(stdout);
+      return 0;
+    }
+  }
   if (command == "serve") return tessera::gateway::Serve(argc, argv);
   if (command == "compact") return tessera::gateway::Compact(argc, argv);
   if (command == "check") return tessera::gateway::Check(argc, argv);
   if (command == "heal") return tessera::gateway::HealCommand(argc, argv);
   if (command == "drive") return tessera::gateway::DriveCommand(argc, argv);
-  if (command == "--help" || command == "help") {
-    tessera::gateway::Usage();
+  if (command == "help") {
+    tessera::gateway::Usage(stdout);
     return 0;
   }
   return tessera::gateway::Usage();

@@ -46,17 +46,31 @@ RequestLog::~RequestLog() {
 }
 
 Status RequestLog::OpenAccessLog(const std::string& path) {
+  std::lock_guard<std::mutex> lock(fd_mu_);
+  path_ = path;
   if (path == "-") {
     fd_ = STDOUT_FILENO;
     return Status::Ok();
   }
-  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-  if (fd_ < 0) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  if (fd < 0) {
     return Status(ErrorCode::kInvalidArgument,
                   "cannot open the access log " + path + ": " + std::strerror(errno));
   }
+  if (owns_fd_ && fd_ >= 0) ::close(fd_);
+  fd_ = fd;
   owns_fd_ = true;
   return Status::Ok();
+}
+
+Status RequestLog::ReopenAccessLog() {
+  std::string path;
+  {
+    std::lock_guard<std::mutex> lock(fd_mu_);
+    if (path_.empty() || path_ == "-") return Status::Ok();
+    path = path_;
+  }
+  return OpenAccessLog(path);
 }
 
 void RequestLog::Record(const Completed& r) {
@@ -70,7 +84,10 @@ void RequestLog::Record(const Completed& r) {
     stats.latency[bucket]++;
     stats.seconds += r.seconds;
   }
-  if (fd_ < 0) return;
+  {
+    std::lock_guard<std::mutex> lock(fd_mu_);
+    if (fd_ < 0) return;
+  }
   nlohmann::json line = {{"time", Rfc3339Millis(r.time_us)},
                          {"request_id", r.record.request_id},
                          {"remote", r.remote},
@@ -91,6 +108,7 @@ void RequestLog::Record(const Completed& r) {
   // Names are client bytes: replace what is not UTF-8 rather than fail.
   std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   // One write per line: O_APPEND keeps concurrent lines whole.
+  std::lock_guard<std::mutex> lock(fd_mu_);
   for (size_t done = 0; done < text.size();) {
     const ssize_t n = ::write(fd_, text.data() + done, text.size() - done);
     if (n < 0 && errno == EINTR) continue;

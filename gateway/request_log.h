@@ -29,6 +29,9 @@ class RequestLog {
 
   // Appends access log lines to `path` ("-" = standard output).
   Status OpenAccessLog(const std::string& path);
+  // Opens the access log's path again (after it was rotated away); keeps the old file on
+  // failure.
+  Status ReopenAccessLog();
   void Record(const Completed& request);
   // Prometheus text: tessera_requests_total{dialect,operation,code} and the histogram
   // tessera_operation_duration_seconds{dialect,operation}.
@@ -40,8 +43,10 @@ class RequestLog {
     std::array<uint64_t, kLatencyBuckets.size() + 1> latency{};
     double seconds = 0;
   };
+  std::mutex fd_mu_;  // guards the three below
   int fd_ = -1;
   bool owns_fd_ = false;
+  std::string path_;
   mutable std::mutex mu_;
   std::map<std::pair<int, std::string>, OperationStats> operations_;  // guarded by mu_
 };

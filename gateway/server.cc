@@ -61,7 +61,8 @@ struct Server::Impl {
         limits(l),
         io(static_cast<int>(l.io_threads)),
         workers(l.worker_threads),
-        signals(io) {}
+        signals(io),
+        hangups(io) {}
 
   RequestHandler* s3;
   RequestHandler* blob;
@@ -69,6 +70,15 @@ struct Server::Impl {
   asio::io_context io;
   asio::thread_pool workers;
   asio::signal_set signals;
+  asio::signal_set hangups;  // SIGHUP: reload what can be reloaded
+  std::function<void()> on_hangup;
+  void WaitHangup() {
+    hangups.async_wait([this](beast::error_code ec, int) {
+      if (ec) return;
+      if (on_hangup) on_hangup();
+      WaitHangup();
+    });
+  }
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   std::vector<Dialect> acceptor_dialects;
   std::vector<RequestHandler*> acceptor_handlers;  // non-null: every request goes there
@@ -501,6 +511,8 @@ Status Server::ListenAdmin(const ListenAddress& address, RequestHandler* handler
 
 std::string Server::AdminEndpoint() const { return impl_->admin_endpoint; }
 
+void Server::OnHangup(std::function<void()> reload) { impl_->on_hangup = std::move(reload); }
+
 void Server::OnCompleted(std::function<void(const Completed&)> sink) {
   impl_->completed = std::move(sink);
 }
@@ -530,6 +542,8 @@ void Server::Run(bool handle_signals) {
   if (handle_signals) {
     impl_->signals.add(SIGTERM);
     impl_->signals.add(SIGINT);
+    impl_->hangups.add(SIGHUP);
+    impl_->WaitHangup();
     impl_->signals.async_wait([this](beast::error_code ec, int) {
       if (!ec) impl_->BeginStop();
     });

@@ -71,6 +71,8 @@ class Server {
   // Called once per request answered on a data listener, on an I/O thread (keep it short).
   // Set before Run().
   void OnCompleted(std::function<void(const Completed&)> sink);
+  // Called on SIGHUP (when Run handles signals), on an I/O thread. Set before Run().
+  void OnHangup(std::function<void()> reload);
   // Serves until Stop() (or SIGTERM/SIGINT when `handle_signals`), then lets in-flight
   // requests finish (up to the shutdown grace) and returns.
   void Run(bool handle_signals);

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -294,6 +295,44 @@ TEST_F(AdminTest, EveryRequestIsLoggedAndCountedByOperation) {
                    "dialect=\"s3\",operation=\"PutObject\""),
             4);
   EXPECT_EQ(Metric(m, "tessera_responses_total", "dialect=\"blob\",code=\"4xx\""), 1);
+}
+
+// SIGHUP reopens the access log (log rotation) and stops nothing; only the development
+// account's secret is ever printed; --version and --help answer on stdout.
+TEST_F(AdminTest, HangupReopensTheAccessLogAndTheCommandLineAnswers) {
+  ASSERT_EQ(Do("PUT", "/rotated").status, 200);
+  const std::string log = dir_ + "/access.log";
+  for (int i = 0; i < 50 && ReadFile(log).empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  fs::rename(log, log + ".1");
+  gateway_->Signal(SIGHUP);
+  for (int i = 0; i < 50 && !fs::exists(log); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_TRUE(gateway_->Alive());
+  ASSERT_EQ(Do("PUT", "/rotated/after", "x").status, 200);
+  for (int i = 0; i < 50 && ReadFile(log).empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_NE(ReadFile(log + ".1").find("\"CreateBucket\""), std::string::npos);
+  EXPECT_NE(ReadFile(log).find("\"PutObject\""), std::string::npos);
+  EXPECT_EQ(ReadFile(log).find("\"CreateBucket\""), std::string::npos);
+
+  std::string out;
+  EXPECT_EQ(RunCommand(TesseraBinary() + " --version 2>/dev/null", &out), 0);
+  EXPECT_TRUE(out.starts_with("tessera ")) << out;
+  out.clear();
+  EXPECT_EQ(RunCommand(TesseraBinary() + " serve --help 2>/dev/null", &out), 0);
+  EXPECT_NE(out.find("usage: tessera serve"), std::string::npos) << out;
+
+  // A configured account's key is not printed at start.
+  ASSERT_EQ(gateway_->Stop(), 0);
+  std::ofstream(config_) << R"({"accounts": [{"name": "tenant", "key": "c2VjcmV0LWtleS0x"}]})";
+  Start();
+  const std::string printed = ReadFile(dir_ + "/data.log");
+  EXPECT_NE(printed.find("account tenant"), std::string::npos) << printed;
+  EXPECT_EQ(printed.find("c2VjcmV0LWtleS0x"), std::string::npos) << printed;
 }
 
 }  // namespace

@@ -134,6 +134,28 @@ TEST_F(ConfigTest, MalformedFilesAreErrorsNotCrashes) {
   EXPECT_FALSE(ApplyConfigFile(Write(R"({"listen": [5]})"), config).ok());
   EXPECT_FALSE(ApplyConfigFile(Write(R"({"accounts": [{"name": 1}]})"), config).ok());
   EXPECT_FALSE(ApplyConfigFile(dir_ + "/missing.json", config).ok());
+  EXPECT_FALSE(ApplyConfigFile(Write("[1, 2]"), config).ok());
+}
+
+TEST_F(ConfigTest, MisspeltKeysAndKeysThatAreNotBase64AreRefused) {
+  Config config = DefaultConfig("/data");
+  Status s = ApplyConfigFile(Write(R"({"store": {"compact_belwo": 0.5}})"), config);
+  EXPECT_EQ(s.code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("unknown key \"store.compact_belwo\""), std::string::npos)
+      << s.message();
+  s = ApplyConfigFile(Write(R"({"listne": ["127.0.0.1:1"]})"), config);
+  EXPECT_NE(s.message().find("unknown key \"listne\""), std::string::npos) << s.message();
+  s = ApplyConfigFile(Write(R"({"regions": [{"name": "r", "drives": ["/d"], "bufer": "/b"}]})"),
+                      config);
+  EXPECT_NE(s.message().find("unknown key \"regions[].bufer\""), std::string::npos) << s.message();
+  s = ApplyConfigFile(Write(R"({"accounts": [{"name": "t1", "key": "not base64!"}]})"), config);
+  EXPECT_EQ(s.code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("must be base64"), std::string::npos) << s.message();
+  EXPECT_TRUE(
+      ApplyConfigFile(Write(R"({"accounts": [{"name": "t1", "key": "c2VjcmV0IGtleQ=="}]})"), config)
+          .ok());
+  ASSERT_EQ(config.accounts.size(), 1u);
+  EXPECT_EQ(config.accounts[0].name, "t1");
 }
 
 TEST(ListenAddressTest, Parses) {
