@@ -137,6 +137,18 @@ TEST_F(ConfigTest, MalformedFilesAreErrorsNotCrashes) {
   EXPECT_FALSE(ApplyConfigFile(Write("[1, 2]"), config).ok());
 }
 
+TEST_F(ConfigTest, TheExampleProductionConfigLoads) {
+  Config config = DefaultConfig("/data");
+  Status s = ApplyConfigFile(TESSERA_SOURCE_DIR "/packaging/tessera.example.json", config);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(config.drives.size(), 9u);
+  EXPECT_EQ(config.buffers.size(), 3u);
+  EXPECT_EQ(config.listeners.size(), 2u);
+  ASSERT_TRUE(config.admin.has_value());
+  EXPECT_EQ(config.admin->port, 9001);
+  EXPECT_EQ(config.access_log, "/var/log/tessera/access.log");
+}
+
 TEST_F(ConfigTest, MisspeltKeysAndKeysThatAreNotBase64AreRefused) {
   Config config = DefaultConfig("/data");
   Status s = ApplyConfigFile(Write(R"({"store": {"compact_belwo": 0.5}})"), config);
