@@ -1,6 +1,7 @@
 #include "gateway/admin.h"
 
 #include <cstdio>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string_view>
 
@@ -32,11 +33,16 @@ HttpResponse Error(int status, const std::string& message) {
 }
 
 json DriveJson(const drive::DriveHealth& h) {
-  return json{{"id", h.id},
-              {"region", h.region},
-              {"buffer", h.buffer},
-              {"state", drive::DriveStatusName(h.status)},
-              {"down_for_s", h.down_for_ms / 1000}};
+  json j{{"id", h.id},
+         {"region", h.region},
+         {"buffer", h.buffer},
+         {"state", drive::DriveStatusName(h.status)},
+         {"down_for_s", h.down_for_ms / 1000}};
+  if (h.space) {
+    j["capacity_bytes"] = h.space->total_bytes;
+    j["free_bytes"] = h.space->free_bytes;
+  }
+  return j;
 }
 
 json HealJson(const drive::HealStatus& s) {
@@ -243,6 +249,43 @@ HttpResponse AdminHandler::Metrics() {
           h.status == st ? 1 : 0);
     }
   }
+  m.Family("tessera_drive_capacity_bytes", "gauge", "Size of the file system a drive is on.");
+  for (const auto& h : heal.drives) {
+    if (h.space) {
+      m.Sample("tessera_drive_capacity_bytes", "drive=\"" + std::to_string(h.id) + "\"",
+               static_cast<double>(h.space->total_bytes));
+    }
+  }
+  m.Family("tessera_drive_free_bytes", "gauge", "Free space of the file system a drive is on.");
+  for (const auto& h : heal.drives) {
+    if (h.space) {
+      m.Sample("tessera_drive_free_bytes", "drive=\"" + std::to_string(h.id) + "\"",
+               static_cast<double>(h.space->free_bytes));
+    }
+  }
+  // The data drives' file systems, each counted once (simulated drives share one), and
+  // what that holds at the EC profile.
+  std::map<uint64_t, drive::DriveSpace> filesystems;
+  for (const auto& h : heal.drives) {
+    if (h.space && !h.buffer) filesystems[h.space->filesystem] = *h.space;
+  }
+  uint64_t raw = 0, free = 0;
+  for (const auto& [id, space] : filesystems) {
+    raw += space.total_bytes;
+    free += space.free_bytes;
+  }
+  const auto& profile = store_.options().profile;
+  const double usable = static_cast<double>(profile.k) / (profile.k + profile.m);
+  m.Family("tessera_capacity_raw_bytes", "gauge", "Data drives' file systems, each once.");
+  m.Sample("tessera_capacity_raw_bytes", "", static_cast<double>(raw));
+  m.Family("tessera_capacity_raw_free_bytes", "gauge", "Free space of those file systems.");
+  m.Sample("tessera_capacity_raw_free_bytes", "", static_cast<double>(free));
+  m.Family("tessera_capacity_usable_bytes", "gauge",
+           "Raw capacity at the EC profile's overhead (k / (k + m)).");
+  m.Sample("tessera_capacity_usable_bytes", "", static_cast<double>(raw) * usable);
+  m.Family("tessera_capacity_usable_free_bytes", "gauge",
+           "Free raw space at the EC profile's overhead.");
+  m.Sample("tessera_capacity_usable_free_bytes", "", static_cast<double>(free) * usable);
   m.Family("tessera_degraded_extents", "gauge",
            "Extents short of their profile's redundancy at the last heal scan, less those healed.");
   m.Sample("tessera_degraded_extents", "", static_cast<double>(heal.degraded_extents));

@@ -479,9 +479,10 @@ int HealCommand(int argc, char** argv) {
               static_cast<unsigned long long>(s->value("degraded_extents", 0ull)));
   const uint64_t pending = s->value("pending_bytes", 0ull);
   const int64_t eta = s->value("eta_s", 0ll);
-  std::printf("to heal: %llu extents, %s; %s at %s/s (limit %s/s), ETA %s\n",
+  std::printf("to heal: %llu extents, %s; %s %s/s (limit %s/s), ETA %s\n",
               static_cast<unsigned long long>(s->value("pending_extents", 0ull)),
-              Size(pending).c_str(), s->value("healing", false) ? "healing" : "idle",
+              Size(pending).c_str(),
+              s->value("healing", false) ? "healing at" : "idle, last pass at",
               Size(s->value("heal_rate_bytes_per_s", 0ull)).c_str(),
               s->value("heal_limit_bytes_per_s", 0ull) == 0
                   ? "none"

@@ -40,6 +40,14 @@ class SegmentFile {
   }
 };
 
+// The file system a drive sits on: its size, what is free, and an id that is the same for
+// drives sharing one file system (so that capacity is counted once).
+struct DriveSpace {
+  uint64_t total_bytes = 0;
+  uint64_t free_bytes = 0;  // available to the gateway's user
+  uint64_t filesystem = 0;
+};
+
 // One failure domain's worth of segment storage: a local directory, memory in tests, later
 // a remote node. Thread-safe. Errors: a segment that does not exist is kDataLoss; an
 // unreachable drive or an I/O failure is kInternal. Readers of the erasure layer treat every
@@ -62,6 +70,11 @@ class Drive {
   virtual Status Probe(bool write) {
     (void)write;
     return Status::Ok();
+  }
+  // The space of the file system the drive sits on; kNotImplemented where that means
+  // nothing (memory drives).
+  virtual Result<DriveSpace> Space() {
+    return Status(ErrorCode::kNotImplemented, "no file system");
   }
 };
 

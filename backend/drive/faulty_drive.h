@@ -26,6 +26,7 @@ class FaultyDrive : public Drive {
   Status RemoveSegment(uint64_t segment) override;
   // Fails while offline or failing syncs.
   Status Probe(bool write) override;
+  Result<DriveSpace> Space() override { return inner_->Space(); }
 
   // Every call (including I/O through files already open) fails with kInternal.
   void SetOffline(bool offline);

@@ -100,6 +100,7 @@ std::vector<DriveHealth> SegmentStore::Health() const {
       h.status = DriveStatus::kReturning;
     }
     if (!h.up) h.down_for_ms = static_cast<uint64_t>(std::max<int64_t>(0, now - d->down_since_ms));
+    if (auto space = d->drive->Space(); space.ok()) h.space = *space;
     out.push_back(h);
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -205,6 +206,18 @@ Status LocalDrive::Probe(bool write) {
   ::unlink(probe.c_str());
   if (err != 0) return IoError(id_, "probe", err);
   return Status::Ok();
+}
+
+Result<DriveSpace> LocalDrive::Space() {
+  struct statvfs vfs;
+  if (::statvfs(root_.c_str(), &vfs) != 0) return IoError(id_, "statvfs", errno);
+  struct stat st;
+  if (::stat(root_.c_str(), &st) != 0) return IoError(id_, "stat", errno);
+  DriveSpace space;
+  space.total_bytes = static_cast<uint64_t>(vfs.f_blocks) * vfs.f_frsize;
+  space.free_bytes = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
+  space.filesystem = static_cast<uint64_t>(st.st_dev);
+  return space;
 }
 
 Status LocalDrive::RemoveSegment(uint64_t segment) {

@@ -28,6 +28,7 @@ class LocalDrive : public Drive {
   Result<std::vector<uint64_t>> ListSegments() override;
   Status RemoveSegment(uint64_t segment) override;
   Status Probe(bool write) override;
+  Result<DriveSpace> Space() override;
 
  private:
   LocalDrive(uint32_t id, std::string root, bool direct_io)

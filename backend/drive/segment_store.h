@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -104,7 +105,8 @@ struct DriveHealth {
   bool buffer = false;  // a write-buffer device
   bool up = true;       // takes writes (kUp or kReturning)
   DriveStatus status = DriveStatus::kUp;
-  uint64_t down_for_ms = 0;  // offline or failed: for how long
+  uint64_t down_for_ms = 0;         // offline or failed: for how long
+  std::optional<DriveSpace> space;  // its file system's, when the drive has one and says
 };
 
 // What healing and scrubbing are doing now (HealStatus()).

@@ -144,6 +144,12 @@ TEST_F(AdminTest, HealthReadinessAndMetrics) {
   EXPECT_EQ(Metric(r.body, "tessera_drive_up", "drive=\"5\""), 1);
   EXPECT_EQ(Metric(r.body, "tessera_drive_state", "drive=\"5\",state=\"up\""), 1);
   EXPECT_EQ(Metric(r.body, "tessera_degraded_extents"), 0);
+  // Twelve simulated drives share one file system: it is counted once.
+  const double raw = Metric(r.body, "tessera_capacity_raw_bytes");
+  EXPECT_GT(raw, 0);
+  EXPECT_EQ(Metric(r.body, "tessera_drive_capacity_bytes", "drive=\"5\""), raw);
+  EXPECT_DOUBLE_EQ(Metric(r.body, "tessera_capacity_usable_bytes"), raw * 6 / 9);
+  EXPECT_GT(Metric(r.body, "tessera_capacity_raw_free_bytes"), 0);
 
   EXPECT_EQ(Admin("GET", "/nothing").status, 404);
   EXPECT_EQ(Admin("PUT", "/healthz").status, 405);
