@@ -83,6 +83,10 @@ void RequestLog::Record(const Completed& r) {
     while (bucket < kLatencyBuckets.size() && r.seconds > kLatencyBuckets[bucket]) ++bucket;
     stats.latency[bucket]++;
     stats.seconds += r.seconds;
+    AccountStats& account = accounts_[r.record.account];
+    ++account.requests;
+    account.bytes_in += r.bytes_in;
+    account.bytes_out += r.bytes_out;
   }
   {
     std::lock_guard<std::mutex> lock(fd_mu_);
@@ -119,9 +123,11 @@ void RequestLog::Record(const Completed& r) {
 
 std::string RequestLog::Metrics() const {
   std::map<std::pair<int, std::string>, OperationStats> snapshot;
+  std::map<std::string, AccountStats> accounts;
   {
     std::lock_guard<std::mutex> lock(mu_);
     snapshot = operations_;
+    accounts = accounts_;
   }
   std::string out =
       "# HELP tessera_requests_total Requests answered, by dialect, operation and status "
@@ -157,6 +163,27 @@ std::string RequestLog::Metrics() const {
     out += "tessera_operation_duration_seconds_sum{" + labels + "} " + number + "\n";
     out += "tessera_operation_duration_seconds_count{" + labels + "} " +
            std::to_string(cumulative) + "\n";
+  }
+  struct AccountFamily {
+    const char* name;
+    const char* help;
+    uint64_t AccountStats::*field;
+  };
+  const AccountFamily families[] = {
+      {"tessera_account_requests_total", "Requests answered, by account (\"\" = anonymous).",
+       &AccountStats::requests},
+      {"tessera_account_bytes_in_total", "Request body bytes read, by account.",
+       &AccountStats::bytes_in},
+      {"tessera_account_bytes_out_total", "Response body bytes written, by account.",
+       &AccountStats::bytes_out},
+  };
+  for (const AccountFamily& family : families) {
+    out += std::string("# HELP ") + family.name + " " + family.help + "\n# TYPE " + family.name +
+           " counter\n";
+    for (const auto& [account, stats] : accounts) {
+      out += std::string(family.name) + "{account=\"" + Label(account) + "\"} " +
+             std::to_string(stats.*family.field) + "\n";
+    }
   }
   return out;
 }

@@ -33,8 +33,9 @@ class RequestLog {
   // failure.
   Status ReopenAccessLog();
   void Record(const Completed& request);
-  // Prometheus text: tessera_requests_total{dialect,operation,code} and the histogram
-  // tessera_operation_duration_seconds{dialect,operation}.
+  // Prometheus text: tessera_requests_total{dialect,operation,code}, the histogram
+  // tessera_operation_duration_seconds{dialect,operation}, and per account (usage):
+  // tessera_account_requests_total, tessera_account_bytes_in_total, ..._out_total.
   std::string Metrics() const;
 
  private:
@@ -49,6 +50,10 @@ class RequestLog {
   std::string path_;
   mutable std::mutex mu_;
   std::map<std::pair<int, std::string>, OperationStats> operations_;  // guarded by mu_
+  struct AccountStats {
+    uint64_t requests = 0, bytes_in = 0, bytes_out = 0;
+  };
+  std::map<std::string, AccountStats> accounts_;  // guarded by mu_; "" = anonymous
 };
 
 }  // namespace tessera::gateway

@@ -130,7 +130,12 @@ TEST_F(AdminTest, HealthReadinessAndMetrics) {
   ASSERT_EQ(Do("GET", "/adm/a").status, 200);
   EXPECT_EQ(Do("GET", "/adm/missing").status, 404);
 
-  r = Admin("GET", "/metrics");
+  // A request is counted just after its response went out: wait for the last one.
+  for (int i = 0; i < 100; ++i) {
+    r = Admin("GET", "/metrics");
+    if (Metric(r.body, "tessera_request_duration_seconds_count", "dialect=\"s3\"") >= 4) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
   ASSERT_EQ(r.status, 200);
   EXPECT_NE(r.Header("content-type").find("text/plain; version=0.0.4"), std::string::npos);
   EXPECT_EQ(Metric(r.body, "tessera_responses_total", "dialect=\"s3\",code=\"2xx\""), 3);
@@ -301,6 +306,10 @@ TEST_F(AdminTest, EveryRequestIsLoggedAndCountedByOperation) {
                    "dialect=\"s3\",operation=\"PutObject\""),
             4);
   EXPECT_EQ(Metric(m, "tessera_responses_total", "dialect=\"blob\",code=\"4xx\""), 1);
+  // Usage per account: all ten requests were the development account's.
+  EXPECT_EQ(Metric(m, "tessera_account_requests_total", "account=\"devstoreaccount1\""), 10);
+  // Bodies read: "12345" and "abc" (the PUTs into the missing bucket were refused unread).
+  EXPECT_EQ(Metric(m, "tessera_account_bytes_in_total", "account=\"devstoreaccount1\""), 5 + 3);
 }
 
 // SIGHUP reopens the access log (log rotation) and stops nothing; only the development
