@@ -125,7 +125,17 @@ bool AdminHandler::MayChange(const HttpRequest& request) const {
   return auth.starts_with(kBearer) && ConstantTimeEquals(auth.substr(kBearer.size()), token_);
 }
 
-HttpResponse AdminHandler::Handle(const HttpRequest& request, BodySource&) {
+HttpResponse AdminHandler::Handle(const HttpRequest& request, BodySource& body) {
+  HttpResponse r = Route(request, body);
+  if (request.method == "HEAD") {  // the head of what GET would answer
+    r.content_length = r.body.size();
+    r.body.clear();
+    r.head = true;
+  }
+  return r;
+}
+
+HttpResponse AdminHandler::Route(const HttpRequest& request, BodySource&) {
   std::string_view path = request.target;
   if (size_t q = path.find('?'); q != std::string_view::npos) path = path.substr(0, q);
   const bool get = request.method == "GET" || request.method == "HEAD";

@@ -32,6 +32,7 @@ class AdminHandler : public RequestHandler {
   HttpResponse Reject(const HttpRequest& request, const Status& status) override;
 
  private:
+  HttpResponse Route(const HttpRequest& request, BodySource& body);
   HttpResponse Metrics();
   bool MayChange(const HttpRequest& request) const;
 

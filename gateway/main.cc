@@ -15,6 +15,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -102,7 +103,13 @@ Result<Config> ParseArgs(int argc, char** argv, double* below = nullptr) {
   if (!config_file.empty()) RETURN_IF_ERROR(ApplyConfigFile(config_file, config));
   if (!listeners.empty()) {
     config.listeners = listeners;
-    config.admin.reset();  // named listeners replace the defaults, the admin one's too
+    // Named listeners replace the defaults, the default admin listener's too (one the
+    // config file names stays).
+    const ListenAddress fallback = *DefaultConfig("").admin;
+    if (config.admin && config.admin->host == fallback.host &&
+        config.admin->port == fallback.port) {
+      config.admin.reset();
+    }
   }
   if (admin) {
     config.admin.reset();
@@ -306,7 +313,8 @@ int Serve(int argc, char** argv) {
   s3::S3Handler s3_handler(object_store, accounts, s3_options);
   blob::BlobHandler blob_handler(object_store, accounts, blob::BlobOptions{});
 
-  Server server(&s3_handler, &blob_handler, config->limits);
+  // Declared before the server: its destructor waits for requests still running on its
+  // workers, which may use these.
   RequestLog requests;
   if (!config->access_log.empty()) {
     if (Status s = requests.OpenAccessLog(config->access_log); !s.ok()) {
@@ -314,6 +322,12 @@ int Serve(int argc, char** argv) {
       return 1;
     }
   }
+  const Server* serving = nullptr;
+  AdminHandler admin(
+      *stores.segments, [&serving] { return serving ? serving->Stats() : ServerStats{}; },
+      &requests, config->admin_token);
+  Server server(&s3_handler, &blob_handler, config->limits);
+  serving = &server;
   server.OnCompleted([&requests](const Completed& done) { requests.Record(done); });
   server.OnHangup([&requests] {
     // What can change without a restart: the access log file (after rotation).
@@ -321,8 +335,6 @@ int Serve(int argc, char** argv) {
     std::fprintf(stderr, "tessera: SIGHUP: access log %s\n",
                  s.ok() ? "reopened" : s.message().c_str());
   });
-  AdminHandler admin(
-      *stores.segments, [&server] { return server.Stats(); }, &requests, config->admin_token);
   Status listening = server.Listen(config->listeners);
   if (listening.ok() && config->admin) listening = server.ListenAdmin(*config->admin, &admin);
   if (!listening.ok()) {
@@ -526,6 +538,9 @@ int DriveCommand(int argc, char** argv) {
 }  // namespace tessera::gateway
 
 int main(int argc, char** argv) {
+  // SIGHUP (a reload) must not kill the process while it starts; the server handles it once
+  // it runs.
+  std::signal(SIGHUP, SIG_IGN);
   if (argc < 2) return tessera::gateway::Serve(argc, argv);
   std::string command = argv[1];
   if (command == "--version" || command == "version") {

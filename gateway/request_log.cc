@@ -42,7 +42,36 @@ std::string Label(std::string_view value) {
 }  // namespace
 
 RequestLog::~RequestLog() {
+  {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    stopping_ = true;
+  }
+  queue_cv_.notify_all();
+  if (writer_.joinable()) writer_.join();
   if (owns_fd_ && fd_ >= 0) ::close(fd_);
+}
+
+void RequestLog::WriteLoop() {
+  std::unique_lock<std::mutex> lock(queue_mu_);
+  for (;;) {
+    queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // stopping, everything written
+    std::deque<std::string> lines;
+    lines.swap(queue_);
+    lock.unlock();
+    std::string text;
+    for (const std::string& line : lines) text += line;
+    {
+      std::lock_guard<std::mutex> fd_lock(fd_mu_);
+      for (size_t done = 0; done < text.size();) {
+        const ssize_t n = ::write(fd_, text.data() + done, text.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;  // a full disk drops log lines, never requests
+        done += static_cast<size_t>(n);
+      }
+    }
+    lock.lock();
+  }
 }
 
 Status RequestLog::OpenAccessLog(const std::string& path) {
@@ -50,6 +79,7 @@ Status RequestLog::OpenAccessLog(const std::string& path) {
   path_ = path;
   if (path == "-") {
     fd_ = STDOUT_FILENO;
+    if (!writer_.joinable()) writer_ = std::thread([this] { WriteLoop(); });
     return Status::Ok();
   }
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
@@ -60,6 +90,7 @@ Status RequestLog::OpenAccessLog(const std::string& path) {
   if (owns_fd_ && fd_ >= 0) ::close(fd_);
   fd_ = fd;
   owns_fd_ = true;
+  if (!writer_.joinable()) writer_ = std::thread([this] { WriteLoop(); });
   return Status::Ok();
 }
 
@@ -111,14 +142,15 @@ void RequestLog::Record(const Completed& r) {
   if (!r.whole) line["cut"] = true;
   // Names are client bytes: replace what is not UTF-8 rather than fail.
   std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-  // One write per line: O_APPEND keeps concurrent lines whole.
-  std::lock_guard<std::mutex> lock(fd_mu_);
-  for (size_t done = 0; done < text.size();) {
-    const ssize_t n = ::write(fd_, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;  // a full disk drops log lines, never requests
-    done += static_cast<size_t>(n);
+  {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    if (queue_.size() >= kMaxQueued) {
+      ++dropped_;
+      return;
+    }
+    queue_.push_back(std::move(text));
   }
+  queue_cv_.notify_one();
 }
 
 std::string RequestLog::Metrics() const {
@@ -128,6 +160,11 @@ std::string RequestLog::Metrics() const {
     std::lock_guard<std::mutex> lock(mu_);
     snapshot = operations_;
     accounts = accounts_;
+  }
+  uint64_t dropped = 0;
+  {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    dropped = dropped_;
   }
   std::string out =
       "# HELP tessera_requests_total Requests answered, by dialect, operation and status "
@@ -185,6 +222,11 @@ std::string RequestLog::Metrics() const {
              std::to_string(stats.*family.field) + "\n";
     }
   }
+  out +=
+      "# HELP tessera_access_log_dropped_total Access log lines dropped while the log target "
+      "could not keep up.\n# TYPE tessera_access_log_dropped_total counter\n"
+      "tessera_access_log_dropped_total " +
+      std::to_string(dropped) + "\n";
   return out;
 }
 

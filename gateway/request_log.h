@@ -1,9 +1,12 @@
 #pragma once
 
 #include <array>
+#include <condition_variable>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <utility>
 
 #include "backend/api/status.h"
@@ -44,10 +47,21 @@ class RequestLog {
     std::array<uint64_t, kLatencyBuckets.size() + 1> latency{};
     double seconds = 0;
   };
+  void WriteLoop();
+
   std::mutex fd_mu_;  // guards the three below
   int fd_ = -1;
   bool owns_fd_ = false;
   std::string path_;
+  // Lines go out on a thread of their own, so that a slow log target never holds up the
+  // I/O threads; past kMaxQueued waiting lines, new ones are dropped (and counted).
+  static constexpr size_t kMaxQueued = 65536;
+  mutable std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<std::string> queue_;  // guarded by queue_mu_
+  bool stopping_ = false;          // guarded by queue_mu_
+  uint64_t dropped_ = 0;           // guarded by queue_mu_
+  std::thread writer_;
   mutable std::mutex mu_;
   std::map<std::pair<int, std::string>, OperationStats> operations_;  // guarded by mu_
   struct AccountStats {

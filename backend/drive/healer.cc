@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -153,8 +154,8 @@ Status SegmentStore::SetFailed(uint32_t id, bool failed) {
   DriveState* d = FindDrive(id);
   if (d == nullptr) return Status(ErrorCode::kInvalidArgument, "no drive " + std::to_string(id));
   {
-    // Recorded first: a failed drive stays failed across a restart.
-    std::lock_guard<std::mutex> pass(heal_mu_);  // one writer of the list at a time
+    // Recorded first: a failed drive stays failed across a restart. (The write transaction
+    // serialises changes of the list.)
     ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginWrite());
     ASSIGN_OR_RETURN(std::optional<std::string> value,
                      txn.Get(meta::Table::kInfo, kFailedDrivesKey));
@@ -227,6 +228,11 @@ void SegmentStore::ProbeDrives() {
     } else if (!was_up && status.ok()) {
       d->returning = true;
       d->up = true;
+      if (d->failed.load()) {  // declared failed while the probe ran: the operator wins
+        d->up = false;
+        d->returning = false;
+        continue;
+      }
       std::fprintf(stderr, "tessera: drive %u (region %s%s) is up again\n", id, d->region.c_str(),
                    d->buffer ? ", write buffer" : "");
       heal_scan_ = true;  // its fragments may be gone (a replacement), and handoffs go home
@@ -249,6 +255,10 @@ void SegmentStore::HealthLoop() {
       wanted = wanted || !heal_ids_.empty();
     }
     if (wanted) (void)Heal();  // what fails is retried on a later pass
+    const int64_t unix_now = std::chrono::duration_cast<std::chrono::seconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
+    if (unix_now - last_capacity_sample_s_.load() >= 3600) (void)SampleCapacity(unix_now);
     if (options_.scrub_days > 0) {
       if (scrub_rate == 0) scrub_rate = ScrubRate();
       scrub_rate_ = scrub_rate;
@@ -276,6 +286,18 @@ Result<HealReport> SegmentStore::Heal() {
   }
   std::map<uint64_t, uint64_t> estimate;  // extent -> fragment bytes it needs written
   std::set<uint64_t> degraded;            // extents the scan found short of redundancy
+  // Should the scan fail (metadata unreadable), what was asked for is asked again.
+  bool scanned = false;
+  auto requeue = [&] {
+    if (scanned) return;
+    if (scan) heal_scan_ = true;
+    std::lock_guard<std::mutex> lock(heal_ids_mu_);
+    heal_ids_.insert(ids.begin(), ids.end());
+  };
+  struct Requeue {
+    std::function<void()> fn;
+    ~Requeue() { fn(); }
+  } requeue_on_exit{requeue};
   {
     ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginRead());
     if (scan) {
@@ -340,6 +362,7 @@ Result<HealReport> SegmentStore::Heal() {
       if (record.ok() && *record) estimate[id] = (*record)->location.fragment_bytes();
     }
   }
+  scanned = true;
   uint64_t pending = 0;
   for (const auto& [id, bytes] : estimate) pending += bytes;
   pending_extents_ = ids.size();

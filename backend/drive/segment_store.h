@@ -130,6 +130,21 @@ struct HealStatus {
   uint64_t scrub_cycles = 0;        // cycles completed since the store opened
 };
 
+// Capacity now and how fast it is being used (Capacity()). Raw figures count each file
+// system the data drives sit on once; usable ones are raw at the EC profile (k / (k + m)).
+struct CapacityReport {
+  uint64_t raw_bytes = 0;
+  uint64_t raw_free_bytes = 0;
+  uint64_t usable_bytes = 0;
+  uint64_t usable_free_bytes = 0;
+  uint64_t used_bytes = 0;  // segment files on the drives (data and parity, live and dead)
+  // Growth of used_bytes per day over the kept samples (hourly, up to 30 days), and the
+  // span it was measured over; 0 while there is less than an hour of history.
+  double growth_bytes_per_day = 0;
+  int64_t window_s = 0;
+  int64_t full_unix_s = 0;  // when the raw free space runs out at that growth; 0 = not growing
+};
+
 // What one Scrub() call did. A cycle reads every extent once; its cursor survives restarts.
 struct ScrubReport {
   uint64_t extents = 0;  // checked
@@ -267,6 +282,10 @@ class SegmentStore : public extent::ExtentStore {
   // returning (an empty replacement is refilled). kNotFound for an unknown id.
   Status SetFailed(uint32_t id, bool failed);
   Result<SpaceReport> Space();
+  Result<CapacityReport> Capacity(int64_t now_unix_s);
+  // Keeps a sample of the used bytes at `now_unix_s` (metadata, info "capacity-samples"): at
+  // most one an hour, for 30 days. The health loop calls it.
+  Status SampleCapacity(int64_t now_unix_s);
   StoreCounters counters() const;
 
   const SegmentStoreOptions& options() const { return options_; }
@@ -438,6 +457,7 @@ class SegmentStore : public extent::ExtentStore {
   std::atomic<uint64_t> scrub_cycle_bytes_{0};
   std::atomic<uint64_t> scrub_cycle_target_{0};
   std::atomic<uint64_t> scrub_cycles_{0};
+  std::atomic<int64_t> last_capacity_sample_s_{0};
   std::thread health_;
 };
 

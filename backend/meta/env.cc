@@ -115,23 +115,6 @@ Result<std::unique_ptr<Env>> Env::Open(const EnvOptions& options) {
   if ((rc = mdb_env_open(env->env_, options.dir.c_str(), MDB_NOTLS, 0644)) != 0) {
     return LmdbError(rc, "mdb_env_open " + options.dir);
   }
-  // LMDB maps the file and trusts it: a file cut short (a bad copy, a full disk during a
-  // restore) would kill the process with SIGBUS on the first page past its end. Refuse it.
-  MDB_envinfo info;
-  MDB_stat stat;
-  if ((rc = mdb_env_info(env->env_, &info)) != 0) return LmdbError(rc, "mdb_env_info");
-  if ((rc = mdb_env_stat(env->env_, &stat)) != 0) return LmdbError(rc, "mdb_env_stat");
-  const uint64_t needed = (static_cast<uint64_t>(info.me_last_pgno) + 1) * stat.ms_psize;
-  const std::string file = options.dir + "/data.mdb";
-  const uint64_t size = std::filesystem::file_size(file, ec);
-  if (ec)
-    return Status(ErrorCode::kInternal, "metadata: cannot stat " + file + ": " + ec.message());
-  if (size < needed) {
-    return Status(ErrorCode::kInternal,
-                  "metadata file data.mdb is truncated: " + std::to_string(size) +
-                      " bytes, but its pages reach " + std::to_string(needed) +
-                      "; restore it from a backup (the gateway will not start on it)");
-  }
   MDB_txn* txn = nullptr;
   if ((rc = mdb_txn_begin(env->env_, nullptr, 0, &txn)) != 0) {
     return LmdbError(rc, "mdb_txn_begin");

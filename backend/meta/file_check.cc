@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <optional>
@@ -81,18 +82,23 @@ class Checker {
     if (last_page_ < 1 || last_page_ > (1ull << 48) / psize_) {
       return Bad("the meta page names page " + std::to_string(last_page_) + " as the last");
     }
-    if ((last_page_ + 1) * psize_ > file_size_) {
-      return Status(ErrorCode::kInternal,
-                    "metadata file data.mdb is truncated: " + std::to_string(file_size_) +
-                        " bytes, but its pages reach " + std::to_string((last_page_ + 1) * psize_) +
-                        "; restore it from a backup (the gateway will not start on it)");
-    }
-    seen_.assign(last_page_ + 1, false);
+    // The file may end before the last page: pages allocated and freed in one transaction
+    // are never written. Only pages the trees reach must be in it (Claim).
+    file_pages_ = file_size_ / psize_;
+    seen_.assign(std::min(last_page_ + 1, file_pages_), false);
     page_.resize(psize_);
     const Db free_db = ReadDb(chosen + 24);
     const Db main_db = ReadDb(chosen + 72);
     RETURN_IF_ERROR(Tree(free_db, /*main=*/false, /*ordered=*/false));
-    return Tree(main_db, /*main=*/true, /*ordered=*/true);
+    RETURN_IF_ERROR(Tree(main_db, /*main=*/true, /*ordered=*/true));
+    // Free pages (LMDB reuses them without looking): in range, and none a tree uses.
+    for (uint64_t pgno : free_pages_) {
+      if (pgno < 2 || pgno > last_page_) return Bad("the free list names a page outside the file");
+      if (pgno < seen_.size() && seen_[pgno]) {
+        return BadPage(pgno, "is both in use and on the free list");
+      }
+    }
+    return Status::Ok();
   }
 
  private:
@@ -118,6 +124,12 @@ class Checker {
   Status Claim(uint64_t pgno, uint64_t count) {
     if (pgno < 2 || pgno > last_page_ || count == 0 || count > last_page_ - pgno + 1) {
       return Bad("a page number (" + std::to_string(pgno) + ") is outside the file");
+    }
+    if (pgno + count > file_pages_) {
+      return Status(ErrorCode::kInternal,
+                    "metadata file data.mdb is truncated: " + std::to_string(file_size_) +
+                        " bytes, but page " + std::to_string(pgno + count - 1) +
+                        " is in use; restore it from a backup (the gateway will not start on it)");
     }
     for (uint64_t p = pgno; p < pgno + count; ++p) {
       if (seen_[p]) return BadPage(p, "is reached twice");
@@ -188,10 +200,21 @@ class Checker {
       }
       if (nflags & kBigData) {
         if (key_end + 8 > psize_) return BadPage(pgno, "has a node past its end");
-        RETURN_IF_ERROR(Overflow(U64(node + kNodeHeader + ksize), dsize));
+        const uint64_t first = U64(node + kNodeHeader + ksize);
+        RETURN_IF_ERROR(Overflow(first, dsize));
+        if (!ordered && !main) {  // a free-list record held in overflow pages
+          std::string value(dsize, '\0');
+          if (!ReadAt(first * psize_ + kPageHeader, value.data(), dsize)) {
+            return BadPage(first, "cannot be read");
+          }
+          RETURN_IF_ERROR(FreeRecord(value, pgno));
+        }
         continue;
       }
       if (key_end + dsize > psize_) return BadPage(pgno, "has a value past its end");
+      if (!ordered && !main) {
+        RETURN_IF_ERROR(FreeRecord(std::string_view(node + kNodeHeader + ksize, dsize), pgno));
+      }
       if (nflags & kSubData) {
         if (!main || dsize != kDbRecord) return BadPage(pgno, "has a misplaced table record");
         sub_dbs_.push_back(ReadDb(node + kNodeHeader + ksize));
@@ -214,9 +237,22 @@ class Checker {
     return Status::Ok();
   }
 
+  // A free-list record: a count, then that many page numbers (u64 each).
+  Status FreeRecord(std::string_view value, uint64_t pgno) {
+    if (value.size() < 8 || value.size() % 8 != 0 || U64(value.data()) != value.size() / 8 - 1) {
+      return BadPage(pgno, "holds a malformed free-list record");
+    }
+    if (free_pages_.size() + value.size() / 8 > last_page_ + 1) {
+      return BadPage(pgno, "holds more free pages than the file has");
+    }
+    for (size_t i = 8; i < value.size(); i += 8) free_pages_.push_back(U64(value.data() + i));
+    return Status::Ok();
+  }
+
   Status Overflow(uint64_t pgno, uint64_t dsize) {
     char head[kPageHeader];
-    if (pgno < 2 || pgno > last_page_ || !ReadAt(pgno * psize_, head, sizeof(head))) {
+    if (pgno < 2 || pgno > last_page_ || pgno >= file_pages_ ||
+        !ReadAt(pgno * psize_, head, sizeof(head))) {
       return Bad("a large value's page number (" + std::to_string(pgno) + ") is outside the file");
     }
     const uint32_t pages = U32(head + 12);
@@ -231,6 +267,8 @@ class Checker {
   uint64_t file_size_;
   uint32_t psize_ = 0;
   uint64_t last_page_ = 0;
+  uint64_t file_pages_ = 0;
+  std::vector<uint64_t> free_pages_;
   int depth_ = 0;
   std::vector<bool> seen_;
   std::vector<char> page_;

@@ -167,7 +167,6 @@ HttpResponse BlobHandler::Handle(const HttpRequest& request, BodySource& body) {
   if (op == Op::kPreflight) return finish(Preflight(request, cors));
 
   std::optional<auth::SasGrant> sas;
-  if (auth::HasSharedKey(request) || auth::HasSas(request)) record.account = address->account;
   if (auth::HasSharedKey(request)) {
     auto verified = auth::VerifySharedKey(request, address->account, accounts_, NowMicros());
     if (!verified.ok()) {
@@ -183,6 +182,7 @@ HttpResponse BlobHandler::Handle(const HttpRequest& request, BodySource& body) {
                       : "AuthenticationFailed",
                   detail);
     }
+    record.account = address->account;
   } else if (auth::HasSas(request)) {
     auth::SasContext context;
     context.account = address->account;
@@ -217,6 +217,7 @@ HttpResponse BlobHandler::Handle(const HttpRequest& request, BodySource& body) {
           wrong_type ? "AuthorizationResourceTypeMismatch" : "AuthorizationPermissionMismatch");
     }
     sas = std::move(*grant);
+    record.account = address->account;
   } else {
     // Anonymous: only reads that the container's public access level exposes. Anything
     // else looks like a missing resource, as Azure answers.
