@@ -1,5 +1,6 @@
 #include "gateway/admin.h"
 
+#include <chrono>
 #include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -67,6 +68,12 @@ json HealJson(const drive::HealStatus& s) {
         {"cycle_fraction",
          target == 0 ? 0.0 : std::min(1.0, static_cast<double>(s.scrub_cycle_bytes) / target)},
         {"cycles_done", s.scrub_cycles}}}};
+}
+
+int64_t UnixNow() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 bool Loopback(std::string_view address) {
@@ -157,6 +164,19 @@ HttpResponse AdminHandler::Route(const HttpRequest& request, BodySource&) {
   }
   if (path == "/metrics") return get ? Metrics() : only_get();
   if (path == "/admin/v1/heal") return get ? Json(200, HealJson(store_.Healing())) : only_get();
+  if (path == "/admin/v1/capacity") {
+    if (!get) return only_get();
+    auto c = store_.Capacity(UnixNow());
+    if (!c.ok()) return Error(500, c.status().message());
+    return Json(200, json{{"raw_bytes", c->raw_bytes},
+                          {"raw_free_bytes", c->raw_free_bytes},
+                          {"usable_bytes", c->usable_bytes},
+                          {"usable_free_bytes", c->usable_free_bytes},
+                          {"used_bytes", c->used_bytes},
+                          {"growth_bytes_per_day", c->growth_bytes_per_day},
+                          {"window_s", c->window_s},
+                          {"full_unix_s", c->full_unix_s}});
+  }
   if (path == "/admin/v1/drives") {
     if (!get) return only_get();
     json drives = json::array();
@@ -273,29 +293,35 @@ HttpResponse AdminHandler::Metrics() {
                static_cast<double>(h.space->free_bytes));
     }
   }
-  // The data drives' file systems, each counted once (simulated drives share one), and
-  // what that holds at the EC profile.
-  std::map<uint64_t, drive::DriveSpace> filesystems;
-  for (const auto& h : heal.drives) {
-    if (h.space && !h.buffer) filesystems[h.space->filesystem] = *h.space;
+  // The data drives' file systems, each counted once (simulated drives share one), what
+  // that holds at the EC profile, and how fast it fills.
+  if (auto capacity = store_.Capacity(UnixNow()); capacity.ok()) {
+    const struct {
+      const char* name;
+      const char* help;
+      double value;
+    } gauges[] = {
+        {"tessera_capacity_raw_bytes", "Data drives' file systems, each once.",
+         static_cast<double>(capacity->raw_bytes)},
+        {"tessera_capacity_raw_free_bytes", "Free space of those file systems.",
+         static_cast<double>(capacity->raw_free_bytes)},
+        {"tessera_capacity_usable_bytes", "Raw capacity at the EC profile (k / (k + m)).",
+         static_cast<double>(capacity->usable_bytes)},
+        {"tessera_capacity_usable_free_bytes", "Free raw space at the EC profile.",
+         static_cast<double>(capacity->usable_free_bytes)},
+        {"tessera_capacity_used_bytes", "Segment files on the drives (data and parity).",
+         static_cast<double>(capacity->used_bytes)},
+        {"tessera_capacity_growth_bytes_per_day", "Growth of the used bytes over the kept samples.",
+         capacity->growth_bytes_per_day},
+        {"tessera_capacity_full_timestamp_seconds",
+         "When the free space runs out at that growth (0: not growing).",
+         static_cast<double>(capacity->full_unix_s)},
+    };
+    for (const auto& g : gauges) {
+      m.Family(g.name, "gauge", g.help);
+      m.Sample(g.name, "", g.value);
+    }
   }
-  uint64_t raw = 0, free = 0;
-  for (const auto& [id, space] : filesystems) {
-    raw += space.total_bytes;
-    free += space.free_bytes;
-  }
-  const auto& profile = store_.options().profile;
-  const double usable = static_cast<double>(profile.k) / (profile.k + profile.m);
-  m.Family("tessera_capacity_raw_bytes", "gauge", "Data drives' file systems, each once.");
-  m.Sample("tessera_capacity_raw_bytes", "", static_cast<double>(raw));
-  m.Family("tessera_capacity_raw_free_bytes", "gauge", "Free space of those file systems.");
-  m.Sample("tessera_capacity_raw_free_bytes", "", static_cast<double>(free));
-  m.Family("tessera_capacity_usable_bytes", "gauge",
-           "Raw capacity at the EC profile's overhead (k / (k + m)).");
-  m.Sample("tessera_capacity_usable_bytes", "", static_cast<double>(raw) * usable);
-  m.Family("tessera_capacity_usable_free_bytes", "gauge",
-           "Free raw space at the EC profile's overhead.");
-  m.Sample("tessera_capacity_usable_free_bytes", "", static_cast<double>(free) * usable);
   m.Family("tessera_degraded_extents", "gauge",
            "Extents short of their profile's redundancy at the last heal scan, less those healed.");
   m.Sample("tessera_degraded_extents", "", static_cast<double>(heal.degraded_extents));

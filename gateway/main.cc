@@ -6,6 +6,7 @@
 //   tessera check [--data DIR] [--config FILE]
 //   tessera heal status [--admin HOST:PORT] [--json]
 //   tessera drive list|fail ID|restore ID [--admin HOST:PORT] [--token TOKEN]
+//   tessera admin capacity [--admin HOST:PORT] [--json]
 //
 // With no flags: the embedded default on 127.0.0.1:9000 and 127.0.0.1:10000 (admin on
 // 127.0.0.1:9001), data under $TESSERA_DATA or ~/.local/share/tessera, the development
@@ -18,6 +19,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -47,7 +49,8 @@ int Usage(FILE* out = stderr) {
       "       tessera compact [--data DIR] [--config FILE] [--below FRACTION]\n"
       "       tessera check [--data DIR] [--config FILE]\n"
       "       tessera heal status [--admin HOST:PORT] [--json]\n"
-      "       tessera drive list|fail ID|restore ID [--admin HOST:PORT] [--token TOKEN]\n");
+      "       tessera drive list|fail ID|restore ID [--admin HOST:PORT] [--token TOKEN]\n"
+      "       tessera admin capacity [--admin HOST:PORT] [--json]\n");
   return 2;
 }
 
@@ -513,6 +516,50 @@ int HealCommand(int argc, char** argv) {
   return 0;
 }
 
+// `tessera admin capacity`: capacity, use and growth of a running gateway.
+int AdminCommand(int argc, char** argv) {
+  auto args = ParseAdminArgs(argc, argv);
+  if (!args.ok() || args->words != std::vector<std::string>{"capacity"}) {
+    if (!args.ok()) std::fprintf(stderr, "tessera: %s\n", args.status().message().c_str());
+    return Usage();
+  }
+  auto c = AdminCall(*args, "GET", "/admin/v1/capacity");
+  if (!c) return 1;
+  if (args->json) {
+    std::printf("%s\n", c->dump(2).c_str());
+    return 0;
+  }
+  std::printf("raw:    %s, %s free (each file system under the data drives once)\n",
+              Size(c->value("raw_bytes", 0ull)).c_str(),
+              Size(c->value("raw_free_bytes", 0ull)).c_str());
+  std::printf("usable: %s, %s free (at the EC profile)\n",
+              Size(c->value("usable_bytes", 0ull)).c_str(),
+              Size(c->value("usable_free_bytes", 0ull)).c_str());
+  std::printf("used:   %s on the drives (data and parity)\n",
+              Size(c->value("used_bytes", 0ull)).c_str());
+  const double growth = c->value("growth_bytes_per_day", 0.0);
+  const int64_t window = c->value("window_s", 0ll);
+  if (window == 0) {
+    std::printf("growth: not known yet (samples are hourly)\n");
+    return 0;
+  }
+  std::printf("growth: %s%s/day over the last %.1f days\n", growth < 0 ? "-" : "",
+              Size(static_cast<uint64_t>(growth < 0 ? -growth : growth)).c_str(),
+              static_cast<double>(window) / 86400);
+  const int64_t full = c->value("full_unix_s", 0ll);
+  if (full > 0) {
+    const time_t at = static_cast<time_t>(full);
+    std::tm tm{};
+    gmtime_r(&at, &tm);
+    char date[32];
+    std::strftime(date, sizeof(date), "%Y-%m-%d", &tm);
+    std::printf("full:   about %s at that growth\n", date);
+  } else {
+    std::printf("full:   not while it does not grow\n");
+  }
+  return 0;
+}
+
 // `tessera drive list|fail ID|restore ID`: drive states of a running gateway.
 int DriveCommand(int argc, char** argv) {
   auto args = ParseAdminArgs(argc, argv);
@@ -560,6 +607,7 @@ int main(int argc, char** argv) {
   if (command == "check") return tessera::gateway::Check(argc, argv);
   if (command == "heal") return tessera::gateway::HealCommand(argc, argv);
   if (command == "drive") return tessera::gateway::DriveCommand(argc, argv);
+  if (command == "admin") return tessera::gateway::AdminCommand(argc, argv);
   if (command == "help") {
     tessera::gateway::Usage(stdout);
     return 0;

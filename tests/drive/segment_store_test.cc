@@ -356,6 +356,37 @@ TEST_F(SegmentStoreTest, LocalDrivesSurviveLosingAWholeRegion) {
   EXPECT_EQ(ReadRange(**local, ex, 0, size).status().code(), ErrorCode::kDataLoss);
 }
 
+TEST_F(SegmentStoreTest, CapacityGrowthAndProjectedFullComeFromHourlySamples) {
+  tessera::testing::TempDir dir;
+  auto local = SegmentStore::Open(env_, LocalSpecs(dir.path()), SmallOptions());
+  ASSERT_TRUE(local.ok()) << local.status().ToString();
+  SegmentStore& store = **local;
+  PatternSource first(4 * kStripe, 81);
+  ASSERT_TRUE(store.Write(first).ok());
+  const int64_t t0 = 1800000000;
+  ASSERT_TRUE(store.SampleCapacity(t0).ok());
+  auto c = store.Capacity(t0 + 1800);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  const uint64_t used0 = c->used_bytes;
+  EXPECT_GT(used0, 0u);
+  EXPECT_GT(c->raw_bytes, 0u);  // nine drives on one file system: counted once
+  EXPECT_EQ(c->usable_bytes, c->raw_bytes / 9 * 6);
+  EXPECT_EQ(c->window_s, 0);  // less than an hour of history: no growth yet
+  EXPECT_EQ(c->growth_bytes_per_day, 0);
+  EXPECT_EQ(c->full_unix_s, 0);
+
+  PatternSource more(8 * kStripe, 82);
+  ASSERT_TRUE(store.Write(more).ok());
+  ASSERT_TRUE(store.SampleCapacity(t0 + 1800).ok());  // within the hour: not kept
+  c = store.Capacity(t0 + 86400);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->window_s, 86400);  // from the first sample
+  EXPECT_GT(c->used_bytes, used0);
+  EXPECT_DOUBLE_EQ(c->growth_bytes_per_day, static_cast<double>(c->used_bytes - used0));
+  const double days = static_cast<double>(c->raw_free_bytes) / c->growth_bytes_per_day;
+  EXPECT_NEAR(static_cast<double>(c->full_unix_s), t0 + 86400 + days * 86400, 2);
+}
+
 TEST_F(SegmentStoreTest, LocalDirectIoRoundTrips) {
   tessera::testing::TempDir dir;
   SegmentStoreOptions options = SmallOptions();

@@ -153,7 +153,16 @@ TEST_F(AdminTest, HealthReadinessAndMetrics) {
   const double raw = Metric(r.body, "tessera_capacity_raw_bytes");
   EXPECT_GT(raw, 0);
   EXPECT_EQ(Metric(r.body, "tessera_drive_capacity_bytes", "drive=\"5\""), raw);
-  EXPECT_DOUBLE_EQ(Metric(r.body, "tessera_capacity_usable_bytes"), raw * 6 / 9);
+  EXPECT_NEAR(Metric(r.body, "tessera_capacity_usable_bytes"), raw * 6 / 9, 9);
+  EXPECT_GT(Metric(r.body, "tessera_capacity_used_bytes"), 0);
+  RawResponse capacity = Admin("GET", "/admin/v1/capacity");
+  ASSERT_EQ(capacity.status, 200);
+  const json c = json::parse(capacity.body);
+  EXPECT_EQ(c["raw_bytes"].get<double>(), raw);
+  EXPECT_GT(c["used_bytes"].get<uint64_t>(), 0u);
+  const std::string printed = Cli("admin capacity");
+  EXPECT_EQ(last_cli_status_, 0) << printed;
+  EXPECT_NE(printed.find("usable"), std::string::npos) << printed;
   EXPECT_GT(Metric(r.body, "tessera_capacity_raw_free_bytes"), 0);
 
   EXPECT_EQ(Admin("GET", "/nothing").status, 404);
