@@ -109,20 +109,6 @@ class Exposition {
   std::string out_;
 };
 
-// Label values here are names from the config (regions) or fixed words; escape anyway.
-std::string Label(std::string_view value) {
-  std::string out;
-  for (char c : value) {
-    if (c == '\\' || c == '"') out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += c;
-  }
-  return out;
-}
-
 }  // namespace
 
 bool AdminHandler::MayChange(const HttpRequest& request) const {
@@ -265,8 +251,8 @@ HttpResponse AdminHandler::Metrics() {
   m.Family("tessera_drive_up", "gauge", "1 when the drive takes writes.");
   for (const auto& h : heal.drives) {
     m.Sample("tessera_drive_up",
-             "drive=\"" + std::to_string(h.id) + "\",region=\"" + Label(h.region) + "\",kind=\"" +
-                 (h.buffer ? "buffer" : "data") + "\"",
+             "drive=\"" + std::to_string(h.id) + "\",region=\"" + PrometheusLabel(h.region) +
+                 "\",kind=\"" + (h.buffer ? "buffer" : "data") + "\"",
              h.up ? 1 : 0);
   }
   m.Family("tessera_drive_state", "gauge", "1 for the state each drive is in.");

@@ -26,7 +26,9 @@ std::string Rfc3339Millis(int64_t micros) {
   return buf;
 }
 
-std::string Label(std::string_view value) {
+}  // namespace
+
+std::string PrometheusLabel(std::string_view value) {
   std::string out;
   for (char c : value) {
     if (c == '\\' || c == '"') out += '\\';
@@ -38,8 +40,6 @@ std::string Label(std::string_view value) {
   }
   return out;
 }
-
-}  // namespace
 
 RequestLog::~RequestLog() {
   {
@@ -172,7 +172,7 @@ std::string RequestLog::Metrics() const {
   char number[64];
   for (const auto& [key, stats] : snapshot) {
     const std::string labels = std::string("dialect=\"") + kDialects[key.first] +
-                               "\",operation=\"" + Label(key.second) + "\"";
+                               "\",operation=\"" + PrometheusLabel(key.second) + "\"";
     for (int c = 1; c <= 5; ++c) {
       if (stats.responses[c] == 0) continue;
       out += "tessera_requests_total{" + labels + ",code=\"" + std::to_string(c) + "xx\"} " +
@@ -184,7 +184,7 @@ std::string RequestLog::Metrics() const {
       "and operation.\n# TYPE tessera_operation_duration_seconds histogram\n";
   for (const auto& [key, stats] : snapshot) {
     const std::string labels = std::string("dialect=\"") + kDialects[key.first] +
-                               "\",operation=\"" + Label(key.second) + "\"";
+                               "\",operation=\"" + PrometheusLabel(key.second) + "\"";
     uint64_t cumulative = 0;
     for (size_t b = 0; b <= kLatencyBuckets.size(); ++b) {
       cumulative += stats.latency[b];
@@ -218,7 +218,7 @@ std::string RequestLog::Metrics() const {
     out += std::string("# HELP ") + family.name + " " + family.help + "\n# TYPE " + family.name +
            " counter\n";
     for (const auto& [account, stats] : accounts) {
-      out += std::string(family.name) + "{account=\"" + Label(account) + "\"} " +
+      out += std::string(family.name) + "{account=\"" + PrometheusLabel(account) + "\"} " +
              std::to_string(stats.*family.field) + "\n";
     }
   }

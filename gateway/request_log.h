@@ -6,6 +6,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 
@@ -13,6 +14,9 @@
 #include "gateway/server.h"
 
 namespace tessera::gateway {
+
+// A Prometheus label value: backslash, double quote and newline escaped.
+std::string PrometheusLabel(std::string_view value);
 
 // What the gateway records of every request it answers (DESIGN section 2, "record"): one
 // JSON line per request in the access log, when one is open, and the per-operation metrics.
