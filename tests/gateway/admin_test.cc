@@ -22,13 +22,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 // The value of an unlabelled sample, or of the first sample whose labels contain `labels`.
 double Metric(const std::string& text, const std::string& name, const std::string& labels = "") {
   std::istringstream in(text);

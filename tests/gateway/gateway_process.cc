@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "auth/http_request.h"
@@ -312,6 +313,13 @@ RawResponse SendBlob(int port, const Request& request) {
     response.status = -1;
   }
   return response;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
 }
 
 }  // namespace tessera::testing

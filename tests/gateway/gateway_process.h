@@ -95,5 +95,7 @@ std::string TesseraBinary();
 // Runs a shell command and returns its wait status; its stdout and stderr go to `output`.
 int RunCommand(const std::string& command, std::string* output);
 void RemoveTree(const std::string& path);
+// The whole file, or "" when it cannot be read.
+std::string ReadFile(const std::string& path);
 
 }  // namespace tessera::testing

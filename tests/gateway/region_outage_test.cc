@@ -25,13 +25,6 @@ size_t Count(const std::string& text, const std::string& what) {
   return n;
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 class RegionOutageTest : public GatewayFixture {
  protected:
   void SetUp() override {
