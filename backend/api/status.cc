@@ -78,10 +78,14 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "RequestExpired";
     case ErrorCode::kAccessDenied:
       return "AccessDenied";
+    case ErrorCode::kAccountDisabled:
+      return "AccountDisabled";
     case ErrorCode::kRequestTimeout:
       return "RequestTimeout";
     case ErrorCode::kSlowDown:
       return "SlowDown";
+    case ErrorCode::kQuotaExceeded:
+      return "QuotaExceeded";
     case ErrorCode::kDataLoss:
       return "DataLoss";
     case ErrorCode::kInternal:

@@ -52,9 +52,11 @@ enum class ErrorCode {
   kSignatureMismatch,
   kRequestExpired,  // presigned URL or request time outside the allowed window
   kAccessDenied,
+  kAccountDisabled,  // the account exists but an operator disabled it
   // Service.
   kRequestTimeout,
   kSlowDown,
+  kQuotaExceeded,  // a write would take an account or bucket past its quota
   kDataLoss,  // fewer than k fragments of a stripe could be read
   kInternal,
 };

@@ -34,8 +34,10 @@ enum class Table : uint8_t {
   kBlocks,     // the staged blocks themselves
   kAccounts,   // per-account service settings
   kFragments,  // reverse index: where each extent fragment sits on the drives
+  kTenants,    // accounts: keys, state (backend/api AccountInfo)
+  kUsage,      // bytes and objects per bucket, quotas per account and bucket
 };
-inline constexpr int kTableCount = 10;
+inline constexpr int kTableCount = 12;
 
 struct EnvOptions {
   std::string dir;  // created if missing

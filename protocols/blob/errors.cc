@@ -85,10 +85,14 @@ WireError ToWireError(ErrorCode code) {
       return {403, "AuthenticationFailed"};
     case ErrorCode::kAccessDenied:
       return {403, "AuthorizationPermissionMismatch"};
+    case ErrorCode::kAccountDisabled:
+      return {403, "AccountIsDisabled"};
     case ErrorCode::kRequestTimeout:
       return {500, "OperationTimedOut"};
     case ErrorCode::kSlowDown:
       return {503, "ServerBusy"};
+    case ErrorCode::kQuotaExceeded:
+      return {403, "QuotaExceeded"};
     case ErrorCode::kDataLoss:
       return {500, "InternalError"};
     case ErrorCode::kInternal:

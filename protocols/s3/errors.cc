@@ -83,10 +83,14 @@ WireError ToWireError(ErrorCode code) {
       return {403, "AccessDenied"};
     case ErrorCode::kAccessDenied:
       return {403, "AccessDenied"};
+    case ErrorCode::kAccountDisabled:
+      return {403, "AllAccessDisabled"};
     case ErrorCode::kRequestTimeout:
       return {400, "RequestTimeout"};
     case ErrorCode::kSlowDown:
       return {503, "SlowDown"};
+    case ErrorCode::kQuotaExceeded:
+      return {403, "QuotaExceeded"};
     case ErrorCode::kDataLoss:
       return {500, "InternalError"};
     case ErrorCode::kInternal:
