@@ -19,6 +19,8 @@ struct HttpRequest {
   std::vector<std::string> original_names;
   // The peer's IP address as text ("127.0.0.1"), when the gateway knows it.
   std::string remote_address;
+  // The request came over TLS.
+  bool secure = false;
 
   // First value of a header (name given in lowercase), or "" when absent.
   std::string_view Header(std::string_view lowercase_name) const {

@@ -21,7 +21,7 @@ REPO_ROOT=$(cd "$CONF_ROOT/.." && pwd)
 source "$CONF_ROOT/lib/common.sh"
 
 ALL_SCENARIOS=(awscli boto3 s3cmd rclone js region_loss
-  blob_python blob_js blob_azcli blob_rclone blob_cross blob_devstorage)
+  blob_python blob_js blob_azcli blob_rclone blob_cross blob_devstorage tls)
 
 export TESSERA_BIN=${TESSERA_BIN:-$REPO_ROOT/build/gateway/tessera}
 SCENARIO_TIMEOUT=${CONF_SCENARIO_TIMEOUT:-300}
@@ -148,6 +148,11 @@ scenario_command() {
       "$CONF_PY" -c 'import azure.storage.blob' 2>/dev/null ||
         { echo "SKIP $CONF_PY cannot import azure.storage.blob (Debian package python3-azure-storage)"; return; }
       printf '%s\n' bash "$CONF_ROOT/blob/cross_dialect.sh" ;;
+    tls)
+      [[ -x $CONF_AWS ]] || { echo "SKIP $CONF_AWS not installed (Debian package awscli)"; return; }
+      "$CONF_PY" -c 'import azure.storage.blob' 2>/dev/null ||
+        { echo "SKIP $CONF_PY cannot import azure.storage.blob (Debian package python3-azure-storage)"; return; }
+      printf '%s\n' bash "$CONF_ROOT/tls/tls.sh" ;;
     blob_devstorage)
       command -v node >/dev/null || { echo "SKIP node not installed"; return; }
       [[ -d "$CONF_ROOT/blob/js/node_modules/@azure/storage-blob" ]] ||
@@ -174,8 +179,17 @@ run_scenario() {
   export CONF_STATE="$dir/state" TESSERA_DATA="$dir/data"
   # UseDevelopmentStorage=true means http://127.0.0.1:10000/devstoreaccount1: that scenario
   # needs the gateway on the well-known Blob port.
+  unset CONF_SERVE_ARGS CONF_TLS_CERT CONF_TLS_KEY
   if [[ $name == blob_devstorage ]]; then
     export CONF_LISTEN=127.0.0.1:10000/blob
+  elif [[ $name == tls ]]; then
+    # A self-signed certificate for this run; https first, then a plain listener.
+    export CONF_TLS_CERT="$dir/state/tls.crt" CONF_TLS_KEY="$dir/state/tls.key"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+      -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+      -keyout "$CONF_TLS_KEY" -out "$CONF_TLS_CERT" 2>/dev/null
+    export CONF_LISTEN=https://127.0.0.1:0
+    export CONF_SERVE_ARGS="--listen 127.0.0.1:0/blob --tls-cert $CONF_TLS_CERT --tls-key $CONF_TLS_KEY"
   else
     export CONF_LISTEN=127.0.0.1:0
   fi

@@ -48,6 +48,13 @@ Config DefaultConfig(const std::string& data_dir) {
 Result<ListenAddress> ParseListenAddress(const std::string& spec) {
   std::string text = spec;
   Dialect dialect = Dialect::kS3;
+  bool tls = false;
+  if (text.starts_with("https://")) {
+    tls = true;
+    text = text.substr(8);
+  } else if (text.starts_with("http://")) {
+    text = text.substr(7);
+  }
   if (text.ends_with("/blob")) {
     dialect = Dialect::kBlob;
     text.resize(text.size() - 5);
@@ -55,11 +62,12 @@ Result<ListenAddress> ParseListenAddress(const std::string& spec) {
     text.resize(text.size() - 3);
   }
   size_t colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0) {
+  if (colon == std::string::npos || colon == 0 || text.find('/') != std::string::npos) {
     return Status(ErrorCode::kInvalidArgument, "listen address must be HOST:PORT: " + text);
   }
   ListenAddress address;
   address.dialect = dialect;
+  address.tls = tls;
   address.host = text.substr(0, colon);
   if (address.host.size() > 2 && address.host.front() == '[' && address.host.back() == ']') {
     address.host = address.host.substr(1, address.host.size() - 2);
@@ -80,7 +88,9 @@ const std::map<std::string, std::set<std::string>>& KnownKeys() {
   static const auto* known = new std::map<std::string, std::set<std::string>>{
       {"",
        {"data_dir", "listen", "region", "s3_domains", "layout", "regions", "ec", "store",
-        "accounts", "limits", "admin_listen", "admin_token", "verify_metadata", "access_log"}},
+        "accounts", "limits", "admin_listen", "admin_token", "verify_metadata", "access_log",
+        "tls"}},
+      {"tls", {"cert", "key"}},
       {"layout", {"regions", "drives_per_region"}},
       {"regions[]", {"name", "drives", "buffer"}},
       {"ec", {"k", "m", "max_per_region"}},
@@ -137,6 +147,10 @@ Status ApplyJson(const nlohmann::json& j, Config& config) {
       ASSIGN_OR_RETURN(auto address, ParseListenAddress(text));
       config.admin = address;
     }
+  }
+  if (j.contains("tls")) {
+    config.tls_cert = j["tls"].value("cert", config.tls_cert);
+    config.tls_key = j["tls"].value("key", config.tls_key);
   }
   if (j.contains("admin_token")) config.admin_token = j["admin_token"].get<std::string>();
   config.verify_metadata = j.value("verify_metadata", config.verify_metadata);

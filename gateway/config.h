@@ -18,6 +18,7 @@ struct ListenAddress {
   std::string host;
   uint16_t port = 0;  // 0 = ephemeral
   Dialect dialect = Dialect::kS3;
+  bool tls = false;  // written "https://HOST:PORT": serves TLS with Config::tls_cert/tls_key
 };
 
 struct Limits {
@@ -47,6 +48,8 @@ struct Config {
   // embedded default has one on 127.0.0.1:9001; naming the data listeners (--listen, or
   // "listen" in a config file) drops it unless it is named too.
   std::optional<ListenAddress> admin;
+  std::string tls_cert;     // PEM certificate chain for https listeners (reloaded on SIGHUP)
+  std::string tls_key;      // PEM private key
   std::string admin_token;  // required by admin changes when set (else loopback peers only)
   // Read the whole metadata file back at start (its structure and every record's checksum):
   // about 0.5 s per million objects.
@@ -90,7 +93,8 @@ std::vector<drive::DriveSpec> SimulatedBuffers(const std::string& data_dir, int 
 std::vector<drive::DriveSpec> SimulatedDrives(const std::string& data_dir, int regions,
                                               int drives_per_region);
 
-// "HOST:PORT", "[V6]:PORT", optionally followed by "/s3" or "/blob" naming the default dialect.
+// "HOST:PORT", "[V6]:PORT", optionally after "http://" or "https://" (TLS) and followed by
+// "/s3" or "/blob" naming the default dialect.
 Result<ListenAddress> ParseListenAddress(const std::string& text);
 
 }  // namespace tessera::gateway

@@ -1,7 +1,8 @@
 // tessera: the gateway binary.
 //
 //   tessera serve [--data DIR] [--listen HOST:PORT[/blob]]... [--admin HOST:PORT|none]
-//                 [--access-log FILE|-] [--config FILE] [--ready-file FILE]
+//                 [--access-log FILE|-] [--tls-cert FILE --tls-key FILE]
+//                 [--config FILE] [--ready-file FILE]
 //   tessera compact [--data DIR] [--config FILE] [--below FRACTION]
 //   tessera check [--data DIR] [--config FILE]
 //   tessera heal status [--admin HOST:PORT] [--json]
@@ -45,7 +46,8 @@ int Usage(FILE* out = stderr) {
   std::fprintf(
       out,
       "usage: tessera serve [--data DIR] [--listen HOST:PORT]... [--admin HOST:PORT|none]\n"
-      "                     [--access-log FILE|-] [--config FILE] [--ready-file FILE]\n"
+      "                     [--access-log FILE|-] [--tls-cert FILE --tls-key FILE]\n"
+      "                     [--config FILE] [--ready-file FILE]\n"
       "       tessera compact [--data DIR] [--config FILE] [--below FRACTION]\n"
       "       tessera check [--data DIR] [--config FILE]\n"
       "       tessera heal status [--admin HOST:PORT] [--json]\n"
@@ -69,6 +71,7 @@ Result<Config> ParseArgs(int argc, char** argv, double* below = nullptr) {
   std::vector<ListenAddress> listeners;
   std::optional<std::string> admin;
   std::optional<std::string> access_log;
+  std::optional<std::string> tls_cert, tls_key;
   for (int i = 2; i < argc; ++i) {
     std::string arg = argv[i];
     auto next = [&]() -> Result<std::string> {
@@ -87,6 +90,12 @@ Result<Config> ParseArgs(int argc, char** argv, double* below = nullptr) {
       admin = text;
     } else if (arg == "--access-log" && below == nullptr) {
       ASSIGN_OR_RETURN(access_log, next());
+    } else if (arg == "--tls-cert" && below == nullptr) {
+      ASSIGN_OR_RETURN(std::string text, next());
+      tls_cert = text;
+    } else if (arg == "--tls-key" && below == nullptr) {
+      ASSIGN_OR_RETURN(std::string text, next());
+      tls_key = text;
     } else if (arg == "--config") {
       ASSIGN_OR_RETURN(config_file, next());
     } else if (arg == "--ready-file" && below == nullptr) {
@@ -119,6 +128,12 @@ Result<Config> ParseArgs(int argc, char** argv, double* below = nullptr) {
     if (*admin != "none") config.admin = *ParseListenAddress(*admin);
   }
   if (access_log) config.access_log = *access_log;
+  if (tls_cert) config.tls_cert = *tls_cert;
+  if (tls_key) config.tls_key = *tls_key;
+  if (config.tls_cert.empty() != config.tls_key.empty()) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "a TLS certificate needs its key, and a key its certificate");
+  }
   config.ready_file = ready_file;
   return config;
 }
@@ -332,13 +347,18 @@ int Serve(int argc, char** argv) {
   Server server(&s3_handler, &blob_handler, config->limits);
   serving = &server;
   server.OnCompleted([&requests](const Completed& done) { requests.Record(done); });
-  server.OnHangup([&requests] {
-    // What can change without a restart: the access log file (after rotation).
+  server.OnHangup([&requests, &server] {
+    // What can change without a restart: the access log file (after rotation), the TLS
+    // certificate and key.
     Status s = requests.ReopenAccessLog();
     std::fprintf(stderr, "tessera: SIGHUP: access log %s\n",
                  s.ok() ? "reopened" : s.message().c_str());
+    s = server.ReloadTls();
+    std::fprintf(stderr, "tessera: SIGHUP: TLS %s\n", s.ok() ? "reloaded" : s.message().c_str());
   });
-  Status listening = server.Listen(config->listeners);
+  Status listening = Status::Ok();
+  if (!config->tls_cert.empty()) listening = server.SetTls(config->tls_cert, config->tls_key);
+  if (listening.ok()) listening = server.Listen(config->listeners);
   if (listening.ok() && config->admin) listening = server.ListenAdmin(*config->admin, &admin);
   if (!listening.ok()) {
     std::fprintf(stderr, "tessera: %s\n", listening.ToString().c_str());
@@ -368,9 +388,10 @@ int Serve(int argc, char** argv) {
     }
     std::printf(
         "tessera: account %s\n  S3:   access key id %s, secret %s\n"
-        "  Blob: DefaultEndpointsProtocol=http;AccountName=%s;AccountKey=%s;"
+        "  Blob: DefaultEndpointsProtocol=%s;AccountName=%s;AccountKey=%s;"
         "BlobEndpoint=%s/%s;\n",
-        a.name.c_str(), a.name.c_str(), a.key.c_str(), a.name.c_str(), a.key.c_str(),
+        a.name.c_str(), a.name.c_str(), a.key.c_str(),
+        blob_endpoint.starts_with("https:") ? "https" : "http", a.name.c_str(), a.key.c_str(),
         blob_endpoint.c_str(), a.name.c_str());
   }
   std::fflush(stdout);

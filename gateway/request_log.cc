@@ -19,7 +19,7 @@ std::string Rfc3339Millis(int64_t micros) {
   const time_t seconds = static_cast<time_t>(micros / 1000000);
   std::tm tm{};
   gmtime_r(&seconds, &tm);
-  char buf[40];
+  char buf[64];
   std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
                 static_cast<int>(micros / 1000 % 1000));

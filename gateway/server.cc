@@ -6,7 +6,9 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <chrono>
+#include <filesystem>
 #include <future>
 #include <list>
 #include <mutex>
@@ -20,6 +22,8 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
+namespace ssl = asio::ssl;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 constexpr auto kUse = asio::as_tuple(asio::use_awaitable);
 
 namespace {
@@ -52,7 +56,88 @@ HttpRequest ToHttpRequest(const http::request_parser<http::buffer_body>& parser)
 
 }  // namespace
 
-class Session;
+// What the server needs of a connection, whatever its transport.
+class SessionBase {
+ public:
+  virtual ~SessionBase() = default;
+  // Called from a worker thread: blocks until the session's strand delivered bytes.
+  virtual Result<size_t> ReadBodyBlocking(char* buf, size_t capacity) = 0;
+  virtual void CloseIfIdle() = 0;
+};
+
+// The certificate and key of the TLS listeners. A connection takes the context current at
+// its accept; the files are read again on Reload() (SIGHUP) and when their modification
+// times change (checked at most once a second), so a renewed certificate needs no restart.
+class TlsContexts {
+ public:
+  Status Load(std::string cert_file, std::string key_file) {
+    std::lock_guard lock(mu_);
+    cert_file_ = std::move(cert_file);
+    key_file_ = std::move(key_file);
+    return LoadLocked();
+  }
+  bool configured() const {
+    std::lock_guard lock(mu_);
+    return current_ != nullptr;
+  }
+  Status Reload() {
+    std::lock_guard lock(mu_);
+    if (cert_file_.empty()) return Status::Ok();
+    return LoadLocked();
+  }
+  std::shared_ptr<ssl::context> Current() {
+    std::lock_guard lock(mu_);
+    const auto now = std::chrono::steady_clock::now();
+    if (current_ && now - checked_ > std::chrono::seconds(1)) {
+      checked_ = now;
+      if (Stamp() != stamp_) {
+        Status s = LoadLocked();
+        std::fprintf(stderr, "tessera: TLS certificate changed on disk: %s\n",
+                     s.ok() ? "reloaded" : s.message().c_str());
+      }
+    }
+    return current_;
+  }
+
+ private:
+  std::string Stamp() const {
+    std::error_code ec1, ec2;
+    auto a = std::filesystem::last_write_time(cert_file_, ec1);
+    auto b = std::filesystem::last_write_time(key_file_, ec2);
+    return std::to_string(ec1 ? 0 : a.time_since_epoch().count()) + "/" +
+           std::to_string(ec2 ? 0 : b.time_since_epoch().count());
+  }
+  // Keeps the previous context when the new files do not load (a half-written renewal).
+  Status LoadLocked() {
+    const std::string stamp = Stamp();
+    auto context = std::make_shared<ssl::context>(ssl::context::tls_server);
+    context->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                         ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                         ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+    beast::error_code ec;
+    context->use_certificate_chain_file(cert_file_, ec);
+    if (ec)
+      return Status(ErrorCode::kInvalidArgument,
+                    "TLS certificate " + cert_file_ + ": " + ec.message());
+    context->use_private_key_file(key_file_, ssl::context::pem, ec);
+    if (ec)
+      return Status(ErrorCode::kInvalidArgument, "TLS key " + key_file_ + ": " + ec.message());
+    if (SSL_CTX_check_private_key(context->native_handle()) != 1) {
+      return Status(ErrorCode::kInvalidArgument,
+                    "TLS key " + key_file_ + " does not match certificate " + cert_file_);
+    }
+    current_ = std::move(context);
+    stamp_ = stamp;
+    checked_ = std::chrono::steady_clock::now();
+    return Status::Ok();
+  }
+
+  mutable std::mutex mu_;
+  std::string cert_file_, key_file_;
+  std::shared_ptr<ssl::context> current_;
+  std::string stamp_;
+  std::chrono::steady_clock::time_point checked_;
+};
 
 struct Server::Impl {
   Impl(RequestHandler* s3_handler, RequestHandler* blob_handler, Limits l)
@@ -82,12 +167,14 @@ struct Server::Impl {
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   std::vector<Dialect> acceptor_dialects;
   std::vector<RequestHandler*> acceptor_handlers;  // non-null: every request goes there
+  std::vector<bool> acceptor_tls;
+  TlsContexts tls;
   std::vector<std::string> endpoints;
   std::string admin_endpoint;
   std::atomic<bool> stopping{false};
   std::atomic<int> sessions{0};
   std::mutex mu;
-  std::list<std::weak_ptr<Session>> live;  // for closing idle sessions at shutdown
+  std::list<std::weak_ptr<SessionBase>> live;  // for closing idle sessions at shutdown
 
   // ServerStats, per dialect (0 = S3, 1 = Blob).
   std::atomic<uint64_t> responses[2][6] = {};
@@ -110,34 +197,40 @@ struct Server::Impl {
     if (blob && DetectDialect(request, listener_default) == Dialect::kBlob) return *blob;
     return *s3;
   }
-  asio::awaitable<void> Accept(tcp::acceptor& acceptor, Dialect dialect, RequestHandler* pinned);
+  asio::awaitable<void> Accept(tcp::acceptor& acceptor, Dialect dialect, RequestHandler* pinned,
+                               bool tls);
   void BeginStop();
 };
 
 // One connection: reads request heads, hands each request to a worker thread, streams
-// bodies in both directions, and loops while the connection stays alive.
-class Session : public std::enable_shared_from_this<Session> {
+// bodies in both directions, and loops while the connection stays alive. `Stream` is a
+// beast::tcp_stream, or a TlsStream over one (then the handshake comes first).
+template <typename Stream>
+class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
  public:
-  Session(tcp::socket socket, Server::Impl& server, Dialect dialect, RequestHandler* pinned)
-      : stream_(std::move(socket)), server_(server), dialect_(dialect), pinned_(pinned) {}
+  Session(Stream stream, Server::Impl& server, Dialect dialect, RequestHandler* pinned)
+      : stream_(std::move(stream)), server_(server), dialect_(dialect), pinned_(pinned) {}
 
   asio::awaitable<void> Run();
-  // Called from a worker thread: blocks until the session's strand delivered bytes.
-  Result<size_t> ReadBodyBlocking(char* buf, size_t capacity);
-  void CloseIfIdle() {
-    asio::post(stream_.get_executor(), [self = shared_from_this()] {
-      if (self->idle_) self->stream_.socket().close();
+  Result<size_t> ReadBodyBlocking(char* buf, size_t capacity) override;
+  void CloseIfIdle() override {
+    asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
+      if (self->idle_) self->Tcp().socket().close();
     });
   }
 
  private:
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+  beast::tcp_stream& Tcp() { return beast::get_lowest_layer(stream_); }
+  void ExpiresAfter(std::chrono::seconds s) { Tcp().expires_after(s); }
+
   asio::awaitable<ReadOutcome> ReadBody(char* buf, size_t capacity);
   asio::awaitable<bool> Write(HttpResponse& response, bool keep_alive);
   asio::awaitable<bool> WriteStreamed(HttpResponse& response, bool keep_alive);
   asio::awaitable<bool> DrainBody();
   asio::awaitable<HttpResponse> Execute(RequestHandler& handler, const HttpRequest& request);
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::buffer_body>> parser_;
   Server::Impl& server_;
@@ -154,7 +247,7 @@ class Session : public std::enable_shared_from_this<Session> {
 // A request body as the handler sees it: pulls from the socket through the session.
 class SocketBody : public BodySource {
  public:
-  SocketBody(Session& session, std::optional<uint64_t> length)
+  SocketBody(SessionBase& session, std::optional<uint64_t> length)
       : session_(session), length_(length) {}
   Result<size_t> Read(char* buf, size_t capacity) override {
     return session_.ReadBodyBlocking(buf, capacity);
@@ -163,11 +256,12 @@ class SocketBody : public BodySource {
   std::optional<uint64_t> Size() const override { return length_; }
 
  private:
-  Session& session_;
+  SessionBase& session_;
   std::optional<uint64_t> length_;
 };
 
-asio::awaitable<ReadOutcome> Session::ReadBody(char* buf, size_t capacity) {
+template <typename Stream>
+asio::awaitable<ReadOutcome> Session<Stream>::ReadBody(char* buf, size_t capacity) {
   auto& parser = *parser_;
   if (parser.is_done()) co_return ReadOutcome{0, ErrorCode::kOk, {}};
   if (expect_continue_ && !sent_continue_) {
@@ -178,7 +272,7 @@ asio::awaitable<ReadOutcome> Session::ReadBody(char* buf, size_t capacity) {
   }
   parser.get().body().data = buf;
   parser.get().body().size = capacity;
-  stream_.expires_after(std::chrono::seconds(server_.limits.body_timeout_s));
+  ExpiresAfter(std::chrono::seconds(server_.limits.body_timeout_s));
   auto [ec, n] = co_await http::async_read(stream_, buffer_, parser, kUse);
   if (ec == http::error::need_buffer) ec = {};
   if (ec == beast::error::timeout) {
@@ -201,7 +295,8 @@ asio::awaitable<ReadOutcome> Session::ReadBody(char* buf, size_t capacity) {
   co_return ReadOutcome{got, ErrorCode::kOk, {}};
 }
 
-Result<size_t> Session::ReadBodyBlocking(char* buf, size_t capacity) {
+template <typename Stream>
+Result<size_t> Session<Stream>::ReadBodyBlocking(char* buf, size_t capacity) {
   // A handler may ask for zero bytes; a zero-byte read would look like end of stream.
   if (capacity == 0) return size_t{0};
   std::promise<ReadOutcome> promise;
@@ -216,8 +311,9 @@ Result<size_t> Session::ReadBodyBlocking(char* buf, size_t capacity) {
   return outcome.n;
 }
 
-asio::awaitable<HttpResponse> Session::Execute(RequestHandler& handler,
-                                               const HttpRequest& request) {
+template <typename Stream>
+asio::awaitable<HttpResponse> Session<Stream>::Execute(RequestHandler& handler,
+                                                       const HttpRequest& request) {
   std::optional<uint64_t> length;
   if (auto declared = parser_->content_length()) length = *declared;
   SocketBody body(*this, length);
@@ -228,7 +324,8 @@ asio::awaitable<HttpResponse> Session::Execute(RequestHandler& handler,
   co_return std::move(response);
 }
 
-asio::awaitable<bool> Session::DrainBody() {
+template <typename Stream>
+asio::awaitable<bool> Session<Stream>::DrainBody() {
   auto& parser = *parser_;
   uint64_t drained = 0;
   char scratch[16384];
@@ -236,7 +333,7 @@ asio::awaitable<bool> Session::DrainBody() {
     if (drained > kMaxDrain || (expect_continue_ && !sent_continue_)) co_return false;
     parser.get().body().data = scratch;
     parser.get().body().size = sizeof(scratch);
-    stream_.expires_after(std::chrono::seconds(server_.limits.body_timeout_s));
+    ExpiresAfter(std::chrono::seconds(server_.limits.body_timeout_s));
     auto [ec, n] = co_await http::async_read(stream_, buffer_, parser, kUse);
     if (ec == http::error::need_buffer) ec = {};
     if (ec) co_return false;
@@ -252,7 +349,8 @@ void ApplyHeaders(Message& msg, const HttpResponse& response, bool keep_alive) {
   msg.keep_alive(keep_alive);
 }
 
-asio::awaitable<bool> Session::WriteStreamed(HttpResponse& response, bool keep_alive) {
+template <typename Stream>
+asio::awaitable<bool> Session<Stream>::WriteStreamed(HttpResponse& response, bool keep_alive) {
   http::response<http::buffer_body> msg{static_cast<http::status>(response.status), 11};
   ApplyHeaders(msg, response, keep_alive);
   uint64_t remaining = response.content_length.value_or(0);
@@ -260,7 +358,7 @@ asio::awaitable<bool> Session::WriteStreamed(HttpResponse& response, bool keep_a
   msg.body().data = nullptr;
   msg.body().more = true;
   http::response_serializer<http::buffer_body> serializer{msg};
-  stream_.expires_after(std::chrono::seconds(server_.limits.body_timeout_s));
+  ExpiresAfter(std::chrono::seconds(server_.limits.body_timeout_s));
   auto [ec, n] = co_await http::async_write_header(stream_, serializer, kUse);
   if (ec) co_return false;
   std::vector<char> chunk(kResponseChunk);
@@ -284,7 +382,7 @@ asio::awaitable<bool> Session::WriteStreamed(HttpResponse& response, bool keep_a
     msg.body().data = chunk.data();
     msg.body().size = outcome.n;
     msg.body().more = remaining > 0;
-    stream_.expires_after(std::chrono::seconds(server_.limits.body_timeout_s));
+    ExpiresAfter(std::chrono::seconds(server_.limits.body_timeout_s));
     auto [wec, wn] = co_await http::async_write(stream_, serializer, kUse);
     if (wec == http::error::need_buffer) wec = {};
     if (wec) co_return false;
@@ -299,9 +397,10 @@ asio::awaitable<bool> Session::WriteStreamed(HttpResponse& response, bool keep_a
   co_return true;
 }
 
-asio::awaitable<bool> Session::Write(HttpResponse& response, bool keep_alive) {
+template <typename Stream>
+asio::awaitable<bool> Session<Stream>::Write(HttpResponse& response, bool keep_alive) {
   if (response.stream && !response.head) co_return co_await WriteStreamed(response, keep_alive);
-  stream_.expires_after(std::chrono::seconds(server_.limits.body_timeout_s));
+  ExpiresAfter(std::chrono::seconds(server_.limits.body_timeout_s));
   if (response.head || response.status == 304 || response.status == 204) {
     http::response<http::empty_body> msg{static_cast<http::status>(response.status), 11};
     ApplyHeaders(msg, response, keep_alive);
@@ -321,9 +420,20 @@ asio::awaitable<bool> Session::Write(HttpResponse& response, bool keep_alive) {
   co_return !ec;
 }
 
-asio::awaitable<void> Session::Run() {
+template <typename Stream>
+asio::awaitable<void> Session<Stream>::Run() {
   buffer_.max_size(server_.limits.header_limit + kReadBuffer);
   buffer_.reserve(kReadBuffer);
+  if constexpr (kTls) {
+    // The handshake counts against the header timeout: a silent peer holds nothing longer.
+    ExpiresAfter(std::chrono::seconds(server_.limits.header_timeout_s));
+    auto [ec] = co_await stream_.async_handshake(ssl::stream_base::server, kUse);
+    if (ec) {
+      beast::error_code ignored;
+      Tcp().socket().close(ignored);
+      co_return;
+    }
+  }
   bool first = true;
   for (;;) {
     parser_.emplace();
@@ -331,8 +441,8 @@ asio::awaitable<void> Session::Run() {
     parser_->body_limit(kMaxRequestBody);
     idle_ = true;
     if (server_.stopping) break;
-    stream_.expires_after(std::chrono::seconds(first ? server_.limits.header_timeout_s
-                                                     : server_.limits.idle_timeout_s));
+    ExpiresAfter(std::chrono::seconds(first ? server_.limits.header_timeout_s
+                                            : server_.limits.idle_timeout_s));
     first = false;
     auto [ec, n] = co_await http::async_read_header(stream_, buffer_, *parser_, kUse);
     idle_ = false;
@@ -356,8 +466,9 @@ asio::awaitable<void> Session::Run() {
     }
     HttpRequest request = ToHttpRequest(*parser_);
     beast::error_code peer_error;
-    auto peer = stream_.socket().remote_endpoint(peer_error);
+    auto peer = Tcp().socket().remote_endpoint(peer_error);
     if (!peer_error) request.remote_address = peer.address().to_string();
+    request.secure = kTls;
     expect_continue_ = beast::iequals(parser_->get()[http::field::expect], "100-continue");
     sent_continue_ = false;
     const auto began = std::chrono::steady_clock::now();
@@ -397,12 +508,12 @@ asio::awaitable<void> Session::Run() {
     if (!written || !keep_alive) break;
   }
   beast::error_code ignored;
-  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  stream_.socket().close(ignored);
+  Tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
+  Tcp().socket().close(ignored);
 }
 
 asio::awaitable<void> Server::Impl::Accept(tcp::acceptor& acceptor, Dialect dialect,
-                                           RequestHandler* pinned) {
+                                           RequestHandler* pinned, bool tls) {
   for (;;) {
     auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(io), kUse);
     if (ec) {
@@ -416,16 +527,28 @@ asio::awaitable<void> Server::Impl::Accept(tcp::acceptor& acceptor, Dialect dial
     beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
     auto executor = socket.get_executor();
-    auto session = std::make_shared<Session>(std::move(socket), *this, dialect, pinned);
+    std::shared_ptr<SessionBase> base;
+    std::function<asio::awaitable<void>()> run;
+    if (tls) {
+      // The session keeps the context it started with alive, whatever reloads happen.
+      std::shared_ptr<ssl::context> context = this->tls.Current();
+      auto session = std::make_shared<Session<TlsStream>>(
+          TlsStream(beast::tcp_stream(std::move(socket)), *context), *this, dialect, pinned);
+      run = [session, context]() { return session->Run(); };
+      base = session;
+    } else {
+      auto session = std::make_shared<Session<beast::tcp_stream>>(
+          beast::tcp_stream(std::move(socket)), *this, dialect, pinned);
+      run = [session]() { return session->Run(); };
+      base = session;
+    }
     {
       std::lock_guard lock(mu);
-      live.remove_if([](const std::weak_ptr<Session>& w) { return w.expired(); });
-      live.push_back(session);
+      live.remove_if([](const std::weak_ptr<SessionBase>& w) { return w.expired(); });
+      live.push_back(base);
     }
     ++sessions;
-    asio::co_spawn(
-        executor, [session]() { return session->Run(); },
-        [this, session](std::exception_ptr) { --sessions; });
+    asio::co_spawn(executor, std::move(run), [this](std::exception_ptr) { --sessions; });
   }
 }
 
@@ -485,29 +608,44 @@ Result<std::unique_ptr<tcp::acceptor>> Server::Impl::Bind(const ListenAddress& a
   auto bound = acceptor->local_endpoint();
   std::string host = bound.address().is_v6() ? "[" + bound.address().to_string() + "]"
                                              : bound.address().to_string();
-  *endpoint = "http://" + host + ":" + std::to_string(bound.port());
+  *endpoint = (address.tls ? "https://" : "http://") + host + ":" + std::to_string(bound.port());
   return acceptor;
 }
 
 Status Server::Listen(const std::vector<ListenAddress>& addresses) {
   for (const auto& address : addresses) {
+    if (address.tls && !impl_->tls.configured()) {
+      return Status(ErrorCode::kInvalidArgument,
+                    "an https listener needs a TLS certificate and key");
+    }
     std::string endpoint;
     ASSIGN_OR_RETURN(auto acceptor, impl_->Bind(address, &endpoint));
     impl_->endpoints.push_back(endpoint);
     impl_->acceptors.push_back(std::move(acceptor));
     impl_->acceptor_dialects.push_back(address.dialect);
     impl_->acceptor_handlers.push_back(nullptr);
+    impl_->acceptor_tls.push_back(address.tls);
   }
   return Status::Ok();
 }
 
 Status Server::ListenAdmin(const ListenAddress& address, RequestHandler* handler) {
+  if (address.tls && !impl_->tls.configured()) {
+    return Status(ErrorCode::kInvalidArgument, "an https listener needs a TLS certificate and key");
+  }
   ASSIGN_OR_RETURN(auto acceptor, impl_->Bind(address, &impl_->admin_endpoint));
   impl_->acceptors.push_back(std::move(acceptor));
   impl_->acceptor_dialects.push_back(Dialect::kS3);
   impl_->acceptor_handlers.push_back(handler);
+  impl_->acceptor_tls.push_back(address.tls);
   return Status::Ok();
 }
+
+Status Server::SetTls(const std::string& cert_file, const std::string& key_file) {
+  return impl_->tls.Load(cert_file, key_file);
+}
+
+Status Server::ReloadTls() { return impl_->tls.Reload(); }
 
 std::string Server::AdminEndpoint() const { return impl_->admin_endpoint; }
 
@@ -536,7 +674,7 @@ void Server::Run(bool handle_signals) {
   for (size_t i = 0; i < impl_->acceptors.size(); ++i) {
     asio::co_spawn(impl_->io,
                    impl_->Accept(*impl_->acceptors[i], impl_->acceptor_dialects[i],
-                                 impl_->acceptor_handlers[i]),
+                                 impl_->acceptor_handlers[i], impl_->acceptor_tls[i]),
                    asio::detached);
   }
   if (handle_signals) {

@@ -58,12 +58,19 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds every address; kInvalidArgument / kInternal when one cannot be bound.
+  // Loads the certificate chain and private key (PEM files) that https listeners serve;
+  // kInvalidArgument when they do not load or do not match. Call before Listen.
+  Status SetTls(const std::string& cert_file, const std::string& key_file);
+  // Reads the TLS files again (new connections use them; open ones keep theirs). On
+  // failure the previous certificate stays in use. Thread-safe.
+  Status ReloadTls();
+  // Binds every address; kInvalidArgument / kInternal when one cannot be bound (or an https
+  // address without SetTls).
   Status Listen(const std::vector<ListenAddress>& addresses);
   // Binds a listener whose every request goes to `handler` (the admin API); not counted in
   // Stats() nor listed in Endpoints().
   Status ListenAdmin(const ListenAddress& address, RequestHandler* handler);
-  // "http://host:port" per bound data listener, in order.
+  // "http://host:port" (or "https://...") per bound data listener, in order.
   std::vector<std::string> Endpoints() const;
   // "http://host:port" of the admin listener, or "" without one.
   std::string AdminEndpoint() const;

@@ -50,9 +50,12 @@ gateway_start() {
   local exe=${TESSERA_EXE:-$TESSERA_BIN}
   # CONF_LISTEN: where to listen (default an ephemeral loopback port).
   local listen=${CONF_LISTEN:-127.0.0.1:0}
-  printf '==== %s: %s serve --data %s --listen %s --ready-file %s\n' \
-    "$(date +%T)" "$exe" "$TESSERA_DATA" "$listen" "$ready" >>"$log"
-  "$exe" serve --data "$TESSERA_DATA" --listen "$listen" --ready-file "$ready" \
+  printf '==== %s: %s serve --data %s --listen %s --ready-file %s %s\n' \
+    "$(date +%T)" "$exe" "$TESSERA_DATA" "$listen" "$ready" "${CONF_SERVE_ARGS:-}" >>"$log"
+  # CONF_SERVE_ARGS: more flags (words split on spaces), e.g. a second listener and TLS files.
+  local -a extra
+  read -r -a extra <<<"${CONF_SERVE_ARGS:-}"
+  "$exe" serve --data "$TESSERA_DATA" --listen "$listen" --ready-file "$ready" "${extra[@]}" \
     >>"$log" 2>&1 </dev/null &
   local pid=$!
   echo "$pid" >"$CONF_STATE/gateway.pid"

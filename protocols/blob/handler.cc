@@ -189,6 +189,7 @@ HttpResponse BlobHandler::Handle(const HttpRequest& request, BodySource& body) {
     context.container = address->container;
     context.blob = address->blob;
     context.client_ip = request.remote_address;
+    context.https = request.secure;
     if (auto si = query->Get("si"); si && !address->container.empty()) {
       auto bucket = store_.HeadBucket({address->account, address->container});
       if (bucket.ok()) {

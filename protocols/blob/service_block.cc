@@ -32,6 +32,7 @@ Result<std::pair<ObjectRef, HttpRequest>> ParseCopySource(const Call& call) {
   HttpRequest source;
   source.method = "GET";
   source.target = std::string(rest.substr(slash));
+  source.secure = url.substr(0, scheme) == "https";
   source.headers = {{"host", std::string(rest.substr(0, slash))}};
   ASSIGN_OR_RETURN(Address address, ResolveAddress(source));
   if (address.container.empty() || !IsValidBlobName(address.blob)) {
@@ -52,6 +53,7 @@ Result<ObjectRef> AuthorizedCopySource(Call& call, bool same_account_ok) {
     context.container = ref.bucket;
     context.blob = ref.key;
     context.client_ip = call.request.remote_address;
+    context.https = source.secure;
     auto query = Query::Parse(source.RawQuery());
     if (query.ok() && query->Has("si")) {
       auto bucket = call.store.HeadBucket({ref.account, ref.bucket});

@@ -185,6 +185,31 @@ TEST(ListenAddressTest, Parses) {
   EXPECT_FALSE(ParseListenAddress("host:80/ftp").ok());
   EXPECT_FALSE(ParseListenAddress(":80").ok());
   EXPECT_FALSE(ParseListenAddress("host:").ok());
+  auto tls = ParseListenAddress("https://0.0.0.0:443/blob");
+  ASSERT_TRUE(tls.ok());
+  EXPECT_TRUE(tls->tls);
+  EXPECT_EQ(tls->port, 443);
+  EXPECT_EQ(tls->dialect, Dialect::kBlob);
+  auto plain = ParseListenAddress("http://127.0.0.1:80");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE(plain->tls);
+  EXPECT_FALSE(a->tls);
+  EXPECT_FALSE(ParseListenAddress("ftp://host:80").ok());
+}
+
+TEST_F(ConfigTest, TlsFilesComeFromTheTlsObject) {
+  Config config = DefaultConfig("/data");
+  Status s = ApplyConfigFile(
+      Write(
+          R"({"listen": ["https://127.0.0.1:9443"], "tls": {"cert": "/c.pem", "key": "/k.pem"}})"),
+      config);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  ASSERT_EQ(config.listeners.size(), 1u);
+  EXPECT_TRUE(config.listeners[0].tls);
+  EXPECT_EQ(config.tls_cert, "/c.pem");
+  EXPECT_EQ(config.tls_key, "/k.pem");
+  s = ApplyConfigFile(Write(R"({"tls": {"certificate": "/c.pem"}})"), config);
+  EXPECT_NE(s.message().find("unknown key \"tls.certificate\""), std::string::npos) << s.message();
 }
 
 }  // namespace
