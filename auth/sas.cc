@@ -412,18 +412,33 @@ Result<SasGrant> VerifySas(const HttpRequest& request, const SasContext& context
   bool account_sas = Find(params, "ss") || Find(params, "srt");
   if (!account_sas && !Find(params, "sr")) return Malformed("SAS needs ss and srt, or sr");
 
-  const Account* account = accounts.Find(context.account);
-  if (account == nullptr) {
+  const std::optional<Account> account = accounts.Find(context.account);
+  if (!account) {
     return Status(ErrorCode::kUnknownAccessKey,
                   "The account '" + context.account + "' does not exist.");
   }
-  std::optional<std::string> key = Base64Decode(account->key);
-  if (!key) {
+  // Either account key may have signed it: the first that verifies, else key1's verdict.
+  std::optional<Result<SasGrant>> first;
+  for (std::string_view text : account->Keys()) {
+    std::optional<std::string> key = Base64Decode(text);
+    if (!key) continue;
+    Result<SasGrant> grant =
+        account_sas ? VerifyAccountSas(params, context, *key, *signature, now_micros)
+                    : VerifyServiceSas(params, context, *key, *signature, now_micros);
+    if (grant.ok()) {
+      if (account->disabled) {
+        return Status(ErrorCode::kAccountDisabled, "The specified account is disabled.");
+      }
+      return grant;
+    }
+    if (!first) first = std::move(grant);
+    if (first->status().code() != ErrorCode::kSignatureMismatch) break;
+  }
+  if (!first) {
     return Status(ErrorCode::kUnknownAccessKey,
                   "The account '" + account->name + "' has no Shared Key credential.");
   }
-  if (account_sas) return VerifyAccountSas(params, context, *key, *signature, now_micros);
-  return VerifyServiceSas(params, context, *key, *signature, now_micros);
+  return std::move(*first);
 }
 
 bool SasAllows(const SasGrant& grant, char permission, char resource_type) {

@@ -322,13 +322,16 @@ Result<SharedKeyResult> VerifySharedKey(const HttpRequest& request, std::string_
                      " header is not a valid HTTP date: '" + std::string(date_text) + "'");
   }
 
-  const Account* account = accounts.Find(path_account);
-  if (account == nullptr) {
+  const std::optional<Account> account = accounts.Find(path_account);
+  if (!account) {
     return Status(ErrorCode::kUnknownAccessKey,
                   "The account '" + std::string(path_account) + "' does not exist.");
   }
-  std::optional<std::string> key = Base64Decode(account->key);
-  if (!key) {
+  std::vector<std::string> keys;
+  for (std::string_view text : account->Keys()) {
+    if (std::optional<std::string> key = Base64Decode(text)) keys.push_back(std::move(*key));
+  }
+  if (keys.empty()) {
     return Status(ErrorCode::kUnknownAccessKey,
                   "The account '" + account->name + "' has no Shared Key credential.");
   }
@@ -350,10 +353,15 @@ Result<SharedKeyResult> VerifySharedKey(const HttpRequest& request, std::string_
   std::optional<std::string> matched;
   for (std::string& candidate : Candidates(request, path_account, credential.lite)) {
     // Every candidate is checked so the time taken does not depend on which one matched.
-    bool equal = ConstantTimeEquals(HmacSha256(*key, candidate), *signature);
-    if (equal && !matched) matched = std::move(candidate);
+    for (const std::string& key : keys) {
+      bool equal = ConstantTimeEquals(HmacSha256(key, candidate), *signature);
+      if (equal && !matched) matched = candidate;
+    }
   }
   if (!matched) return mismatch("");
+  if (account->disabled) {
+    return Status(ErrorCode::kAccountDisabled, "The specified account is disabled.");
+  }
 
   int64_t skew = now_micros - *request_micros;
   if (skew > kSharedKeyMaxSkewMicros || -skew > kSharedKeyMaxSkewMicros) {

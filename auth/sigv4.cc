@@ -482,22 +482,34 @@ Result<SigV4Context> VerifySigV4(const HttpRequest& request, const AccountDirect
 
   SigV4Context context;
   RETURN_IF_ERROR(SetPayloadMode(parts.hashed_payload, context));
-  const Account* account = accounts.Find(parts.credential.access_key);
-  if (account == nullptr) {
+  const std::optional<Account> account = accounts.Find(parts.credential.access_key);
+  if (!account) {
     return Status(ErrorCode::kUnknownAccessKey, "the access key id does not exist in our records");
   }
   RETURN_IF_ERROR(CheckTime(parts, now_micros));
 
   ASSIGN_OR_RETURN(std::string canonical, CanonicalRequest(request, parts.signed_headers,
                                                            parts.hashed_payload, has_query));
-  std::string signing_key =
-      DeriveSigningKey(account->key, parts.credential.date, parts.credential.region, "s3");
-  std::string expected =
-      SignatureHex(signing_key, StringToSign(parts.amz_date, parts.credential.scope, canonical));
-  if (!ConstantTimeEquals(expected, parts.signature)) {
+  const std::string string_to_sign =
+      StringToSign(parts.amz_date, parts.credential.scope, canonical);
+  // Either account key may have signed it (one may be being rotated).
+  std::string signing_key;
+  bool matched = false;
+  for (std::string_view secret : account->Keys()) {
+    signing_key =
+        DeriveSigningKey(secret, parts.credential.date, parts.credential.region, "s3");
+    if (ConstantTimeEquals(SignatureHex(signing_key, string_to_sign), parts.signature)) {
+      matched = true;
+      break;
+    }
+  }
+  if (!matched) {
     return Status(ErrorCode::kSignatureMismatch,
                   "the request signature we calculated does not match the signature you "
                   "provided");
+  }
+  if (account->disabled) {
+    return Status(ErrorCode::kAccountDisabled, "All access to this account has been disabled.");
   }
   context.principal.account = account->name;
   context.principal.anonymous = false;

@@ -106,6 +106,20 @@ struct CorsRule {
   uint32_t max_age_seconds = 0;
 };
 
+// A tenant as stored: its name is the S3 access key id and the Blob account name. Two keys
+// (Azure's key1 and key2) are valid at once, so one can be rotated while clients use the
+// other; S3 clients use either key string verbatim as their secret, Blob clients its
+// base64-decoded bytes. Limits of 0 mean none.
+struct AccountInfo {
+  std::string name;
+  std::string key1;
+  std::string key2;  // "" = none
+  bool disabled = false;
+  TimeMicros created = 0;
+  uint64_t max_requests_per_s = 0;  // request rate limit
+  uint64_t max_bytes_per_s = 0;     // bandwidth limit, request and response bodies together
+};
+
 // Account-wide service settings (Blob Set Service Properties).
 struct ServiceSettings {
   std::vector<CorsRule> cors;

@@ -240,6 +240,13 @@ class ObjectStore {
 
   // Buckets.
   virtual Result<std::vector<BucketInfo>> ListBuckets(const std::string& account) = 0;
+
+  // Accounts (tenants), in name order. PutAccount creates or replaces one; DeleteAccount
+  // removes it (kBucketNotEmpty while it still owns buckets, kNoSuchKey when absent).
+  virtual Result<std::vector<AccountInfo>> ListAccounts() = 0;
+  virtual Status PutAccount(const AccountInfo& account) = 0;
+  virtual Status DeleteAccount(const std::string& name) = 0;
+
   virtual Status CreateBucket(const CreateBucketRequest& request) = 0;
   virtual Result<BucketInfo> HeadBucket(const BucketRef& bucket) = 0;
   // kBucketNotEmpty while objects or uploads remain.

@@ -465,6 +465,34 @@ bool GetStrings(ByteReader& r, std::vector<std::string>* values) {
 
 }  // namespace
 
+// AccountInfo, version kFormatVersion: name key1 key2 (Str), disabled (U8), created (I64),
+// max_requests_per_s, max_bytes_per_s (U64).
+std::string EncodeAccountInfo(const AccountInfo& account) {
+  ByteWriter w;
+  w.U8(kFormatVersion);
+  w.Str(account.name);
+  w.Str(account.key1);
+  w.Str(account.key2);
+  w.U8(account.disabled ? 1 : 0);
+  w.I64(account.created);
+  w.U64(account.max_requests_per_s);
+  w.U64(account.max_bytes_per_s);
+  return w.Take();
+}
+
+Result<AccountInfo> DecodeAccountInfo(std::string_view bytes) {
+  ByteReader r(bytes);
+  AccountInfo account;
+  uint8_t disabled = 0;
+  if (!GetVersion(r) || !r.Str(&account.name) || !r.Str(&account.key1) || !r.Str(&account.key2) ||
+      !r.U8(&disabled) || disabled > 1 || !r.I64(&account.created) ||
+      !r.U64(&account.max_requests_per_s) || !r.U64(&account.max_bytes_per_s) || !r.done()) {
+    return Corrupt("account");
+  }
+  account.disabled = disabled == 1;
+  return account;
+}
+
 std::string EncodeServiceSettings(const ServiceSettings& settings) {
   ByteWriter w;
   w.U8(kFormatVersion);

@@ -93,6 +93,8 @@ struct ExtentRecord {
   extent::ExtentLocation location;
 };
 
+std::string EncodeAccountInfo(const AccountInfo& account);
+Result<AccountInfo> DecodeAccountInfo(std::string_view bytes);
 std::string EncodeServiceSettings(const ServiceSettings& settings);
 Result<ServiceSettings> DecodeServiceSettings(std::string_view bytes);
 std::string EncodeBucket(const BucketRecord& record);

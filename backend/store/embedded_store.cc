@@ -307,6 +307,48 @@ Result<std::vector<BucketInfo>> EmbeddedStore::ListBuckets(const std::string& ac
   return buckets;
 }
 
+// Accounts live in Table::kTenants, keyed by name.
+Result<std::vector<AccountInfo>> EmbeddedStore::ListAccounts() {
+  ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginRead());
+  ASSIGN_OR_RETURN(meta::Cursor cursor, meta::Cursor::Open(txn, meta::Table::kTenants));
+  std::vector<AccountInfo> accounts;
+  RETURN_IF_ERROR(cursor.Seek(""));
+  while (cursor.valid()) {
+    ASSIGN_OR_RETURN(AccountInfo account, meta::DecodeAccountInfo(cursor.value()));
+    accounts.push_back(std::move(account));
+    RETURN_IF_ERROR(cursor.Next());
+  }
+  return accounts;
+}
+
+Status EmbeddedStore::PutAccount(const AccountInfo& account) {
+  if (account.name.empty() || account.name.size() > meta::kMaxBucketKeyBytes / 2 ||
+      account.name.find('\0') != std::string::npos) {
+    return Status(ErrorCode::kInvalidArgument, "bad account name");
+  }
+  ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginWrite());
+  RETURN_IF_ERROR(txn.Put(meta::Table::kTenants, account.name, meta::EncodeAccountInfo(account)));
+  return txn.Commit();
+}
+
+Status EmbeddedStore::DeleteAccount(const std::string& name) {
+  ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginWrite());
+  ASSIGN_OR_RETURN(std::optional<std::string> existing, txn.Get(meta::Table::kTenants, name));
+  if (!existing) return Status(ErrorCode::kNoSuchKey, "no account " + name);
+  {
+    ASSIGN_OR_RETURN(meta::Cursor cursor, meta::Cursor::Open(txn, meta::Table::kBuckets));
+    const std::string prefix = name + '\0';
+    RETURN_IF_ERROR(cursor.Seek(prefix));
+    if (cursor.valid() && cursor.key().substr(0, prefix.size()) == prefix) {
+      return Status(ErrorCode::kBucketNotEmpty,
+                    "account " + name + " still owns buckets; delete them first");
+    }
+  }
+  RETURN_IF_ERROR(txn.Delete(meta::Table::kTenants, name));
+  RETURN_IF_ERROR(txn.Delete(meta::Table::kAccounts, name));
+  return txn.Commit();
+}
+
 Status EmbeddedStore::CreateBucket(const CreateBucketRequest& request) {
   const BucketRef& ref = request.bucket;
   std::string key = meta::BucketKey(ref.account, ref.bucket);

@@ -31,6 +31,9 @@ class EmbeddedStore final : public ObjectStore {
         commits_(std::make_unique<meta::CommitQueue>(env_.get())) {}
 
   Result<std::vector<BucketInfo>> ListBuckets(const std::string& account) override;
+  Result<std::vector<AccountInfo>> ListAccounts() override;
+  Status PutAccount(const AccountInfo& account) override;
+  Status DeleteAccount(const std::string& name) override;
   Status CreateBucket(const CreateBucketRequest& request) override;
   Result<BucketInfo> HeadBucket(const BucketRef& bucket) override;
   Status DeleteBucket(const BucketRef& bucket) override;
