@@ -422,9 +422,9 @@ Result<SasGrant> VerifySas(const HttpRequest& request, const SasContext& context
   for (std::string_view text : account->Keys()) {
     std::optional<std::string> key = Base64Decode(text);
     if (!key) continue;
-    Result<SasGrant> grant =
-        account_sas ? VerifyAccountSas(params, context, *key, *signature, now_micros)
-                    : VerifyServiceSas(params, context, *key, *signature, now_micros);
+    Result<SasGrant> grant = account_sas
+                                 ? VerifyAccountSas(params, context, *key, *signature, now_micros)
+                                 : VerifyServiceSas(params, context, *key, *signature, now_micros);
     if (grant.ok()) {
       if (account->disabled) {
         return Status(ErrorCode::kAccountDisabled, "The specified account is disabled.");

@@ -496,8 +496,7 @@ Result<SigV4Context> VerifySigV4(const HttpRequest& request, const AccountDirect
   std::string signing_key;
   bool matched = false;
   for (std::string_view secret : account->Keys()) {
-    signing_key =
-        DeriveSigningKey(secret, parts.credential.date, parts.credential.region, "s3");
+    signing_key = DeriveSigningKey(secret, parts.credential.date, parts.credential.region, "s3");
     if (ConstantTimeEquals(SignatureHex(signing_key, string_to_sign), parts.signature)) {
       matched = true;
       break;

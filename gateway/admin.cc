@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "common/hash.h"
+#include "gateway/admin_json.h"
 
 namespace tessera::gateway {
 namespace {
@@ -19,18 +20,6 @@ HttpResponse Text(int status, std::string body) {
   r.Set("Content-Type", "text/plain; charset=utf-8");
   r.body = std::move(body);
   return r;
-}
-
-HttpResponse Json(int status, const json& value) {
-  HttpResponse r;
-  r.status = status;
-  r.Set("Content-Type", "application/json");
-  r.body = value.dump(2) + "\n";
-  return r;
-}
-
-HttpResponse Error(int status, const std::string& message) {
-  return Json(status, json{{"error", message}});
 }
 
 json DriveJson(const drive::DriveHealth& h) {
@@ -128,7 +117,7 @@ HttpResponse AdminHandler::Handle(const HttpRequest& request, BodySource& body) 
   return r;
 }
 
-HttpResponse AdminHandler::Route(const HttpRequest& request, BodySource&) {
+HttpResponse AdminHandler::Route(const HttpRequest& request, BodySource& body) {
   std::string_view path = request.target;
   if (size_t q = path.find('?'); q != std::string_view::npos) path = path.substr(0, q);
   const bool get = request.method == "GET" || request.method == "HEAD";
@@ -168,6 +157,10 @@ HttpResponse AdminHandler::Route(const HttpRequest& request, BodySource&) {
     json drives = json::array();
     for (const auto& h : store_.Health()) drives.push_back(DriveJson(h));
     return Json(200, json{{"drives", drives}});
+  }
+  if (path == "/admin/v1/accounts") return RouteAccounts(request, "", body);
+  if (constexpr std::string_view kAccounts = "/admin/v1/accounts/"; path.starts_with(kAccounts)) {
+    return RouteAccounts(request, path.substr(kAccounts.size()), body);
   }
   constexpr std::string_view kDrives = "/admin/v1/drives/";
   if (path.starts_with(kDrives)) {

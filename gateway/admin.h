@@ -2,8 +2,10 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include "backend/drive/segment_store.h"
+#include "gateway/accounts.h"
 #include "gateway/request_log.h"
 #include "gateway/server.h"
 #include "protocols/handler.h"
@@ -20,13 +22,28 @@ namespace tessera::gateway {
 //   GET  /admin/v1/drives              JSON: the drives and their states
 //   POST /admin/v1/drives/ID/fail      an operator declares drive ID failed
 //   POST /admin/v1/drives/ID/restore   takes that back (the drive returns once it probes)
-// Changes need `Authorization: Bearer TOKEN` when a token is configured; without one,
-// they are taken from loopback peers only. Errors are JSON: {"error": "..."}.
+//   GET  /admin/v1/capacity            JSON: raw and usable capacity, used, growth, full date
+// Accounts (gateway/accounts.h), all with the admin key:
+//   GET    /admin/v1/accounts                 the accounts (no keys)
+//   POST   /admin/v1/accounts {"name": N}     201 with the new account's key1 and key2
+//   GET    /admin/v1/accounts/N               one account;  DELETE: 204 (409 while it has
+//                                             buckets)
+//   GET    /admin/v1/accounts/N/keys          its keys
+//   POST   /admin/v1/accounts/N/disable|enable
+//   POST   /admin/v1/accounts/N/rotate-key?key=key1|key2   a fresh key; the other still works
+//   PUT    /admin/v1/accounts/N/limits {"requests_per_s": R, "bytes_per_s": B}  (0 = none)
+//   GET    /admin/v1/accounts/N/usage         requests and bytes since start
+// Changes need `Authorization: Bearer KEY` (the admin key); a handler built without one
+// takes drive changes from loopback peers only. Errors are JSON: {"error": "..."}.
 class AdminHandler : public RequestHandler {
  public:
   AdminHandler(drive::SegmentStore& store, std::function<ServerStats()> stats,
-               const RequestLog* requests, std::string token)
-      : store_(store), stats_(std::move(stats)), requests_(requests), token_(std::move(token)) {}
+               const RequestLog* requests, std::string token, AccountManager* accounts = nullptr)
+      : store_(store),
+        stats_(std::move(stats)),
+        requests_(requests),
+        token_(std::move(token)),
+        accounts_(accounts) {}
 
   HttpResponse Handle(const HttpRequest& request, BodySource& body) override;
   HttpResponse Reject(const HttpRequest& request, const Status& status) override;
@@ -35,11 +52,13 @@ class AdminHandler : public RequestHandler {
   HttpResponse Route(const HttpRequest& request, BodySource& body);
   HttpResponse Metrics();
   bool MayChange(const HttpRequest& request) const;
+  HttpResponse RouteAccounts(const HttpRequest& request, std::string_view rest, BodySource& body);
 
   drive::SegmentStore& store_;
   std::function<ServerStats()> stats_;
   const RequestLog* requests_;  // per-operation metrics; may be null
   std::string token_;
+  AccountManager* accounts_;  // may be null: no account routes
 };
 
 }  // namespace tessera::gateway

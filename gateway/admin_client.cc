@@ -24,7 +24,8 @@ struct Fd {
 }  // namespace
 
 Result<AdminReply> AdminRequest(const std::string& address, const std::string& method,
-                                const std::string& path, const std::string& token) {
+                                const std::string& path, const std::string& token,
+                                const std::string& body) {
   ASSIGN_OR_RETURN(ListenAddress at, ParseListenAddress(address));
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
@@ -51,9 +52,11 @@ Result<AdminReply> AdminRequest(const std::string& address, const std::string& m
     return Status(ErrorCode::kInternal, "cannot connect to the admin listener at " + address);
   }
   std::string request = method + " " + path + " HTTP/1.1\r\nHost: " + address +
-                        "\r\nConnection: close\r\nContent-Length: 0\r\n";
+                        "\r\nConnection: close\r\nContent-Length: " + std::to_string(body.size()) +
+                        "\r\n";
+  if (!body.empty()) request += "Content-Type: application/json\r\n";
   if (!token.empty()) request += "Authorization: Bearer " + token + "\r\n";
-  request += "\r\n";
+  request += "\r\n" + body;
   for (size_t sent = 0; sent < request.size();) {
     ssize_t n = ::send(sock.fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
     if (n <= 0) return Status(ErrorCode::kInternal, "admin request to " + address + " failed");

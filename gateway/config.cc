@@ -1,6 +1,7 @@
 #include "gateway/config.h"
 
 #include <charconv>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -98,7 +99,7 @@ const std::map<std::string, std::set<std::string>>& KnownKeys() {
        {"segment_mib", "direct_io", "compact_below", "compact_mib_per_s", "compact_interval_ms",
         "buffer_log_mib", "destage_stripes", "destage_interval_ms", "probe_interval_ms",
         "heal_mib_per_s", "heal_offline_after_s", "scrub_days"}},
-      {"accounts[]", {"name", "key"}},
+      {"accounts[]", {"name", "key", "key2"}},
       {"limits",
        {"header_limit", "header_timeout_s", "idle_timeout_s", "body_timeout_s", "max_connections",
         "worker_threads", "io_threads", "shutdown_grace_s"}},
@@ -203,9 +204,11 @@ Status ApplyJson(const nlohmann::json& j, Config& config) {
   if (j.contains("accounts")) {
     config.accounts.clear();
     for (const auto& a : j["accounts"]) {
-      auth::Account account{a["name"].get<std::string>(), a["key"].get<std::string>()};
-      // The key signs Blob requests as its base64-decoded bytes (SharedKey, SAS).
-      if (account.name.empty() || !Base64Decode(account.key) || account.key.empty()) {
+      auth::Account account{a["name"].get<std::string>(), a["key"].get<std::string>(),
+                            a.value("key2", std::string())};
+      // The keys sign Blob requests as their base64-decoded bytes (SharedKey, SAS).
+      if (account.name.empty() || !Base64Decode(account.key) || account.key.empty() ||
+          !Base64Decode(account.key2)) {
         return Status(ErrorCode::kInvalidArgument,
                       "account \"" + account.name +
                           "\": the name must not be empty and the key must be base64, as "
@@ -230,6 +233,14 @@ Status ApplyJson(const nlohmann::json& j, Config& config) {
 }
 
 }  // namespace
+
+std::string DefaultDataDir() {
+  if (const char* env = std::getenv("TESSERA_DATA"); env && *env) return env;
+  if (const char* home = std::getenv("HOME"); home && *home) {
+    return std::string(home) + "/.local/share/tessera";
+  }
+  return ".tessera";
+}
 
 Status ApplyConfigFile(const std::string& path, Config& config) {
   std::ifstream in(path);

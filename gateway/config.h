@@ -48,9 +48,11 @@ struct Config {
   // embedded default has one on 127.0.0.1:9001; naming the data listeners (--listen, or
   // "listen" in a config file) drops it unless it is named too.
   std::optional<ListenAddress> admin;
-  std::string tls_cert;     // PEM certificate chain for https listeners (reloaded on SIGHUP)
-  std::string tls_key;      // PEM private key
-  std::string admin_token;  // required by admin changes when set (else loopback peers only)
+  std::string tls_cert;  // PEM certificate chain for https listeners (reloaded on SIGHUP)
+  std::string tls_key;   // PEM private key
+  // The admin key, required by admin changes and the account API. Unset: one is generated
+  // into <data_dir>/admin.key on first start and printed at start (development mode).
+  std::string admin_token;
   // Read the whole metadata file back at start (its structure and every record's checksum):
   // about 0.5 s per million objects.
   bool verify_metadata = true;
@@ -58,6 +60,9 @@ struct Config {
 };
 
 inline constexpr char kDefaultAdminAddress[] = "127.0.0.1:9001";
+
+// $TESSERA_DATA, else ~/.local/share/tessera.
+std::string DefaultDataDir();
 
 // The Azurite development account, so that UseDevelopmentStorage=true configs work.
 inline constexpr char kDevAccountName[] = "devstoreaccount1";
@@ -78,7 +83,8 @@ Config DefaultConfig(const std::string& data_dir);
 //   store: {"segment_mib": 256, "direct_io": false, "compact_below": 0.5,
 //           "compact_mib_per_s": 64, "compact_interval_ms": 2000, "buffer_log_mib": 64,
 //           "destage_stripes": 16, "destage_interval_ms": 500},
-//   accounts: [{"name": "...", "key": "..."}], limits: {<Limits field>: n},
+//   accounts: [{"name": "...", "key": "...", "key2": "..."}] (seeds: see AccountManager),
+//   limits: {<Limits field>: n},
 //   admin_listen: "host:port" ("" = none), admin_token: "...", verify_metadata: true,
 //   access_log: "path" ("-" = stdout).
 Status ApplyConfigFile(const std::string& path, Config& config);

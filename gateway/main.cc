@@ -5,9 +5,7 @@
 //                 [--config FILE] [--ready-file FILE]
 //   tessera compact [--data DIR] [--config FILE] [--below FRACTION]
 //   tessera check [--data DIR] [--config FILE]
-//   tessera heal status [--admin HOST:PORT] [--json]
-//   tessera drive list|fail ID|restore ID [--admin HOST:PORT] [--token TOKEN]
-//   tessera admin capacity [--admin HOST:PORT] [--json]
+//   tessera heal|drive|admin ...   (gateway/admin_cli.h)
 //
 // With no flags: the embedded default on 127.0.0.1:9000 and 127.0.0.1:10000 (admin on
 // 127.0.0.1:9001), data under $TESSERA_DATA or ~/.local/share/tessera, the development
@@ -32,8 +30,11 @@
 
 #include "backend/drive/segment_store.h"
 #include "backend/store/embedded_store.h"
+#include "gateway/accounts.h"
 #include "gateway/admin.h"
+#include "gateway/admin_cli.h"
 #include "gateway/admin_client.h"
+#include "gateway/admission.h"
 #include "gateway/config.h"
 #include "gateway/server.h"
 #include "protocols/blob/handler.h"
@@ -50,18 +51,16 @@ int Usage(FILE* out = stderr) {
       "                     [--config FILE] [--ready-file FILE]\n"
       "       tessera compact [--data DIR] [--config FILE] [--below FRACTION]\n"
       "       tessera check [--data DIR] [--config FILE]\n"
-      "       tessera heal status [--admin HOST:PORT] [--json]\n"
-      "       tessera drive list|fail ID|restore ID [--admin HOST:PORT] [--token TOKEN]\n"
-      "       tessera admin capacity [--admin HOST:PORT] [--json]\n");
+      "       tessera heal status\n"
+      "       tessera drive list|fail ID|restore ID\n"
+      "       tessera admin capacity\n"
+      "       tessera admin account list|create N|show N|keys N|disable N|enable N|delete N\n"
+      "       tessera admin account rotate-key N key1|key2\n"
+      "       tessera admin account limits N [requests_per_s=R] [bytes_per_s=B]\n"
+      "       tessera admin account usage N\n"
+      "  heal, drive and admin take [--admin HOST:PORT | --endpoint URL] [--admin-key KEY]\n"
+      "  [--data DIR] [--json]; the key defaults to $TESSERA_ADMIN_TOKEN, else DIR/admin.key\n");
   return 2;
-}
-
-std::string DefaultDataDir() {
-  if (const char* env = std::getenv("TESSERA_DATA"); env && *env) return env;
-  if (const char* home = std::getenv("HOME"); home && *home) {
-    return std::string(home) + "/.local/share/tessera";
-  }
-  return ".tessera";
 }
 
 Result<Config> ParseArgs(int argc, char** argv, double* below = nullptr) {
@@ -315,6 +314,28 @@ int Check(int argc, char** argv) {
   return 0;
 }
 
+// The admin key of a gateway whose config names none: made once, kept in `path` (0600).
+Result<std::string> LoadOrCreateAdminKey(const std::string& path) {
+  std::ifstream in(path);
+  std::string key;
+  if (in && std::getline(in, key) && !key.empty()) return key;
+  key = NewAccountKey().substr(0, 43);  // 256 random bits, base64
+  for (char& c : key) {
+    if (c == '/' || c == '+') c = 'x';  // safe in a shell and a URL
+  }
+  const std::string tmp = path + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Status(ErrorCode::kInternal, "cannot write " + tmp);
+  const std::string line = key + "\n";
+  const bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) &&
+                       ::fsync(fd) == 0;
+  ::close(fd);
+  if (!written || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    return Status(ErrorCode::kInternal, "cannot write " + path);
+  }
+  return key;
+}
+
 int Serve(int argc, char** argv) {
   auto config = ParseArgs(argc, argv);
   if (!config.ok()) {
@@ -324,12 +345,31 @@ int Serve(int argc, char** argv) {
   Stores stores;
   if (!OpenStores(*config, /*background_compaction=*/true, &stores)) return 1;
   ObjectStore& object_store = *stores.objects;
-  auth::AccountDirectory accounts(config->accounts);
+  auth::AccountDirectory accounts;
+  RateLimiter limiter;
+  AccountManager account_manager(object_store, accounts,
+                                 [&limiter](const auto& all) { limiter.SetLimits(all); });
+  if (Status s = account_manager.Seed(config->accounts); !s.ok()) {
+    std::fprintf(stderr, "tessera: accounts: %s\n", s.ToString().c_str());
+    return 1;
+  }
+  const bool generated_admin_key = config->admin_token.empty();
+  if (generated_admin_key) {
+    auto key = LoadOrCreateAdminKey(config->data_dir + "/admin.key");
+    if (!key.ok()) {
+      std::fprintf(stderr, "tessera: admin key: %s\n", key.status().ToString().c_str());
+      return 1;
+    }
+    config->admin_token = *key;
+  }
   s3::S3Options s3_options;
   s3_options.virtual_host_domains = config->s3_domains;
   s3_options.region = config->region;
+  s3_options.gate = &limiter;
   s3::S3Handler s3_handler(object_store, accounts, s3_options);
-  blob::BlobHandler blob_handler(object_store, accounts, blob::BlobOptions{});
+  blob::BlobOptions blob_options;
+  blob_options.gate = &limiter;
+  blob::BlobHandler blob_handler(object_store, accounts, blob_options);
 
   // Declared before the server: its destructor waits for requests still running on its
   // workers, which may use these.
@@ -343,10 +383,13 @@ int Serve(int argc, char** argv) {
   const Server* serving = nullptr;
   AdminHandler admin(
       *stores.segments, [&serving] { return serving ? serving->Stats() : ServerStats{}; },
-      &requests, config->admin_token);
+      &requests, config->admin_token, &account_manager);
   Server server(&s3_handler, &blob_handler, config->limits);
   serving = &server;
-  server.OnCompleted([&requests](const Completed& done) { requests.Record(done); });
+  server.OnCompleted([&requests, &limiter](const Completed& done) {
+    limiter.Charge(done.record.account, done.bytes_out);
+    requests.Record(done);
+  });
   server.OnHangup([&requests, &server] {
     // What can change without a restart: the access log file (after rotation), the TLS
     // certificate and key.
@@ -380,10 +423,14 @@ int Serve(int argc, char** argv) {
     std::printf("tessera: admin on %s (/metrics, /healthz, /readyz, /admin/v1/heal)\n",
                 server.AdminEndpoint().c_str());
   }
-  for (const auto& a : config->accounts) {
-    // Only the development account's secret is public; others' stay in the config.
+  if (config->admin && generated_admin_key) {
+    std::printf("tessera: admin key %s (in %s/admin.key; set admin_token to choose one)\n",
+                config->admin_token.c_str(), config->data_dir.c_str());
+  }
+  for (const auto& a : accounts.all()) {
+    // Only the development account's secret is public; others' stay secret.
     if (a.name != kDevAccountName || a.key != kDevAccountKey) {
-      std::printf("tessera: account %s (key as configured)\n", a.name.c_str());
+      std::printf("tessera: account %s%s\n", a.name.c_str(), a.disabled ? " (disabled)" : "");
       continue;
     }
     std::printf(
@@ -416,189 +463,6 @@ int Serve(int argc, char** argv) {
       static_cast<unsigned long long>(c.healed_extents),
       static_cast<unsigned long long>(c.healed_bytes));
   std::printf("tessera: stopped\n");
-  return 0;
-}
-
-// The flags of `tessera heal` and `tessera drive`: --admin HOST:PORT, --token, --json.
-struct AdminArgs {
-  std::string address = kDefaultAdminAddress;
-  std::string token;
-  bool json = false;
-  std::vector<std::string> words;  // what is not a flag
-};
-
-Result<AdminArgs> ParseAdminArgs(int argc, char** argv) {
-  AdminArgs args;
-  if (const char* env = std::getenv("TESSERA_ADMIN_TOKEN"); env) args.token = env;
-  for (int i = 2; i < argc; ++i) {
-    std::string arg = argv[i];
-    if ((arg == "--admin" || arg == "--token") && i + 1 < argc) {
-      (arg == "--admin" ? args.address : args.token) = argv[++i];
-    } else if (arg == "--json") {
-      args.json = true;
-    } else if (arg.starts_with("--")) {
-      return Status(ErrorCode::kInvalidArgument, "unknown option " + arg);
-    } else {
-      args.words.push_back(arg);
-    }
-  }
-  return args;
-}
-
-std::string Size(uint64_t bytes) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-  double v = static_cast<double>(bytes);
-  int u = 0;
-  while (v >= 1024 && u < 5) {
-    v /= 1024;
-    ++u;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
-  return buf;
-}
-
-void PrintDrives(const nlohmann::json& drives) {
-  for (const auto& d : drives) {
-    std::string state = d.value("state", "");
-    std::printf("  drive %-10u %-12s %-10s", d.value("id", 0u), d.value("region", "").c_str(),
-                state.c_str());
-    if (d.value("buffer", false)) std::printf(" write buffer");
-    if (state == "offline" || state == "failed") {
-      std::printf(" (for %llu s)", static_cast<unsigned long long>(d.value("down_for_s", 0ull)));
-    }
-    std::printf("\n");
-  }
-}
-
-// Sends one admin request and prints what went wrong; the parsed JSON reply on success.
-std::optional<nlohmann::json> AdminCall(const AdminArgs& args, const std::string& method,
-                                        const std::string& path) {
-  auto reply = AdminRequest(args.address, method, path, args.token);
-  if (!reply.ok()) {
-    std::fprintf(stderr, "tessera: %s (is the gateway running with --admin %s?)\n",
-                 reply.status().message().c_str(), args.address.c_str());
-    return std::nullopt;
-  }
-  nlohmann::json body = nlohmann::json::parse(reply->body, nullptr, /*allow_exceptions=*/false);
-  if (reply->status != 200 || body.is_discarded()) {
-    std::string message = body.is_object() ? body.value("error", "") : reply->body;
-    std::fprintf(stderr, "tessera: %s %s: %d %s\n", method.c_str(), path.c_str(), reply->status,
-                 message.c_str());
-    return std::nullopt;
-  }
-  return body;
-}
-
-// `tessera heal status`: what a running gateway's healer and scrubber are doing.
-int HealCommand(int argc, char** argv) {
-  auto args = ParseAdminArgs(argc, argv);
-  if (!args.ok() || args->words != std::vector<std::string>{"status"}) {
-    if (!args.ok()) std::fprintf(stderr, "tessera: %s\n", args.status().message().c_str());
-    return Usage();
-  }
-  auto s = AdminCall(*args, "GET", "/admin/v1/heal");
-  if (!s) return 1;
-  if (args->json) {
-    std::printf("%s\n", s->dump(2).c_str());
-    return 0;
-  }
-  std::map<std::string, int> states;
-  for (const auto& d : (*s)["drives"]) ++states[d.value("state", "")];
-  std::string summary;
-  for (const auto& [state, n] : states) {
-    summary += (summary.empty() ? "" : ", ") + std::to_string(n) + " " + state;
-  }
-  std::printf("drives: %zu (%s)\n", (*s)["drives"].size(), summary.c_str());
-  PrintDrives((*s)["drives"]);
-  std::printf("degraded extents: %llu\n",
-              static_cast<unsigned long long>(s->value("degraded_extents", 0ull)));
-  const uint64_t pending = s->value("pending_bytes", 0ull);
-  const int64_t eta = s->value("eta_s", 0ll);
-  std::printf("to heal: %llu extents, %s; %s %s/s (limit %s/s), ETA %s\n",
-              static_cast<unsigned long long>(s->value("pending_extents", 0ull)),
-              Size(pending).c_str(),
-              s->value("healing", false) ? "healing at" : "idle, last pass at",
-              Size(s->value("heal_rate_bytes_per_s", 0ull)).c_str(),
-              s->value("heal_limit_bytes_per_s", 0ull) == 0
-                  ? "none"
-                  : Size(s->value("heal_limit_bytes_per_s", 0ull)).c_str(),
-              eta < 0 ? "unknown" : (std::to_string(eta) + " s").c_str());
-  const int64_t scanned = s->value("last_scan_s", -1ll);
-  std::printf("last heal scan: %s\n",
-              scanned < 0 ? "not yet" : (std::to_string(scanned) + " s ago").c_str());
-  const auto& scrub = (*s)["scrub"];
-  std::printf("scrub: %.1f%% of this cycle (%s of %s) at %s/s, %llu cycles done\n",
-              100.0 * scrub.value("cycle_fraction", 0.0),
-              Size(scrub.value("cycle_bytes", 0ull)).c_str(),
-              Size(scrub.value("cycle_target_bytes", 0ull)).c_str(),
-              Size(scrub.value("rate_bytes_per_s", 0ull)).c_str(),
-              static_cast<unsigned long long>(scrub.value("cycles_done", 0ull)));
-  return 0;
-}
-
-// `tessera admin capacity`: capacity, use and growth of a running gateway.
-int AdminCommand(int argc, char** argv) {
-  auto args = ParseAdminArgs(argc, argv);
-  if (!args.ok() || args->words != std::vector<std::string>{"capacity"}) {
-    if (!args.ok()) std::fprintf(stderr, "tessera: %s\n", args.status().message().c_str());
-    return Usage();
-  }
-  auto c = AdminCall(*args, "GET", "/admin/v1/capacity");
-  if (!c) return 1;
-  if (args->json) {
-    std::printf("%s\n", c->dump(2).c_str());
-    return 0;
-  }
-  std::printf("raw:    %s, %s free (each file system under the data drives once)\n",
-              Size(c->value("raw_bytes", 0ull)).c_str(),
-              Size(c->value("raw_free_bytes", 0ull)).c_str());
-  std::printf("usable: %s, %s free (at the EC profile)\n",
-              Size(c->value("usable_bytes", 0ull)).c_str(),
-              Size(c->value("usable_free_bytes", 0ull)).c_str());
-  std::printf("used:   %s on the drives (data and parity)\n",
-              Size(c->value("used_bytes", 0ull)).c_str());
-  const double growth = c->value("growth_bytes_per_day", 0.0);
-  const int64_t window = c->value("window_s", 0ll);
-  if (window == 0) {
-    std::printf("growth: not known yet (samples are hourly)\n");
-    return 0;
-  }
-  std::printf("growth: %s%s/day over the last %.1f days\n", growth < 0 ? "-" : "",
-              Size(static_cast<uint64_t>(growth < 0 ? -growth : growth)).c_str(),
-              static_cast<double>(window) / 86400);
-  const int64_t full = c->value("full_unix_s", 0ll);
-  if (full > 0) {
-    const time_t at = static_cast<time_t>(full);
-    std::tm tm{};
-    gmtime_r(&at, &tm);
-    char date[32];
-    std::strftime(date, sizeof(date), "%Y-%m-%d", &tm);
-    std::printf("full:   about %s at that growth\n", date);
-  } else {
-    std::printf("full:   not while it does not grow\n");
-  }
-  return 0;
-}
-
-// `tessera drive list|fail ID|restore ID`: drive states of a running gateway.
-int DriveCommand(int argc, char** argv) {
-  auto args = ParseAdminArgs(argc, argv);
-  if (!args.ok()) {
-    std::fprintf(stderr, "tessera: %s\n", args.status().message().c_str());
-    return Usage();
-  }
-  const std::vector<std::string>& w = args->words;
-  if (w.size() == 1 && w[0] == "list") {
-    auto drives = AdminCall(*args, "GET", "/admin/v1/drives");
-    if (!drives) return 1;
-    PrintDrives((*drives)["drives"]);
-    return 0;
-  }
-  if (w.size() != 2 || (w[0] != "fail" && w[0] != "restore")) return Usage();
-  auto drive = AdminCall(*args, "POST", "/admin/v1/drives/" + w[1] + "/" + w[0]);
-  if (!drive) return 1;
-  PrintDrives(nlohmann::json::array({*drive}));
   return 0;
 }
 

@@ -153,6 +153,12 @@ void RequestLog::Record(const Completed& r) {
   queue_cv_.notify_one();
 }
 
+RequestLog::Traffic RequestLog::AccountTraffic(const std::string& account) const {
+  std::lock_guard lock(mu_);
+  auto it = accounts_.find(account);
+  return it == accounts_.end() ? Traffic{} : it->second;
+}
+
 std::string RequestLog::Metrics() const {
   std::map<std::pair<int, std::string>, OperationStats> snapshot;
   std::map<std::string, AccountStats> accounts;

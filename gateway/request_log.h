@@ -44,6 +44,11 @@ class RequestLog {
   // tessera_operation_duration_seconds{dialect,operation}, and per account (usage):
   // tessera_account_requests_total, tessera_account_bytes_in_total, ..._out_total.
   std::string Metrics() const;
+  // Requests and body bytes of one account since the gateway started.
+  struct Traffic {
+    uint64_t requests = 0, bytes_in = 0, bytes_out = 0;
+  };
+  Traffic AccountTraffic(const std::string& account) const;
 
  private:
   struct OperationStats {
@@ -68,9 +73,7 @@ class RequestLog {
   std::thread writer_;
   mutable std::mutex mu_;
   std::map<std::pair<int, std::string>, OperationStats> operations_;  // guarded by mu_
-  struct AccountStats {
-    uint64_t requests = 0, bytes_in = 0, bytes_out = 0;
-  };
+  using AccountStats = Traffic;
   std::map<std::string, AccountStats> accounts_;  // guarded by mu_; "" = anonymous
 };
 

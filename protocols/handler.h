@@ -1,10 +1,31 @@
 #pragma once
 
+#include <cstdint>
+#include <string_view>
+
 #include "auth/http_request.h"
 #include "backend/api/body.h"
 #include "protocols/http_response.h"
 
 namespace tessera {
+
+// What the gateway is asked before an authenticated request runs (DESIGN section 2,
+// "admit"): the account it acts for ("" when anonymous), the dialect's operation name and
+// the request body's declared size.
+struct Admission {
+  std::string_view account;
+  std::string_view operation;
+  uint64_t body_bytes = 0;
+};
+
+// The gateway's admission policy (rate and bandwidth limits per account). An error status
+// (kSlowDown) refuses the request in the dialect's own words; nothing has run yet.
+// Thread-safe.
+class Gate {
+ public:
+  virtual ~Gate() = default;
+  virtual Status Admit(const Admission& admission) = 0;
+};
 
 // One dialect's (or the dispatcher's) entry point. Handle() may block (it calls the
 // store) and is called from worker threads, concurrently. It reads from `body` at most

@@ -169,6 +169,9 @@ HttpResponse BlobHandler::Handle(const HttpRequest& request, BodySource& body) {
   std::optional<auth::SasGrant> sas;
   if (auth::HasSharedKey(request)) {
     auto verified = auth::VerifySharedKey(request, address->account, accounts_, NowMicros());
+    if (!verified.ok() && verified.status().code() == ErrorCode::kAccountDisabled) {
+      return fail(verified.status());
+    }
     if (!verified.ok()) {
       std::string detail =
           "The MAC signature found in the HTTP request is not the same as any "
@@ -199,6 +202,9 @@ HttpResponse BlobHandler::Handle(const HttpRequest& request, BodySource& body) {
       }
     }
     auto grant = auth::VerifySas(request, context, accounts_, NowMicros());
+    if (!grant.ok() && grant.status().code() == ErrorCode::kAccountDisabled) {
+      return fail(grant.status());
+    }
     if (!grant.ok()) {
       return fail(Status(ErrorCode::kSignatureMismatch,
                          "Server failed to authenticate the request. Make sure the value of "
@@ -234,6 +240,12 @@ HttpResponse BlobHandler::Handle(const HttpRequest& request, BodySource& body) {
   }
   if (!address->blob.empty() && !IsValidBlobName(address->blob)) {
     return fail(Status(ErrorCode::kInvalidObjectName, "The specified resource name is invalid."));
+  }
+
+  if (options_.gate != nullptr) {
+    Status admitted =
+        options_.gate->Admit({address->account, record.operation, body.Size().value_or(0)});
+    if (!admitted.ok()) return fail(admitted);
   }
 
   Call call{request, *query, *address, body, store_, options_, sas, accounts_};

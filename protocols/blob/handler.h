@@ -14,6 +14,7 @@ struct BlobOptions {
   uint64_t max_put_blob = 5000ull << 20;  // Put Blob single-shot limit (Azure: 5000 MiB)
   uint64_t max_block = 4000ull << 20;     // Put Block limit
   size_t max_xml_body = 4 << 20;          // block lists, ACLs
+  Gate* gate = nullptr;                   // admits authenticated requests (rate limits); none = all
 };
 
 // The Azure Blob dialect over the same ObjectStore the S3 dialect uses: authenticate

@@ -129,6 +129,11 @@ HttpResponse S3Handler::Handle(const HttpRequest& request, BodySource& body) {
     return fail(Status(ErrorCode::kAccessDenied, "Access Denied"));
   }
   if (Status s = ValidateAddress(op, *address); !s.ok()) return fail(s);
+  if (options_.gate != nullptr) {
+    Status admitted =
+        options_.gate->Admit({record.account, record.operation, body.Size().value_or(0)});
+    if (!admitted.ok()) return fail(admitted);
+  }
 
   Call call{request, *query, *address, *auth, body, store_, options_};
   Result<HttpResponse> response = Dispatch(op, call);

@@ -15,6 +15,7 @@ struct S3Options {
   std::string region = "us-east-1";
   uint64_t max_object_size = 5ull << 30;  // PutObject / UploadPart limit
   size_t max_xml_body = 2 << 20;          // request XML documents
+  Gate* gate = nullptr;                   // admits authenticated requests (rate limits); none = all
 };
 
 // The S3 dialect: authenticate (SigV4), route, parse, call the store, render.

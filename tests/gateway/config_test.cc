@@ -143,7 +143,9 @@ TEST_F(ConfigTest, TheExampleProductionConfigLoads) {
   ASSERT_TRUE(s.ok()) << s.ToString();
   EXPECT_EQ(config.drives.size(), 9u);
   EXPECT_EQ(config.buffers.size(), 3u);
-  EXPECT_EQ(config.listeners.size(), 2u);
+  ASSERT_EQ(config.listeners.size(), 3u);
+  EXPECT_TRUE(config.listeners[0].tls);
+  EXPECT_EQ(config.tls_cert, "/etc/tessera/fullchain.pem");
   ASSERT_TRUE(config.admin.has_value());
   EXPECT_EQ(config.admin->port, 9001);
   EXPECT_EQ(config.access_log, "/var/log/tessera/access.log");

@@ -255,7 +255,8 @@ std::string Serialize(const Request& request, int port) {
                                              "us-east-1", "s3");
     std::string signature = auth::SignatureHex(
         key, auth::StringToSign(amz_date, scope, canonical.ok() ? *canonical : ""));
-    out += "authorization: AWS4-HMAC-SHA256 Credential=" + std::string(kAccount) + "/" + scope +
+    const std::string account = request.account.empty() ? kAccount : request.account;
+    out += "authorization: AWS4-HMAC-SHA256 Credential=" + account + "/" + scope +
            ", SignedHeaders=" + signed_names + ", Signature=" + signature + "\r\n";
   }
   bool has_length = false;
@@ -294,9 +295,9 @@ std::string SerializeBlob(const Request& request, int port) {
   }
   if (request.sign) {
     std::string key = request.secret.empty() ? kKey : request.secret;
-    std::string signature = auth::SignSharedKey(key, auth::BlobStringToSign(head, kAccount));
-    head.headers.emplace_back("authorization",
-                              "SharedKey " + std::string(kAccount) + ":" + signature);
+    const std::string account = request.account.empty() ? kAccount : request.account;
+    std::string signature = auth::SignSharedKey(key, auth::BlobStringToSign(head, account));
+    head.headers.emplace_back("authorization", "SharedKey " + account + ":" + signature);
   }
   std::string out = request.method + " " + request.target + " HTTP/1.1\r\n";
   for (const auto& [n, v] : head.headers) out += n + ": " + v + "\r\n";

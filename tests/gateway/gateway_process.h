@@ -72,8 +72,9 @@ struct Request {
   std::string body;
   // x-amz-content-sha256: empty = SHA-256 of body; or e.g. "UNSIGNED-PAYLOAD".
   std::string payload_hash;
-  std::string secret;  // empty = the development key
-  std::string host;    // empty = 127.0.0.1:<port>
+  std::string secret;   // empty = the development key
+  std::string account;  // access key id / Blob account; empty = the development account
+  std::string host;     // empty = 127.0.0.1:<port>
   bool sign = true;
 };
 

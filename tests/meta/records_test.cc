@@ -353,6 +353,31 @@ TEST(RecordsTest, TrailingBytesUnknownVersionAndBadEnumsAreErrors) {
   EXPECT_FALSE(DecodePart(part).ok());
 }
 
+TEST(RecordsTest, AccountsRoundTripAndDamageIsRefused) {
+  AccountInfo a;
+  a.name = "tenant1";
+  a.key1 = "a2V5MQ==";
+  a.key2 = "a2V5Mg==";
+  a.disabled = true;
+  a.created = 1796657569000000;
+  a.max_requests_per_s = 100;
+  a.max_bytes_per_s = 1 << 20;
+  const std::string bytes = EncodeAccountInfo(a);
+  auto back = DecodeAccountInfo(bytes);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->name, a.name);
+  EXPECT_EQ(back->key1, a.key1);
+  EXPECT_EQ(back->key2, a.key2);
+  EXPECT_TRUE(back->disabled);
+  EXPECT_EQ(back->created, a.created);
+  EXPECT_EQ(back->max_requests_per_s, 100u);
+  EXPECT_EQ(back->max_bytes_per_s, 1u << 20);
+  for (size_t cut = 0; cut < bytes.size(); ++cut) {
+    EXPECT_FALSE(DecodeAccountInfo(bytes.substr(0, cut)).ok()) << cut;
+  }
+  EXPECT_FALSE(DecodeAccountInfo(bytes + "x").ok());
+}
+
 TEST(RecordsTest, GarbageNeverCrashes) {
   std::string junk;
   for (int i = 0; i < 2000; ++i) {
@@ -364,6 +389,7 @@ TEST(RecordsTest, GarbageNeverCrashes) {
     (void)DecodeBucket(junk);
     (void)DecodeStaged(junk);
     (void)DecodeBlock(junk);
+    (void)DecodeAccountInfo(junk);
     std::string versioned = "\x01" + junk;
     (void)DecodeObject(versioned);
     (void)DecodePart(versioned);

@@ -1,0 +1,19 @@
+#pragma once
+
+namespace tessera::gateway {
+
+// The operator's commands against a running gateway's admin listener (gateway/admin.h):
+//   tessera heal status
+//   tessera drive list|fail ID|restore ID
+//   tessera admin capacity
+//   tessera admin account list|create N|show N|keys N|disable N|enable N|delete N
+//   tessera admin account rotate-key N key1|key2
+//   tessera admin account limits N requests_per_s=R bytes_per_s=B
+//   tessera admin account usage N
+// each with [--admin HOST:PORT | --endpoint URL] [--admin-key KEY] [--data DIR] [--json].
+// They return the process exit status.
+int HealCommand(int argc, char** argv);
+int DriveCommand(int argc, char** argv);
+int AdminCommand(int argc, char** argv);
+
+}  // namespace tessera::gateway
