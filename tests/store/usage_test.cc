@@ -332,6 +332,16 @@ TEST_F(UsageTest, QuotasRoundTrip) {
   EXPECT_EQ(store_->SetQuota("", "", {1, 1}).code(), ErrorCode::kInvalidArgument);
 }
 
+TEST_F(UsageTest, DeletingTheAccountRemovesItsQuota) {
+  AccountInfo account;
+  account.name = "acct2";
+  account.key1 = "k";
+  ASSERT_TRUE(store_->PutAccount(account).ok());
+  ASSERT_TRUE(store_->SetQuota("acct2", "", {100, 1}).ok());
+  ASSERT_TRUE(store_->DeleteAccount("acct2").ok());
+  EXPECT_EQ(*store_->GetQuota("acct2", ""), Quota{});
+}
+
 TEST_F(UsageTest, BucketByteQuotaRefusesAndStoresNothing) {
   SetQuota(kBucket, 300);
   ASSERT_TRUE(Put("a", Bytes(200)).ok());
