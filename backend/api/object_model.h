@@ -120,6 +120,21 @@ struct AccountInfo {
   uint64_t max_bytes_per_s = 0;     // bandwidth limit, request and response bodies together
 };
 
+// What a bucket holds: the sizes of its objects plus the bytes of its staged multipart parts
+// and uncommitted blocks, and the number of its objects.
+struct Usage {
+  uint64_t bytes = 0;
+  uint64_t objects = 0;
+  bool operator==(const Usage&) const = default;
+};
+
+// Limits on a bucket's or an account's usage; 0 means none.
+struct Quota {
+  uint64_t max_bytes = 0;
+  uint64_t max_objects = 0;
+  bool operator==(const Quota&) const = default;
+};
+
 // Account-wide service settings (Blob Set Service Properties).
 struct ServiceSettings {
   std::vector<CorsRule> cors;

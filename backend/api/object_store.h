@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -246,6 +247,18 @@ class ObjectStore {
   virtual Result<std::vector<AccountInfo>> ListAccounts() = 0;
   virtual Status PutAccount(const AccountInfo& account) = 0;
   virtual Status DeleteAccount(const std::string& name) = 0;
+
+  // Usage and quotas (Usage, Quota in object_model.h). A write that would take a bucket or
+  // its account past a quota fails with kQuotaExceeded and stores nothing; removals are never
+  // refused. GetBucketUsage: kNoSuchBucket when absent. GetAccountUsage: every bucket of the
+  // account by name (empty when it has none). GetQuota/SetQuota with bucket "" address the
+  // account's quota (bytes and objects of all its buckets together), else the bucket's
+  // (kNoSuchBucket when absent). A quota below the current usage refuses further growth only.
+  virtual Result<Usage> GetBucketUsage(const BucketRef& bucket) = 0;
+  virtual Result<std::map<std::string, Usage>> GetAccountUsage(const std::string& account) = 0;
+  virtual Result<Quota> GetQuota(const std::string& account, const std::string& bucket) = 0;
+  virtual Status SetQuota(const std::string& account, const std::string& bucket,
+                          const Quota& quota) = 0;
 
   virtual Status CreateBucket(const CreateBucketRequest& request) = 0;
   virtual Result<BucketInfo> HeadBucket(const BucketRef& bucket) = 0;

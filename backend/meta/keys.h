@@ -19,8 +19,12 @@ namespace tessera::meta {
 //   extents:  extent_id(u64 big-endian)                  -> ExtentRecord
 //   staged:   P name(key)                                -> StagedRecord (holds the full key)
 //   blocks:   stage_id(u64 big-endian) block_id          -> BlockRecord
+//   usage:    account \0 bucket                          -> UsageRecord (absent: all zero)
+//             account                                    -> QuotaRecord (the account's)
 //   info:     "key-format"                               -> u32 little-endian version
 //             "stage-seq"                                -> u64 little-endian last stage id
+//             "usage-format"                             -> u32 little-endian version, once
+//                                                           usage has been counted
 //
 // An object key with staged blocks has one staged entry, named like its object entry, that
 // holds a stage id drawn from the "stage-seq" counter; its blocks are keyed by that id and
@@ -66,6 +70,8 @@ inline constexpr size_t kUploadTailBytes = 1 + kUploadIdBytes;
 inline constexpr size_t kLongNameSuffixBytes = 32;
 inline constexpr char kKeyFormatInfoKey[] = "key-format";
 inline constexpr char kStageSeqInfoKey[] = "stage-seq";
+inline constexpr char kUsageFormatInfoKey[] = "usage-format";
+inline constexpr uint32_t kUsageFormatVersion = 1;
 inline constexpr size_t kMaxBlockIdBytes = 64;
 
 std::string BucketKey(std::string_view account, std::string_view bucket);

@@ -28,6 +28,9 @@
 //                  | u8 version=1, i64 initiated, Attributes      (read only; key unknown)
 //   PartRecord    := u8 version=1, u64 size, str md5, i64 last_modified, Checksum, Manifest
 //   ExtentRecord  := u8 version=2, u64 refcount, Location       (backend/extent/location.h)
+//   UsageRecord   := u8 version=1, u64 bytes, u64 objects, Quota
+//   QuotaRecord   := u8 version=1, Quota
+//   Quota         := u64 max_bytes, u64 max_objects
 //
 //   ObjectInfo    := str bucket, str key, str version_id, u64 size, i64 last_modified,
 //                    str content_md5, str etag, str blob_etag, Content, Metadata,
@@ -463,6 +466,15 @@ bool GetStrings(ByteReader& r, std::vector<std::string>* values) {
   return true;
 }
 
+void PutQuota(ByteWriter& w, const Quota& quota) {
+  w.U64(quota.max_bytes);
+  w.U64(quota.max_objects);
+}
+
+bool GetQuota(ByteReader& r, Quota* quota) {
+  return r.U64(&quota->max_bytes) && r.U64(&quota->max_objects);
+}
+
 }  // namespace
 
 // AccountInfo, version kFormatVersion: name key1 key2 (Str), disabled (U8), created (I64),
@@ -491,6 +503,39 @@ Result<AccountInfo> DecodeAccountInfo(std::string_view bytes) {
   }
   account.disabled = disabled == 1;
   return account;
+}
+
+std::string EncodeUsage(const UsageRecord& record) {
+  ByteWriter w;
+  w.U8(kFormatVersion);
+  w.U64(record.usage.bytes);
+  w.U64(record.usage.objects);
+  PutQuota(w, record.quota);
+  return w.Take();
+}
+
+Result<UsageRecord> DecodeUsage(std::string_view bytes) {
+  ByteReader r(bytes);
+  UsageRecord record;
+  if (!GetVersion(r) || !r.U64(&record.usage.bytes) || !r.U64(&record.usage.objects) ||
+      !GetQuota(r, &record.quota) || !r.done()) {
+    return Corrupt("usage");
+  }
+  return record;
+}
+
+std::string EncodeQuota(const Quota& quota) {
+  ByteWriter w;
+  w.U8(kFormatVersion);
+  PutQuota(w, quota);
+  return w.Take();
+}
+
+Result<Quota> DecodeQuota(std::string_view bytes) {
+  ByteReader r(bytes);
+  Quota quota;
+  if (!GetVersion(r) || !GetQuota(r, &quota) || !r.done()) return Corrupt("quota");
+  return quota;
 }
 
 std::string EncodeServiceSettings(const ServiceSettings& settings) {

@@ -93,8 +93,19 @@ struct ExtentRecord {
   extent::ExtentLocation location;
 };
 
+// One bucket's usage (Table::kUsage, key account \0 bucket) and its quota.
+struct UsageRecord {
+  Usage usage;
+  Quota quota;
+};
+
 std::string EncodeAccountInfo(const AccountInfo& account);
 Result<AccountInfo> DecodeAccountInfo(std::string_view bytes);
+std::string EncodeUsage(const UsageRecord& record);
+Result<UsageRecord> DecodeUsage(std::string_view bytes);
+// An account's quota (Table::kUsage, key account).
+std::string EncodeQuota(const Quota& quota);
+Result<Quota> DecodeQuota(std::string_view bytes);
 std::string EncodeServiceSettings(const ServiceSettings& settings);
 Result<ServiceSettings> DecodeServiceSettings(std::string_view bytes);
 std::string EncodeBucket(const BucketRecord& record);

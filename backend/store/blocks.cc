@@ -28,6 +28,7 @@
 #include "backend/store/embedded_store_impl.h"
 #include "backend/store/ingest.h"
 #include "backend/store/manifest.h"
+#include "backend/store/usage.h"
 #include "common/bytes.h"
 #include "common/encoding.h"
 #include "common/hash.h"
@@ -143,19 +144,31 @@ Result<std::vector<std::pair<std::string, meta::BlockRecord>>> EmbeddedStore::Lo
   return blocks;
 }
 
-Status EmbeddedStore::DiscardBlocks(meta::Txn& txn, uint64_t stage_id, Freed* freed) {
+Result<std::optional<meta::BlockRecord>> EmbeddedStore::FindBlock(meta::Txn& txn, uint64_t stage_id,
+                                                                  std::string_view block_id) {
+  ASSIGN_OR_RETURN(std::optional<std::string> value,
+                   txn.Get(meta::Table::kBlocks, meta::BlockKey(stage_id, block_id)));
+  if (!value) return std::optional<meta::BlockRecord>();
+  ASSIGN_OR_RETURN(meta::BlockRecord block, meta::DecodeBlock(*value));
+  return std::optional<meta::BlockRecord>(std::move(block));
+}
+
+Result<uint64_t> EmbeddedStore::DiscardBlocks(meta::Txn& txn, uint64_t stage_id, Freed* freed) {
   ASSIGN_OR_RETURN(auto blocks, LoadBlocks(txn, stage_id));
+  uint64_t bytes = 0;
   for (const auto& [id, block] : blocks) {
     RETURN_IF_ERROR(DropRefs(txn, block.manifest, freed));
     RETURN_IF_ERROR(txn.Delete(meta::Table::kBlocks, meta::BlockKey(stage_id, id)));
+    bytes += block.size;
   }
-  return Status::Ok();
+  return bytes;
 }
 
 Result<bool> EmbeddedStore::DiscardStaged(meta::Txn& txn, const ObjectRef& object, Freed* freed) {
   ASSIGN_OR_RETURN(std::optional<meta::StagedRecord> staged, FindStaged(txn, object));
   if (!staged) return false;
-  RETURN_IF_ERROR(DiscardBlocks(txn, staged->stage_id, freed));
+  ASSIGN_OR_RETURN(uint64_t bytes, DiscardBlocks(txn, staged->stage_id, freed));
+  RETURN_IF_ERROR(ChargeStaged(txn, object.account, object.bucket, 0, bytes));
   RETURN_IF_ERROR(
       txn.Delete(meta::Table::kStaged, meta::StagedKey(object.account, object.bucket, object.key)));
   return true;
@@ -174,16 +187,7 @@ Result<StagedBlock> EmbeddedStore::StageBlock(const StageBlockRequest& request, 
   if (declared && *declared > options_.max_block_size) {
     return Status(ErrorCode::kEntityTooLarge, "the block is larger than the maximum block size");
   }
-  {
-    // Refuse early what the commit would refuse, before any byte is stored.
-    ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginRead());
-    RETURN_IF_ERROR(GetBucket(txn, ref.account, ref.bucket).status());
-    ASSIGN_OR_RETURN(std::optional<meta::StagedRecord> staged, FindStaged(txn, ref));
-    if (staged && staged->count > 0 && staged->id_length != request.block_id.size()) {
-      return Status(ErrorCode::kInvalidArgument,
-                    "every block id of a blob must have the same length");
-    }
-  }
+  RETURN_IF_ERROR(PrecheckBlock(request, declared));
   const ChecksumAlgorithm algorithm =
       request.expected_crc64 ? ChecksumAlgorithm::kCrc64Nvme : ChecksumAlgorithm::kNone;
   LimitedSource limited(body, options_.max_block_size);
@@ -218,20 +222,22 @@ Result<StagedBlock> EmbeddedStore::StageBlock(const StageBlockRequest& request, 
                     "every block id of a blob must have the same length");
     }
     staged->id_length = static_cast<uint8_t>(request.block_id.size());
-    std::string key = meta::BlockKey(staged->stage_id, request.block_id);
-    ASSIGN_OR_RETURN(std::optional<std::string> old, txn.Get(meta::Table::kBlocks, key));
+    ASSIGN_OR_RETURN(std::optional<meta::BlockRecord> old,
+                     FindBlock(txn, staged->stage_id, request.block_id));
     if (old) {
-      ASSIGN_OR_RETURN(meta::BlockRecord replaced, meta::DecodeBlock(*old));
-      RETURN_IF_ERROR(DropRefs(txn, replaced.manifest, &freed));
+      RETURN_IF_ERROR(DropRefs(txn, old->manifest, &freed));
     } else {
       if (staged->count >= options_.max_staged_blocks) {
         return Status(ErrorCode::kInvalidRequest, "the blob has too many uncommitted blocks");
       }
       ++staged->count;
     }
+    RETURN_IF_ERROR(ChargeStaged(txn, ref.account, ref.bucket, block.size, old ? old->size : 0));
     RETURN_IF_ERROR(InsertExtents(txn, data.extents));
     block.staged = now;
-    RETURN_IF_ERROR(txn.Put(meta::Table::kBlocks, key, meta::EncodeBlock(block)));
+    RETURN_IF_ERROR(txn.Put(meta::Table::kBlocks,
+                            meta::BlockKey(staged->stage_id, request.block_id),
+                            meta::EncodeBlock(block)));
     RETURN_IF_ERROR(txn.Put(meta::Table::kStaged, meta::StagedKey(ref.account, ref.bucket, ref.key),
                             meta::EncodeStaged(*staged)));
     return Status::Ok();
@@ -242,6 +248,25 @@ Result<StagedBlock> EmbeddedStore::StageBlock(const StageBlockRequest& request, 
   }
   DeleteExtents(freed);
   return StagedBlock{request.block_id, block.size};
+}
+
+Status EmbeddedStore::PrecheckBlock(const StageBlockRequest& request,
+                                    std::optional<uint64_t> size) {
+  const ObjectRef& ref = request.object;
+  // Refuse early what the commit would refuse, before any byte is stored.
+  ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginRead());
+  RETURN_IF_ERROR(GetBucket(txn, ref.account, ref.bucket).status());
+  ASSIGN_OR_RETURN(std::optional<meta::StagedRecord> staged, FindStaged(txn, ref));
+  if (staged && staged->count > 0 && staged->id_length != request.block_id.size()) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "every block id of a blob must have the same length");
+  }
+  if (!size) return Status::Ok();
+  std::optional<meta::BlockRecord> old;
+  if (staged) {
+    ASSIGN_OR_RETURN(old, FindBlock(txn, staged->stage_id, request.block_id));
+  }
+  return CheckQuota(txn, ref.account, ref.bucket, BytesDelta(*size, old ? old->size : 0));
 }
 
 // ---- Put Block List ----------------------------------------------------------------------
@@ -318,10 +343,9 @@ Result<ObjectInfo> EmbeddedStore::CommitBlockList(const CommitBlockListRequest& 
     // Add every listed segment's reference before anything drops one.
     RETURN_IF_ERROR(AddRefs(txn, record.manifest));
     if (current) RETURN_IF_ERROR(DropRefs(txn, current->manifest, &freed));
+    // Staged bytes are credited before the new version is charged.
     if (staged) RETURN_IF_ERROR(DiscardStaged(txn, ref, &freed).status());
-    RETURN_IF_ERROR(txn.Put(meta::Table::kObjects,
-                            meta::ObjectKey(ref.account, ref.bucket, ref.key),
-                            meta::EncodeObject(record)));
+    RETURN_IF_ERROR(InstallObject(txn, ref, record, current ? &*current : nullptr));
     RETURN_IF_ERROR(txn.Commit());
   }
   DeleteExtents(freed);

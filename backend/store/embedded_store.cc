@@ -10,6 +10,7 @@
 #include "backend/meta/names.h"
 #include "backend/store/conditions.h"
 #include "backend/store/embedded_store_impl.h"
+#include "backend/store/usage.h"
 #include "common/time.h"
 
 namespace tessera::store {
@@ -72,6 +73,7 @@ Result<std::shared_ptr<meta::Env>> OpenMetadata(const EmbeddedStoreOptions& opti
   env_options.verify = options.verify_metadata;
   ASSIGN_OR_RETURN(std::unique_ptr<meta::Env> env, meta::Env::Open(env_options));
   RETURN_IF_ERROR(meta::EnsureKeyFormat(*env));
+  RETURN_IF_ERROR(EnsureUsage(*env));
   return std::shared_ptr<meta::Env>(std::move(env));
 }
 
@@ -170,11 +172,6 @@ Result<std::vector<std::pair<uint32_t, meta::PartRecord>>> EmbeddedStore::LoadPa
     RETURN_IF_ERROR(cursor.Next());
   }
   return parts;
-}
-
-Status EmbeddedStore::CheckBucket(std::string_view account, std::string_view bucket) {
-  ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginRead());
-  return GetBucket(txn, account, bucket).status();
 }
 
 // ---- Reference counting ------------------------------------------------------------------
@@ -346,6 +343,7 @@ Status EmbeddedStore::DeleteAccount(const std::string& name) {
   }
   RETURN_IF_ERROR(txn.Delete(meta::Table::kTenants, name));
   RETURN_IF_ERROR(txn.Delete(meta::Table::kAccounts, name));
+  RETURN_IF_ERROR(txn.Delete(meta::Table::kUsage, name));
   return txn.Commit();
 }
 
@@ -469,11 +467,13 @@ Status EmbeddedStore::DeleteBucketIn(const BucketRef& bucket, Freed* freed) {
     }
   }
   for (const auto& [key, stage_id] : staged) {
-    RETURN_IF_ERROR(DiscardBlocks(txn, stage_id, freed));
+    RETURN_IF_ERROR(DiscardBlocks(txn, stage_id, freed).status());
     RETURN_IF_ERROR(txn.Delete(meta::Table::kStaged, key));
   }
-  RETURN_IF_ERROR(
-      txn.Delete(meta::Table::kBuckets, meta::BucketKey(bucket.account, bucket.bucket)));
+  // The bucket's usage and quota go with it (its staged bytes were dropped above).
+  const std::string bucket_key = meta::BucketKey(bucket.account, bucket.bucket);
+  RETURN_IF_ERROR(txn.Delete(meta::Table::kUsage, bucket_key));
+  RETURN_IF_ERROR(txn.Delete(meta::Table::kBuckets, bucket_key));
   return txn.Commit();
 }
 

@@ -34,6 +34,11 @@ class EmbeddedStore final : public ObjectStore {
   Result<std::vector<AccountInfo>> ListAccounts() override;
   Status PutAccount(const AccountInfo& account) override;
   Status DeleteAccount(const std::string& name) override;
+  Result<Usage> GetBucketUsage(const BucketRef& bucket) override;
+  Result<std::map<std::string, Usage>> GetAccountUsage(const std::string& account) override;
+  Result<Quota> GetQuota(const std::string& account, const std::string& bucket) override;
+  Status SetQuota(const std::string& account, const std::string& bucket,
+                  const Quota& quota) override;
   Status CreateBucket(const CreateBucketRequest& request) override;
   Result<BucketInfo> HeadBucket(const BucketRef& bucket) override;
   Status DeleteBucket(const BucketRef& bucket) override;
@@ -78,21 +83,38 @@ class EmbeddedStore final : public ObjectStore {
   // Every part of an upload, by ascending part number, with its key.
   Result<std::vector<std::pair<uint32_t, meta::PartRecord>>> LoadParts(meta::Txn& txn,
                                                                        std::string_view upload_id);
+  // The part `part_number` of an upload, or nullopt.
+  Result<std::optional<meta::PartRecord>> FindPart(meta::Txn& txn, std::string_view upload_id,
+                                                   uint32_t part_number);
+  // Stores `part` as part `part_number` of an upload of `object`, dropping the references of
+  // the part it replaces into `freed` and charging the bucket the difference (kQuotaExceeded).
+  Status StorePart(meta::Txn& txn, const ObjectRef& object, std::string_view upload_id,
+                   uint32_t part_number, const meta::PartRecord& part, Freed* freed);
   // The staged-blocks entry of `object`, or nullopt; kInternal on a long-key collision, as
   // FindObject.
   Result<std::optional<meta::StagedRecord>> FindStaged(meta::Txn& txn, const ObjectRef& object);
   // Every staged block of `stage_id`, by ascending block id.
   Result<std::vector<std::pair<std::string, meta::BlockRecord>>> LoadBlocks(meta::Txn& txn,
                                                                             uint64_t stage_id);
+  // One staged block of `stage_id`, or nullopt.
+  Result<std::optional<meta::BlockRecord>> FindBlock(meta::Txn& txn, uint64_t stage_id,
+                                                     std::string_view block_id);
   // Removes every staged block of `object` and its staged entry, dropping their references
-  // into `freed`. Returns whether there was anything staged.
+  // into `freed` and crediting their bytes to the bucket. Returns whether there was anything
+  // staged.
   Result<bool> DiscardStaged(meta::Txn& txn, const ObjectRef& object, Freed* freed);
-  // Removes the blocks of `stage_id` (not the staged entry).
-  Status DiscardBlocks(meta::Txn& txn, uint64_t stage_id, Freed* freed);
+  // Removes the blocks of `stage_id` (not the staged entry) and returns their bytes; the
+  // caller credits them to the bucket.
+  Result<uint64_t> DiscardBlocks(meta::Txn& txn, uint64_t stage_id, Freed* freed);
+  // Before a block is streamed (own read transaction): kNoSuchBucket, a block id of another
+  // length than the staged ones, or kQuotaExceeded for `size` bytes (when known).
+  Status PrecheckBlock(const StageBlockRequest& request, std::optional<uint64_t> size);
   // DeleteBucket's transaction; freed extents go to `freed`.
   Status DeleteBucketIn(const BucketRef& bucket, Freed* freed);
-  // kNoSuchBucket unless the bucket exists (own read transaction).
-  Status CheckBucket(std::string_view account, std::string_view bucket);
+  // Before a Put streams its body (own read transaction): kNoSuchBucket unless the bucket
+  // exists; kQuotaExceeded when `size` bytes (when known) over the current version would
+  // exceed a quota. Staged blocks the Put would discard are not credited here.
+  Status PrecheckPut(const ObjectRef& object, std::optional<uint64_t> size);
 
   // Reference counting. New extents enter with one reference each.
   Status InsertExtents(meta::Txn& txn, const std::vector<extent::ExtentLocation>& extents);

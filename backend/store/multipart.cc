@@ -10,6 +10,7 @@
 #include "backend/store/embedded_store_impl.h"
 #include "backend/store/ingest.h"
 #include "backend/store/manifest.h"
+#include "backend/store/usage.h"
 #include "common/encoding.h"
 #include "common/hash.h"
 #include "common/time.h"
@@ -93,7 +94,33 @@ Result<meta::ObjectRecord> AssembleObject(const CompleteMultipartRequest& reques
   return record;
 }
 
+// The bytes of the parts of one upload.
+uint64_t PartBytes(const std::vector<std::pair<uint32_t, meta::PartRecord>>& parts) {
+  uint64_t bytes = 0;
+  for (const auto& [number, part] : parts) bytes += part.size;
+  return bytes;
+}
+
 }  // namespace
+
+Result<std::optional<meta::PartRecord>> EmbeddedStore::FindPart(meta::Txn& txn,
+                                                                std::string_view upload_id,
+                                                                uint32_t part_number) {
+  ASSIGN_OR_RETURN(std::optional<std::string> value,
+                   txn.Get(meta::Table::kParts, meta::PartKey(upload_id, part_number)));
+  if (!value) return std::optional<meta::PartRecord>();
+  ASSIGN_OR_RETURN(meta::PartRecord part, meta::DecodePart(*value));
+  return std::optional<meta::PartRecord>(std::move(part));
+}
+
+Status EmbeddedStore::StorePart(meta::Txn& txn, const ObjectRef& object, std::string_view upload_id,
+                                uint32_t part_number, const meta::PartRecord& part, Freed* freed) {
+  ASSIGN_OR_RETURN(std::optional<meta::PartRecord> old, FindPart(txn, upload_id, part_number));
+  if (old) RETURN_IF_ERROR(DropRefs(txn, old->manifest, freed));
+  RETURN_IF_ERROR(ChargeStaged(txn, object.account, object.bucket, part.size, old ? old->size : 0));
+  return txn.Put(meta::Table::kParts, meta::PartKey(upload_id, part_number),
+                 meta::EncodePart(part));
+}
 
 Result<MultipartUpload> EmbeddedStore::CreateMultipartUpload(const ObjectRef& object,
                                                              const ObjectAttributes& attributes) {
@@ -121,6 +148,13 @@ Result<PartInfo> EmbeddedStore::UploadPart(const UploadPartRequest& request, Bod
     if (algorithm == ChecksumAlgorithm::kNone) {
       algorithm = upload.attributes.checksum_algorithm;
     }
+    // Refuse before streaming what the commit would refuse for the quota.
+    if (std::optional<uint64_t> size = body.Size()) {
+      ASSIGN_OR_RETURN(std::optional<meta::PartRecord> old,
+                       FindPart(txn, request.upload_id, request.part_number));
+      RETURN_IF_ERROR(
+          CheckQuota(txn, ref.account, ref.bucket, BytesDelta(*size, old ? old->size : 0)));
+    }
   }
   ASSIGN_OR_RETURN(Ingested data, Ingest(*extents_, body, options_.inline_threshold, algorithm));
   Status verified = VerifyDigests(data, request.expected_md5, request.expected_checksum);
@@ -137,16 +171,9 @@ Result<PartInfo> EmbeddedStore::UploadPart(const UploadPartRequest& request, Bod
   Freed freed;
   Status committed = commits_->Run([&](meta::Txn& txn) -> Status {
     RETURN_IF_ERROR(GetUpload(txn, ref, request.upload_id).status());
-    std::string key = meta::PartKey(request.upload_id, request.part_number);
-    ASSIGN_OR_RETURN(std::optional<std::string> old, txn.Get(meta::Table::kParts, key));
-    if (old) {
-      ASSIGN_OR_RETURN(meta::PartRecord replaced, meta::DecodePart(*old));
-      RETURN_IF_ERROR(DropRefs(txn, replaced.manifest, &freed));
-    }
     RETURN_IF_ERROR(InsertExtents(txn, data.extents));
     part.last_modified = NowMicros();
-    RETURN_IF_ERROR(txn.Put(meta::Table::kParts, key, meta::EncodePart(part)));
-    return Status::Ok();
+    return StorePart(txn, ref, request.upload_id, request.part_number, part, &freed);
   });
   if (!committed.ok()) {
     DeleteExtents(data.extents);
@@ -194,13 +221,7 @@ Result<PartInfo> EmbeddedStore::UploadPartCopy(const UploadPartCopyRequest& requ
     part.last_modified = NowMicros();
 
     RETURN_IF_ERROR(AddRefs(txn, part.manifest));
-    std::string key = meta::PartKey(request.upload_id, request.part_number);
-    ASSIGN_OR_RETURN(std::optional<std::string> old, txn.Get(meta::Table::kParts, key));
-    if (old) {
-      ASSIGN_OR_RETURN(meta::PartRecord replaced, meta::DecodePart(*old));
-      RETURN_IF_ERROR(DropRefs(txn, replaced.manifest, &freed));
-    }
-    RETURN_IF_ERROR(txn.Put(meta::Table::kParts, key, meta::EncodePart(part)));
+    RETURN_IF_ERROR(StorePart(txn, ref, request.upload_id, request.part_number, part, &freed));
     RETURN_IF_ERROR(txn.Commit());
   }
   DeleteExtents(freed);
@@ -224,6 +245,7 @@ Result<ObjectInfo> EmbeddedStore::CompleteMultipartUpload(const CompleteMultipar
     RETURN_IF_ERROR(GetBucket(txn, ref.account, ref.bucket).status());
     ASSIGN_OR_RETURN(meta::UploadRecord upload, GetUpload(txn, ref, request.upload_id));
     ASSIGN_OR_RETURN(auto loaded, LoadParts(txn, request.upload_id));
+    const uint64_t staged = PartBytes(loaded);
     std::map<uint32_t, meta::PartRecord> parts;
     for (auto& [number, part] : loaded) parts.emplace(number, std::move(part));
 
@@ -242,9 +264,9 @@ Result<ObjectInfo> EmbeddedStore::CompleteMultipartUpload(const CompleteMultipar
     RETURN_IF_ERROR(txn.Delete(meta::Table::kUploads, meta::UploadKey(ref.account, ref.bucket,
                                                                       ref.key, request.upload_id)));
     if (current) RETURN_IF_ERROR(DropRefs(txn, current->manifest, &freed));
-    RETURN_IF_ERROR(txn.Put(meta::Table::kObjects,
-                            meta::ObjectKey(ref.account, ref.bucket, ref.key),
-                            meta::EncodeObject(record)));
+    // Every part leaves the staged bytes; the object is charged as any version.
+    RETURN_IF_ERROR(ChargeStaged(txn, ref.account, ref.bucket, 0, staged));
+    RETURN_IF_ERROR(InstallObject(txn, ref, record, current ? &*current : nullptr));
     RETURN_IF_ERROR(txn.Commit());
   }
   DeleteExtents(freed);
@@ -262,6 +284,7 @@ Status EmbeddedStore::AbortMultipartUpload(const ObjectRef& object, const std::s
       RETURN_IF_ERROR(DropRefs(txn, part.manifest, &freed));
       RETURN_IF_ERROR(txn.Delete(meta::Table::kParts, meta::PartKey(upload_id, number)));
     }
+    RETURN_IF_ERROR(ChargeStaged(txn, object.account, object.bucket, 0, PartBytes(parts)));
     RETURN_IF_ERROR(txn.Delete(meta::Table::kUploads, meta::UploadKey(object.account, object.bucket,
                                                                       object.key, upload_id)));
     RETURN_IF_ERROR(txn.Commit());

@@ -7,6 +7,7 @@
 #include "backend/store/embedded_store_impl.h"
 #include "backend/store/ingest.h"
 #include "backend/store/manifest.h"
+#include "backend/store/usage.h"
 #include "common/encoding.h"
 #include "common/time.h"
 
@@ -36,19 +37,28 @@ Result<EmbeddedStore::Freed> EmbeddedStore::CommitObject(
     RETURN_IF_ERROR(EvaluatePreconditions(current ? &current->info : nullptr, conditions,
                                           ConditionMode::kWrite));
     record->info.last_modified = NowMicros();
+    // Staged blocks go first, so that their bytes are credited before the version is charged.
+    RETURN_IF_ERROR(DiscardStaged(txn, object, &freed).status());
     RETURN_IF_ERROR(InsertExtents(txn, new_extents));
-    RETURN_IF_ERROR(txn.Put(meta::Table::kObjects,
-                            meta::ObjectKey(object.account, object.bucket, object.key),
-                            meta::EncodeObject(*record)));
+    RETURN_IF_ERROR(InstallObject(txn, object, *record, current ? &*current : nullptr));
     if (current) RETURN_IF_ERROR(DropRefs(txn, current->manifest, &freed));
-    return DiscardStaged(txn, object, &freed).status();
+    return Status::Ok();
   }));
   return freed;
 }
 
+Status EmbeddedStore::PrecheckPut(const ObjectRef& object, std::optional<uint64_t> size) {
+  ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginRead());
+  RETURN_IF_ERROR(GetBucket(txn, object.account, object.bucket).status());
+  if (!size) return Status::Ok();
+  ASSIGN_OR_RETURN(std::optional<meta::ObjectRecord> current, FindObject(txn, object));
+  return CheckQuota(txn, object.account, object.bucket,
+                    ObjectDelta(*size, current ? &*current : nullptr));
+}
+
 Result<ObjectInfo> EmbeddedStore::PutObject(const PutObjectRequest& request, BodySource& body) {
   RETURN_IF_ERROR(ValidateObjectKey(request.object));
-  RETURN_IF_ERROR(CheckBucket(request.object.account, request.object.bucket));
+  RETURN_IF_ERROR(PrecheckPut(request.object, body.Size()));
   const ChecksumAlgorithm algorithm = request.attributes.checksum_algorithm;
   ASSIGN_OR_RETURN(Ingested data, Ingest(*extents_, body, options_.inline_threshold, algorithm));
   Status verified = VerifyDigests(data, request.expected_md5, request.expected_checksum);
@@ -159,8 +169,7 @@ Status EmbeddedStore::DeleteObject(const ObjectRef& object) {
     ASSIGN_OR_RETURN(bool had_staged, DiscardStaged(txn, object, &freed));
     if (!record && !had_staged) return Status(ErrorCode::kNoSuchKey, "no such key: " + object.key);
     if (record) {
-      RETURN_IF_ERROR(txn.Delete(meta::Table::kObjects,
-                                 meta::ObjectKey(object.account, object.bucket, object.key)));
+      RETURN_IF_ERROR(RemoveObject(txn, object, *record));
       RETURN_IF_ERROR(DropRefs(txn, record->manifest, &freed));
     }
     return Status::Ok();
@@ -182,8 +191,8 @@ Result<ObjectInfo> EmbeddedStore::UpdateObject(const UpdateObjectRequest& reques
   if (request.metadata) record.info.metadata = *request.metadata;
   record.info.blob_etag = NewBlobEtag();
   record.info.last_modified = NowMicros();
-  RETURN_IF_ERROR(txn.Put(meta::Table::kObjects, meta::ObjectKey(ref.account, ref.bucket, ref.key),
-                          meta::EncodeObject(record)));
+  // The same bytes replace themselves: usage does not change.
+  RETURN_IF_ERROR(InstallObject(txn, ref, record, &record));
   RETURN_IF_ERROR(txn.Commit());
   return std::move(record.info);
 }
@@ -226,9 +235,7 @@ Result<ObjectInfo> EmbeddedStore::CopyObject(const CopyObjectRequest& request) {
     // Add before dropping, so that copying an object onto itself never frees its extents.
     RETURN_IF_ERROR(AddRefs(txn, record.manifest));
     if (current) RETURN_IF_ERROR(DropRefs(txn, current->manifest, &freed));
-    RETURN_IF_ERROR(txn.Put(meta::Table::kObjects,
-                            meta::ObjectKey(dst.account, dst.bucket, dst.key),
-                            meta::EncodeObject(record)));
+    RETURN_IF_ERROR(InstallObject(txn, dst, record, current ? &*current : nullptr));
     RETURN_IF_ERROR(txn.Commit());
   }
   DeleteExtents(freed);

@@ -378,6 +378,34 @@ TEST(RecordsTest, AccountsRoundTripAndDamageIsRefused) {
   EXPECT_FALSE(DecodeAccountInfo(bytes + "x").ok());
 }
 
+TEST(RecordsTest, UsageAndQuotaRecordsRoundTripLittleEndian) {
+  UsageRecord u{{0x0102030405060708, 3}, {1000, 0}};
+  std::string bytes = EncodeUsage(u);
+  ASSERT_EQ(bytes.size(), 33u);
+  EXPECT_EQ(bytes.substr(0, 9), std::string("\x01\x08\x07\x06\x05\x04\x03\x02\x01", 9));
+  Result<UsageRecord> back = DecodeUsage(bytes);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->usage, u.usage);
+  EXPECT_EQ(back->quota, u.quota);
+
+  Quota q{7, 9};
+  std::string quota = EncodeQuota(q);
+  EXPECT_EQ(quota, std::string("\x01\x07\0\0\0\0\0\0\0\x09\0\0\0\0\0\0\0", 17));
+  EXPECT_EQ(*DecodeQuota(quota), q);
+}
+
+TEST(RecordsTest, DamagedUsageAndQuotaRecordsAreErrors) {
+  std::string usage = EncodeUsage(UsageRecord{{5, 1}, {10, 2}});
+  std::string quota = EncodeQuota(Quota{10, 2});
+  for (size_t n = 0; n < usage.size(); ++n) EXPECT_FALSE(DecodeUsage(usage.substr(0, n)).ok());
+  for (size_t n = 0; n < quota.size(); ++n) EXPECT_FALSE(DecodeQuota(quota.substr(0, n)).ok());
+  EXPECT_FALSE(DecodeUsage(usage + "x").ok());
+  EXPECT_EQ(DecodeQuota(quota + "x").status().code(), ErrorCode::kInternal);
+  usage[0] = 2;
+  EXPECT_FALSE(DecodeUsage(usage).ok());
+  EXPECT_FALSE(DecodeUsage(quota).ok());  // a quota record is not a usage record
+}
+
 TEST(RecordsTest, GarbageNeverCrashes) {
   std::string junk;
   for (int i = 0; i < 2000; ++i) {
