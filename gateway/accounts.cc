@@ -101,6 +101,23 @@ Status AccountManager::Delete(const std::string& name) {
   return Publish();
 }
 
+Result<std::map<std::string, Usage>> AccountManager::BucketUsage(const std::string& name) {
+  RETURN_IF_ERROR(Get(name).status());
+  return store_.GetAccountUsage(name);
+}
+
+Result<Quota> AccountManager::GetQuota(const std::string& name, const std::string& bucket) {
+  RETURN_IF_ERROR(Get(name).status());
+  return store_.GetQuota(name, bucket);
+}
+
+Status AccountManager::SetQuota(const std::string& name, const std::string& bucket,
+                                const Quota& quota) {
+  std::lock_guard lock(mu_);
+  RETURN_IF_ERROR(Get(name).status());
+  return store_.SetQuota(name, bucket, quota);
+}
+
 Status AccountManager::Publish() {
   ASSIGN_OR_RETURN(std::vector<AccountInfo> stored, store_.ListAccounts());
   std::vector<auth::Account> accounts;

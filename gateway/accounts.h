@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -40,6 +41,12 @@ class AccountManager {
                                 uint64_t bytes_per_s);
   // kBucketNotEmpty while the account owns buckets.
   Status Delete(const std::string& name);
+
+  // Bytes and objects of each of the account's buckets (kNoSuchKey: no such account).
+  Result<std::map<std::string, Usage>> BucketUsage(const std::string& name);
+  // The account's quota (`bucket` "") or one bucket's; 0 = none.
+  Result<Quota> GetQuota(const std::string& name, const std::string& bucket);
+  Status SetQuota(const std::string& name, const std::string& bucket, const Quota& quota);
 
  private:
   Result<AccountInfo> Change(const std::string& name, const std::function<void(AccountInfo&)>& f);

@@ -32,7 +32,10 @@ namespace tessera::gateway {
 //   POST   /admin/v1/accounts/N/disable|enable
 //   POST   /admin/v1/accounts/N/rotate-key?key=key1|key2   a fresh key; the other still works
 //   PUT    /admin/v1/accounts/N/limits {"requests_per_s": R, "bytes_per_s": B}  (0 = none)
-//   GET    /admin/v1/accounts/N/usage         requests and bytes since start
+//   GET    /admin/v1/accounts/N/usage         bytes and objects stored (each bucket's too),
+//                                             quotas, requests and bytes since start
+//   GET|PUT /admin/v1/accounts/N/quota {"max_bytes": B, "max_objects": O}  (0 = none)
+//   GET|PUT /admin/v1/accounts/N/buckets/BUCKET/quota   the same for one bucket
 // Changes need `Authorization: Bearer KEY` (the admin key); a handler built without one
 // takes drive changes from loopback peers only. Errors are JSON: {"error": "..."}.
 class AdminHandler : public RequestHandler {
@@ -53,6 +56,7 @@ class AdminHandler : public RequestHandler {
   HttpResponse Metrics();
   bool MayChange(const HttpRequest& request) const;
   HttpResponse RouteAccounts(const HttpRequest& request, std::string_view rest, BodySource& body);
+  HttpResponse UsageReport(const std::string& account);
 
   drive::SegmentStore& store_;
   std::function<ServerStats()> stats_;

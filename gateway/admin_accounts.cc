@@ -66,6 +66,10 @@ Result<uint64_t> Count(const json& j, const char* name, uint64_t fallback) {
   return j[name].get<uint64_t>();
 }
 
+json QuotaJson(const Quota& q) {
+  return json{{"max_bytes", q.max_bytes}, {"max_objects", q.max_objects}};
+}
+
 HttpResponse Reply(const Result<AccountInfo>& r, bool keys, int status = 200) {
   if (!r.ok()) return Failed(r.status());
   return Json(status, AccountJson(*r, keys));
@@ -135,17 +139,65 @@ HttpResponse AdminHandler::RouteAccounts(const HttpRequest& request, std::string
   }
   if (action == "usage") {
     if (!want("GET")) return Error(405, "method not allowed");
-    auto account = accounts_->Get(name);
-    if (!account.ok()) return Failed(account.status());
-    json out{{"name", name}};
-    if (requests_ != nullptr) {
-      const RequestLog::Traffic t = requests_->AccountTraffic(name);
-      out["since_start"] = {
-          {"requests", t.requests}, {"bytes_in", t.bytes_in}, {"bytes_out", t.bytes_out}};
+    return UsageReport(name);
+  }
+  // quota, or buckets/B/quota
+  constexpr std::string_view kBuckets = "buckets/";
+  const bool bucket_quota = action.starts_with(kBuckets) && action.ends_with("/quota") &&
+                            action.size() > kBuckets.size() + 6;
+  if (action == "quota" || bucket_quota) {
+    const std::string bucket =
+        bucket_quota
+            ? std::string(action.substr(kBuckets.size(), action.size() - kBuckets.size() - 6))
+            : "";
+    if (want("GET")) {
+      auto quota = accounts_->GetQuota(name, bucket);
+      if (!quota.ok()) return Failed(quota.status());
+      return Json(200, QuotaJson(*quota));
     }
-    return Json(200, out);
+    if (!want("PUT")) return Error(405, "method not allowed");
+    auto j = ReadJson(body);
+    if (!j.ok()) return Failed(j.status());
+    auto current = accounts_->GetQuota(name, bucket);
+    if (!current.ok()) return Failed(current.status());
+    auto max_bytes = Count(*j, "max_bytes", current->max_bytes);
+    auto max_objects = Count(*j, "max_objects", current->max_objects);
+    if (!max_bytes.ok() || !max_objects.ok()) {
+      return Failed(!max_bytes.ok() ? max_bytes.status() : max_objects.status());
+    }
+    const Quota quota{*max_bytes, *max_objects};
+    if (Status s = accounts_->SetQuota(name, bucket, quota); !s.ok()) return Failed(s);
+    return Json(200, QuotaJson(quota));
   }
   return Error(404, "no such resource");
+}
+
+HttpResponse AdminHandler::UsageReport(const std::string& name) {
+  auto buckets = accounts_->BucketUsage(name);
+  if (!buckets.ok()) return Failed(buckets.status());
+  auto quota = accounts_->GetQuota(name, "");
+  if (!quota.ok()) return Failed(quota.status());
+  uint64_t bytes = 0, objects = 0;
+  json per_bucket = json::object();
+  for (const auto& [bucket, u] : *buckets) {
+    bytes += u.bytes;
+    objects += u.objects;
+    auto q = accounts_->GetQuota(name, bucket);
+    json b{{"bytes", u.bytes}, {"objects", u.objects}};
+    if (q.ok() && (q->max_bytes != 0 || q->max_objects != 0)) b["quota"] = QuotaJson(*q);
+    per_bucket[bucket] = std::move(b);
+  }
+  json out{{"name", name},
+           {"bytes", bytes},
+           {"objects", objects},
+           {"quota", QuotaJson(*quota)},
+           {"buckets", per_bucket}};
+  if (requests_ != nullptr) {
+    const RequestLog::Traffic t = requests_->AccountTraffic(name);
+    out["since_start"] = {
+        {"requests", t.requests}, {"bytes_in", t.bytes_in}, {"bytes_out", t.bytes_out}};
+  }
+  return Json(200, out);
 }
 
 }  // namespace tessera::gateway

@@ -299,6 +299,14 @@ int AccountCommand(const AdminArgs& args) {
     return PrintJson(AdminCall(args, "PUT", path + "/limits", limits->dump()));
   }
   if (verb == "usage" && w.size() == 3) return PrintJson(AdminCall(args, "GET", path + "/usage"));
+  if (verb == "quota" && w.size() > 3) {  // quota N [BUCKET] max_bytes=B max_objects=O
+    const bool bucket = w[3].find('=') == std::string::npos;
+    auto quota = Settings(w, bucket ? 4 : 3, {"max_bytes", "max_objects"});
+    if (!quota) return 2;
+    const std::string target = bucket ? path + "/buckets/" + w[3] + "/quota" : path + "/quota";
+    return PrintJson(AdminCall(args, quota->empty() ? "GET" : "PUT", target,
+                               quota->empty() ? "" : quota->dump()));
+  }
   return CommandUsage();
 }
 

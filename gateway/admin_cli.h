@@ -10,6 +10,7 @@ namespace tessera::gateway {
 //   tessera admin account rotate-key N key1|key2
 //   tessera admin account limits N requests_per_s=R bytes_per_s=B
 //   tessera admin account usage N
+//   tessera admin account quota N [BUCKET] [max_bytes=B] [max_objects=O]
 // each with [--admin HOST:PORT | --endpoint URL] [--admin-key KEY] [--data DIR] [--json].
 // They return the process exit status.
 int HealCommand(int argc, char** argv);

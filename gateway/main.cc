@@ -58,6 +58,7 @@ int Usage(FILE* out = stderr) {
       "       tessera admin account rotate-key N key1|key2\n"
       "       tessera admin account limits N [requests_per_s=R] [bytes_per_s=B]\n"
       "       tessera admin account usage N\n"
+      "       tessera admin account quota N [BUCKET] [max_bytes=B] [max_objects=O]\n"
       "  heal, drive and admin take [--admin HOST:PORT | --endpoint URL] [--admin-key KEY]\n"
       "  [--data DIR] [--json]; the key defaults to $TESSERA_ADMIN_TOKEN, else DIR/admin.key\n");
   return 2;

@@ -257,6 +257,65 @@ TEST_F(AccountsTest, RateLimitsAreHitAndReleased) {
   EXPECT_GE(usage["since_start"]["bytes_in"].get<int>(), 20000);
 }
 
+TEST_F(AccountsTest, QuotasAreHitAndReleased) {
+  const json ivy = Create("ivy");
+  const std::string key = ivy["key1"];
+  ASSERT_EQ(S3("ivy", key, "PUT", "/ivybucket").status, 200);
+  ASSERT_EQ(S3("ivy", key, "PUT", "/ivyother").status, 200);
+  std::string out = Cli("account quota ivy ivybucket max_bytes=1000");
+  ASSERT_EQ(status_, 0) << out;
+  EXPECT_EQ(json::parse(out)["max_bytes"], 1000);
+
+  ASSERT_EQ(S3("ivy", key, "PUT", "/ivybucket/a", std::string(600, 'a')).status, 200);
+  RawResponse r = S3("ivy", key, "PUT", "/ivybucket/b", std::string(600, 'b'));
+  EXPECT_EQ(r.status, 403);
+  EXPECT_TRUE(HasCode(r, "QuotaExceeded")) << r.body;
+  EXPECT_EQ(S3("ivy", key, "HEAD", "/ivybucket/b").status, 404);
+  Request blob;
+  blob.method = "PUT";
+  blob.target = "/ivy/ivybucket/c";
+  blob.account = "ivy";
+  blob.secret = key;
+  blob.body = std::string(600, 'c');
+  blob.headers = {{"x-ms-blob-type", "BlockBlob"}};
+  r = SendBlob(gateway_->port(), blob);
+  EXPECT_EQ(r.status, 403);
+  EXPECT_TRUE(HasCode(r, "QuotaExceeded")) << r.body;
+  // An overwrite is charged the difference.
+  EXPECT_EQ(S3("ivy", key, "PUT", "/ivybucket/a", std::string(900, 'a')).status, 200);
+  // The other bucket has no quota of its own.
+  EXPECT_EQ(S3("ivy", key, "PUT", "/ivyother/x", std::string(2000, 'x')).status, 200);
+
+  json usage = json::parse(Cli("account usage ivy"));
+  EXPECT_EQ(usage["bytes"], 2900) << usage.dump();
+  EXPECT_EQ(usage["objects"], 2) << usage.dump();
+  EXPECT_EQ(usage["buckets"]["ivybucket"]["bytes"], 900) << usage.dump();
+  EXPECT_EQ(usage["buckets"]["ivybucket"]["quota"]["max_bytes"], 1000) << usage.dump();
+
+  // The account's quota covers every bucket.
+  out = Cli("account quota ivy max_objects=2");
+  ASSERT_EQ(status_, 0) << out;
+  r = S3("ivy", key, "PUT", "/ivyother/y", "y");
+  EXPECT_EQ(r.status, 403);
+  EXPECT_TRUE(HasCode(r, "QuotaExceeded")) << r.body;
+
+  // Released: both quotas lifted, the writes go through.
+  ASSERT_EQ(Admin("PUT", "/admin/v1/accounts/ivy/quota", R"({"max_objects": 0})").status, 200);
+  ASSERT_EQ(
+      Admin("PUT", "/admin/v1/accounts/ivy/buckets/ivybucket/quota", R"({"max_bytes": 0})").status,
+      200);
+  EXPECT_EQ(S3("ivy", key, "PUT", "/ivyother/y", "y").status, 200);
+  EXPECT_EQ(S3("ivy", key, "PUT", "/ivybucket/b", std::string(600, 'b')).status, 200);
+  usage = json::parse(Cli("account usage ivy"));
+  EXPECT_EQ(usage["objects"], 4) << usage.dump();
+
+  EXPECT_EQ(
+      Admin("PUT", "/admin/v1/accounts/ivy/buckets/nobucket/quota", R"({"max_bytes": 1})").status,
+      404);
+  EXPECT_EQ(Admin("PUT", "/admin/v1/accounts/ivy/quota", R"({"max_bytes": -1})").status, 400);
+  EXPECT_EQ(Admin("PUT", "/admin/v1/accounts/nobody/quota", R"({"max_bytes": 1})").status, 404);
+}
+
 // A gateway whose config names no admin key makes one, keeps it in DATA/admin.key (readable
 // by its owner only), prints it, and the CLI finds it with --data.
 TEST(AdminKeyTest, GeneratedOnceKeptInTheDataDirectory) {
