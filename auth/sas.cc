@@ -7,13 +7,12 @@
 #include "common/encoding.h"
 #include "common/hash.h"
 #include "common/time.h"
+#include "http/query.h"
 
 namespace tessera::auth {
 namespace {
 
 constexpr size_t kSignatureBytes = 32;
-
-using Params = std::vector<std::pair<std::string, std::string>>;
 
 Status Malformed(std::string message) {
   return Status(ErrorCode::kAuthorizationHeaderMalformed, std::move(message));
@@ -26,36 +25,6 @@ constexpr std::string_view kSasParams[] = {"sv",  "ss",   "srt",  "sr",   "sp", 
 // Parameters only a user delegation SAS carries.
 constexpr std::string_view kDelegationParams[] = {
     "skoid", "sktid", "skt", "ske", "sks", "skv", "saoid", "suoid", "scid", "skdutid", "sduoid"};
-
-// Decoded (name, value) pairs; '+' stays literal (RFC 3986), bad escapes are an error.
-Result<Params> ParseQuery(std::string_view raw) {
-  Params params;
-  while (!raw.empty()) {
-    size_t amp = raw.find('&');
-    std::string_view item = raw.substr(0, amp);
-    raw = amp == std::string_view::npos ? std::string_view() : raw.substr(amp + 1);
-    if (item.empty()) continue;
-    size_t eq = item.find('=');
-    std::optional<std::string> name = UriDecode(item.substr(0, eq), false);
-    std::optional<std::string> value =
-        UriDecode(eq == std::string_view::npos ? std::string_view() : item.substr(eq + 1), false);
-    if (!name || !value) return Malformed("bad percent-escape in the query string");
-    params.emplace_back(std::move(*name), std::move(*value));
-  }
-  return params;
-}
-
-const std::string* Find(const Params& params, std::string_view name) {
-  for (const auto& [n, v] : params) {
-    if (n == name) return &v;
-  }
-  return nullptr;
-}
-
-std::string Get(const Params& params, std::string_view name) {
-  const std::string* v = Find(params, name);
-  return v ? *v : std::string();
-}
 
 bool OnlyLetters(std::string_view s, std::string_view allowed) {
   if (s.empty()) return false;
@@ -183,25 +152,25 @@ Status CheckSignature(const std::string& key, const std::string& string_to_sign,
   return Status::Ok();
 }
 
-Result<SasGrant> VerifyAccountSas(const Params& params, const SasContext& context,
+Result<SasGrant> VerifyAccountSas(const Query& params, const SasContext& context,
                                   const std::string& key, const std::string& signature,
                                   int64_t now_micros) {
   AccountSasSpec spec;
   spec.account = context.account;
   SasFields& f = spec.fields;
-  f.version = Get(params, "sv");
-  f.permissions = Get(params, "sp");
-  f.start = Get(params, "st");
-  f.expiry = Get(params, "se");
-  f.ip = Get(params, "sip");
-  f.protocol = Get(params, "spr");
-  f.encryption_scope = Get(params, "ses");
-  spec.services = Get(params, "ss");
-  spec.resource_types = Get(params, "srt");
+  f.version = params.Value("sv");
+  f.permissions = params.Value("sp");
+  f.start = params.Value("st");
+  f.expiry = params.Value("se");
+  f.ip = params.Value("sip");
+  f.protocol = params.Value("spr");
+  f.encryption_scope = params.Value("ses");
+  spec.services = params.Value("ss");
+  spec.resource_types = params.Value("srt");
   if (f.version < "2015-04-05") return Malformed("account SAS needs sv 2015-04-05 or later");
   if (!OnlyLetters(spec.services, "bfqt")) return Malformed("ss must be letters of 'bfqt'");
   if (!OnlyLetters(spec.resource_types, "sco")) return Malformed("srt must be letters of 'sco'");
-  if (Find(params, "sr") || Find(params, "si")) {
+  if (params.Find("sr") || params.Find("si")) {
     return Malformed("an account SAS cannot carry sr or si");
   }
   RETURN_IF_ERROR(CheckSignature(key, AccountSasStringToSign(spec), signature));
@@ -221,7 +190,7 @@ Result<SasGrant> VerifyAccountSas(const Params& params, const SasContext& contex
   return grant;
 }
 
-Result<SasGrant> VerifyServiceSas(const Params& params, const SasContext& context,
+Result<SasGrant> VerifyServiceSas(const Query& params, const SasContext& context,
                                   const std::string& key, const std::string& signature,
                                   int64_t now_micros) {
   ServiceSasSpec spec;
@@ -229,20 +198,20 @@ Result<SasGrant> VerifyServiceSas(const Params& params, const SasContext& contex
   spec.container = context.container;
   spec.blob = context.blob;
   SasFields& f = spec.fields;
-  f.version = Get(params, "sv");
-  f.permissions = Get(params, "sp");
-  f.start = Get(params, "st");
-  f.expiry = Get(params, "se");
-  f.ip = Get(params, "sip");
-  f.protocol = Get(params, "spr");
-  f.encryption_scope = Get(params, "ses");
-  spec.resource = Get(params, "sr");
-  spec.policy_id = Get(params, "si");
-  spec.cache_control = Get(params, "rscc");
-  spec.content_disposition = Get(params, "rscd");
-  spec.content_encoding = Get(params, "rsce");
-  spec.content_language = Get(params, "rscl");
-  spec.content_type = Get(params, "rsct");
+  f.version = params.Value("sv");
+  f.permissions = params.Value("sp");
+  f.start = params.Value("st");
+  f.expiry = params.Value("se");
+  f.ip = params.Value("sip");
+  f.protocol = params.Value("spr");
+  f.encryption_scope = params.Value("ses");
+  spec.resource = params.Value("sr");
+  spec.policy_id = params.Value("si");
+  spec.cache_control = params.Value("rscc");
+  spec.content_disposition = params.Value("rscd");
+  spec.content_encoding = params.Value("rsce");
+  spec.content_language = params.Value("rscl");
+  spec.content_type = params.Value("rsct");
   const std::string& sr = spec.resource;
   if (sr != "b" && sr != "c" && sr != "bs" && sr != "bv") {
     return Malformed("sr must be b, c, bs or bv");
@@ -250,7 +219,7 @@ Result<SasGrant> VerifyServiceSas(const Params& params, const SasContext& contex
   if (f.version < "2012-02-12") return Malformed("service SAS needs sv 2012-02-12 or later");
   if (sr == "bs" || sr == "bv") {
     if (f.version < "2018-11-09") return Malformed("sr=" + sr + " needs sv 2018-11-09 or later");
-    const std::string* snapshot = Find(params, sr == "bs" ? "snapshot" : "versionid");
+    const std::string* snapshot = params.Find(sr == "bs" ? "snapshot" : "versionid");
     if (snapshot == nullptr || snapshot->empty()) {
       return Malformed(sr == "bs" ? "sr=bs needs a snapshot parameter"
                                   : "sr=bv needs a versionid parameter");
@@ -284,17 +253,9 @@ Result<SasGrant> VerifyServiceSas(const Params& params, const SasContext& contex
 }  // namespace
 
 bool HasSas(const HttpRequest& request) {
-  Result<Params> params = ParseQuery(request.RawQuery());
-  if (!params.ok()) {
-    // Still a SAS request if the names are there; VerifySas reports the bad escape.
-    std::string_view q = request.RawQuery();
-    auto has = [q](std::string_view name) {
-      std::string key = std::string(name) + "=";
-      return q.substr(0, key.size()) == key || q.find("&" + key) != std::string_view::npos;
-    };
-    return has("sig") && has("sv");
-  }
-  return Find(*params, "sig") != nullptr && Find(*params, "sv") != nullptr;
+  // Still a SAS request when a value has a bad escape; VerifySas reports that.
+  Result<Query> params = Query::Parse(request.RawQuery(), Plus::kLiteral, /*lenient=*/true);
+  return params.ok() && params->Has("sig") && params->Has("sv");
 }
 
 std::string ServiceSasStringToSign(const ServiceSasSpec& spec) {
@@ -384,33 +345,35 @@ std::string MakeAccountSas(const AccountSasSpec& spec, std::string_view base64_k
 
 Result<SasGrant> VerifySas(const HttpRequest& request, const SasContext& context,
                            const AccountDirectory& accounts, int64_t now_micros) {
-  ASSIGN_OR_RETURN(Params params, ParseQuery(request.RawQuery()));
+  Result<Query> parsed = Query::Parse(request.RawQuery(), Plus::kLiteral);
+  if (!parsed.ok()) return Malformed("bad percent-escape in the query string");
+  const Query& params = *parsed;
   for (std::string_view name : kSasParams) {
     int count = 0;
-    for (const auto& p : params) count += p.first == name ? 1 : 0;
+    for (const auto& p : params.params()) count += p.name == name ? 1 : 0;
     if (count > 1) return Malformed("SAS parameter '" + std::string(name) + "' is repeated");
   }
   for (std::string_view name : kDelegationParams) {
-    if (Find(params, name)) {
+    if (params.Find(name)) {
       return Status(ErrorCode::kAccessDenied,
                     "a user delegation SAS needs Microsoft Entra ID, which this service does "
                     "not support");
     }
   }
-  if (!Find(params, "sv")) return Malformed("SAS without sv");
+  if (!params.Find("sv")) return Malformed("SAS without sv");
   // A base64 signature never holds a space; one here is a '+' the client did not escape.
-  std::string sig = Get(params, "sig");
+  std::string sig = params.Value("sig");
   std::replace(sig.begin(), sig.end(), ' ', '+');
   std::optional<std::string> signature = Base64Decode(sig);
   if (!signature || signature->size() != kSignatureBytes) {
     return Malformed("sig is not base64 of 32 bytes");
   }
-  std::string spr = Get(params, "spr");
+  std::string spr = params.Value("spr");
   if (!spr.empty() && spr != "https" && spr != "https,http") {
     return Malformed("spr must be 'https' or 'https,http'");
   }
-  bool account_sas = Find(params, "ss") || Find(params, "srt");
-  if (!account_sas && !Find(params, "sr")) return Malformed("SAS needs ss and srt, or sr");
+  bool account_sas = params.Find("ss") || params.Find("srt");
+  if (!account_sas && !params.Find("sr")) return Malformed("SAS needs ss and srt, or sr");
 
   const std::optional<Account> account = accounts.Find(context.account);
   if (!account) {

@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "auth/accounts.h"
-#include "auth/http_request.h"
+#include "http/request.h"
 #include "backend/api/object_model.h"
 #include "backend/api/status.h"
 

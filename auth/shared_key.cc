@@ -9,6 +9,7 @@
 #include "common/encoding.h"
 #include "common/hash.h"
 #include "common/time.h"
+#include "http/query.h"
 
 namespace tessera::auth {
 namespace {
@@ -121,31 +122,20 @@ std::string CanonicalizedHeaders(const HttpRequest& request, bool collapse) {
   return out;
 }
 
-// Decodes %XX escapes; '+' stays literal unless `plus_is_space`. Bad escapes are kept as sent.
-std::string DecodeLenient(std::string_view s, bool plus_is_space) {
-  std::optional<std::string> d = UriDecode(s, plus_is_space);
-  return d ? *d : std::string(s);
-}
-
-// "\nname:v1,v2" for every query parameter: names lowercased, values sorted.
+// "\nname:v1,v2" for every query parameter: names lowercased, values sorted. Bad escapes
+// are kept as sent.
 std::string CanonicalizedQuery(std::string_view raw_query, bool plus_is_space) {
+  Result<Query> query =
+      Query::Parse(raw_query, plus_is_space ? Plus::kSpace : Plus::kLiteral, /*lenient=*/true);
   std::vector<std::pair<std::string, std::vector<std::string>>> params;
-  while (!raw_query.empty()) {
-    size_t amp = raw_query.find('&');
-    std::string_view item = raw_query.substr(0, amp);
-    raw_query = amp == std::string_view::npos ? std::string_view() : raw_query.substr(amp + 1);
-    if (item.empty()) continue;
-    size_t eq = item.find('=');
-    std::string name = ToLower(DecodeLenient(item.substr(0, eq), plus_is_space));
-    std::string value = eq == std::string_view::npos
-                            ? std::string()
-                            : DecodeLenient(item.substr(eq + 1), plus_is_space);
+  for (const QueryParam& p : query->params()) {
+    std::string name = ToLower(p.name);
     auto it = std::find_if(params.begin(), params.end(),
-                           [&name](const auto& p) { return p.first == name; });
+                           [&name](const auto& q) { return q.first == name; });
     if (it == params.end()) {
-      params.push_back({std::move(name), {std::move(value)}});
+      params.push_back({std::move(name), {p.value}});
     } else {
-      it->second.push_back(std::move(value));
+      it->second.push_back(p.value);
     }
   }
   std::sort(params.begin(), params.end(),
@@ -164,15 +154,11 @@ std::string CanonicalizedQuery(std::string_view raw_query, bool plus_is_space) {
   return out;
 }
 
-// The comp parameter's decoded value, or nullopt.
+// The comp parameter's decoded value (its name in any case), or nullopt.
 std::optional<std::string> CompParam(std::string_view raw_query) {
-  while (!raw_query.empty()) {
-    size_t amp = raw_query.find('&');
-    std::string_view item = raw_query.substr(0, amp);
-    raw_query = amp == std::string_view::npos ? std::string_view() : raw_query.substr(amp + 1);
-    size_t eq = item.find('=');
-    if (ToLower(item.substr(0, eq)) != "comp") continue;
-    return eq == std::string_view::npos ? std::string() : DecodeLenient(item.substr(eq + 1), false);
+  Result<Query> query = Query::Parse(raw_query, Plus::kLiteral, /*lenient=*/true);
+  for (const QueryParam& p : query->params()) {
+    if (ToLower(p.name) == "comp") return p.value;
   }
   return std::nullopt;
 }

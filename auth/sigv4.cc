@@ -8,6 +8,7 @@
 #include "common/encoding.h"
 #include "common/hash.h"
 #include "common/time.h"
+#include "http/query.h"
 
 namespace tessera::auth {
 namespace {
@@ -20,8 +21,6 @@ constexpr std::string_view kStreamingUnsignedTrailer = "STREAMING-UNSIGNED-PAYLO
 constexpr std::string_view kEmptySha256 =
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 constexpr int64_t kMicrosPerSecond = 1000 * 1000;
-
-using Params = std::vector<std::pair<std::string, std::string>>;
 
 Status Malformed(std::string message) {
   return Status(ErrorCode::kAuthorizationHeaderMalformed, std::move(message));
@@ -43,36 +42,6 @@ bool IsDigits(std::string_view s) {
   return true;
 }
 
-// Splits a raw query into decoded (name, value) pairs; a bare name gets an empty value and
-// empty segments ("a=1&&b=2") are skipped.
-Result<Params> ParseQuery(std::string_view raw) {
-  Params params;
-  while (!raw.empty()) {
-    size_t amp = raw.find('&');
-    std::string_view item = raw.substr(0, amp);
-    raw = amp == std::string_view::npos ? std::string_view() : raw.substr(amp + 1);
-    if (item.empty()) continue;
-    size_t eq = item.find('=');
-    std::string_view name = item.substr(0, eq);
-    std::string_view value =
-        eq == std::string_view::npos ? std::string_view() : item.substr(eq + 1);
-    std::optional<std::string> dn = UriDecode(name, /*plus_is_space=*/true);
-    std::optional<std::string> dv = UriDecode(value, /*plus_is_space=*/true);
-    if (!dn || !dv) {
-      return Status(ErrorCode::kInvalidArgument, "bad percent-escape in the query string");
-    }
-    params.emplace_back(std::move(*dn), std::move(*dv));
-  }
-  return params;
-}
-
-const std::string* FindParam(const Params& params, std::string_view name) {
-  for (const auto& [n, v] : params) {
-    if (n == name) return &v;
-  }
-  return nullptr;
-}
-
 // SigV4 canonical request, step 2: the path as S3 sees it, encoded exactly once.
 Result<std::string> CanonicalUri(std::string_view raw_path) {
   std::optional<std::string> decoded = UriDecode(raw_path, /*plus_is_space=*/false);
@@ -82,12 +51,12 @@ Result<std::string> CanonicalUri(std::string_view raw_path) {
 }
 
 // SigV4 canonical request, step 3.
-std::string CanonicalQuery(const Params& params, bool presigned) {
+std::string CanonicalQuery(const Query& params, bool presigned) {
   std::vector<std::pair<std::string, std::string>> encoded;
-  encoded.reserve(params.size());
-  for (const auto& [name, value] : params) {
-    if (presigned && name == "X-Amz-Signature") continue;
-    encoded.emplace_back(UriEncode(name, false), UriEncode(value, false));
+  encoded.reserve(params.params().size());
+  for (const QueryParam& p : params.params()) {
+    if (presigned && p.name == "X-Amz-Signature") continue;
+    encoded.emplace_back(UriEncode(p.name, false), UriEncode(p.value, false));
   }
   std::sort(encoded.begin(), encoded.end());
   std::string out;
@@ -252,13 +221,13 @@ Result<SignedParts> ParseAuthorizationHeader(const HttpRequest& request) {
 
 // ?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=...&X-Amz-Date=...&X-Amz-Expires=...
 //  &X-Amz-SignedHeaders=...&X-Amz-Signature=...
-Result<SignedParts> ParsePresignedQuery(const HttpRequest& request, const Params& params) {
-  const std::string* algorithm = FindParam(params, "X-Amz-Algorithm");
-  const std::string* credential = FindParam(params, "X-Amz-Credential");
-  const std::string* date = FindParam(params, "X-Amz-Date");
-  const std::string* expires = FindParam(params, "X-Amz-Expires");
-  const std::string* signed_headers = FindParam(params, "X-Amz-SignedHeaders");
-  const std::string* signature = FindParam(params, "X-Amz-Signature");
+Result<SignedParts> ParsePresignedQuery(const HttpRequest& request, const Query& params) {
+  const std::string* algorithm = params.Find("X-Amz-Algorithm");
+  const std::string* credential = params.Find("X-Amz-Credential");
+  const std::string* date = params.Find("X-Amz-Date");
+  const std::string* expires = params.Find("X-Amz-Expires");
+  const std::string* signed_headers = params.Find("X-Amz-SignedHeaders");
+  const std::string* signature = params.Find("X-Amz-Signature");
   if (!algorithm || !credential || !date || !expires || !signed_headers || !signature) {
     return Malformed("presigned URL is missing an X-Amz-* parameter");
   }
@@ -281,7 +250,7 @@ Result<SignedParts> ParsePresignedQuery(const HttpRequest& request, const Params
     return Malformed("X-Amz-Expires must be less than a week (604800 seconds)");
   }
   parts.expires_seconds = seconds;
-  if (const std::string* sha = FindParam(params, "X-Amz-Content-Sha256")) {
+  if (const std::string* sha = params.Find("X-Amz-Content-Sha256")) {
     parts.hashed_payload = *sha;
   } else if (request.HasHeader("x-amz-content-sha256")) {
     parts.hashed_payload = std::string(request.Header("x-amz-content-sha256"));
@@ -357,21 +326,13 @@ bool HasSigV4(const HttpRequest& request) {
     return true;
   }
   std::string_view query = request.RawQuery();
-  while (!query.empty()) {
-    size_t amp = query.find('&');
-    std::string_view item = query.substr(0, amp);
-    std::string_view name = item.substr(0, item.find('='));
-    if (name == "X-Amz-Algorithm" || name == "X-Amz-Signature") return true;
-    if (amp == std::string_view::npos) break;
-    query = query.substr(amp + 1);
-  }
-  return false;
+  return HasRawParam(query, "X-Amz-Algorithm") || HasRawParam(query, "X-Amz-Signature");
 }
 
 Result<std::string> CanonicalRequest(const HttpRequest& request, std::string_view signed_headers,
                                      std::string_view hashed_payload, bool presigned) {
   ASSIGN_OR_RETURN(std::string uri, CanonicalUri(request.RawPath()));
-  ASSIGN_OR_RETURN(Params params, ParseQuery(request.RawQuery()));
+  ASSIGN_OR_RETURN(Query params, Query::Parse(request.RawQuery(), Plus::kSpace));
   std::string out;
   out.reserve(256);
   out += request.method;
@@ -460,15 +421,15 @@ std::string TrailerStringToSign(std::string_view amz_date, std::string_view scop
 
 Result<SigV4Context> VerifySigV4(const HttpRequest& request, const AccountDirectory& accounts,
                                  int64_t now_micros) {
-  ASSIGN_OR_RETURN(Params params, ParseQuery(request.RawQuery()));
+  ASSIGN_OR_RETURN(Query params, Query::Parse(request.RawQuery(), Plus::kSpace));
   bool has_header = request.HasHeader("authorization");
-  bool has_query = FindParam(params, "X-Amz-Algorithm") != nullptr ||
-                   FindParam(params, "X-Amz-Signature") != nullptr;
+  bool has_query =
+      params.Find("X-Amz-Algorithm") != nullptr || params.Find("X-Amz-Signature") != nullptr;
   if (has_header && has_query) {
     return Status(ErrorCode::kInvalidArgument, "only one auth mechanism allowed");
   }
   if (!has_header && !has_query) {
-    if (FindParam(params, "AWSAccessKeyId") != nullptr && FindParam(params, "Signature")) {
+    if (params.Find("AWSAccessKeyId") != nullptr && params.Find("Signature")) {
       return Malformed("signature version 2 is not supported; use AWS4-HMAC-SHA256");
     }
     return VerifyUnsigned(request);

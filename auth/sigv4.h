@@ -5,7 +5,7 @@
 #include <string_view>
 
 #include "auth/accounts.h"
-#include "auth/http_request.h"
+#include "http/request.h"
 #include "backend/api/status.h"
 
 namespace tessera::auth {

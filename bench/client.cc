@@ -12,7 +12,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "auth/http_request.h"
+#include "http/request.h"
 #include "auth/shared_key.h"
 #include "auth/sigv4.h"
 #include "common/time.h"

@@ -2,7 +2,7 @@
 
 #include <string_view>
 
-#include "auth/http_request.h"
+#include "http/request.h"
 
 namespace tessera {
 

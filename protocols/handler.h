@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "auth/http_request.h"
+#include "http/request.h"
 #include "backend/api/body.h"
 #include "protocols/http_response.h"
 

@@ -4,7 +4,7 @@
 #include <string_view>
 #include <vector>
 
-#include "auth/http_request.h"
+#include "http/request.h"
 #include "backend/api/object_model.h"
 #include "protocols/http_response.h"
 

@@ -5,7 +5,7 @@
 #include <string_view>
 #include <vector>
 
-#include "auth/http_request.h"
+#include "http/request.h"
 #include "backend/api/object_model.h"
 #include "backend/api/status.h"
 #include "protocols/blob/router.h"

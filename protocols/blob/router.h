@@ -2,8 +2,8 @@
 
 #include <string_view>
 
-#include "auth/http_request.h"
-#include "protocols/query.h"
+#include "http/request.h"
+#include "http/query.h"
 
 namespace tessera::blob {
 

@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-#include "auth/http_request.h"
+#include "http/request.h"
 #include "backend/api/object_model.h"
 #include "backend/api/object_store.h"
 #include "backend/api/status.h"

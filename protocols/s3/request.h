@@ -5,9 +5,9 @@
 #include <string_view>
 #include <vector>
 
-#include "auth/http_request.h"
+#include "http/request.h"
 #include "backend/api/status.h"
-#include "protocols/query.h"
+#include "http/query.h"
 
 namespace tessera::s3 {
 

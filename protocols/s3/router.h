@@ -2,7 +2,7 @@
 
 #include <string_view>
 
-#include "auth/http_request.h"
+#include "http/request.h"
 #include "protocols/s3/request.h"
 
 namespace tessera::s3 {

@@ -3,7 +3,7 @@
 #include <memory>
 #include <string>
 
-#include "auth/http_request.h"
+#include "http/request.h"
 #include "auth/sigv4.h"
 #include "backend/api/object_store.h"
 #include "protocols/http_response.h"

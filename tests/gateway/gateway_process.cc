@@ -16,7 +16,7 @@
 #include <sstream>
 #include <thread>
 
-#include "auth/http_request.h"
+#include "http/request.h"
 #include "auth/shared_key.h"
 #include "auth/sigv4.h"
 #include "common/encoding.h"
