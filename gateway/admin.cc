@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "common/hash.h"
+#include "common/log.h"
 #include "gateway/admin_json.h"
 
 namespace tessera::gateway {
@@ -109,6 +110,11 @@ bool AdminHandler::MayChange(const HttpRequest& request) const {
 
 HttpResponse AdminHandler::Handle(const HttpRequest& request, BodySource& body) {
   HttpResponse r = Route(request, body);
+  if (request.method != "GET" && request.method != "HEAD") {  // the operator's changes
+    Log(r.status < 400 ? LogLevel::kInfo : LogLevel::kWarn, "admin: %s %s from %s -> %d",
+        request.method.c_str(), std::string(request.RawPath()).c_str(),
+        request.remote_address.c_str(), r.status);
+  }
   if (request.method == "HEAD") {  // the head of what GET would answer
     r.content_length = r.body.size();
     r.body.clear();

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "common/encoding.h"
+#include "common/log.h"
 
 namespace tessera::gateway {
 
@@ -90,7 +91,7 @@ const std::map<std::string, std::set<std::string>>& KnownKeys() {
       {"",
        {"data_dir", "listen", "region", "s3_domains", "layout", "regions", "ec", "store",
         "accounts", "limits", "admin_listen", "admin_token", "verify_metadata", "access_log",
-        "tls"}},
+        "log_level", "tls"}},
       {"tls", {"cert", "key"}},
       {"layout", {"regions", "drives_per_region"}},
       {"regions[]", {"name", "drives", "buffer"}},
@@ -156,6 +157,12 @@ Status ApplyJson(const nlohmann::json& j, Config& config) {
   if (j.contains("admin_token")) config.admin_token = j["admin_token"].get<std::string>();
   config.verify_metadata = j.value("verify_metadata", config.verify_metadata);
   config.access_log = j.value("access_log", config.access_log);
+  if (j.contains("log_level")) {
+    config.log_level = j["log_level"].get<std::string>();
+    if (!ParseLogLevel(config.log_level)) {
+      return Status(ErrorCode::kInvalidArgument, "log_level is debug, info, warn or error");
+    }
+  }
   if (j.contains("region")) config.region = j["region"].get<std::string>();
   if (j.contains("s3_domains")) config.s3_domains = j["s3_domains"].get<std::vector<std::string>>();
   if (j.contains("layout")) {

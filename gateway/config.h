@@ -56,7 +56,10 @@ struct Config {
   // Read the whole metadata file back at start (its structure and every record's checksum):
   // about 0.5 s per million objects.
   bool verify_metadata = true;
-  std::string access_log;  // file for one JSON line per request ("-" = stdout; "" = none)
+  std::string access_log;          // file for one JSON line per request ("-" = stdout; "" = none)
+  std::string log_level = "info";  // the server's own log: debug, info, warn, error
+  bool log_level_from_flag = false;
+  std::string config_file;  // where it came from (SIGHUP reads it again), "" = none
 };
 
 inline constexpr char kDefaultAdminAddress[] = "127.0.0.1:9001";
@@ -86,7 +89,7 @@ Config DefaultConfig(const std::string& data_dir);
 //   accounts: [{"name": "...", "key": "...", "key2": "..."}] (seeds: see AccountManager),
 //   limits: {<Limits field>: n},
 //   admin_listen: "host:port" ("" = none), admin_token: "...", verify_metadata: true,
-//   access_log: "path" ("-" = stdout).
+//   access_log: "path" ("-" = stdout), log_level: "info" (debug, info, warn, error).
 Status ApplyConfigFile(const std::string& path, Config& config);
 
 // Buffer devices take ids from here on, apart from drives.

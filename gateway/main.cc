@@ -1,7 +1,7 @@
 // tessera: the gateway binary.
 //
 //   tessera serve [--data DIR] [--listen HOST:PORT[/blob]]... [--admin HOST:PORT|none]
-//                 [--access-log FILE|-] [--tls-cert FILE --tls-key FILE]
+//                 [--access-log FILE|-] [--tls-cert FILE --tls-key FILE] [--log-level L]
 //                 [--config FILE] [--ready-file FILE]
 //   tessera compact [--data DIR] [--config FILE] [--below FRACTION]
 //   tessera check [--data DIR] [--config FILE]
@@ -30,6 +30,7 @@
 
 #include "backend/drive/segment_store.h"
 #include "backend/store/embedded_store.h"
+#include "common/log.h"
 #include "gateway/accounts.h"
 #include "gateway/admin.h"
 #include "gateway/admin_cli.h"
@@ -48,6 +49,7 @@ int Usage(FILE* out = stderr) {
       out,
       "usage: tessera serve [--data DIR] [--listen HOST:PORT]... [--admin HOST:PORT|none]\n"
       "                     [--access-log FILE|-] [--tls-cert FILE --tls-key FILE]\n"
+      "                     [--log-level debug|info|warn|error]\n"
       "                     [--config FILE] [--ready-file FILE]\n"
       "       tessera compact [--data DIR] [--config FILE] [--below FRACTION]\n"
       "       tessera check [--data DIR] [--config FILE]\n"
@@ -71,7 +73,7 @@ Result<Config> ParseArgs(int argc, char** argv, double* below = nullptr) {
   std::vector<ListenAddress> listeners;
   std::optional<std::string> admin;
   std::optional<std::string> access_log;
-  std::optional<std::string> tls_cert, tls_key;
+  std::optional<std::string> tls_cert, tls_key, log_level;
   for (int i = 2; i < argc; ++i) {
     std::string arg = argv[i];
     auto next = [&]() -> Result<std::string> {
@@ -96,6 +98,8 @@ Result<Config> ParseArgs(int argc, char** argv, double* below = nullptr) {
     } else if (arg == "--tls-key" && below == nullptr) {
       ASSIGN_OR_RETURN(std::string text, next());
       tls_key = text;
+    } else if (arg == "--log-level") {
+      ASSIGN_OR_RETURN(log_level, next());
     } else if (arg == "--config") {
       ASSIGN_OR_RETURN(config_file, next());
     } else if (arg == "--ready-file" && below == nullptr) {
@@ -126,6 +130,14 @@ Result<Config> ParseArgs(int argc, char** argv, double* below = nullptr) {
   if (admin) {
     config.admin.reset();
     if (*admin != "none") config.admin = *ParseListenAddress(*admin);
+  }
+  config.config_file = config_file;
+  if (log_level) {
+    if (!ParseLogLevel(*log_level)) {
+      return Status(ErrorCode::kInvalidArgument, "--log-level is debug, info, warn or error");
+    }
+    config.log_level = *log_level;
+    config.log_level_from_flag = true;
   }
   if (access_log) config.access_log = *access_log;
   if (tls_cert) config.tls_cert = *tls_cert;
@@ -391,9 +403,19 @@ int Serve(int argc, char** argv) {
     limiter.Charge(done.record.account, done.bytes_out);
     requests.Record(done);
   });
-  server.OnHangup([&requests, &server] {
+  SetLogLevel(*ParseLogLevel(config->log_level));
+  server.OnHangup([&requests, &server, &config] {
     // What can change without a restart: the access log file (after rotation), the TLS
-    // certificate and key.
+    // certificate and key, the log level (read again from the config file, when there is
+    // one and it does not name one on the command line). Accounts, keys, quotas and rate
+    // limits change through the admin API at any time.
+    if (!config->config_file.empty() && !config->log_level_from_flag) {
+      Config reread = DefaultConfig(config->data_dir);
+      Status read = ApplyConfigFile(config->config_file, reread);
+      if (read.ok()) SetLogLevel(*ParseLogLevel(reread.log_level));
+      std::fprintf(stderr, "tessera: SIGHUP: log level %s\n",
+                   read.ok() ? reread.log_level.c_str() : read.message().c_str());
+    }
     Status s = requests.ReopenAccessLog();
     std::fprintf(stderr, "tessera: SIGHUP: access log %s\n",
                  s.ok() ? "reopened" : s.message().c_str());

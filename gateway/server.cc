@@ -14,6 +14,7 @@
 #include <mutex>
 
 #include "common/encoding.h"
+#include "common/log.h"
 #include "protocols/dialect.h"
 
 namespace tessera::gateway {
@@ -92,8 +93,8 @@ class TlsContexts {
       checked_ = now;
       if (Stamp() != stamp_) {
         Status s = LoadLocked();
-        std::fprintf(stderr, "tessera: TLS certificate changed on disk: %s\n",
-                     s.ok() ? "reloaded" : s.message().c_str());
+        Log(LogLevel::kInfo, "TLS certificate changed on disk: %s\n",
+            s.ok() ? "reloaded" : s.message().c_str());
       }
     }
     return current_;

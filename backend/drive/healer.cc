@@ -13,6 +13,7 @@
 #include "backend/meta/extents.h"
 #include "common/bytes.h"
 #include "common/hash.h"
+#include "common/log.h"
 
 namespace tessera::drive {
 namespace {
@@ -64,8 +65,8 @@ void SegmentStore::MarkDown(DriveState& d, const Status& why) {
   d.down_since_ms = NowMs();
   d.returning = false;
   heal_scan_ = true;  // recount what is degraded
-  std::fprintf(stderr, "tessera: drive %u (region %s%s) is down: %s\n", d.drive->id(),
-               d.region.c_str(), d.buffer ? ", write buffer" : "", why.message().c_str());
+  Log(LogLevel::kWarn, "drive %u (region %s%s) is down: %s\n", d.drive->id(), d.region.c_str(),
+      d.buffer ? ", write buffer" : "", why.message().c_str());
   // New writes go elsewhere, and nothing is read through files opened before (a directory
   // removed under a running process leaves its open files readable, and then lost).
   std::lock_guard<std::mutex> lock(d.mu);
@@ -78,9 +79,9 @@ void SegmentStore::NoteDegraded(uint64_t id, const std::string& what, const std:
   ++degraded_stripes_;
   std::lock_guard<std::mutex> lock(heal_ids_mu_);
   if (heal_ids_.size() >= 65536 || !heal_ids_.insert(id).second) return;
-  std::fprintf(stderr, "tessera: degraded read of extent %016llx%s%s: %s\n",
-               static_cast<unsigned long long>(id), object.empty() ? "" : " of object ",
-               object.c_str(), what.c_str());
+  Log(LogLevel::kWarn, "degraded read of extent %016llx%s%s: %s\n",
+      static_cast<unsigned long long>(id), object.empty() ? "" : " of object ", object.c_str(),
+      what.c_str());
 }
 
 uint32_t SegmentStore::RequiredBufferCopies() const {
@@ -144,8 +145,8 @@ Status SegmentStore::LoadFailed() {
     d->failed = true;
     d->up = false;
     d->down_since_ms = now;
-    std::fprintf(stderr, "tessera: drive %u (region %s%s) is failed (declared by an operator)\n",
-                 id, d->region.c_str(), d->buffer ? ", write buffer" : "");
+    Log(LogLevel::kWarn, "drive %u (region %s%s) is failed (declared by an operator)\n", id,
+        d->region.c_str(), d->buffer ? ", write buffer" : "");
   }
   return Status::Ok();
 }
@@ -180,8 +181,8 @@ Status SegmentStore::SetFailed(uint32_t id, bool failed) {
       MarkDown(*d, Status(ErrorCode::kInternal, "declared failed by an operator"));
     }
   } else if (d->failed.exchange(false)) {
-    std::fprintf(stderr, "tessera: drive %u (region %s%s) is no longer declared failed\n", id,
-                 d->region.c_str(), d->buffer ? ", write buffer" : "");
+    Log(LogLevel::kInfo, "drive %u (region %s%s) is no longer declared failed\n", id,
+        d->region.c_str(), d->buffer ? ", write buffer" : "");
   }
   heal_scan_ = true;
   return Status::Ok();
@@ -233,8 +234,8 @@ void SegmentStore::ProbeDrives() {
         d->returning = false;
         continue;
       }
-      std::fprintf(stderr, "tessera: drive %u (region %s%s) is up again\n", id, d->region.c_str(),
-                   d->buffer ? ", write buffer" : "");
+      Log(LogLevel::kInfo, "drive %u (region %s%s) is up again\n", id, d->region.c_str(),
+          d->buffer ? ", write buffer" : "");
       heal_scan_ = true;  // its fragments may be gone (a replacement), and handoffs go home
     }
   }
@@ -373,8 +374,8 @@ Result<HealReport> SegmentStore::Heal() {
     Status status = HealExtent(id, &report);
     if (!status.ok()) {
       ++report.failed;
-      std::fprintf(stderr, "tessera: heal of extent %016llx failed: %s\n",
-                   static_cast<unsigned long long>(id), status.message().c_str());
+      Log(LogLevel::kError, "heal of extent %016llx failed: %s\n",
+          static_cast<unsigned long long>(id), status.message().c_str());
     } else if (degraded.count(id) > 0 && IsSpread(id) && degraded_extents_.load() > 0) {
       --degraded_extents_;
     }
@@ -627,8 +628,8 @@ Status SegmentStore::HealExtent(uint64_t id, HealReport* report) {
              (f.drive == extent::kLostDrive ? std::string("lost") : std::to_string(f.drive)) +
              "->" + std::to_string(target[j]);
   }
-  std::fprintf(stderr, "tessera: healed extent %016llx (fragment:drive %s)\n",
-               static_cast<unsigned long long>(id), moved.c_str());
+  Log(LogLevel::kInfo, "healed extent %016llx (fragment:drive %s)\n",
+      static_cast<unsigned long long>(id), moved.c_str());
   const uint64_t rate = options_.heal_bytes_per_second;
   if (rate > 0) {
     const auto pause = std::chrono::microseconds(bytes * rewrite.size() * 1000000 / rate);

@@ -13,6 +13,7 @@
 #include "backend/meta/extents.h"
 #include "common/bytes.h"
 #include "common/hash.h"
+#include "common/log.h"
 
 namespace tessera::drive {
 namespace {
@@ -130,9 +131,9 @@ Result<ScrubReport> SegmentStore::ScrubFrom(uint64_t* cursor, uint64_t budget,
     ++report.bad;
     ++scrub_bad_;
     if (damaged != nullptr) damaged->push_back(loc.id);
-    std::fprintf(stderr, "tessera: scrub: extent %016llx has a damaged %s\n",
-                 static_cast<unsigned long long>(loc.id),
-                 loc.buffered() ? "buffered copy (destaging rewrites it)" : "fragment");
+    Log(LogLevel::kError, "scrub: extent %016llx has a damaged %s\n",
+        static_cast<unsigned long long>(loc.id),
+        loc.buffered() ? "buffered copy (destaging rewrites it)" : "fragment");
     if (!loc.buffered()) {
       std::lock_guard<std::mutex> lock(heal_ids_mu_);
       heal_ids_.insert(loc.id);

@@ -4,6 +4,7 @@
 #include <pugixml.hpp>
 #include <sstream>
 
+#include "common/log.h"
 #include "common/time.h"
 
 namespace tessera::blob {
@@ -105,7 +106,7 @@ WireError ToWireError(ErrorCode code) {
 // nothing about the server (no paths, drives or internals); the detail goes to the log.
 static std::string ClientMessage(const Status& status, int http_status) {
   if (http_status < 500) return status.message();
-  std::fprintf(stderr, "tessera: %s\n", status.ToString().c_str());
+  Log(LogLevel::kError, "%s\n", status.ToString().c_str());
   if (status.code() == ErrorCode::kSlowDown) {
     return "The server is currently unable to receive requests. Please retry your request.";
   }

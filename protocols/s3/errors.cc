@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <string>
 
+#include "common/log.h"
 #include "protocols/s3/xml.h"
 
 namespace tessera::s3 {
@@ -103,7 +104,7 @@ WireError ToWireError(ErrorCode code) {
 // nothing about the server (no paths, drives or internals); the detail goes to the log.
 static std::string ClientMessage(const Status& status, int http_status) {
   if (http_status < 500) return status.message();
-  std::fprintf(stderr, "tessera: %s\n", status.ToString().c_str());
+  Log(LogLevel::kError, "%s\n", status.ToString().c_str());
   if (status.code() == ErrorCode::kSlowDown) return "Please reduce your request rate.";
   return "We encountered an internal error. Please try again.";
 }

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <csignal>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -314,6 +315,37 @@ TEST_F(AccountsTest, QuotasAreHitAndReleased) {
       404);
   EXPECT_EQ(Admin("PUT", "/admin/v1/accounts/ivy/quota", R"({"max_bytes": -1})").status, 400);
   EXPECT_EQ(Admin("PUT", "/admin/v1/accounts/nobody/quota", R"({"max_bytes": 1})").status, 404);
+}
+
+// The operator's changes are logged at info; SIGHUP reads the log level again.
+TEST_F(AccountsTest, TheLogLevelIsReadAgainOnSighup) {
+  auto reload = [&](const std::string& level) {
+    std::ofstream(config_) << R"({"admin_token": ")" << kAdminKey << R"(", "log_level": ")" << level
+                           << R"("})";
+    gateway_->Signal(SIGHUP);
+    for (int i = 0; i < 100; ++i) {
+      if (ReadFile(dir_ + "/data.log").find("SIGHUP: log level " + level) != std::string::npos) {
+        return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  };
+  ASSERT_TRUE(reload("warn")) << ReadFile(dir_ + "/data.log");
+  ASSERT_EQ(Admin("POST", "/admin/v1/accounts", R"({"name": "quiet"})").status, 201);
+  EXPECT_EQ(ReadFile(dir_ + "/data.log").find("admin: POST /admin/v1/accounts"), std::string::npos);
+  // Refused changes are warnings.
+  ASSERT_EQ(Admin("POST", "/admin/v1/accounts/nobody/disable").status, 404);
+  EXPECT_NE(ReadFile(dir_ + "/data.log").find("admin: POST /admin/v1/accounts/nobody/disable"),
+            std::string::npos);
+
+  ASSERT_TRUE(reload("info")) << ReadFile(dir_ + "/data.log");
+  ASSERT_EQ(Admin("POST", "/admin/v1/accounts", R"({"name": "loud"})").status, 201);
+  const std::string log = ReadFile(dir_ + "/data.log");
+  EXPECT_NE(log.find(" info  admin: POST /admin/v1/accounts from 127.0.0.1 -> 201"),
+            std::string::npos)
+      << log;
+  EXPECT_TRUE(gateway_->Alive());
 }
 
 // A gateway whose config names no admin key makes one, keeps it in DATA/admin.key (readable

@@ -151,6 +151,16 @@ TEST_F(ConfigTest, TheExampleProductionConfigLoads) {
   EXPECT_EQ(config.access_log, "/var/log/tessera/access.log");
 }
 
+TEST_F(ConfigTest, TheLogLevelIsOneOfFour) {
+  Config config = DefaultConfig("/data");
+  EXPECT_EQ(config.log_level, "info");
+  ASSERT_TRUE(ApplyConfigFile(Write(R"({"log_level": "warn"})"), config).ok());
+  EXPECT_EQ(config.log_level, "warn");
+  Status s = ApplyConfigFile(Write(R"({"log_level": "verbose"})"), config);
+  EXPECT_EQ(s.code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("log_level"), std::string::npos) << s.message();
+}
+
 TEST_F(ConfigTest, MisspeltKeysAndKeysThatAreNotBase64AreRefused) {
   Config config = DefaultConfig("/data");
   Status s = ApplyConfigFile(Write(R"({"store": {"compact_belwo": 0.5}})"), config);
