@@ -23,46 +23,18 @@ int CommandUsage() {
   return 2;
 }
 
-// The flags of the admin commands: where the admin listener is (--admin HOST:PORT or
-// --endpoint http://HOST:PORT), the admin key (--admin-key or --token, else
-// $TESSERA_ADMIN_TOKEN, else the key a gateway generated in DATA/admin.key, DATA from
-// --data or $TESSERA_DATA), --json.
-struct AdminArgs {
-  std::string address = kDefaultAdminAddress;
-  std::string token;
-  bool json = false;
-  std::vector<std::string> words;  // what is not a flag
-};
-
-Result<AdminArgs> ParseAdminArgs(int argc, char** argv) {
-  AdminArgs args;
-  std::string data_dir = DefaultDataDir();
-  if (const char* env = std::getenv("TESSERA_ADMIN_TOKEN"); env) args.token = env;
-  for (int i = 2; i < argc; ++i) {
-    std::string arg = argv[i];
-    const bool valued = arg == "--admin" || arg == "--endpoint" || arg == "--token" ||
-                        arg == "--admin-key" || arg == "--data";
-    if (valued && i + 1 >= argc) return Status(ErrorCode::kInvalidArgument, arg + " needs a value");
-    if (arg == "--admin" || arg == "--endpoint") {
-      args.address = argv[++i];
-      for (const char* scheme : {"http://", "https://"}) {
-        if (args.address.starts_with(scheme)) args.address.erase(0, std::strlen(scheme));
-      }
-      while (args.address.ends_with("/")) args.address.pop_back();
-    } else if (arg == "--token" || arg == "--admin-key") {
-      args.token = argv[++i];
-    } else if (arg == "--data") {
-      data_dir = argv[++i];
-    } else if (arg == "--json") {
-      args.json = true;
-    } else if (arg.starts_with("--")) {
-      return Status(ErrorCode::kInvalidArgument, "unknown option " + arg);
-    } else {
-      args.words.push_back(arg);
-    }
+// The admin key when none was given: $TESSERA_ADMIN_TOKEN, else DATA/admin.key; the
+// address without a scheme or trailing slash.
+AdminArgs Resolved(AdminArgs args) {
+  for (const char* scheme : {"http://", "https://"}) {
+    if (args.address.starts_with(scheme)) args.address.erase(0, std::strlen(scheme));
+  }
+  while (args.address.ends_with("/")) args.address.pop_back();
+  if (args.token.empty()) {
+    if (const char* env = std::getenv("TESSERA_ADMIN_TOKEN"); env) args.token = env;
   }
   if (args.token.empty()) {
-    std::ifstream in(data_dir + "/admin.key");
+    std::ifstream in((args.data_dir.empty() ? DefaultDataDir() : args.data_dir) + "/admin.key");
     if (in) std::getline(in, args.token);
   }
   return args;
@@ -156,12 +128,10 @@ int CapacityCommand(const AdminArgs& args) {
 
 }  // namespace
 
-int HealCommand(int argc, char** argv) {
-  auto args = ParseAdminArgs(argc, argv);
-  if (!args.ok() || args->words != std::vector<std::string>{"status"}) {
-    if (!args.ok()) std::fprintf(stderr, "tessera: %s\n", args.status().message().c_str());
-    return CommandUsage();
-  }
+int HealCommand(const AdminArgs& given) {
+  const AdminArgs resolved = Resolved(given);
+  const AdminArgs* args = &resolved;
+  if (args->words != std::vector<std::string>{"status"}) return CommandUsage();
   auto s = AdminCall(*args, "GET", "/admin/v1/heal");
   if (!s) return 1;
   if (args->json) {
@@ -203,12 +173,9 @@ int HealCommand(int argc, char** argv) {
 }
 
 // `tessera drive list|fail ID|restore ID`: drive states of a running gateway.
-int DriveCommand(int argc, char** argv) {
-  auto args = ParseAdminArgs(argc, argv);
-  if (!args.ok()) {
-    std::fprintf(stderr, "tessera: %s\n", args.status().message().c_str());
-    return CommandUsage();
-  }
+int DriveCommand(const AdminArgs& given) {
+  const AdminArgs resolved = Resolved(given);
+  const AdminArgs* args = &resolved;
   const std::vector<std::string>& w = args->words;
   if (w.size() == 1 && w[0] == "list") {
     auto drives = AdminCall(*args, "GET", "/admin/v1/drives");
@@ -312,12 +279,9 @@ int AccountCommand(const AdminArgs& args) {
 
 }  // namespace
 
-int AdminCommand(int argc, char** argv) {
-  auto args = ParseAdminArgs(argc, argv);
-  if (!args.ok()) {
-    std::fprintf(stderr, "tessera: %s\n", args.status().message().c_str());
-    return CommandUsage();
-  }
+int AdminCommand(const AdminArgs& given) {
+  const AdminArgs resolved = Resolved(given);
+  const AdminArgs* args = &resolved;
   const std::vector<std::string>& w = args->words;
   if (w.size() == 1 && w[0] == "capacity") return CapacityCommand(*args);
   if (!w.empty() && w[0] == "account") return AccountCommand(*args);

@@ -1,5 +1,10 @@
 #pragma once
 
+#include <string>
+#include <vector>
+
+#include "gateway/config.h"
+
 namespace tessera::gateway {
 
 // The operator's commands against a running gateway's admin listener (gateway/admin.h):
@@ -13,8 +18,15 @@ namespace tessera::gateway {
 //   tessera admin account quota N [BUCKET] [max_bytes=B] [max_objects=O]
 // each with [--admin HOST:PORT | --endpoint URL] [--admin-key KEY] [--data DIR] [--json].
 // They return the process exit status.
-int HealCommand(int argc, char** argv);
-int DriveCommand(int argc, char** argv);
-int AdminCommand(int argc, char** argv);
+struct AdminArgs {
+  std::string address = kDefaultAdminAddress;  // "HOST:PORT" or "http://HOST:PORT"
+  std::string token;     // the admin key; "" = $TESSERA_ADMIN_TOKEN, else DATA/admin.key
+  std::string data_dir;  // "" = DefaultDataDir()
+  bool json = false;
+  std::vector<std::string> words;  // the command's words after its name
+};
+int HealCommand(const AdminArgs& args);
+int DriveCommand(const AdminArgs& args);
+int AdminCommand(const AdminArgs& args);
 
 }  // namespace tessera::gateway

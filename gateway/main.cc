@@ -15,6 +15,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -44,79 +45,29 @@
 namespace tessera::gateway {
 namespace {
 
-int Usage(FILE* out = stderr) {
-  std::fprintf(
-      out,
-      "usage: tessera serve [--data DIR] [--listen HOST:PORT]... [--admin HOST:PORT|none]\n"
-      "                     [--access-log FILE|-] [--tls-cert FILE --tls-key FILE]\n"
-      "                     [--log-level debug|info|warn|error]\n"
-      "                     [--config FILE] [--ready-file FILE]\n"
-      "       tessera compact [--data DIR] [--config FILE] [--below FRACTION]\n"
-      "       tessera check [--data DIR] [--config FILE]\n"
-      "       tessera heal status\n"
-      "       tessera drive list|fail ID|restore ID\n"
-      "       tessera admin capacity\n"
-      "       tessera admin account list|create N|show N|keys N|disable N|enable N|delete N\n"
-      "       tessera admin account rotate-key N key1|key2\n"
-      "       tessera admin account limits N [requests_per_s=R] [bytes_per_s=B]\n"
-      "       tessera admin account usage N\n"
-      "       tessera admin account quota N [BUCKET] [max_bytes=B] [max_objects=O]\n"
-      "  heal, drive and admin take [--admin HOST:PORT | --endpoint URL] [--admin-key KEY]\n"
-      "  [--data DIR] [--json]; the key defaults to $TESSERA_ADMIN_TOKEN, else DIR/admin.key\n");
-  return 2;
-}
-
-Result<Config> ParseArgs(int argc, char** argv, double* below = nullptr) {
+// What the command line says, before the config file is read.
+struct Flags {
   std::string data_dir = DefaultDataDir();
   std::string config_file;
+  std::vector<std::string> listen;
+  std::string admin;  // "" = as the config says; "none" = no admin listener
+  std::optional<std::string> access_log, tls_cert, tls_key, log_level;
   std::string ready_file;
+  double below = 1.0;  // tessera compact
+};
+
+// The config: the embedded default, the config file over it, the flags over both.
+Result<Config> BuildConfig(const Flags& flags) {
   std::vector<ListenAddress> listeners;
-  std::optional<std::string> admin;
-  std::optional<std::string> access_log;
-  std::optional<std::string> tls_cert, tls_key, log_level;
-  for (int i = 2; i < argc; ++i) {
-    std::string arg = argv[i];
-    auto next = [&]() -> Result<std::string> {
-      if (i + 1 >= argc) return Status(ErrorCode::kInvalidArgument, arg + " needs a value");
-      return std::string(argv[++i]);
-    };
-    if (arg == "--data") {
-      ASSIGN_OR_RETURN(data_dir, next());
-    } else if (arg == "--listen") {
-      ASSIGN_OR_RETURN(std::string text, next());
-      ASSIGN_OR_RETURN(ListenAddress address, ParseListenAddress(text));
-      listeners.push_back(address);
-    } else if (arg == "--admin" && below == nullptr) {
-      ASSIGN_OR_RETURN(std::string text, next());
-      if (text != "none") RETURN_IF_ERROR(ParseListenAddress(text).status());
-      admin = text;
-    } else if (arg == "--access-log" && below == nullptr) {
-      ASSIGN_OR_RETURN(access_log, next());
-    } else if (arg == "--tls-cert" && below == nullptr) {
-      ASSIGN_OR_RETURN(std::string text, next());
-      tls_cert = text;
-    } else if (arg == "--tls-key" && below == nullptr) {
-      ASSIGN_OR_RETURN(std::string text, next());
-      tls_key = text;
-    } else if (arg == "--log-level") {
-      ASSIGN_OR_RETURN(log_level, next());
-    } else if (arg == "--config") {
-      ASSIGN_OR_RETURN(config_file, next());
-    } else if (arg == "--ready-file" && below == nullptr) {
-      ASSIGN_OR_RETURN(ready_file, next());
-    } else if (arg == "--below" && below != nullptr) {
-      ASSIGN_OR_RETURN(std::string text, next());
-      char* end = nullptr;
-      *below = std::strtod(text.c_str(), &end);
-      if (end == text.c_str() || *end != '\0' || !(*below > 0 && *below <= 1)) {
-        return Status(ErrorCode::kInvalidArgument, "--below takes a fraction in (0, 1]");
-      }
-    } else {
-      return Status(ErrorCode::kInvalidArgument, "unknown option " + arg);
-    }
+  for (const std::string& text : flags.listen) {
+    ASSIGN_OR_RETURN(ListenAddress address, ParseListenAddress(text));
+    listeners.push_back(address);
   }
-  Config config = DefaultConfig(std::filesystem::absolute(data_dir).string());
-  if (!config_file.empty()) RETURN_IF_ERROR(ApplyConfigFile(config_file, config));
+  if (!flags.admin.empty() && flags.admin != "none") {
+    RETURN_IF_ERROR(ParseListenAddress(flags.admin).status());
+  }
+  Config config = DefaultConfig(std::filesystem::absolute(flags.data_dir).string());
+  if (!flags.config_file.empty()) RETURN_IF_ERROR(ApplyConfigFile(flags.config_file, config));
   if (!listeners.empty()) {
     config.listeners = listeners;
     // Named listeners replace the defaults, the default admin listener's too (one the
@@ -127,26 +78,23 @@ Result<Config> ParseArgs(int argc, char** argv, double* below = nullptr) {
       config.admin.reset();
     }
   }
-  if (admin) {
+  if (!flags.admin.empty()) {
     config.admin.reset();
-    if (*admin != "none") config.admin = *ParseListenAddress(*admin);
+    if (flags.admin != "none") config.admin = *ParseListenAddress(flags.admin);
   }
-  config.config_file = config_file;
-  if (log_level) {
-    if (!ParseLogLevel(*log_level)) {
-      return Status(ErrorCode::kInvalidArgument, "--log-level is debug, info, warn or error");
-    }
-    config.log_level = *log_level;
+  config.config_file = flags.config_file;
+  if (flags.log_level) {
+    config.log_level = *flags.log_level;  // checked by the parser
     config.log_level_from_flag = true;
   }
-  if (access_log) config.access_log = *access_log;
-  if (tls_cert) config.tls_cert = *tls_cert;
-  if (tls_key) config.tls_key = *tls_key;
+  if (flags.access_log) config.access_log = *flags.access_log;
+  if (flags.tls_cert) config.tls_cert = *flags.tls_cert;
+  if (flags.tls_key) config.tls_key = *flags.tls_key;
   if (config.tls_cert.empty() != config.tls_key.empty()) {
     return Status(ErrorCode::kInvalidArgument,
                   "a TLS certificate needs its key, and a key its certificate");
   }
-  config.ready_file = ready_file;
+  config.ready_file = flags.ready_file;
   return config;
 }
 
@@ -237,12 +185,12 @@ std::string Mib(uint64_t bytes) {
   return buf;
 }
 
-int Compact(int argc, char** argv) {
-  double below = 1.0;
-  auto config = ParseArgs(argc, argv, &below);
+int Compact(const Flags& flags) {
+  const double below = flags.below;
+  auto config = BuildConfig(flags);
   if (!config.ok()) {
     std::fprintf(stderr, "tessera: %s\n", config.status().ToString().c_str());
-    return Usage();
+    return 2;
   }
   Stores stores;
   if (!OpenStores(*config, /*background_compaction=*/false, &stores)) return 1;
@@ -276,11 +224,11 @@ int Compact(int argc, char** argv) {
 // Verifies a stopped gateway's directory: every extent metadata references is read back
 // and checked (every fragment and buffered copy), and the bytes on the drives that nothing
 // references are counted. Exit status 1 when something is damaged.
-int Check(int argc, char** argv) {
-  auto config = ParseArgs(argc, argv);
+int Check(const Flags& flags) {
+  auto config = BuildConfig(flags);
   if (!config.ok()) {
     std::fprintf(stderr, "tessera: %s\n", config.status().ToString().c_str());
-    return Usage();
+    return 2;
   }
   config->verify_metadata = true;  // whatever the config says: checking is the point
   Stores stores;
@@ -349,11 +297,11 @@ Result<std::string> LoadOrCreateAdminKey(const std::string& path) {
   return key;
 }
 
-int Serve(int argc, char** argv) {
-  auto config = ParseArgs(argc, argv);
+int Serve(const Flags& flags) {
+  auto config = BuildConfig(flags);
   if (!config.ok()) {
     std::fprintf(stderr, "tessera: %s\n", config.status().ToString().c_str());
-    return Usage();
+    return 2;
   }
   Stores stores;
   if (!OpenStores(*config, /*background_compaction=*/true, &stores)) return 1;
@@ -489,6 +437,99 @@ int Serve(int argc, char** argv) {
   return 0;
 }
 
+// The options of `serve`, `compact` and `check`.
+void AddStoreOptions(CLI::App* command, Flags& f) {
+  command->add_option("--data", f.data_dir,
+                      "Data directory (default $TESSERA_DATA or "
+                      "~/.local/share/tessera)");
+  command->add_option("--config", f.config_file, "JSON config file (see README)");
+}
+
+void AddServeOptions(CLI::App* serve, Flags& f) {
+  AddStoreOptions(serve, f);
+  serve
+      ->add_option("--listen", f.listen,
+                   "[https://]HOST:PORT[/blob], repeatable (default 127.0.0.1:9000 and "
+                   "127.0.0.1:10000/blob)")
+      ->allow_extra_args(false);
+  serve->add_option("--admin", f.admin, "Admin listener HOST:PORT, or none");
+  serve->add_option_function<std::string>(
+      "--access-log", [&f](const std::string& v) { f.access_log = v; },
+      "One JSON line per request to FILE (- = stdout)");
+  serve->add_option_function<std::string>(
+      "--tls-cert", [&f](const std::string& v) { f.tls_cert = v; },
+      "PEM certificate chain for https:// listeners");
+  serve->add_option_function<std::string>(
+      "--tls-key", [&f](const std::string& v) { f.tls_key = v; }, "PEM private key");
+  serve
+      ->add_option_function<std::string>(
+          "--log-level", [&f](const std::string& v) { f.log_level = v; },
+          "debug, info, warn or error (default info)")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+  serve->add_option("--ready-file", f.ready_file,
+                    "Written with the bound endpoints once listening");
+}
+
+// The options of `heal`, `drive` and `admin`; their words are the rest of the line.
+void AddAdminOptions(CLI::App* command, AdminArgs& a) {
+  command->add_option("--admin,--endpoint", a.address,
+                      "The gateway's admin listener, HOST:PORT or http://HOST:PORT "
+                      "(default 127.0.0.1:9001)");
+  command->add_option("--admin-key,--token", a.token,
+                      "The admin key (default $TESSERA_ADMIN_TOKEN, else DATA/admin.key)");
+  command->add_option("--data", a.data_dir, "Where to find admin.key");
+  command->add_flag("--json", a.json, "Print the JSON reply");
+  command->add_option("words", a.words, "What to do")->required();
+}
+
+int Main(int argc, char** argv) {
+  CLI::App app("tessera " TESSERA_VERSION
+               ": one endpoint for the S3 and Azure Blob APIs over erasure-coded storage",
+               "tessera");
+  app.set_version_flag("--version", "tessera " TESSERA_VERSION);
+  app.require_subcommand(0, 1);
+  app.footer("With no command: tessera serve on the embedded default.");
+  Flags flags;
+  AdminArgs admin;
+  CLI::App* serve = app.add_subcommand("serve", "Run the gateway");
+  AddServeOptions(serve, flags);
+  CLI::App* compact = app.add_subcommand(
+      "compact", "Destage the write buffer and compact segments of a stopped gateway");
+  AddStoreOptions(compact, flags);
+  compact->add_option("--below", flags.below, "Rewrite segments whose live fraction is below this")
+      ->check(CLI::Range(0.000001, 1.0));
+  CLI::App* check =
+      app.add_subcommand("check", "Read back and verify every extent of a stopped gateway");
+  AddStoreOptions(check, flags);
+  CLI::App* heal = app.add_subcommand("heal", "Heal status of a running gateway: heal status");
+  AddAdminOptions(heal, admin);
+  CLI::App* drive =
+      app.add_subcommand("drive", "Drives of a running gateway: drive list | fail ID | restore ID");
+  AddAdminOptions(drive, admin);
+  CLI::App* admin_command = app.add_subcommand("admin", "Operate a running gateway");
+  AddAdminOptions(admin_command, admin);
+  admin_command->footer(
+      "Commands:\n"
+      "  capacity\n"
+      "  account list | create N | show N | keys N | disable N | enable N | delete N\n"
+      "  account rotate-key N key1|key2\n"
+      "  account limits N [requests_per_s=R] [bytes_per_s=B]\n"
+      "  account usage N\n"
+      "  account quota N [BUCKET] [max_bytes=B] [max_objects=O]");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int status = app.exit(e);  // prints help, the version or the error
+    return status == 0 ? 0 : 2;
+  }
+  if (*compact) return Compact(flags);
+  if (*check) return Check(flags);
+  if (*heal) return HealCommand(admin);
+  if (*drive) return DriveCommand(admin);
+  if (*admin_command) return AdminCommand(admin);
+  return Serve(flags);
+}
+
 }  // namespace
 }  // namespace tessera::gateway
 
@@ -496,29 +537,5 @@ int main(int argc, char** argv) {
   // SIGHUP (a reload) must not kill the process while it starts; the server handles it once
   // it runs.
   std::signal(SIGHUP, SIG_IGN);
-  if (argc < 2) return tessera::gateway::Serve(argc, argv);
-  std::string command = argv[1];
-  if (command == "--version" || command == "version") {
-    std::printf("tessera %s\n", TESSERA_VERSION);
-    return 0;
-  }
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "--help" || arg == "-h") {
-      std::printf("tessera %s\n", TESSERA_VERSION);
-      tessera::gateway::Usage(stdout);
-      return 0;
-    }
-  }
-  if (command == "serve") return tessera::gateway::Serve(argc, argv);
-  if (command == "compact") return tessera::gateway::Compact(argc, argv);
-  if (command == "check") return tessera::gateway::Check(argc, argv);
-  if (command == "heal") return tessera::gateway::HealCommand(argc, argv);
-  if (command == "drive") return tessera::gateway::DriveCommand(argc, argv);
-  if (command == "admin") return tessera::gateway::AdminCommand(argc, argv);
-  if (command == "help") {
-    tessera::gateway::Usage(stdout);
-    return 0;
-  }
-  return tessera::gateway::Usage();
+  return tessera::gateway::Main(argc, argv);
 }

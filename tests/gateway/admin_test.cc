@@ -350,7 +350,12 @@ TEST_F(AdminTest, HangupReopensTheAccessLogAndTheCommandLineAnswers) {
   EXPECT_TRUE(out.starts_with("tessera ")) << out;
   out.clear();
   EXPECT_EQ(RunCommand(TesseraBinary() + " serve --help 2>/dev/null", &out), 0);
-  EXPECT_NE(out.find("usage: tessera serve"), std::string::npos) << out;
+  EXPECT_NE(out.find("Usage: tessera serve"), std::string::npos) << out;
+  EXPECT_NE(out.find("--tls-cert"), std::string::npos) << out;
+  out.clear();
+  EXPECT_EQ(RunCommand(TesseraBinary() + " admin --help 2>/dev/null", &out), 0);
+  EXPECT_NE(out.find("rotate-key"), std::string::npos) << out;
+  EXPECT_EQ(RunCommand(TesseraBinary() + " serve --bogus 2>/dev/null", &out) >> 8, 2);
 
   // A configured account's key is not printed at start.
   ASSERT_EQ(gateway_->Stop(), 0);
