@@ -8,100 +8,14 @@
 #include "common/time.h"
 #include "protocols/blob/cors.h"
 #include "protocols/blob/errors.h"
+#include "protocols/blob/operations.h"
 #include "protocols/blob/router.h"
 #include "protocols/blob/service.h"
 
 namespace tessera::blob {
 namespace {
 
-Result<HttpResponse> Dispatch(Op op, Call& call) {
-  switch (op) {
-    case Op::kListContainers:
-      return ListContainers(call);
-    case Op::kGetServiceProperties:
-      return GetServiceProperties(call);
-    case Op::kGetAccountInfo:
-      return GetAccountInfo(call);
-    case Op::kCreateContainer:
-      return CreateContainer(call);
-    case Op::kGetContainerProperties:
-      return GetContainerProperties(call, false);
-    case Op::kGetContainerMetadata:
-      return GetContainerProperties(call, true);
-    case Op::kDeleteContainer:
-      return DeleteContainer(call);
-    case Op::kSetContainerMetadata:
-      return SetContainerMetadata(call);
-    case Op::kGetContainerAcl:
-      return GetContainerAcl(call);
-    case Op::kSetContainerAcl:
-      return SetContainerAcl(call);
-    case Op::kListBlobs:
-      return ListBlobs(call);
-    case Op::kPutBlob:
-      return PutBlob(call);
-    case Op::kCopyBlob:
-      return CopyBlob(call, false);
-    case Op::kCopyBlobFromUrl:
-      return CopyBlob(call, true);
-    case Op::kGetBlob:
-      return GetBlob(call, false);
-    case Op::kGetBlobProperties:
-      return GetBlob(call, true);
-    case Op::kGetBlobMetadata:
-      return GetBlobMetadata(call);
-    case Op::kDeleteBlob:
-      return DeleteBlob(call);
-    case Op::kSetBlobProperties:
-      return SetBlobProperties(call);
-    case Op::kSetBlobMetadata:
-      return SetBlobMetadata(call);
-    case Op::kPutBlock:
-      return PutBlock(call);
-    case Op::kPutBlockFromUrl:
-      return PutBlockFromUrl(call);
-    case Op::kPutBlockList:
-      return PutBlockList(call);
-    case Op::kGetBlockList:
-      return GetBlockList(call);
-    case Op::kSetServiceProperties:
-      return SetServiceProperties(call);
-    case Op::kPreflight:  // answered before authentication
-    case Op::kNotImplemented:
-      return Status(ErrorCode::kNotImplemented,
-                    "The requested operation is not implemented on this endpoint.");
-    case Op::kUnsupportedVerb:
-      return Status(ErrorCode::kMethodNotAllowed, "The resource doesn't support the verb.");
-  }
-  return Status(ErrorCode::kInternal, "unrouted operation");
-}
-
-// The SAS permission letter an operation needs, and the account-SAS resource type.
-char PermissionFor(Op op) {
-  switch (op) {
-    case Op::kListContainers:
-    case Op::kListBlobs:
-      return 'l';
-    case Op::kGetBlob:
-    case Op::kGetBlobProperties:
-    case Op::kGetBlobMetadata:
-    case Op::kGetBlockList:
-    case Op::kGetContainerProperties:
-    case Op::kGetContainerMetadata:
-    case Op::kGetContainerAcl:
-    case Op::kGetServiceProperties:
-    case Op::kGetAccountInfo:
-      return 'r';
-    case Op::kDeleteBlob:
-    case Op::kDeleteContainer:
-      return 'd';
-    case Op::kCreateContainer:
-      return 'c';
-    default:
-      return 'w';
-  }
-}
-
+// The account-SAS resource type of an address level.
 char ResourceTypeFor(Level level) {
   switch (level) {
     case Level::kService:
@@ -112,17 +26,6 @@ char ResourceTypeFor(Level level) {
       return 'o';
   }
   return 'o';
-}
-
-// Anonymous requests may read what the container's public access level exposes.
-bool PublicAllows(PublicAccess access, Op op) {
-  bool blob_read = op == Op::kGetBlob || op == Op::kGetBlobProperties ||
-                   op == Op::kGetBlobMetadata || op == Op::kGetBlockList;
-  bool container_read =
-      op == Op::kListBlobs || op == Op::kGetContainerProperties || op == Op::kGetContainerMetadata;
-  if (access == PublicAccess::kBucket) return blob_read || container_read;
-  if (access == PublicAccess::kObjects) return blob_read;
-  return false;
 }
 
 }  // namespace
@@ -211,7 +114,7 @@ HttpResponse BlobHandler::Handle(const HttpRequest& request, BodySource& body) {
                          "Authorization header is formed correctly including the signature."),
                   "AuthenticationFailed", grant.status().message());
     }
-    if (!auth::SasAllows(*grant, PermissionFor(op), ResourceTypeFor(address->level()))) {
+    if (!auth::SasAllows(*grant, Describe(op).permission, ResourceTypeFor(address->level()))) {
       bool wrong_type =
           grant->kind == auth::SasKind::kAccount &&
           grant->resource.find(ResourceTypeFor(address->level())) == std::string::npos;
@@ -249,7 +152,7 @@ HttpResponse BlobHandler::Handle(const HttpRequest& request, BodySource& body) {
   }
 
   Call call{request, *query, *address, body, store_, options_, sas, accounts_};
-  Result<HttpResponse> response = Dispatch(op, call);
+  Result<HttpResponse> response = Describe(op).execute(call);
   if (!response.ok()) return fail(response.status());
   if (head) response->head = true;
   return finish(std::move(response).value());

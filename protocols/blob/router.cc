@@ -88,68 +88,6 @@ constexpr std::string_view kKnownComps[] = {"list",
 
 }  // namespace
 
-std::string_view OpName(Op op) {
-  switch (op) {
-    case Op::kListContainers:
-      return "ListContainers";
-    case Op::kGetServiceProperties:
-      return "GetServiceProperties";
-    case Op::kSetServiceProperties:
-      return "SetServiceProperties";
-    case Op::kGetAccountInfo:
-      return "GetAccountInfo";
-    case Op::kPreflight:
-      return "Preflight";
-    case Op::kCreateContainer:
-      return "CreateContainer";
-    case Op::kGetContainerProperties:
-      return "GetContainerProperties";
-    case Op::kDeleteContainer:
-      return "DeleteContainer";
-    case Op::kGetContainerMetadata:
-      return "GetContainerMetadata";
-    case Op::kSetContainerMetadata:
-      return "SetContainerMetadata";
-    case Op::kGetContainerAcl:
-      return "GetContainerAcl";
-    case Op::kSetContainerAcl:
-      return "SetContainerAcl";
-    case Op::kListBlobs:
-      return "ListBlobs";
-    case Op::kPutBlob:
-      return "PutBlob";
-    case Op::kCopyBlob:
-      return "CopyBlob";
-    case Op::kCopyBlobFromUrl:
-      return "CopyBlobFromUrl";
-    case Op::kGetBlob:
-      return "GetBlob";
-    case Op::kGetBlobProperties:
-      return "GetBlobProperties";
-    case Op::kDeleteBlob:
-      return "DeleteBlob";
-    case Op::kSetBlobProperties:
-      return "SetBlobProperties";
-    case Op::kGetBlobMetadata:
-      return "GetBlobMetadata";
-    case Op::kSetBlobMetadata:
-      return "SetBlobMetadata";
-    case Op::kPutBlock:
-      return "PutBlock";
-    case Op::kPutBlockFromUrl:
-      return "PutBlockFromUrl";
-    case Op::kPutBlockList:
-      return "PutBlockList";
-    case Op::kGetBlockList:
-      return "GetBlockList";
-    case Op::kNotImplemented:
-      return "NotImplemented";
-    case Op::kUnsupportedVerb:
-      return "UnsupportedVerb";
-  }
-  return "Unknown";
-}
-
 Op Route(std::string_view method, Level level, const Query& query, const HttpRequest& request) {
   std::string restype = query.Get("restype").value_or("");
   std::string comp = query.Get("comp").value_or("");

@@ -2,8 +2,8 @@
 
 #include <string_view>
 
-#include "http/request.h"
 #include "http/query.h"
+#include "http/request.h"
 
 namespace tessera::blob {
 
@@ -37,8 +37,6 @@ enum class Op {
   kNotImplemented,   // a Blob operation this gateway does not serve yet
   kUnsupportedVerb,  // no Blob operation has this shape
 };
-
-std::string_view OpName(Op op);
 
 enum class Level { kService, kContainer, kBlob };
 

@@ -5,6 +5,7 @@
 #include "common/encoding.h"
 #include "common/time.h"
 #include "protocols/s3/errors.h"
+#include "protocols/s3/operations.h"
 #include "protocols/s3/router.h"
 #include "protocols/s3/service.h"
 
@@ -19,65 +20,6 @@ std::string NewRequestId() {
   std::string hex = HexEncode(raw);
   for (char& c : hex) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return hex;
-}
-
-Result<HttpResponse> Dispatch(Op op, Call& call) {
-  switch (op) {
-    case Op::kListBuckets:
-      return ListBuckets(call);
-    case Op::kCreateBucket:
-      return CreateBucket(call);
-    case Op::kHeadBucket:
-      return HeadBucket(call);
-    case Op::kDeleteBucket:
-      return DeleteBucket(call);
-    case Op::kGetBucketLocation:
-      return GetBucketLocation(call);
-    case Op::kGetBucketVersioning:
-      return GetBucketVersioning(call);
-    case Op::kListObjects:
-      return ListObjects(call, false);
-    case Op::kListObjectsV2:
-      return ListObjects(call, true);
-    case Op::kListObjectVersions:
-      return ListObjectVersions(call);
-    case Op::kListMultipartUploads:
-      return ListMultipartUploads(call);
-    case Op::kDeleteObjects:
-      return DeleteObjects(call);
-    case Op::kPutObject:
-      return PutObject(call);
-    case Op::kCopyObject:
-      return CopyObject(call);
-    case Op::kGetObject:
-      return GetObject(call, false);
-    case Op::kHeadObject:
-      return GetObject(call, true);
-    case Op::kDeleteObject:
-      return DeleteObject(call);
-    case Op::kCreateMultipartUpload:
-      return CreateMultipartUpload(call);
-    case Op::kUploadPart:
-      return UploadPart(call);
-    case Op::kUploadPartCopy:
-      return UploadPartCopy(call);
-    case Op::kCompleteMultipartUpload:
-      return CompleteMultipartUpload(call);
-    case Op::kAbortMultipartUpload:
-      return AbortMultipartUpload(call);
-    case Op::kListParts:
-      return ListParts(call);
-    case Op::kGetObjectTagging:
-      return GetObjectTagging(call);
-    case Op::kNotImplemented:
-      return Status(ErrorCode::kNotImplemented,
-                    "A header or query you provided implies functionality that is not "
-                    "implemented");
-    case Op::kMethodNotAllowed:
-      return Status(ErrorCode::kMethodNotAllowed,
-                    "The specified method is not allowed against this resource.");
-  }
-  return Status(ErrorCode::kInternal, "unrouted operation");
 }
 
 // Name checks that apply before the store is asked anything.
@@ -136,7 +78,7 @@ HttpResponse S3Handler::Handle(const HttpRequest& request, BodySource& body) {
   }
 
   Call call{request, *query, *address, *auth, body, store_, options_};
-  Result<HttpResponse> response = Dispatch(op, call);
+  Result<HttpResponse> response = Describe(op).execute(call);
   if (!response.ok()) return fail(response.status());
   response->Set("x-amz-request-id", request_id);
   response->record = std::move(record);

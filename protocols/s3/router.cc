@@ -99,62 +99,6 @@ std::string_view DecidingSubresource(const Query& query, Level level, std::strin
 
 }  // namespace
 
-std::string_view OpName(Op op) {
-  switch (op) {
-    case Op::kListBuckets:
-      return "ListBuckets";
-    case Op::kCreateBucket:
-      return "CreateBucket";
-    case Op::kHeadBucket:
-      return "HeadBucket";
-    case Op::kDeleteBucket:
-      return "DeleteBucket";
-    case Op::kGetBucketLocation:
-      return "GetBucketLocation";
-    case Op::kGetBucketVersioning:
-      return "GetBucketVersioning";
-    case Op::kListObjects:
-      return "ListObjects";
-    case Op::kListObjectsV2:
-      return "ListObjectsV2";
-    case Op::kListObjectVersions:
-      return "ListObjectVersions";
-    case Op::kListMultipartUploads:
-      return "ListMultipartUploads";
-    case Op::kDeleteObjects:
-      return "DeleteObjects";
-    case Op::kPutObject:
-      return "PutObject";
-    case Op::kCopyObject:
-      return "CopyObject";
-    case Op::kGetObject:
-      return "GetObject";
-    case Op::kHeadObject:
-      return "HeadObject";
-    case Op::kDeleteObject:
-      return "DeleteObject";
-    case Op::kCreateMultipartUpload:
-      return "CreateMultipartUpload";
-    case Op::kUploadPart:
-      return "UploadPart";
-    case Op::kUploadPartCopy:
-      return "UploadPartCopy";
-    case Op::kCompleteMultipartUpload:
-      return "CompleteMultipartUpload";
-    case Op::kAbortMultipartUpload:
-      return "AbortMultipartUpload";
-    case Op::kListParts:
-      return "ListParts";
-    case Op::kGetObjectTagging:
-      return "GetObjectTagging";
-    case Op::kNotImplemented:
-      return "NotImplemented";
-    case Op::kMethodNotAllowed:
-      return "MethodNotAllowed";
-  }
-  return "Unknown";
-}
-
 Op Route(std::string_view method, const Address& address, const Query& query,
          bool has_copy_source) {
   Level level = address.bucket.empty() ? Level::kService

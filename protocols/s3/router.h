@@ -35,8 +35,6 @@ enum class Op {
   kMethodNotAllowed,  // no S3 operation has this shape
 };
 
-std::string_view OpName(Op op);
-
 // Picks the operation from the method, the address level (service, bucket, object),
 // the sub-resource query parameters and x-amz-copy-source. Rows are tried in order in a
 // static table; unknown non-subresource parameters (x-id, response-*, ...) are ignored.

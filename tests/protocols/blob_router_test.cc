@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "protocols/blob/operations.h"
 #include "protocols/blob/request.h"
 #include "protocols/blob/router.h"
 
@@ -318,6 +319,28 @@ TEST(BlobOpNameTest, EveryOpHasADistinctName) {
   }
   EXPECT_EQ(OpName(Op::kPutBlockList), "PutBlockList");
   EXPECT_EQ(OpName(Op::kCopyBlobFromUrl), "CopyBlobFromUrl");
+}
+
+TEST(BlobOperationTest, PublicAccessLevelsExposeReadsOnly) {
+  EXPECT_TRUE(PublicAllows(PublicAccess::kObjects, Op::kGetBlob));
+  EXPECT_TRUE(PublicAllows(PublicAccess::kObjects, Op::kGetBlockList));
+  EXPECT_FALSE(PublicAllows(PublicAccess::kObjects, Op::kListBlobs));
+  EXPECT_TRUE(PublicAllows(PublicAccess::kBucket, Op::kListBlobs));
+  EXPECT_TRUE(PublicAllows(PublicAccess::kBucket, Op::kGetBlobProperties));
+  EXPECT_FALSE(PublicAllows(PublicAccess::kNone, Op::kGetBlob));
+  EXPECT_FALSE(PublicAllows(PublicAccess::kBucket, Op::kPutBlob));
+  EXPECT_FALSE(PublicAllows(PublicAccess::kBucket, Op::kGetContainerAcl));
+}
+
+TEST(BlobOperationTest, SasPermissionsFollowTheOperation) {
+  EXPECT_EQ(Describe(Op::kListBlobs).permission, 'l');
+  EXPECT_EQ(Describe(Op::kGetBlob).permission, 'r');
+  EXPECT_EQ(Describe(Op::kDeleteContainer).permission, 'd');
+  EXPECT_EQ(Describe(Op::kCreateContainer).permission, 'c');
+  EXPECT_EQ(Describe(Op::kPutBlockList).permission, 'w');
+  for (int i = 0; i <= static_cast<int>(Op::kUnsupportedVerb); ++i) {
+    EXPECT_EQ(Describe(static_cast<Op>(i)).op, static_cast<Op>(i));
+  }
 }
 
 }  // namespace

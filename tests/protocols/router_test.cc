@@ -5,6 +5,7 @@
 #include <set>
 #include <string>
 
+#include "protocols/s3/operations.h"
 #include "protocols/s3/request.h"
 
 namespace tessera::s3 {
