@@ -30,6 +30,8 @@ std::optional<LogLevel> ParseLogLevel(std::string_view name) {
   return std::nullopt;
 }
 
+const char* LogLevelName(LogLevel level) { return kNames[static_cast<int>(level)]; }
+
 void Log(LogLevel level, const char* format, ...) {
   if (!LogEnabled(level)) return;
   char message[1024];

@@ -15,6 +15,7 @@ LogLevel GetLogLevel();
 bool LogEnabled(LogLevel level);
 // "debug", "info", "warn", "error".
 std::optional<LogLevel> ParseLogLevel(std::string_view name);
+const char* LogLevelName(LogLevel level);
 void Log(LogLevel level, const char* format, ...) __attribute__((format(printf, 2, 3)));
 
 }  // namespace tessera

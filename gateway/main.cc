@@ -354,15 +354,29 @@ int Serve(const Flags& flags) {
   SetLogLevel(*ParseLogLevel(config->log_level));
   server.OnHangup([&requests, &server, &config] {
     // What can change without a restart: the access log file (after rotation), the TLS
-    // certificate and key, the log level (read again from the config file, when there is
-    // one and it does not name one on the command line). Accounts, keys, quotas and rate
-    // limits change through the admin API at any time.
-    if (!config->config_file.empty() && !config->log_level_from_flag) {
+    // certificate and key, and from the config file read again (when there is one) the log
+    // level (unless --log-level named one) and the limits but the thread counts. Accounts,
+    // keys, quotas and rate limits change through the admin API at any time.
+    if (!config->config_file.empty()) {
       Config reread = DefaultConfig(config->data_dir);
       Status read = ApplyConfigFile(config->config_file, reread);
-      if (read.ok()) SetLogLevel(*ParseLogLevel(reread.log_level));
-      std::fprintf(stderr, "tessera: SIGHUP: log level %s\n",
-                   read.ok() ? reread.log_level.c_str() : read.message().c_str());
+      if (!read.ok()) {
+        std::fprintf(stderr, "tessera: SIGHUP: config: %s (nothing changed)\n",
+                     read.message().c_str());
+      } else {
+        if (!config->log_level_from_flag) SetLogLevel(*ParseLogLevel(reread.log_level));
+        server.UpdateLimits(reread.limits);
+        const Limits& l = reread.limits;
+        std::fprintf(stderr,
+                     "tessera: SIGHUP: log level %s; limits: header %u bytes, %u s; idle %u s; "
+                     "body %u s; %u connections; grace %u s%s\n",
+                     LogLevelName(GetLogLevel()), l.header_limit, l.header_timeout_s,
+                     l.idle_timeout_s, l.body_timeout_s, l.max_connections, l.shutdown_grace_s,
+                     l.worker_threads != config->limits.worker_threads ||
+                             l.io_threads != config->limits.io_threads
+                         ? " (thread counts change at restart)"
+                         : "");
+      }
     }
     Status s = requests.ReopenAccessLog();
     std::fprintf(stderr, "tessera: SIGHUP: access log %s\n",

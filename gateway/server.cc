@@ -148,11 +148,24 @@ struct Server::Impl {
         io(static_cast<int>(l.io_threads)),
         workers(l.worker_threads),
         signals(io),
-        hangups(io) {}
+        hangups(io) {
+    SetLive(l);
+  }
 
   RequestHandler* s3;
   RequestHandler* blob;
-  Limits limits;
+  Limits limits;  // as started: the thread counts hold for the process's life
+  // What SIGHUP may change while sessions read it (the rest of Limits).
+  std::atomic<uint32_t> header_limit{0}, header_timeout_s{0}, idle_timeout_s{0}, body_timeout_s{0},
+      max_connections{0}, shutdown_grace_s{0};
+  void SetLive(const Limits& l) {
+    header_limit = l.header_limit;
+    header_timeout_s = l.header_timeout_s;
+    idle_timeout_s = l.idle_timeout_s;
+    body_timeout_s = l.body_timeout_s;
+    max_connections = l.max_connections;
+    shutdown_grace_s = l.shutdown_grace_s;
+  }
   asio::io_context io;
   asio::thread_pool workers;
   asio::signal_set signals;
@@ -273,7 +286,7 @@ asio::awaitable<ReadOutcome> Session<Stream>::ReadBody(char* buf, size_t capacit
   }
   parser.get().body().data = buf;
   parser.get().body().size = capacity;
-  ExpiresAfter(std::chrono::seconds(server_.limits.body_timeout_s));
+  ExpiresAfter(std::chrono::seconds(server_.body_timeout_s.load()));
   auto [ec, n] = co_await http::async_read(stream_, buffer_, parser, kUse);
   if (ec == http::error::need_buffer) ec = {};
   if (ec == beast::error::timeout) {
@@ -334,7 +347,7 @@ asio::awaitable<bool> Session<Stream>::DrainBody() {
     if (drained > kMaxDrain || (expect_continue_ && !sent_continue_)) co_return false;
     parser.get().body().data = scratch;
     parser.get().body().size = sizeof(scratch);
-    ExpiresAfter(std::chrono::seconds(server_.limits.body_timeout_s));
+    ExpiresAfter(std::chrono::seconds(server_.body_timeout_s.load()));
     auto [ec, n] = co_await http::async_read(stream_, buffer_, parser, kUse);
     if (ec == http::error::need_buffer) ec = {};
     if (ec) co_return false;
@@ -359,7 +372,7 @@ asio::awaitable<bool> Session<Stream>::WriteStreamed(HttpResponse& response, boo
   msg.body().data = nullptr;
   msg.body().more = true;
   http::response_serializer<http::buffer_body> serializer{msg};
-  ExpiresAfter(std::chrono::seconds(server_.limits.body_timeout_s));
+  ExpiresAfter(std::chrono::seconds(server_.body_timeout_s.load()));
   auto [ec, n] = co_await http::async_write_header(stream_, serializer, kUse);
   if (ec) co_return false;
   std::vector<char> chunk(kResponseChunk);
@@ -383,7 +396,7 @@ asio::awaitable<bool> Session<Stream>::WriteStreamed(HttpResponse& response, boo
     msg.body().data = chunk.data();
     msg.body().size = outcome.n;
     msg.body().more = remaining > 0;
-    ExpiresAfter(std::chrono::seconds(server_.limits.body_timeout_s));
+    ExpiresAfter(std::chrono::seconds(server_.body_timeout_s.load()));
     auto [wec, wn] = co_await http::async_write(stream_, serializer, kUse);
     if (wec == http::error::need_buffer) wec = {};
     if (wec) co_return false;
@@ -401,7 +414,7 @@ asio::awaitable<bool> Session<Stream>::WriteStreamed(HttpResponse& response, boo
 template <typename Stream>
 asio::awaitable<bool> Session<Stream>::Write(HttpResponse& response, bool keep_alive) {
   if (response.stream && !response.head) co_return co_await WriteStreamed(response, keep_alive);
-  ExpiresAfter(std::chrono::seconds(server_.limits.body_timeout_s));
+  ExpiresAfter(std::chrono::seconds(server_.body_timeout_s.load()));
   if (response.head || response.status == 304 || response.status == 204) {
     http::response<http::empty_body> msg{static_cast<http::status>(response.status), 11};
     ApplyHeaders(msg, response, keep_alive);
@@ -423,11 +436,11 @@ asio::awaitable<bool> Session<Stream>::Write(HttpResponse& response, bool keep_a
 
 template <typename Stream>
 asio::awaitable<void> Session<Stream>::Run() {
-  buffer_.max_size(server_.limits.header_limit + kReadBuffer);
+  buffer_.max_size(server_.header_limit.load() + kReadBuffer);
   buffer_.reserve(kReadBuffer);
   if constexpr (kTls) {
     // The handshake counts against the header timeout: a silent peer holds nothing longer.
-    ExpiresAfter(std::chrono::seconds(server_.limits.header_timeout_s));
+    ExpiresAfter(std::chrono::seconds(server_.header_timeout_s.load()));
     auto [ec] = co_await stream_.async_handshake(ssl::stream_base::server, kUse);
     if (ec) {
       beast::error_code ignored;
@@ -438,12 +451,12 @@ asio::awaitable<void> Session<Stream>::Run() {
   bool first = true;
   for (;;) {
     parser_.emplace();
-    parser_->header_limit(server_.limits.header_limit);
+    parser_->header_limit(server_.header_limit.load());
     parser_->body_limit(kMaxRequestBody);
     idle_ = true;
     if (server_.stopping) break;
-    ExpiresAfter(std::chrono::seconds(first ? server_.limits.header_timeout_s
-                                            : server_.limits.idle_timeout_s));
+    ExpiresAfter(std::chrono::seconds(first ? server_.header_timeout_s.load()
+                                            : server_.idle_timeout_s.load()));
     first = false;
     auto [ec, n] = co_await http::async_read_header(stream_, buffer_, *parser_, kUse);
     idle_ = false;
@@ -521,7 +534,7 @@ asio::awaitable<void> Server::Impl::Accept(tcp::acceptor& acceptor, Dialect dial
       if (stopping || ec == asio::error::operation_aborted) co_return;
       continue;
     }
-    if (sessions.load() >= static_cast<int>(limits.max_connections)) {
+    if (sessions.load() >= static_cast<int>(max_connections.load())) {
       socket.close();
       continue;
     }
@@ -567,7 +580,7 @@ void Server::Impl::BeginStop() {
   }
   // Wait for in-flight requests, then stop the loop.
   auto timer = std::make_shared<asio::steady_timer>(io);
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(limits.shutdown_grace_s);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(shutdown_grace_s.load());
   auto poll = std::make_shared<std::function<void()>>();
   *poll = [this, timer, deadline, poll]() {
     if (sessions.load() == 0 || std::chrono::steady_clock::now() > deadline) {
@@ -585,6 +598,8 @@ void Server::Impl::BeginStop() {
   };
   (*poll)();
 }
+
+void Server::UpdateLimits(const Limits& limits) { impl_->SetLive(limits); }
 
 Server::Server(RequestHandler* s3, RequestHandler* blob, Limits limits)
     : impl_(std::make_unique<Impl>(s3, blob, limits)) {}

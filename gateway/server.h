@@ -64,6 +64,10 @@ class Server {
   // Reads the TLS files again (new connections use them; open ones keep theirs). On
   // failure the previous certificate stays in use. Thread-safe.
   Status ReloadTls();
+  // Applies new timeouts, header limit, connection limit and shutdown grace to the running
+  // server (the next request of every connection uses them); the thread counts stay as
+  // started.
+  void UpdateLimits(const Limits& limits);
   // Binds every address; kInvalidArgument / kInternal when one cannot be bound (or an https
   // address without SetTls).
   Status Listen(const std::vector<ListenAddress>& addresses);

@@ -319,9 +319,9 @@ TEST_F(AccountsTest, QuotasAreHitAndReleased) {
 
 // The operator's changes are logged at info; SIGHUP reads the log level again.
 TEST_F(AccountsTest, TheLogLevelIsReadAgainOnSighup) {
-  auto reload = [&](const std::string& level) {
+  auto reload = [&](const std::string& level, const std::string& limits = "{}") {
     std::ofstream(config_) << R"({"admin_token": ")" << kAdminKey << R"(", "log_level": ")" << level
-                           << R"("})";
+                           << R"(", "limits": )" << limits << "}";
     gateway_->Signal(SIGHUP);
     for (int i = 0; i < 100; ++i) {
       if (ReadFile(dir_ + "/data.log").find("SIGHUP: log level " + level) != std::string::npos) {
@@ -339,13 +339,27 @@ TEST_F(AccountsTest, TheLogLevelIsReadAgainOnSighup) {
   EXPECT_NE(ReadFile(dir_ + "/data.log").find("admin: POST /admin/v1/accounts/nobody/disable"),
             std::string::npos);
 
-  ASSERT_TRUE(reload("info")) << ReadFile(dir_ + "/data.log");
+  ASSERT_TRUE(reload("info", R"({"idle_timeout_s": 1})")) << ReadFile(dir_ + "/data.log");
+  EXPECT_NE(ReadFile(dir_ + "/data.log").find("idle 1 s"), std::string::npos);
   ASSERT_EQ(Admin("POST", "/admin/v1/accounts", R"({"name": "loud"})").status, 201);
   const std::string log = ReadFile(dir_ + "/data.log");
   EXPECT_NE(log.find(" info  admin: POST /admin/v1/accounts from 127.0.0.1 -> 201"),
             std::string::npos)
       << log;
   EXPECT_TRUE(gateway_->Alive());
+
+  // The new idle timeout holds for connections already open: a keep-alive connection that
+  // waits 2.5 s is closed.
+  Connection connection(gateway_->port());
+  ASSERT_TRUE(connection.ok());
+  Request list;
+  ASSERT_TRUE(connection.Send(Serialize(list, gateway_->port())));
+  RawResponse first;
+  ASSERT_TRUE(connection.Read(&first));
+  EXPECT_EQ(first.status, 200);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  RawResponse second;
+  EXPECT_FALSE(connection.Send(Serialize(list, gateway_->port())) && connection.Read(&second));
 }
 
 // A gateway whose config names no admin key makes one, keeps it in DATA/admin.key (readable
