@@ -1,6 +1,7 @@
 #include "common/encoding.h"
 
 #include <array>
+#include <cstdio>
 
 namespace tessera {
 namespace {
@@ -189,6 +190,27 @@ std::string_view Trim(std::string_view s) {
   while (b < e && (s[b] == ' ' || s[b] == '\t')) ++b;
   while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t')) --e;
   return s.substr(b, e - b);
+}
+
+void AppendJsonString(std::string& out, std::string_view s) {
+  const bool utf8 = IsValidUtf8(s);
+  out += '"';
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (c < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof(buf), "\\u%04x", c);
+      out += buf;
+    } else if (c >= 0x80 && !utf8) {
+      out += "\\ufffd";
+    } else {
+      out += ch;
+    }
+  }
+  out += '"';
 }
 
 }  // namespace tessera

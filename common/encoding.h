@@ -19,6 +19,9 @@ std::string UriEncode(std::string_view s, bool keep_slash);
 std::optional<std::string> UriDecode(std::string_view s, bool plus_is_space = false);
 
 bool IsValidUtf8(std::string_view s);
+// Appends `s` as a JSON string literal (quotes included): quote, backslash and control
+// characters escaped; when `s` is not valid UTF-8, every byte above 0x7f becomes U+FFFD.
+void AppendJsonString(std::string& out, std::string_view s);
 std::string ToLower(std::string_view s);
 std::string_view Trim(std::string_view s);
 

@@ -5,25 +5,59 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
-#include <nlohmann/json.hpp>
+#include <string>
+
+#include "common/encoding.h"
+#include "common/time.h"
 
 namespace tessera::gateway {
 namespace {
 
 constexpr const char* kDialects[2] = {"s3", "blob"};
 
-std::string Rfc3339Millis(int64_t micros) {
-  const time_t seconds = static_cast<time_t>(micros / 1000000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(micros / 1000 % 1000));
-  return buf;
+// One access log line: a JSON object and a newline (see request_log.h), built without
+// a JSON DOM (this runs for every request).
+std::string AccessLine(const Completed& r, const std::string& operation) {
+  std::string out;
+  out.reserve(384 + r.path.size() + r.record.key.size() + r.user_agent.size());
+  auto field = [&out](const char* name, std::string_view value) {
+    out += out.empty() ? "{\"" : ",\"";
+    out += name;
+    out += "\":";
+    AppendJsonString(out, value);
+  };
+  auto number = [&out](const char* name, const std::string& value) {
+    out += ",\"";
+    out += name;
+    out += "\":";
+    out += value;
+  };
+  field("time", FormatIso8601Millis(r.time_us));
+  field("request_id", r.record.request_id);
+  field("remote", r.remote);
+  field("dialect", kDialects[r.dialect]);
+  field("operation", operation);
+  field("method", r.method);
+  field("path", r.path);
+  field("account", r.record.account);
+  field("bucket", r.record.bucket);
+  field("key", r.record.key);
+  number("status", std::to_string(r.status));
+  if (!r.record.error_code.empty()) field("error", r.record.error_code);
+  number("bytes_in", std::to_string(r.bytes_in));
+  number("bytes_out", std::to_string(r.bytes_out));
+  char ms[32];
+  std::snprintf(ms, sizeof(ms), "%.2f",
+                static_cast<double>(static_cast<int64_t>(r.seconds * 1e5)) / 100);
+  number("ms", ms);
+  field("user_agent", r.user_agent);
+  if (!r.whole) number("cut", "true");
+  out += "}\n";
+  return out;
 }
 
 }  // namespace
@@ -54,7 +88,9 @@ RequestLog::~RequestLog() {
 void RequestLog::WriteLoop() {
   std::unique_lock<std::mutex> lock(queue_mu_);
   for (;;) {
-    queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+    queue_cv_.wait_for(lock, kFlushInterval,
+                       [&] { return stopping_ || queue_.size() >= kBatchLines; });
+    if (queue_.empty() && !stopping_) continue;
     if (queue_.empty()) return;  // stopping, everything written
     std::deque<std::string> lines;
     lines.swap(queue_);
@@ -123,25 +159,7 @@ void RequestLog::Record(const Completed& r) {
     std::lock_guard<std::mutex> lock(fd_mu_);
     if (fd_ < 0) return;
   }
-  nlohmann::json line = {{"time", Rfc3339Millis(r.time_us)},
-                         {"request_id", r.record.request_id},
-                         {"remote", r.remote},
-                         {"dialect", kDialects[r.dialect]},
-                         {"operation", operation},
-                         {"method", r.method},
-                         {"path", r.path},
-                         {"account", r.record.account},
-                         {"bucket", r.record.bucket},
-                         {"key", r.record.key},
-                         {"status", r.status},
-                         {"bytes_in", r.bytes_in},
-                         {"bytes_out", r.bytes_out},
-                         {"ms", static_cast<double>(static_cast<int64_t>(r.seconds * 1e5)) / 100},
-                         {"user_agent", r.user_agent}};
-  if (!r.record.error_code.empty()) line["error"] = r.record.error_code;
-  if (!r.whole) line["cut"] = true;
-  // Names are client bytes: replace what is not UTF-8 rather than fail.
-  std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  std::string text = AccessLine(r, operation);
   {
     std::lock_guard<std::mutex> lock(queue_mu_);
     if (queue_.size() >= kMaxQueued) {
@@ -149,6 +167,9 @@ void RequestLog::Record(const Completed& r) {
       return;
     }
     queue_.push_back(std::move(text));
+    // The writer wakes for a batch, or on its own within kFlushInterval: no wake-up (and
+    // write) per request.
+    if (queue_.size() < kBatchLines) return;
   }
   queue_cv_.notify_one();
 }

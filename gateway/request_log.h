@@ -1,6 +1,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -65,6 +66,8 @@ class RequestLog {
   // Lines go out on a thread of their own, so that a slow log target never holds up the
   // I/O threads; past kMaxQueued waiting lines, new ones are dropped (and counted).
   static constexpr size_t kMaxQueued = 65536;
+  static constexpr size_t kBatchLines = 256;
+  static constexpr std::chrono::milliseconds kFlushInterval{50};
   mutable std::mutex queue_mu_;
   std::condition_variable queue_cv_;
   std::deque<std::string> queue_;  // guarded by queue_mu_

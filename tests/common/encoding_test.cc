@@ -55,5 +55,17 @@ TEST(EncodingTest, TrimAndLower) {
   EXPECT_EQ(ToLower("X-Amz-Date"), "x-amz-date");
 }
 
+TEST(EncodingTest, JsonStringsEscapeQuotesBackslashesAndControls) {
+  std::string out;
+  AppendJsonString(out, "a\"b\\c\nd\x01\xc3\xa9");
+  EXPECT_EQ(out, "\"a\\\"b\\\\c\\u000ad\\u0001\xc3\xa9\"");
+  out.clear();
+  AppendJsonString(out, "bad\xff\xc3");  // not UTF-8: high bytes become U+FFFD
+  EXPECT_EQ(out, "\"bad\\ufffd\\ufffd\"");
+  out.clear();
+  AppendJsonString(out, "");
+  EXPECT_EQ(out, "\"\"");
+}
+
 }  // namespace
 }  // namespace tessera
