@@ -15,6 +15,7 @@
 
 #include "common/encoding.h"
 #include "common/log.h"
+#include "http/framing.h"
 #include "protocols/dialect.h"
 
 namespace tessera::gateway {
@@ -465,20 +466,27 @@ asio::awaitable<void> Session<Stream>::Run() {
         ec == asio::error::eof) {
       break;
     }
+    // A head that cannot be served is answered in the listener's dialect, and the
+    // connection closes: where its body ends is not known.
+    RequestHandler& rejecter = pinned_                                      ? *pinned_
+                               : dialect_ == Dialect::kBlob && server_.blob ? *server_.blob
+                                                                            : *server_.s3;
     if (ec) {
       HttpRequest partial;
       Status status = ec == http::error::header_limit
                           ? Status(ErrorCode::kRequestHeaderTooLarge,
                                    "Your request header section exceeds the maximum allowed size.")
                           : Status(ErrorCode::kInvalidRequest, "Malformed HTTP request");
-      RequestHandler& handler = pinned_                                      ? *pinned_
-                                : dialect_ == Dialect::kBlob && server_.blob ? *server_.blob
-                                                                             : *server_.s3;
-      HttpResponse response = handler.Reject(partial, status);
+      HttpResponse response = rejecter.Reject(partial, status);
       co_await Write(response, false);
       break;
     }
     HttpRequest request = ToHttpRequest(*parser_);
+    if (Status framing = CheckFraming(request); !framing.ok()) {
+      HttpResponse response = rejecter.Reject(request, framing);
+      co_await Write(response, false);
+      break;
+    }
     beast::error_code peer_error;
     auto peer = Tcp().socket().remote_endpoint(peer_error);
     if (!peer_error) request.remote_address = peer.address().to_string();
