@@ -294,8 +294,25 @@ Status CheckTime(const SignedParts& parts, int64_t now_micros) {
   }
   int64_t skew = now_micros - parts.request_micros;
   if (skew > kMaxClockSkewMicros || -skew > kMaxClockSkewMicros) {
-    return Status(ErrorCode::kRequestExpired,
-                  "the difference between the request time and the current time is too large");
+    return Status(ErrorCode::kRequestTimeTooSkewed,
+                  "The difference between the request time and the current time is too large.");
+  }
+  return Status::Ok();
+}
+
+// Every x-amz-* header a signed request carries must be signed, as AWS requires: an
+// unsigned one (metadata, ACL, copy source) would change what the signed request does.
+// A presigned URL's client may add x-amz-content-sha256, which only names the payload mode.
+Status CheckAmzHeadersSigned(const HttpRequest& request, std::string_view signed_headers,
+                             bool presigned) {
+  const std::vector<std::string_view> names = SplitSignedHeaders(signed_headers);
+  for (const auto& [name, value] : request.headers) {
+    if (!name.starts_with("x-amz-")) continue;
+    if (presigned && name == "x-amz-content-sha256") continue;
+    if (std::find(names.begin(), names.end(), name) == names.end()) {
+      return Status(ErrorCode::kAccessDenied,
+                    "There were headers present in the request which were not signed: " + name);
+    }
   }
   return Status::Ok();
 }
@@ -468,6 +485,7 @@ Result<SigV4Context> VerifySigV4(const HttpRequest& request, const AccountDirect
                   "the request signature we calculated does not match the signature you "
                   "provided");
   }
+  RETURN_IF_ERROR(CheckAmzHeadersSigned(request, parts.signed_headers, has_query));
   if (account->disabled) {
     return Status(ErrorCode::kAccountDisabled, "All access to this account has been disabled.");
   }

@@ -76,6 +76,8 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "SignatureMismatch";
     case ErrorCode::kRequestExpired:
       return "RequestExpired";
+    case ErrorCode::kRequestTimeTooSkewed:
+      return "RequestTimeTooSkewed";
     case ErrorCode::kAccessDenied:
       return "AccessDenied";
     case ErrorCode::kAccountDisabled:

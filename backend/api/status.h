@@ -50,14 +50,15 @@ enum class ErrorCode {
   kAuthorizationHeaderMalformed,
   kUnknownAccessKey,
   kSignatureMismatch,
-  kRequestExpired,  // presigned URL or request time outside the allowed window
+  kRequestExpired,        // a presigned URL or SAS outside its validity window
+  kRequestTimeTooSkewed,  // a signed request's time too far from the server's clock
   kAccessDenied,
   kAccountDisabled,  // the account exists but an operator disabled it
   // Service.
   kRequestTimeout,
   kSlowDown,
   kQuotaExceeded,  // a write would take an account or bucket past its quota
-  kDataLoss,  // fewer than k fragments of a stripe could be read
+  kDataLoss,       // fewer than k fragments of a stripe could be read
   kInternal,
 };
 

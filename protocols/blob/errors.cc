@@ -82,6 +82,8 @@ WireError ToWireError(ErrorCode code) {
       return {403, "AuthenticationFailed"};
     case ErrorCode::kSignatureMismatch:
       return {403, "AuthenticationFailed"};
+    case ErrorCode::kRequestTimeTooSkewed:
+      return {403, "AuthenticationFailed"};
     case ErrorCode::kRequestExpired:
       return {403, "AuthenticationFailed"};
     case ErrorCode::kAccessDenied:

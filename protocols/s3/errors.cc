@@ -80,6 +80,8 @@ WireError ToWireError(ErrorCode code) {
       return {403, "InvalidAccessKeyId"};
     case ErrorCode::kSignatureMismatch:
       return {403, "SignatureDoesNotMatch"};
+    case ErrorCode::kRequestTimeTooSkewed:
+      return {403, "RequestTimeTooSkewed"};
     case ErrorCode::kRequestExpired:
       return {403, "AccessDenied"};
     case ErrorCode::kAccessDenied:

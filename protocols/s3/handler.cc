@@ -28,12 +28,8 @@ Status ValidateAddress(Op op, const Address& address) {
   if (op == Op::kCreateBucket ? !IsValidBucketName(address.bucket) : address.bucket.size() > 255) {
     return Status(ErrorCode::kInvalidBucketName, "The specified bucket is not valid.");
   }
-  if (!address.key.empty() && !IsValidObjectKey(address.key)) {
-    return Status(ErrorCode::kInvalidObjectName, address.key.size() > 1024
-                                                     ? "Your key is too long"
-                                                     : "Object key is not valid UTF-8");
-  }
-  return Status::Ok();
+  if (address.key.empty()) return Status::Ok();
+  return CheckObjectKey(address.key);
 }
 
 }  // namespace

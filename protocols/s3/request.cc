@@ -63,6 +63,13 @@ bool IsValidBucketName(std::string_view name) {
   return !(all_digits_and_dots && dots == 3);
 }
 
+Status CheckObjectKey(std::string_view key) {
+  if (key.size() > 1024) return Status(ErrorCode::kInvalidObjectName, "Your key is too long");
+  if (IsValidObjectKey(key)) return Status::Ok();
+  return Status(ErrorCode::kInvalidArgument,
+                "Object key must be non-empty UTF-8 without NUL characters");
+}
+
 bool IsValidObjectKey(std::string_view key) {
   if (key.empty() || key.size() > 1024) return false;
   if (key.find('\0') != std::string_view::npos) return false;

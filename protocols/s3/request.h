@@ -5,9 +5,9 @@
 #include <string_view>
 #include <vector>
 
-#include "http/request.h"
 #include "backend/api/status.h"
 #include "http/query.h"
+#include "http/request.h"
 
 namespace tessera::s3 {
 
@@ -35,6 +35,9 @@ Result<Address> ResolveAddress(const HttpRequest& request, const std::vector<std
 bool IsValidBucketName(std::string_view name);
 
 // Object keys: 1-1024 bytes of valid UTF-8 without NUL.
+// Ok, kInvalidObjectName (KeyTooLongError) past 1024 bytes, or kInvalidArgument for a key
+// that is empty, not UTF-8 or holds a NUL.
+Status CheckObjectKey(std::string_view key);
 bool IsValidObjectKey(std::string_view key);
 
 }  // namespace tessera::s3

@@ -146,9 +146,8 @@ Result<HttpResponse> DeleteObjects(Call& call) {
   std::vector<DeleteOutcome> outcomes;
   for (const auto& key : keys) {
     DeleteOutcome outcome{key, "", ""};
-    Status s = IsValidObjectKey(key)
-                   ? call.store.DeleteObject({call.account(), call.address.bucket, key})
-                   : Status(ErrorCode::kInvalidObjectName, "Invalid key");
+    Status s = CheckObjectKey(key);
+    if (s.ok()) s = call.store.DeleteObject({call.account(), call.address.bucket, key});
     // Deleting a missing key succeeds in S3.
     if (!s.ok() && s.code() != ErrorCode::kNoSuchKey) {
       outcome.code = std::string(ToWireError(s.code()).code);

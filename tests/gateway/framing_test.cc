@@ -58,5 +58,37 @@ TEST_F(FramingTest, EachSmugglingShapeIsRefusedAndTheHiddenRequestNeverRuns) {
   EXPECT_EQ(Send(gateway_->port(), ok).status, 200);
 }
 
+// Header-signed SigV4 requests: an x-amz-* header added after signing is refused (it would
+// change what the signed request does) and nothing is stored; a key holding NUL is an
+// invalid argument, not a key too long.
+TEST_F(FramingTest, AnUnsignedAmzHeaderIsRefusedAndAKeyWithNulIsInvalid) {
+  ASSERT_EQ(Do("PUT", "/strict").status, 200);
+  Request put;
+  put.method = "PUT";
+  put.target = "/strict/obj";
+  put.body = "data";
+  std::string wire = Serialize(put, gateway_->port());
+  const size_t head_end = wire.find("\r\n\r\n");
+  ASSERT_NE(head_end, std::string::npos);
+  wire.insert(head_end, "\r\nx-amz-meta-injected: yes");
+  Connection c(gateway_->port());
+  ASSERT_TRUE(c.Send(wire));
+  RawResponse r;
+  ASSERT_TRUE(c.Read(&r));
+  EXPECT_EQ(r.status, 403) << r.body;
+  EXPECT_NE(r.body.find("<Code>AccessDenied</Code>"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("not signed"), std::string::npos) << r.body;
+  EXPECT_EQ(Do("HEAD", "/strict/obj").status, 404);
+  // Signed, the same header is fine.
+  EXPECT_EQ(Do("PUT", "/strict/obj", "data", {{"x-amz-meta-injected", "yes"}}).status, 200);
+
+  r = Do("PUT", "/strict/a%00b", "x");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("<Code>InvalidArgument</Code>"), std::string::npos) << r.body;
+  r = Do("PUT", "/strict/" + std::string(1025, 'k'), "x");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("<Code>KeyTooLongError</Code>"), std::string::npos) << r.body;
+}
+
 }  // namespace
 }  // namespace tessera::testing
