@@ -1,5 +1,7 @@
 #include "gateway/server.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <boost/asio.hpp>
@@ -8,6 +10,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <future>
 #include <list>
@@ -65,6 +68,9 @@ class SessionBase {
   // Called from a worker thread: blocks until the session's strand delivered bytes.
   virtual Result<size_t> ReadBodyBlocking(char* buf, size_t capacity) = 0;
   virtual void CloseIfIdle() = 0;
+  // Closes the connection whatever it is doing (shutdown past its grace): a body read in
+  // progress fails, so the worker waiting on it gives up.
+  virtual void Abort() = 0;
 };
 
 // The certificate and key of the TLS listeners. A connection takes the context current at
@@ -233,6 +239,12 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       if (self->idle_) self->Tcp().socket().close();
     });
   }
+  void Abort() override {
+    asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
+      beast::error_code ignored;
+      self->Tcp().socket().close(ignored);
+    });
+  }
 
  private:
   static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
@@ -321,6 +333,13 @@ Result<size_t> Session<Stream>::ReadBodyBlocking(char* buf, size_t capacity) {
                    if (e) outcome = ReadOutcome{0, ErrorCode::kInternal, "body read failed"};
                    promise.set_value(std::move(outcome));
                  });
+  // The network loop may stop before the read completes (shutdown): then the read never
+  // will, and the worker must not wait for it.
+  while (future.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready) {
+    if (server_.io.stopped()) {
+      return Status(ErrorCode::kRequestTimeout, "the server stopped before the body arrived");
+    }
+  }
   ReadOutcome outcome = future.get();
   if (outcome.code != ErrorCode::kOk) return Status(outcome.code, outcome.message);
   return outcome.n;
@@ -590,10 +609,19 @@ void Server::Impl::BeginStop() {
   auto timer = std::make_shared<asio::steady_timer>(io);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(shutdown_grace_s.load());
   auto poll = std::make_shared<std::function<void()>>();
+  // Past the grace, every connection is closed (reads and writes in progress fail), and
+  // the loop stops when they are gone or 5 s later, whatever clients do.
   *poll = [this, timer, deadline, poll]() {
-    if (sessions.load() == 0 || std::chrono::steady_clock::now() > deadline) {
+    const auto now = std::chrono::steady_clock::now();
+    if (sessions.load() == 0 || now > deadline + std::chrono::seconds(5)) {
       io.stop();
       return;
+    }
+    if (now > deadline) {
+      std::lock_guard lock(mu);
+      for (auto& weak : live) {
+        if (auto s = weak.lock()) s->Abort();
+      }
     }
     {
       std::lock_guard lock(mu);
@@ -707,7 +735,16 @@ void Server::Run(bool handle_signals) {
     impl_->hangups.add(SIGHUP);
     impl_->WaitHangup();
     impl_->signals.async_wait([this](beast::error_code ec, int) {
-      if (!ec) impl_->BeginStop();
+      if (ec) return;
+      impl_->BeginStop();
+      // A second SIGTERM or SIGINT exits at once. Nothing acknowledged is lost: the store
+      // is safe against a crash at any instant, and this is one.
+      impl_->signals.async_wait([](beast::error_code again, int) {
+        if (again) return;
+        static constexpr char kMessage[] = "tessera: second signal: exiting now\n";
+        (void)!::write(STDERR_FILENO, kMessage, sizeof(kMessage) - 1);
+        std::_Exit(1);
+      });
     });
   }
   std::vector<std::thread> threads;
