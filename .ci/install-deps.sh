@@ -5,7 +5,8 @@ set -euo pipefail
 
 BUILD_PKGS=(build-essential cmake ninja-build pkg-config libboost1.81-dev libssl-dev
   libpugixml-dev nlohmann-json3-dev liblmdb-dev libisal-dev liburing-dev libgtest-dev libgmock-dev libcli11-dev)
-CLIENT_PKGS=(awscli python3-boto3 s3cmd rclone curl python3-azure-storage azure-cli)
+CLIENT_PKGS=(awscli python3-boto3 s3cmd rclone curl python3-azure-storage azure-cli
+  clang-14 libclang-rt-14-dev)
 
 want=("${BUILD_PKGS[@]}")
 if [[ "${1:-}" == "--clients" ]]; then

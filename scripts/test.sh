@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what is missing (build deps and the real clients), builds, runs every unit and
-# integration test, then the conformance suite with real S3 clients.
+# integration test, the conformance suite with real clients, then the fuzz harnesses.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash .ci/install-deps.sh --clients
@@ -10,3 +10,5 @@ npm ci --prefix conformance/s3/js --no-audit --no-fund --loglevel=error
 npm ci --prefix conformance/blob/js --no-audit --no-fund --loglevel=error
 ctest --test-dir build --output-on-failure -j"$(nproc)" --timeout 600
 TESSERA_BIN="$PWD/build/gateway/tessera" bash conformance/run.sh
+# The libFuzzer harnesses (clang, ASan and UBSan), 30 s each.
+bash scripts/fuzz.sh 30
