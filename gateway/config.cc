@@ -103,7 +103,8 @@ const std::map<std::string, std::set<std::string>>& KnownKeys() {
       {"accounts[]", {"name", "key", "key2"}},
       {"limits",
        {"header_limit", "header_timeout_s", "idle_timeout_s", "body_timeout_s", "max_connections",
-        "worker_threads", "io_threads", "shutdown_grace_s"}},
+        "max_connections_per_address", "min_body_bytes_per_s", "worker_threads", "io_threads",
+        "shutdown_grace_s"}},
   };
   return *known;
 }
@@ -232,6 +233,9 @@ Status ApplyJson(const nlohmann::json& j, Config& config) {
     limits.idle_timeout_s = l.value("idle_timeout_s", limits.idle_timeout_s);
     limits.body_timeout_s = l.value("body_timeout_s", limits.body_timeout_s);
     limits.max_connections = l.value("max_connections", limits.max_connections);
+    limits.max_connections_per_address =
+        l.value("max_connections_per_address", limits.max_connections_per_address);
+    limits.min_body_bytes_per_s = l.value("min_body_bytes_per_s", limits.min_body_bytes_per_s);
     limits.worker_threads = l.value("worker_threads", limits.worker_threads);
     limits.io_threads = l.value("io_threads", limits.io_threads);
     limits.shutdown_grace_s = l.value("shutdown_grace_s", limits.shutdown_grace_s);

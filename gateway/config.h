@@ -26,10 +26,12 @@ struct Limits {
   uint32_t header_timeout_s = 30;     // first byte to end of head
   uint32_t idle_timeout_s = 60;       // keep-alive wait for the next request
   uint32_t body_timeout_s = 120;      // no body progress for this long
-  uint32_t max_connections = 1024;
-  uint32_t worker_threads = 32;    // blocking store calls
-  uint32_t io_threads = 2;         // sockets and HTTP parsing
-  uint32_t shutdown_grace_s = 30;  // SIGTERM: finish in-flight requests
+  uint32_t max_connections = 1024;    // past it, the longest idle connection is closed
+  uint32_t max_connections_per_address = 256;
+  uint32_t min_body_bytes_per_s = 1024;  // over each 10 s spent waiting for a body
+  uint32_t worker_threads = 32;          // blocking store calls
+  uint32_t io_threads = 2;               // sockets and HTTP parsing
+  uint32_t shutdown_grace_s = 30;        // SIGTERM: finish in-flight requests
 };
 
 struct Config {

@@ -11,9 +11,11 @@
 #include <boost/beast/ssl.hpp>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <future>
 #include <list>
+#include <map>
 #include <mutex>
 
 #include "common/encoding.h"
@@ -41,6 +43,11 @@ constexpr uint64_t kMaxRequestBody = 6ull << 30;  // 5 GiB object + aws-chunked 
 constexpr uint64_t kMaxDrain = 1 << 20;           // unread body we read and drop
 
 // What a body read on the socket produced; default-constructible for co_spawn.
+// Request body bytes read ahead on the I/O side before a worker takes the request.
+constexpr uint64_t kPrefetch = 64 * 1024;
+// A client's body rate is judged over this much time spent waiting for it.
+constexpr std::chrono::steady_clock::duration kRateWindow = std::chrono::seconds(10);
+
 struct ReadOutcome {
   size_t n = 0;
   ErrorCode code = ErrorCode::kOk;
@@ -67,11 +74,23 @@ class SessionBase {
   virtual ~SessionBase() = default;
   // Called from a worker thread: blocks until the session's strand delivered bytes.
   virtual Result<size_t> ReadBodyBlocking(char* buf, size_t capacity) = 0;
+  // The body as the handler reads it: what was read ahead on the I/O side, then the rest.
+  virtual Result<size_t> ReadForHandler(char* buf, size_t capacity) = 0;
   virtual void CloseIfIdle() = 0;
   // Closes the connection whatever it is doing (shutdown past its grace): a body read in
   // progress fails, so the worker waiting on it gives up.
   virtual void Abort() = 0;
+
+  // Since when the connection has waited for a request head (steady clock, microseconds;
+  // 0 while a request is in hand). Read by the acceptor to evict the longest idle one.
+  std::atomic<int64_t> idle_since_us{0};
 };
+
+int64_t SteadyMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 // The certificate and key of the TLS listeners. A connection takes the context current at
 // its accept; the files are read again on Reload() (SIGHUP) and when their modification
@@ -164,8 +183,10 @@ struct Server::Impl {
   Limits limits;  // as started: the thread counts hold for the process's life
   // What SIGHUP may change while sessions read it (the rest of Limits).
   std::atomic<uint32_t> header_limit{0}, header_timeout_s{0}, idle_timeout_s{0}, body_timeout_s{0},
-      max_connections{0}, shutdown_grace_s{0};
+      max_connections{0}, shutdown_grace_s{0}, max_per_address{0}, min_body_bytes_per_s{0};
   void SetLive(const Limits& l) {
+    max_per_address = l.max_connections_per_address;
+    min_body_bytes_per_s = l.min_body_bytes_per_s;
     header_limit = l.header_limit;
     header_timeout_s = l.header_timeout_s;
     idle_timeout_s = l.idle_timeout_s;
@@ -196,6 +217,8 @@ struct Server::Impl {
   std::atomic<int> sessions{0};
   std::mutex mu;
   std::list<std::weak_ptr<SessionBase>> live;  // for closing idle sessions at shutdown
+  std::map<std::string, int> per_address;      // open connections by remote address; mu
+  std::atomic<uint64_t> evicted{0};            // idle connections closed to make room
 
   // ServerStats, per dialect (0 = S3, 1 = Blob).
   std::atomic<uint64_t> responses[2][6] = {};
@@ -221,6 +244,7 @@ struct Server::Impl {
   asio::awaitable<void> Accept(tcp::acceptor& acceptor, Dialect dialect, RequestHandler* pinned,
                                bool tls);
   void BeginStop();
+  bool Admit(const std::string& address);
 };
 
 // One connection: reads request heads, hands each request to a worker thread, streams
@@ -234,6 +258,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
   asio::awaitable<void> Run();
   Result<size_t> ReadBodyBlocking(char* buf, size_t capacity) override;
+  Result<size_t> ReadForHandler(char* buf, size_t capacity) override;
   void CloseIfIdle() override {
     asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
       if (self->idle_) self->Tcp().socket().close();
@@ -252,6 +277,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   void ExpiresAfter(std::chrono::seconds s) { Tcp().expires_after(s); }
 
   asio::awaitable<ReadOutcome> ReadBody(char* buf, size_t capacity);
+  asio::awaitable<void> Prefetch();
   asio::awaitable<bool> Write(HttpResponse& response, bool keep_alive);
   asio::awaitable<bool> WriteStreamed(HttpResponse& response, bool keep_alive);
   asio::awaitable<bool> DrainBody();
@@ -269,6 +295,15 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   bool expect_continue_ = false;
   bool sent_continue_ = false;
   bool idle_ = true;
+  // Body bytes read on the I/O side before a worker is taken (a client that trickles its
+  // body holds no worker), handed to the handler first.
+  std::string prefetched_;
+  size_t prefetched_at_ = 0;
+  std::optional<ReadOutcome> prefetch_error_;
+  // Time spent waiting for this request's body bytes, and the bytes: the client must keep
+  // Limits::min_body_bytes_per_s over every kRateWindow of waiting.
+  std::chrono::steady_clock::duration body_wait_{};
+  uint64_t body_window_bytes_ = 0;
 };
 
 // A request body as the handler sees it: pulls from the socket through the session.
@@ -277,7 +312,7 @@ class SocketBody : public BodySource {
   SocketBody(SessionBase& session, std::optional<uint64_t> length)
       : session_(session), length_(length) {}
   Result<size_t> Read(char* buf, size_t capacity) override {
-    return session_.ReadBodyBlocking(buf, capacity);
+    return session_.ReadForHandler(buf, capacity);
   }
   // The Content-Length, when the request has one (not chunked).
   std::optional<uint64_t> Size() const override { return length_; }
@@ -297,29 +332,86 @@ asio::awaitable<ReadOutcome> Session<Stream>::ReadBody(char* buf, size_t capacit
     auto [ec, n] = co_await http::async_write(stream_, cont, kUse);
     if (ec) co_return ReadOutcome{0, ErrorCode::kIncompleteBody, ec.message()};
   }
-  parser.get().body().data = buf;
-  parser.get().body().size = capacity;
-  ExpiresAfter(std::chrono::seconds(server_.body_timeout_s.load()));
-  auto [ec, n] = co_await http::async_read(stream_, buffer_, parser, kUse);
-  if (ec == http::error::need_buffer) ec = {};
-  if (ec == beast::error::timeout) {
-    co_return ReadOutcome{0, ErrorCode::kRequestTimeout,
-                          "Your socket connection to the server was not read from or written "
-                          "to within the timeout period."};
+  static constexpr char kTooSlow[] =
+      "Your socket connection to the server was not read from or written to within the timeout "
+      "period.";
+  // Socket reads one at a time until the buffer is full or the body ends, so that the
+  // client's rate is judged between them: at least min_body_bytes_per_s over every
+  // kRateWindow spent waiting (silence for a whole window fails at once).
+  const uint64_t min_rate = server_.min_body_bytes_per_s.load();
+  const auto expiry = min_rate == 0
+                          ? std::chrono::seconds(server_.body_timeout_s.load())
+                          : std::min(std::chrono::seconds(server_.body_timeout_s.load()),
+                                     std::chrono::duration_cast<std::chrono::seconds>(kRateWindow));
+  size_t got = 0;
+  while (got < capacity && !parser.is_done()) {
+    parser.get().body().data = buf + got;
+    parser.get().body().size = capacity - got;
+    ExpiresAfter(expiry);
+    const auto waited_from = std::chrono::steady_clock::now();
+    auto [ec, n] = co_await http::async_read_some(stream_, buffer_, parser, kUse);
+    body_wait_ += std::chrono::steady_clock::now() - waited_from;
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec == beast::error::timeout) co_return ReadOutcome{0, ErrorCode::kRequestTimeout, kTooSlow};
+    if (ec == http::error::body_limit) {
+      co_return ReadOutcome{0, ErrorCode::kEntityTooLarge, "request body too large"};
+    }
+    if (ec) {
+      co_return ReadOutcome{0, ErrorCode::kIncompleteBody,
+                            "You did not provide the number of bytes specified by the "
+                            "Content-Length HTTP header: " +
+                                ec.message()};
+    }
+    const size_t now_got = capacity - parser.get().body().size;
+    body_window_bytes_ += now_got - got;
+    got = now_got;
+    if (body_wait_ >= kRateWindow) {  // a full window of waiting: was it fast enough?
+      const auto window_s = std::chrono::duration_cast<std::chrono::seconds>(kRateWindow).count();
+      if (body_window_bytes_ < min_rate * static_cast<uint64_t>(window_s)) {
+        co_return ReadOutcome{0, ErrorCode::kRequestTimeout, kTooSlow};
+      }
+      body_wait_ = {};
+      body_window_bytes_ = 0;
+    }
   }
-  if (ec == http::error::body_limit) {
-    co_return ReadOutcome{0, ErrorCode::kEntityTooLarge, "request body too large"};
-  }
-  if (ec) {
-    co_return ReadOutcome{0, ErrorCode::kIncompleteBody,
-                          "You did not provide the number of bytes specified by the "
-                          "Content-Length HTTP header: " +
-                              ec.message()};
-  }
-  const size_t got = capacity - parser.get().body().size;
   if (served_ >= 0) server_.bytes_in[served_] += got;
   request_in_ += got;
   co_return ReadOutcome{got, ErrorCode::kOk, {}};
+}
+
+template <typename Stream>
+asio::awaitable<void> Session<Stream>::Prefetch() {
+  prefetched_.clear();
+  prefetched_at_ = 0;
+  prefetch_error_.reset();
+  // With Expect: 100-continue the client waits to be asked; the handler asks.
+  if (parser_->is_done() || expect_continue_) co_return;
+  const uint64_t want =
+      std::min<uint64_t>(kPrefetch, parser_->content_length().value_or(kPrefetch));
+  prefetched_.resize(want);
+  size_t have = 0;
+  while (have < want && !parser_->is_done()) {
+    ReadOutcome got = co_await ReadBody(prefetched_.data() + have, want - have);
+    if (got.code != ErrorCode::kOk) {
+      prefetch_error_ = std::move(got);
+      break;
+    }
+    if (got.n == 0) break;
+    have += got.n;
+  }
+  prefetched_.resize(have);
+}
+
+template <typename Stream>
+Result<size_t> Session<Stream>::ReadForHandler(char* buf, size_t capacity) {
+  if (prefetched_at_ < prefetched_.size()) {
+    const size_t n = std::min(capacity, prefetched_.size() - prefetched_at_);
+    std::memcpy(buf, prefetched_.data() + prefetched_at_, n);
+    prefetched_at_ += n;
+    return n;
+  }
+  if (prefetch_error_) return Status(prefetch_error_->code, prefetch_error_->message);
+  return ReadBodyBlocking(buf, capacity);
 }
 
 template <typename Stream>
@@ -365,13 +457,11 @@ asio::awaitable<bool> Session<Stream>::DrainBody() {
   char scratch[16384];
   while (!parser.is_done()) {
     if (drained > kMaxDrain || (expect_continue_ && !sent_continue_)) co_return false;
-    parser.get().body().data = scratch;
-    parser.get().body().size = sizeof(scratch);
-    ExpiresAfter(std::chrono::seconds(server_.body_timeout_s.load()));
-    auto [ec, n] = co_await http::async_read(stream_, buffer_, parser, kUse);
-    if (ec == http::error::need_buffer) ec = {};
-    if (ec) co_return false;
-    drained += sizeof(scratch) - parser.get().body().size;
+    // Through ReadBody: a client that trickles what is left is held to the minimum rate.
+    ReadOutcome got = co_await ReadBody(scratch, sizeof(scratch));
+    if (got.code != ErrorCode::kOk) co_return false;
+    if (got.n == 0 && !parser.is_done()) co_return false;
+    drained += got.n;
   }
   co_return true;
 }
@@ -478,8 +568,10 @@ asio::awaitable<void> Session<Stream>::Run() {
     ExpiresAfter(std::chrono::seconds(first ? server_.header_timeout_s.load()
                                             : server_.idle_timeout_s.load()));
     first = false;
+    idle_since_us = SteadyMicros();
     auto [ec, n] = co_await http::async_read_header(stream_, buffer_, *parser_, kUse);
     idle_ = false;
+    idle_since_us = 0;
     if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted ||
         ec == beast::error::timeout || ec == asio::error::connection_reset ||
         ec == asio::error::eof) {
@@ -517,8 +609,13 @@ asio::awaitable<void> Session<Stream>::Run() {
     RequestHandler& handler = pinned_ ? *pinned_ : server_.HandlerFor(request, dialect_);
     served_ = pinned_ ? -1 : &handler == server_.blob ? 1 : 0;
     request_in_ = request_out_ = 0;
+    body_wait_ = {};
+    body_window_bytes_ = 0;
+    co_await Prefetch();
     HttpResponse response = co_await Execute(handler, request);
-    bool keep_alive = parser_->get().keep_alive() && !response.close && !server_.stopping;
+    // A body that could not be read leaves the connection's framing unknown: it closes.
+    bool keep_alive =
+        parser_->get().keep_alive() && !response.close && !server_.stopping && !prefetch_error_;
     if (keep_alive && !parser_->is_done()) keep_alive = co_await DrainBody();
     const int status = response.status;
     RequestRecord record = std::move(response.record);
@@ -561,11 +658,13 @@ asio::awaitable<void> Server::Impl::Accept(tcp::acceptor& acceptor, Dialect dial
       if (stopping || ec == asio::error::operation_aborted) co_return;
       continue;
     }
-    if (sessions.load() >= static_cast<int>(max_connections.load())) {
-      socket.close();
+    beast::error_code ignored;
+    const auto remote = socket.remote_endpoint(ignored);
+    const std::string address = ignored ? std::string() : remote.address().to_string();
+    if (!Admit(address)) {
+      socket.close(ignored);
       continue;
     }
-    beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
     auto executor = socket.get_executor();
     std::shared_ptr<SessionBase> base;
@@ -587,10 +686,44 @@ asio::awaitable<void> Server::Impl::Accept(tcp::acceptor& acceptor, Dialect dial
       std::lock_guard lock(mu);
       live.remove_if([](const std::weak_ptr<SessionBase>& w) { return w.expired(); });
       live.push_back(base);
+      ++per_address[address];
     }
     ++sessions;
-    asio::co_spawn(executor, std::move(run), [this](std::exception_ptr) { --sessions; });
+    asio::co_spawn(executor, std::move(run), [this, address](std::exception_ptr) {
+      --sessions;
+      std::lock_guard lock(mu);
+      if (--per_address[address] <= 0) per_address.erase(address);
+    });
   }
+}
+
+// Whether a new connection from `address` may be served: at most
+// max_connections_per_address from one address; at max_connections, the connection that
+// has waited longest for a request head (idle keep-alive, or one that never sent a whole
+// head) is closed to make room, and only when none waits is the new one refused.
+bool Server::Impl::Admit(const std::string& address) {
+  std::lock_guard lock(mu);
+  if (auto it = per_address.find(address);
+      it != per_address.end() && it->second >= static_cast<int>(max_per_address.load())) {
+    return false;
+  }
+  if (sessions.load() < static_cast<int>(max_connections.load())) return true;
+  std::shared_ptr<SessionBase> oldest;
+  int64_t oldest_since = 0;
+  for (auto& weak : live) {
+    auto s = weak.lock();
+    if (!s) continue;
+    const int64_t since = s->idle_since_us.load();
+    if (since != 0 && (!oldest || since < oldest_since)) {
+      oldest = std::move(s);
+      oldest_since = since;
+    }
+  }
+  if (!oldest) return false;
+  oldest->idle_since_us = 0;  // not chosen twice
+  oldest->Abort();
+  ++evicted;
+  return true;
 }
 
 void Server::Impl::BeginStop() {

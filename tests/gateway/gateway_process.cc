@@ -16,12 +16,12 @@
 #include <sstream>
 #include <thread>
 
-#include "http/request.h"
 #include "auth/shared_key.h"
 #include "auth/sigv4.h"
 #include "common/encoding.h"
 #include "common/hash.h"
 #include "common/time.h"
+#include "http/request.h"
 
 namespace tessera::testing {
 namespace {
@@ -149,8 +149,18 @@ void Gateway::Kill() {
   pid_ = -1;
 }
 
-Connection::Connection(int port) {
+Connection::Connection(int port, const std::string& source_ip) {
   fd_ = socket(AF_INET, SOCK_STREAM, 0);
+  if (!source_ip.empty()) {  // another loopback address (127.0.0.0/8), as another client
+    sockaddr_in source{};
+    source.sin_family = AF_INET;
+    inet_pton(AF_INET, source_ip.c_str(), &source.sin_addr);
+    if (bind(fd_, reinterpret_cast<sockaddr*>(&source), sizeof(source)) != 0) {
+      close(fd_);
+      fd_ = -1;
+      return;
+    }
+  }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));

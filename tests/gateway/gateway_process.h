@@ -48,7 +48,7 @@ class Gateway {
 // One keep-alive connection.
 class Connection {
  public:
-  explicit Connection(int port);
+  explicit Connection(int port, const std::string& source_ip = "");  // "" = any
   ~Connection();
   bool ok() const { return fd_ >= 0; }
   bool Send(const std::string& bytes);
