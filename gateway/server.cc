@@ -485,15 +485,17 @@ asio::awaitable<bool> Session<Stream>::WriteStreamed(HttpResponse& response, boo
   ExpiresAfter(std::chrono::seconds(server_.body_timeout_s.load()));
   auto [ec, n] = co_await http::async_write_header(stream_, serializer, kUse);
   if (ec) co_return false;
-  std::vector<char> chunk(kResponseChunk);
+  // Sized to the body (a 4 KiB object takes 4 KiB) and not zero-filled: it is written over.
+  const size_t chunk_size = static_cast<size_t>(std::min<uint64_t>(remaining, kResponseChunk));
+  std::unique_ptr<char[]> chunk(new char[std::max<size_t>(chunk_size, 1)]);
   BodySource* source = response.stream.get();
   while (remaining > 0) {
-    size_t want = remaining < chunk.size() ? static_cast<size_t>(remaining) : chunk.size();
+    size_t want = remaining < chunk_size ? static_cast<size_t>(remaining) : chunk_size;
     // Store reads block (disk, decode): do them on a worker thread.
     auto [e, outcome] = co_await asio::co_spawn(
         server_.workers,
         [&]() -> asio::awaitable<ReadOutcome> {
-          auto r = source->Read(chunk.data(), want);
+          auto r = source->Read(chunk.get(), want);
           if (!r.ok()) co_return ReadOutcome{0, r.status().code(), r.status().message()};
           co_return ReadOutcome{*r, ErrorCode::kOk, {}};
         },
@@ -503,7 +505,7 @@ asio::awaitable<bool> Session<Stream>::WriteStreamed(HttpResponse& response, boo
     remaining -= outcome.n;
     if (served_ >= 0) server_.bytes_out[served_] += outcome.n;
     request_out_ += outcome.n;
-    msg.body().data = chunk.data();
+    msg.body().data = chunk.get();
     msg.body().size = outcome.n;
     msg.body().more = remaining > 0;
     ExpiresAfter(std::chrono::seconds(server_.body_timeout_s.load()));
