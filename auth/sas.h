@@ -6,9 +6,9 @@
 #include <string_view>
 
 #include "auth/accounts.h"
-#include "http/request.h"
 #include "backend/api/object_model.h"
 #include "backend/api/status.h"
+#include "http/request.h"
 
 namespace tessera::auth {
 

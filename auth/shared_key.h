@@ -5,8 +5,8 @@
 #include <string_view>
 
 #include "auth/accounts.h"
-#include "http/request.h"
 #include "backend/api/status.h"
+#include "http/request.h"
 
 namespace tessera::auth {
 

@@ -12,10 +12,10 @@
 #include <cerrno>
 #include <cstring>
 
-#include "http/request.h"
 #include "auth/shared_key.h"
 #include "auth/sigv4.h"
 #include "common/time.h"
+#include "http/request.h"
 
 namespace tessera::bench {
 namespace {

@@ -3,8 +3,8 @@
 #include <cstdint>
 #include <string_view>
 
-#include "http/request.h"
 #include "backend/api/body.h"
+#include "http/request.h"
 #include "protocols/http_response.h"
 
 namespace tessera {

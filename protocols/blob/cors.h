@@ -4,8 +4,8 @@
 #include <string_view>
 #include <vector>
 
-#include "http/request.h"
 #include "backend/api/object_model.h"
+#include "http/request.h"
 #include "protocols/http_response.h"
 
 namespace tessera::blob {

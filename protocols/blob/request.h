@@ -5,9 +5,9 @@
 #include <string_view>
 #include <vector>
 
-#include "http/request.h"
 #include "backend/api/object_model.h"
 #include "backend/api/status.h"
+#include "http/request.h"
 #include "protocols/blob/router.h"
 
 namespace tessera::blob {

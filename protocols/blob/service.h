@@ -4,13 +4,13 @@
 #include <optional>
 #include <string>
 
-#include "http/request.h"
 #include "auth/sas.h"
 #include "backend/api/object_store.h"
+#include "http/query.h"
+#include "http/request.h"
 #include "protocols/blob/handler.h"
 #include "protocols/blob/request.h"
 #include "protocols/http_response.h"
-#include "http/query.h"
 
 namespace tessera::blob {
 

@@ -4,10 +4,10 @@
 #include <string>
 #include <string_view>
 
-#include "http/request.h"
 #include "backend/api/object_model.h"
 #include "backend/api/object_store.h"
 #include "backend/api/status.h"
+#include "http/request.h"
 
 namespace tessera::s3 {
 

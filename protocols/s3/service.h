@@ -3,9 +3,9 @@
 #include <memory>
 #include <string>
 
-#include "http/request.h"
 #include "auth/sigv4.h"
 #include "backend/api/object_store.h"
+#include "http/request.h"
 #include "protocols/http_response.h"
 #include "protocols/s3/handler.h"
 #include "protocols/s3/request.h"
