@@ -92,7 +92,9 @@ HttpResponse Preflight(const HttpRequest& request, const ServiceSettings& settin
 void AddCorsHeaders(const HttpRequest& request, const ServiceSettings& settings,
                     HttpResponse& response) {
   std::string_view origin = request.Header("origin");
-  if (origin.empty()) return;
+  // A preflight's answer carries its own (a rule that lists OPTIONS would add a second
+  // Access-Control-Allow-Origin, which browsers refuse).
+  if (origin.empty() || !response.Header("access-control-allow-origin").empty()) return;
   const CorsRule* rule = MatchCors(settings, origin, request.method, {});
   if (rule == nullptr) return;
   if (AnyOrigin(*rule)) {

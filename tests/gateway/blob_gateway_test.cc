@@ -345,5 +345,29 @@ TEST_F(BlobGatewayTest, CorsRulesAreStoredAndAnswerPreflights) {
   EXPECT_EQ(list.Header("access-control-expose-headers"), "x-ms-request-id");
 }
 
+// A rule that lists OPTIONS among its methods: the preflight still carries one
+// Access-Control-Allow-Origin (two make browsers refuse the upload).
+TEST_F(BlobGatewayTest, APreflightCarriesOneAllowOriginWhenTheRuleListsOptions) {
+  std::string properties =
+      "<?xml version=\"1.0\" encoding=\"utf-8\"?><StorageServiceProperties><Cors><CorsRule>"
+      "<AllowedOrigins>*</AllowedOrigins><AllowedMethods>GET,PUT,OPTIONS</AllowedMethods>"
+      "<AllowedHeaders>*</AllowedHeaders><ExposedHeaders>*</ExposedHeaders>"
+      "<MaxAgeInSeconds>60</MaxAgeInSeconds></CorsRule></Cors></StorageServiceProperties>";
+  ASSERT_EQ(Blob("PUT", "/devstoreaccount1/?restype=service&comp=properties", properties).status,
+            202);
+  Request preflight;
+  preflight.method = "OPTIONS";
+  preflight.target = "/devstoreaccount1/box/k";
+  preflight.sign = false;
+  preflight.headers = {{"Origin", "https://app.example"},
+                       {"Access-Control-Request-Method", "PUT"},
+                       {"Access-Control-Request-Headers", "x-ms-blob-type"}};
+  RawResponse r = SendBlob(gateway_->port(), preflight);
+  EXPECT_EQ(r.status, 200);
+  int allow_origin = 0;
+  for (const auto& [name, value] : r.headers) allow_origin += name == "access-control-allow-origin";
+  EXPECT_EQ(allow_origin, 1);
+}
+
 }  // namespace
 }  // namespace tessera::testing
