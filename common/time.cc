@@ -32,8 +32,9 @@ int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
 
 std::optional<int64_t> MakeMicros(int year, int month, int day, int hour, int min, int sec,
                                   int64_t frac_micros) {
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || min < 0 ||
-      min > 59 || sec < 0 || sec > 60) {
+  // Years past four digits are no date a client means, and would overflow the microseconds.
+  if (year < 0 || year > 9999 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 ||
+      hour > 23 || min < 0 || min > 59 || sec < 0 || sec > 60) {
     return std::nullopt;
   }
   int64_t days = DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));

@@ -31,5 +31,12 @@ TEST(TimeTest, AmzDate) {
   EXPECT_FALSE(ParseAmzDate("1994110xT084937Z").has_value());
 }
 
+// Found by fuzz_auth: an eight-digit year overflowed the microseconds (UBSan).
+TEST(TimeTest, YearsPastFourDigitsAreNoDate) {
+  EXPECT_FALSE(ParseHttpDate("Mon, 07 Dec 20267777 00:00:00 GMT").has_value());
+  EXPECT_FALSE(ParseIso8601("20267777-12-07T00:00:00Z").has_value());
+  EXPECT_TRUE(ParseHttpDate("Fri, 31 Dec 9999 23:59:59 GMT").has_value());
+}
+
 }  // namespace
 }  // namespace tessera
