@@ -21,7 +21,10 @@ using AlignedBuffer = std::unique_ptr<char, FreeDeleter>;
 
 // `n` bytes of `fill`, aligned to the write unit.
 inline AlignedBuffer Aligned(size_t n, char fill = 0) {
-  AlignedBuffer buf(static_cast<char*>(std::aligned_alloc(kWriteUnit, n)));
+  // aligned_alloc wants a size that is a multiple of the alignment (ASan checks).
+  const size_t rounded = (n + kWriteUnit - 1) / kWriteUnit * kWriteUnit;
+  AlignedBuffer buf(
+      static_cast<char*>(std::aligned_alloc(kWriteUnit, rounded == 0 ? kWriteUnit : rounded)));
   std::memset(buf.get(), fill, n);
   return buf;
 }
