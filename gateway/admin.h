@@ -32,8 +32,8 @@ namespace tessera::gateway {
 //   POST   /admin/v1/accounts/N/disable|enable
 //   POST   /admin/v1/accounts/N/rotate-key?key=key1|key2   a fresh key; the other still works
 //   PUT    /admin/v1/accounts/N/limits {"requests_per_s": R, "bytes_per_s": B}  (0 = none)
-//   GET    /admin/v1/accounts/N/usage         bytes and objects stored (each bucket's too),
-//                                             quotas, requests and bytes since start
+//   GET    /admin/v1/accounts/N/usage         bytes and objects stored, quotas, requests
+//                                             and bytes since start (each bucket's too)
 //   GET|PUT /admin/v1/accounts/N/quota {"max_bytes": B, "max_objects": O}  (0 = none)
 //   GET|PUT /admin/v1/accounts/N/buckets/BUCKET/quota   the same for one bucket
 // Changes need `Authorization: Bearer KEY` (the admin key); a handler built without one

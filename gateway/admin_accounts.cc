@@ -193,9 +193,13 @@ HttpResponse AdminHandler::UsageReport(const std::string& name) {
            {"quota", QuotaJson(*quota)},
            {"buckets", per_bucket}};
   if (requests_ != nullptr) {
-    const RequestLog::Traffic t = requests_->AccountTraffic(name);
-    out["since_start"] = {
-        {"requests", t.requests}, {"bytes_in", t.bytes_in}, {"bytes_out", t.bytes_out}};
+    auto traffic = [](const RequestLog::Traffic& t) {
+      return json{{"requests", t.requests}, {"bytes_in", t.bytes_in}, {"bytes_out", t.bytes_out}};
+    };
+    out["since_start"] = traffic(requests_->AccountTraffic(name));
+    for (const auto& [bucket, t] : requests_->BucketTraffic(name)) {
+      out["buckets"][bucket]["since_start"] = traffic(t);
+    }
   }
   return Json(200, out);
 }

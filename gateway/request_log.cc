@@ -150,10 +150,21 @@ void RequestLog::Record(const Completed& r) {
     while (bucket < kLatencyBuckets.size() && r.seconds > kLatencyBuckets[bucket]) ++bucket;
     stats.latency[bucket]++;
     stats.seconds += r.seconds;
-    AccountStats& account = accounts_[r.record.account];
-    ++account.requests;
-    account.bytes_in += r.bytes_in;
-    account.bytes_out += r.bytes_out;
+    auto count = [&r](Traffic& t) {
+      ++t.requests;
+      t.bytes_in += r.bytes_in;
+      t.bytes_out += r.bytes_out;
+    };
+    count(accounts_[r.record.account]);
+    if (!r.record.account.empty() && !r.record.bucket.empty()) {
+      auto key = std::make_pair(r.record.account, r.record.bucket);
+      auto it = buckets_.find(key);
+      if (it != buckets_.end()) {
+        count(it->second);
+      } else if (buckets_.size() < kMaxBuckets) {
+        count(buckets_[std::move(key)]);
+      }
+    }
   }
   {
     std::lock_guard<std::mutex> lock(fd_mu_);
@@ -178,6 +189,17 @@ RequestLog::Traffic RequestLog::AccountTraffic(const std::string& account) const
   std::lock_guard lock(mu_);
   auto it = accounts_.find(account);
   return it == accounts_.end() ? Traffic{} : it->second;
+}
+
+std::map<std::string, RequestLog::Traffic> RequestLog::BucketTraffic(
+    const std::string& account) const {
+  std::lock_guard lock(mu_);
+  std::map<std::string, Traffic> out;
+  for (auto it = buckets_.lower_bound({account, ""});
+       it != buckets_.end() && it->first.first == account; ++it) {
+    out[it->first.second] = it->second;
+  }
+  return out;
 }
 
 std::string RequestLog::Metrics() const {

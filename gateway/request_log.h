@@ -50,6 +50,10 @@ class RequestLog {
     uint64_t requests = 0, bytes_in = 0, bytes_out = 0;
   };
   Traffic AccountTraffic(const std::string& account) const;
+  // The same per bucket of one account (authenticated requests; at most kMaxBuckets buckets
+  // are tracked, later ones are not).
+  std::map<std::string, Traffic> BucketTraffic(const std::string& account) const;
+  static constexpr size_t kMaxBuckets = 65536;
 
  private:
   struct OperationStats {
@@ -77,6 +81,7 @@ class RequestLog {
   mutable std::mutex mu_;
   std::map<std::pair<int, std::string>, OperationStats> operations_;  // guarded by mu_
   using AccountStats = Traffic;
+  std::map<std::pair<std::string, std::string>, Traffic> buckets_;  // guarded by mu_
   std::map<std::string, AccountStats> accounts_;  // guarded by mu_; "" = anonymous
 };
 

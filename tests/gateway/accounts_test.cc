@@ -287,7 +287,16 @@ TEST_F(AccountsTest, QuotasAreHitAndReleased) {
   // The other bucket has no quota of its own.
   EXPECT_EQ(S3("ivy", key, "PUT", "/ivyother/x", std::string(2000, 'x')).status, 200);
 
-  json usage = json::parse(Cli("account usage ivy"));
+  // Requests per bucket since start: the PUTs above (the refused ones too) and the HEAD. A
+  // request is counted just after its response went out: wait for the last one.
+  json usage;
+  for (int i = 0; i < 50; ++i) {
+    usage = json::parse(Cli("account usage ivy"));
+    if (usage["buckets"]["ivyother"]["since_start"]["requests"] == 2) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(usage["buckets"]["ivybucket"]["since_start"]["requests"], 6) << usage.dump();
+  EXPECT_EQ(usage["buckets"]["ivyother"]["since_start"]["requests"], 2) << usage.dump();
   EXPECT_EQ(usage["bytes"], 2900) << usage.dump();
   EXPECT_EQ(usage["objects"], 2) << usage.dump();
   EXPECT_EQ(usage["buckets"]["ivybucket"]["bytes"], 900) << usage.dump();
