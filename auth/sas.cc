@@ -152,12 +152,9 @@ Status CheckSignature(const std::string& key, const std::string& string_to_sign,
   return Status::Ok();
 }
 
-Result<SasGrant> VerifyAccountSas(const Query& params, const SasContext& context,
-                                  const std::string& key, const std::string& signature,
-                                  int64_t now_micros) {
-  AccountSasSpec spec;
-  spec.account = context.account;
-  SasFields& f = spec.fields;
+// The fields account and service SAS share.
+SasFields ReadFields(const Query& params) {
+  SasFields f;
   f.version = params.Value("sv");
   f.permissions = params.Value("sp");
   f.start = params.Value("st");
@@ -165,6 +162,16 @@ Result<SasGrant> VerifyAccountSas(const Query& params, const SasContext& context
   f.ip = params.Value("sip");
   f.protocol = params.Value("spr");
   f.encryption_scope = params.Value("ses");
+  return f;
+}
+
+Result<SasGrant> VerifyAccountSas(const Query& params, const SasContext& context,
+                                  const std::string& key, const std::string& signature,
+                                  int64_t now_micros) {
+  AccountSasSpec spec;
+  spec.account = context.account;
+  SasFields& f = spec.fields;
+  f = ReadFields(params);
   spec.services = params.Value("ss");
   spec.resource_types = params.Value("srt");
   if (f.version < "2015-04-05") return Malformed("account SAS needs sv 2015-04-05 or later");
@@ -198,13 +205,7 @@ Result<SasGrant> VerifyServiceSas(const Query& params, const SasContext& context
   spec.container = context.container;
   spec.blob = context.blob;
   SasFields& f = spec.fields;
-  f.version = params.Value("sv");
-  f.permissions = params.Value("sp");
-  f.start = params.Value("st");
-  f.expiry = params.Value("se");
-  f.ip = params.Value("sip");
-  f.protocol = params.Value("spr");
-  f.encryption_scope = params.Value("ses");
+  f = ReadFields(params);
   spec.resource = params.Value("sr");
   spec.policy_id = params.Value("si");
   spec.cache_control = params.Value("rscc");

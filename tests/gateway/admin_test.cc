@@ -321,8 +321,7 @@ TEST_F(AdminTest, EveryRequestIsLoggedAndCountedByOperation) {
   EXPECT_EQ(Metric(m, "tessera_account_requests_total", "account=\"devstoreaccount1\""), 10);
   // Bodies received: "12345", "abc" and the three 1-byte bodies of the PUTs into the missing
   // bucket (small bodies are read before a worker takes the request).
-  EXPECT_EQ(Metric(m, "tessera_account_bytes_in_total", "account=\"devstoreaccount1\""),
-            5 + 3 + 3);
+  EXPECT_EQ(Metric(m, "tessera_account_bytes_in_total", "account=\"devstoreaccount1\""), 5 + 3 + 3);
 }
 
 // SIGHUP reopens the access log (log rotation) and stops nothing; only the development
