@@ -59,6 +59,7 @@ struct Options {
   double seconds = 4;
   int big_gib = 0;
   int clients = 16;
+  bool clients_set = false;       // --clients given: the matrix runs only that many
   std::vector<Dialect> dialects;  // in run order
   std::string only_size;          // run only this row of the matrix ("4KiB", "1MiB", "64MiB")
   double overwrite = 0;           // after each PUT phase, PUT this fraction of its keys again
@@ -67,12 +68,13 @@ struct Options {
 int Usage() {
   std::printf(
       "usage: tessera-bench [--gateway PATH | --endpoint http://HOST:PORT [--pid PID]]\n"
-      "                     [--tmp DIR] [--seconds S] [--big N_GIB [--clients C]]\n"
+      "                     [--tmp DIR] [--seconds S] [--big N_GIB] [--clients C]\n"
       "                     [--dialect s3|blob|both] [--size 4KiB|1MiB|64MiB]\n"
       "                     [--overwrite FRACTION]\n"
       "  default: PUT then GET of 4KiB, 1MiB, 64MiB objects with 1 and 16 clients,\n"
       "           each phase at most S seconds (default 4) or its op count;\n"
-      "           one table per dialect (default both: S3, then Blob)\n"
+      "           one table per dialect (default both: S3, then Blob);\n"
+      "           --clients C runs only C clients\n"
       "  --big:   C clients (default 16) each upload, then read, one N GiB object\n"
       "           (dialect default s3; Blob uses one Put Blob, so N <= 4)\n"
       "  gateway default: %s\n",
@@ -124,6 +126,7 @@ std::optional<Options> ParseOptions(int argc, char** argv) {
       o.big_gib = std::atoi(value.c_str());
     } else if (arg == "--clients") {
       o.clients = std::atoi(value.c_str());
+      o.clients_set = true;
     } else if (arg == "--size") {
       o.only_size = value;
     } else if (arg == "--overwrite") {
@@ -242,7 +245,8 @@ uint64_t PutThenGet(const Run& run, uint64_t size, int clients, int max_ops_per_
   return errors + Report(get);
 }
 
-uint64_t DefaultMatrix(const Run& run, double seconds, const std::string& only_size) {
+uint64_t DefaultMatrix(const Run& run, double seconds, const std::string& only_size,
+                       int only_clients) {
   struct Size {
     uint64_t bytes;
     int max_ops;  // per phase, over all clients
@@ -252,6 +256,10 @@ uint64_t DefaultMatrix(const Run& run, double seconds, const std::string& only_s
   for (const Size& size : sizes) {
     if (!only_size.empty() && FormatSize(size.bytes) != only_size) continue;
     for (int clients : {1, 16}) {
+      if (only_clients > 0) {
+        if (clients == 16) break;
+        clients = only_clients;
+      }
       if (g_cancel) return errors;
       int per_client = std::max(1, (size.max_ops + clients - 1) / clients);
       errors += PutThenGet(run, size.bytes, clients, per_client, seconds);
@@ -279,7 +287,7 @@ uint64_t RunDialect(const Run& run, const Options& o, bool* created) {
   if (o.big_gib > 0) {
     return PutThenGet(run, static_cast<uint64_t>(o.big_gib) * kGiB, o.clients, 1, 0);
   }
-  return DefaultMatrix(run, o.seconds, o.only_size);
+  return DefaultMatrix(run, o.seconds, o.only_size, o.clients_set ? o.clients : 0);
 }
 
 int Main(int argc, char** argv) {

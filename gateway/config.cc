@@ -90,8 +90,8 @@ const std::map<std::string, std::set<std::string>>& KnownKeys() {
   static const auto* known = new std::map<std::string, std::set<std::string>>{
       {"",
        {"data_dir", "listen", "region", "s3_domains", "layout", "regions", "ec", "store",
-        "accounts", "limits", "admin_listen", "admin_token", "verify_metadata", "access_log",
-        "log_level", "tls"}},
+        "accounts", "limits", "admin_listen", "admin_token", "verify_metadata", "metadata_journal",
+        "metadata_checkpoint_ms", "access_log", "log_level", "tls"}},
       {"tls", {"cert", "key"}},
       {"layout", {"regions", "drives_per_region"}},
       {"regions[]", {"name", "drives", "buffer"}},
@@ -157,6 +157,8 @@ Status ApplyJson(const nlohmann::json& j, Config& config) {
   }
   if (j.contains("admin_token")) config.admin_token = j["admin_token"].get<std::string>();
   config.verify_metadata = j.value("verify_metadata", config.verify_metadata);
+  config.metadata_journal = j.value("metadata_journal", config.metadata_journal);
+  config.metadata_checkpoint_ms = j.value("metadata_checkpoint_ms", config.metadata_checkpoint_ms);
   config.access_log = j.value("access_log", config.access_log);
   if (j.contains("log_level")) {
     config.log_level = j["log_level"].get<std::string>();

@@ -58,6 +58,10 @@ struct Config {
   // Read the whole metadata file back at start (its structure and every record's checksum):
   // about 0.5 s per million objects.
   bool verify_metadata = true;
+  // Metadata commits are made durable by a journal and checkpointed this often
+  // (backend/meta/env.h); false syncs every LMDB commit instead (slower small writes).
+  bool metadata_journal = true;
+  uint32_t metadata_checkpoint_ms = 1000;
   std::string access_log;          // file for one JSON line per request ("-" = stdout; "" = none)
   std::string log_level = "info";  // the server's own log: debug, info, warn, error
   bool log_level_from_flag = false;
@@ -91,6 +95,7 @@ Config DefaultConfig(const std::string& data_dir);
 //   accounts: [{"name": "...", "key": "...", "key2": "..."}] (seeds: see AccountManager),
 //   limits: {<Limits field>: n},
 //   admin_listen: "host:port" ("" = none), admin_token: "...", verify_metadata: true,
+//   metadata_journal: true, metadata_checkpoint_ms: 1000,
 //   access_log: "path" ("-" = stdout), log_level: "info" (debug, info, warn, error).
 Status ApplyConfigFile(const std::string& path, Config& config);
 

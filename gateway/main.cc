@@ -148,6 +148,8 @@ bool OpenStores(const Config& config, bool background_compaction, Stores* stores
   store::EmbeddedStoreOptions options;
   options.meta_dir = config.data_dir + "/meta";
   options.verify_metadata = config.verify_metadata;
+  options.journal = config.metadata_journal;
+  options.checkpoint_ms = config.metadata_checkpoint_ms;
   // Small bodies go to the write buffer, not into metadata; objects stored inline by older
   // builds are still read from there.
   if (!config.buffers.empty()) options.inline_threshold = 0;

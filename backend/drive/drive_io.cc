@@ -14,7 +14,7 @@ void Completion::Add(int jobs) {
 void Completion::Done(const Status& status) {
   std::lock_guard<std::mutex> lock(mu_);
   if (!status.ok() && first_.ok()) first_ = status;
-  if (--pending_ == 0) cv_.notify_all();
+  if (--pending_ == 0) cv_.notify_one();  // one waiter: the writer
 }
 
 Status Completion::Wait() {
@@ -46,11 +46,11 @@ void DriveIo::Write(std::shared_ptr<SegmentFile> file, uint64_t offset, const ch
   cv_.notify_one();
 }
 
-void DriveIo::Sync(std::shared_ptr<SegmentFile> file, Completion* done) {
+void DriveIo::Sync(std::shared_ptr<SegmentFile> file, Completion* done, Status* result) {
   done->Add(1);
   {
     std::lock_guard<std::mutex> lock(mu_);
-    queue_.push_back(Job{std::move(file), 0, nullptr, 0, true, done});
+    queue_.push_back(Job{std::move(file), 0, nullptr, 0, true, done, result});
   }
   cv_.notify_one();
 }
@@ -92,7 +92,10 @@ void DriveIo::Loop() {
     }
     for (auto& [file, jobs] : syncs) {
       Status status = file->Sync();
-      for (Job* job : jobs) job->done->Done(status);
+      for (Job* job : jobs) {
+        if (job->result != nullptr) *job->result = status;
+        job->done->Done(status);
+      }
     }
     batch.clear();
   }

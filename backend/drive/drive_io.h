@@ -46,8 +46,9 @@ class DriveIo {
   // it) at `offset` of `file`.
   void Write(std::shared_ptr<SegmentFile> file, uint64_t offset, const char* data, size_t n,
              Completion* done);
-  // Queues a sync of `file`.
-  void Sync(std::shared_ptr<SegmentFile> file, Completion* done);
+  // Queues a sync of `file`; its own outcome also goes to `result` when given (so that one
+  // Completion can wait for syncs on several drives and still tell which failed).
+  void Sync(std::shared_ptr<SegmentFile> file, Completion* done, Status* result = nullptr);
 
   // Flushes issued and jobs run so far (for tests of group commit).
   uint64_t flushes() const;
@@ -61,6 +62,7 @@ class DriveIo {
     size_t n = 0;
     bool sync = false;  // a sync of `file`, not a write
     Completion* done = nullptr;
+    Status* result = nullptr;  // a sync's own outcome, when the caller asked for it
   };
 
   void Loop();

@@ -573,17 +573,16 @@ Result<ExtentLocation> SegmentStore::WriteBuffered(const char* data, size_t size
 
 std::set<SegmentStore::DriveState*> SegmentStore::SyncEach(
     const std::vector<Reservation>& reservations, Status* first_error) {
-  std::map<std::pair<DriveState*, SegmentFile*>, std::unique_ptr<Completion>> syncs;
+  // One sync per file, all waited for at once; each its own outcome.
+  std::map<std::pair<DriveState*, SegmentFile*>, Status> syncs;
+  Completion done;
   for (const Reservation& r : reservations) {
-    auto& done = syncs[{r.drive, r.file.get()}];
-    if (!done) {
-      done = std::make_unique<Completion>();
-      r.drive->io->Sync(r.file, done.get());
-    }
+    auto [it, added] = syncs.try_emplace({r.drive, r.file.get()});
+    if (added) r.drive->io->Sync(r.file, &done, &it->second);
   }
+  (void)done.Wait();
   std::set<DriveState*> failed;
-  for (auto& [key, done] : syncs) {
-    Status status = done->Wait();
+  for (auto& [key, status] : syncs) {
     if (status.ok()) continue;
     if (first_error != nullptr && first_error->ok()) *first_error = status;
     failed.insert(key.first);

@@ -11,7 +11,7 @@ Status CommitQueue::Run(const std::function<Status(Txn&)>& change) {
   queue_.push_back(&pending);
   while (!pending.done) {
     if (leading_) {
-      cv_.wait(lock);
+      pending.wake.wait(lock);
       continue;
     }
     // Lead one batch (it holds our own change), then let a waiter lead the next.
@@ -24,8 +24,12 @@ Status CommitQueue::Run(const std::function<Status(Txn&)>& change) {
     leading_ = false;
     ++batches_;
     changes_ += batch.size();
-    for (Pending* p : batch) p->done = true;
-    cv_.notify_all();
+    // Wake exactly the writers of this batch, and one writer of the next to lead it.
+    for (Pending* p : batch) {
+      p->done = true;
+      if (p != &pending) p->wake.notify_one();
+    }
+    if (!queue_.empty()) queue_.front()->wake.notify_one();
   }
   return pending.status;
 }

@@ -37,13 +37,13 @@ class CommitQueue {
     const std::function<Status(Txn&)>* change = nullptr;
     Status status;
     bool done = false;
+    std::condition_variable wake;  // its writer waits here: woken when done or to lead
   };
 
   void RunBatch(std::deque<Pending*>& batch);
 
   Env* env_;
   mutable std::mutex mu_;
-  std::condition_variable cv_;
   std::deque<Pending*> queue_;  // guarded by mu_
   bool leading_ = false;        // a leader is running a batch
   uint64_t batches_ = 0;

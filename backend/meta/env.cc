@@ -1,20 +1,22 @@
 #include "backend/meta/env.h"
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <system_error>
 #include <utility>
 
 #include "backend/meta/file_check.h"
+#include "backend/meta/journal.h"
 #include "common/hash.h"
 
 namespace tessera::meta {
 namespace {
 
 // Tables added later are created when an older environment is opened.
-constexpr const char* kTableNames[kTableCount] = {"buckets",  "objects",  "uploads", "parts",
-                                                  "extents",  "info",     "staged",  "blocks",
+constexpr const char* kTableNames[kTableCount] = {"buckets",  "objects",   "uploads", "parts",
+                                                  "extents",  "info",      "staged",  "blocks",
                                                   "accounts", "fragments", "tenants", "usage"};
 
 MDB_val ToVal(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
@@ -71,6 +73,15 @@ int PutChecked(MDB_txn* txn, MDB_dbi dbi, MDB_cursor* cursor, Table table, std::
   return 0;
 }
 
+bool HasRecords(Journal& journal) {
+  bool any = false;
+  (void)journal.ForEach([&](uint64_t, std::string_view) {
+    any = true;
+    return Status::Ok();
+  });
+  return any;
+}
+
 }  // namespace
 
 Status LmdbError(int rc, std::string_view what) {
@@ -93,10 +104,34 @@ Result<std::unique_ptr<Env>> Env::Open(const EnvOptions& options) {
     return Status(ErrorCode::kInternal,
                   "metadata: cannot create " + options.dir + ": " + ec.message());
   }
+  const std::string data_file = options.dir + "/data.mdb";
+  const std::string checkpoint_file = options.dir + "/checkpoint";
+  // After a crash, data.mdb is set back to the last checkpoint: its later writes were not
+  // synced and may be torn, while the checkpoint's pages were kept intact.
+  ASSIGN_OR_RETURN(std::optional<CheckpointState> checkpoint, ReadCheckpoint(checkpoint_file));
+  std::unique_ptr<Env> env(new Env());
+  env->options_ = options;
+  if (checkpoint || options.journal) {
+    ASSIGN_OR_RETURN(env->journal_, Journal::Open(options.dir + "/journal"));
+  }
+  if (checkpoint) {
+    bool newer = false;
+    RETURN_IF_ERROR(env->journal_->ForEach([&](uint64_t txn_id, std::string_view) {
+      newer = newer || txn_id > checkpoint->txn_id;
+      return Status::Ok();
+    }));
+    if (newer || LmdbFileTxnId(data_file) != checkpoint->txn_id) {
+      RETURN_IF_ERROR(RestoreLmdbMeta(data_file, *checkpoint));
+    }
+  } else if (env->journal_ && HasRecords(*env->journal_)) {
+    return Status(ErrorCode::kInternal,
+                  "metadata: " + options.dir +
+                      "/journal has records but the checkpoint file is missing; restore the "
+                      "metadata directory from a backup (the gateway will not start on it)");
+  }
   // LMDB trusts the file it maps: check its structure first, so that a damaged file is
   // refused with a message instead of crashing the process.
-  if (options.verify) RETURN_IF_ERROR(CheckLmdbFile(options.dir + "/data.mdb"));
-  std::unique_ptr<Env> env(new Env());
+  if (options.verify) RETURN_IF_ERROR(CheckLmdbFile(data_file));
   int rc = mdb_env_create(&env->env_);
   if (rc != 0) return LmdbError(rc, "mdb_env_create");
   if ((rc = mdb_env_set_maxdbs(env->env_, kTableCount + 3)) != 0) {
@@ -110,10 +145,16 @@ Result<std::unique_ptr<Env>> Env::Open(const EnvOptions& options) {
   if ((rc = mdb_env_set_mapsize(env->env_, options.map_size)) != 0) {
     return LmdbError(rc, "mdb_env_set_mapsize");
   }
-  // MDB_NOTLS: read transactions are not bound to the thread that began them. Commits stay
-  // synchronous (no MDB_NOSYNC / MDB_NOMETASYNC): an acknowledged change is durable.
+  // MDB_NOTLS: read transactions are not bound to the thread that began them. Commits are
+  // synced until the journal takes over below.
   if ((rc = mdb_env_open(env->env_, options.dir.c_str(), MDB_NOTLS, 0644)) != 0) {
     return LmdbError(rc, "mdb_env_open " + options.dir);
+  }
+  if (env->journal_) {
+    // Keep the state the journal's records apply to intact while they are applied.
+    if ((rc = mdb_txn_begin(env->env_, nullptr, MDB_RDONLY, &env->pin_)) != 0) {
+      return LmdbError(rc, "mdb_txn_begin");
+    }
   }
   MDB_txn* txn = nullptr;
   if ((rc = mdb_txn_begin(env->env_, nullptr, 0, &txn)) != 0) {
@@ -146,6 +187,12 @@ Result<std::unique_ptr<Env>> Env::Open(const EnvOptions& options) {
     return LmdbError(rc, "record checksums");
   }
   if ((rc = mdb_txn_commit(txn)) != 0) return LmdbError(rc, "mdb_txn_commit");
+  if (env->journal_) {
+    if ((rc = mdb_env_set_flags(env->env_, MDB_NOSYNC, 1)) != 0) {
+      return LmdbError(rc, "mdb_env_set_flags");
+    }
+    if (checkpoint) RETURN_IF_ERROR(env->Replay(checkpoint->txn_id));
+  }
   if (options.verify) {
     if (Status s = env->VerifyAll(); !s.ok()) {
       return Status(ErrorCode::kInternal,
@@ -153,8 +200,147 @@ Result<std::unique_ptr<Env>> Env::Open(const EnvOptions& options) {
                         "); restore it from a backup (the gateway will not start on it)");
     }
   }
+  if (env->journal_) {
+    if (!options.journal) {
+      // The journal was replayed; commits are synced again from here on.
+      if ((rc = mdb_env_set_flags(env->env_, MDB_NOSYNC, 0)) != 0 ||
+          (rc = mdb_env_sync(env->env_, 1)) != 0) {
+        return LmdbError(rc, "sync after replaying the journal");
+      }
+      mdb_txn_abort(std::exchange(env->pin_, nullptr));
+      env->journal_.reset();
+      std::error_code ignored;
+      std::filesystem::remove(checkpoint_file, ignored);
+      std::filesystem::remove(options.dir + "/journal", ignored);
+      return env;
+    }
+    RETURN_IF_ERROR(env->Checkpoint());
+    env->checkpointer_ = std::thread([e = env.get()] { e->CheckpointLoop(); });
+  }
   return env;
 }
+
+Status Env::Replay(uint64_t after) {
+  uint64_t next = after + 1;
+  bool stopped = false;
+  return journal_->ForEach([&](uint64_t txn_id, std::string_view ops) {
+    if (txn_id <= after || stopped) return Status::Ok();
+    if (txn_id != next) {
+      stopped = true;  // a gap: nothing after it was acknowledged
+      return Status::Ok();
+    }
+    MDB_txn* txn = nullptr;
+    int rc = mdb_txn_begin(env_, nullptr, 0, &txn);
+    if (rc != 0) return LmdbError(rc, "begin replay transaction");
+    Status applied = ForEachJournalOp(
+        ops, [&](JournalOp op, uint8_t table, std::string_view key, std::string_view value) {
+          if (table >= kTableCount) {
+            return Status(ErrorCode::kInternal, "metadata journal: a record names no table");
+          }
+          int rc = 0;
+          if (op == JournalOp::kPut) {
+            rc = PutChecked(txn, dbis_[table], nullptr, static_cast<Table>(table), key, value);
+          } else {
+            MDB_val k = ToVal(key);
+            rc = mdb_del(txn, dbis_[table], &k, nullptr);
+            if (rc == MDB_NOTFOUND) rc = 0;
+          }
+          return rc == 0 ? Status::Ok() : LmdbError(rc, "replaying the journal");
+        });
+    if (!applied.ok()) {
+      mdb_txn_abort(txn);
+      return applied;
+    }
+    if ((rc = mdb_txn_commit(txn)) != 0) return LmdbError(rc, "commit replay transaction");
+    ++next;
+    return Status::Ok();
+  });
+}
+
+Status Env::Checkpoint() {
+  if (!journal_) return Status::Ok();
+  std::lock_guard<std::mutex> lock(checkpoint_mu_);
+  // Flush most dirty pages while writers go on, then again with writers held off.
+  int rc = mdb_env_sync(env_, 1);
+  if (rc != 0) return LmdbError(rc, "checkpoint sync");
+  MDB_txn* writer = nullptr;
+  if ((rc = mdb_txn_begin(env_, nullptr, 0, &writer)) != 0) {
+    return LmdbError(rc, "checkpoint transaction");
+  }
+  struct AbortAtExit {
+    MDB_txn* txn;
+    ~AbortAtExit() { mdb_txn_abort(txn); }
+  } abort_writer{writer};
+  if ((rc = mdb_env_sync(env_, 1)) != 0) return LmdbError(rc, "checkpoint sync");
+  MDB_envinfo info{};
+  mdb_env_info(env_, &info);
+  const uint64_t txn_id = info.me_last_txnid;
+  if (txn_id == last_checkpoint_ && checkpoints_.load() > 0 && journal_->size() == 0) {
+    return Status::Ok();
+  }
+  MDB_stat stat{};
+  if ((rc = mdb_env_stat(env_, &stat)) != 0) return LmdbError(rc, "mdb_env_stat");
+  int fd = -1;
+  if ((rc = mdb_env_get_fd(env_, &fd)) != 0) return LmdbError(rc, "mdb_env_get_fd");
+  ASSIGN_OR_RETURN(std::string meta_page, ReadLmdbMetaPage(fd, stat.ms_psize, txn_id));
+  // The new state is pinned before the checkpoint names it; the old one stays pinned until
+  // the checkpoint file no longer names it.
+  MDB_txn* pin = nullptr;
+  if ((rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &pin)) != 0) {
+    return LmdbError(rc, "checkpoint reader");
+  }
+  Status written =
+      WriteCheckpoint(options_.dir + "/checkpoint", CheckpointState{txn_id, std::move(meta_page)});
+  if (!written.ok()) {
+    mdb_txn_abort(pin);
+    return written;
+  }
+  if (pin_ != nullptr) mdb_txn_abort(pin_);
+  pin_ = pin;
+  last_checkpoint_ = txn_id;
+  checkpoints_.fetch_add(1);
+  journal_->Reset();
+  return Status::Ok();
+}
+
+void Env::CheckpointLoop() {
+  while (true) {
+    std::unique_lock<std::mutex> lock(loop_mu_);
+    auto ready = [&] { return stop_ || wanted_; };
+    if (options_.checkpoint_ms > 0) {
+      loop_cv_.wait_for(lock, std::chrono::milliseconds(options_.checkpoint_ms), ready);
+    } else {
+      loop_cv_.wait(lock, ready);
+    }
+    if (stop_) return;
+    wanted_ = false;
+    lock.unlock();
+    if (journal_->size() > 0) (void)Checkpoint();
+  }
+}
+
+Status Env::CommitJournaled(MDB_txn* txn, const std::string& ops) {
+  Status journaled = journal_->Append(mdb_txn_id(txn), ops);
+  if (!journaled.ok()) {
+    mdb_txn_abort(txn);
+    return journaled;
+  }
+  const int rc = mdb_txn_commit(txn);
+  if (rc != 0) {
+    Status undone = journal_->Undo();
+    Status failed = LmdbError(rc, "commit");
+    if (!undone.ok()) failed = Status(failed.code(), failed.message() + "; " + undone.message());
+    return failed;
+  }
+  if (journal_->size() >= options_.checkpoint_bytes) {
+    std::lock_guard<std::mutex> lock(loop_mu_);
+    wanted_ = true;
+    loop_cv_.notify_all();
+  }
+  return Status::Ok();
+}
+
+uint64_t Env::journal_records() const { return journal_ ? journal_->appends() : 0; }
 
 Status Env::AddChecksums(MDB_txn* txn) {
   for (int i = 0; i < kTableCount; ++i) {
@@ -185,6 +371,17 @@ Status Env::VerifyAll() {
 }
 
 Env::~Env() {
+  if (checkpointer_.joinable()) {
+    {
+      std::lock_guard<std::mutex> lock(loop_mu_);
+      stop_ = true;
+    }
+    loop_cv_.notify_all();
+    checkpointer_.join();
+    // Opened completely: leave data.mdb whole and the journal empty.
+    (void)Checkpoint();
+  }
+  if (pin_ != nullptr) mdb_txn_abort(pin_);
   if (env_ != nullptr) mdb_env_close(env_);
 }
 
@@ -199,11 +396,17 @@ Result<Txn> Env::BeginWrite() {
   MDB_txn* txn = nullptr;
   int rc = mdb_txn_begin(env_, nullptr, 0, &txn);
   if (rc != 0) return LmdbError(rc, "begin write transaction");
-  return Txn(this, txn, true);
+  Txn out(this, txn, true);
+  if (journal_) out.ops_ = std::make_unique<std::string>();
+  return out;
 }
 
 Txn::Txn(Txn&& other) noexcept
-    : env_(other.env_), txn_(std::exchange(other.txn_, nullptr)), write_(other.write_) {}
+    : env_(other.env_),
+      txn_(std::exchange(other.txn_, nullptr)),
+      write_(other.write_),
+      ops_(std::move(other.ops_)),
+      parent_ops_(std::exchange(other.parent_ops_, nullptr)) {}
 
 Txn& Txn::operator=(Txn&& other) noexcept {
   if (this != &other) {
@@ -211,6 +414,8 @@ Txn& Txn::operator=(Txn&& other) noexcept {
     env_ = other.env_;
     txn_ = std::exchange(other.txn_, nullptr);
     write_ = other.write_;
+    ops_ = std::move(other.ops_);
+    parent_ops_ = std::exchange(other.parent_ops_, nullptr);
   }
   return *this;
 }
@@ -234,13 +439,16 @@ Result<std::optional<std::string>> Txn::Get(Table table, std::string_view key) {
 Status Txn::Put(Table table, std::string_view key, std::string_view value) {
   int rc = PutChecked(txn_, env_->dbi(table), nullptr, table, key, value);
   if (rc != 0) return LmdbError(rc, "put");
+  if (ops_) AppendJournalPut(ops_.get(), static_cast<uint8_t>(table), key, value);
   return Status::Ok();
 }
 
 Status Txn::Delete(Table table, std::string_view key) {
   MDB_val k = ToVal(key);
   int rc = mdb_del(txn_, env_->dbi(table), &k, nullptr);
-  if (rc != 0 && rc != MDB_NOTFOUND) return LmdbError(rc, "delete");
+  if (rc == MDB_NOTFOUND) return Status::Ok();
+  if (rc != 0) return LmdbError(rc, "delete");
+  if (ops_) AppendJournalDelete(ops_.get(), static_cast<uint8_t>(table), key);
   return Status::Ok();
 }
 
@@ -252,13 +460,25 @@ Result<Txn> Txn::BeginNested() {
   MDB_env* env = mdb_txn_env(txn_);
   int rc = mdb_txn_begin(env, txn_, 0, &child);
   if (rc != 0) return LmdbError(rc, "begin nested transaction");
-  return Txn(env_, child, true);
+  Txn out(env_, child, true);
+  if (ops_) {
+    out.ops_ = std::make_unique<std::string>();
+    out.parent_ops_ = ops_.get();
+  }
+  return out;
 }
 
 Status Txn::Commit() {
   if (txn_ == nullptr) return Status(ErrorCode::kInternal, "metadata: commit of a finished txn");
-  int rc = mdb_txn_commit(std::exchange(txn_, nullptr));
+  MDB_txn* txn = std::exchange(txn_, nullptr);
+  if (ops_ && parent_ops_ == nullptr && !ops_->empty()) {
+    // A top-level transaction with changes: durable through the journal.
+    std::unique_ptr<std::string> ops = std::move(ops_);
+    return env_->CommitJournaled(txn, *ops);
+  }
+  int rc = mdb_txn_commit(txn);
   if (rc != 0) return LmdbError(rc, "commit");
+  if (parent_ops_ != nullptr) parent_ops_->append(*ops_);
   return Status::Ok();
 }
 

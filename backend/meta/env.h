@@ -2,11 +2,15 @@
 
 #include <lmdb.h>
 
+#include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include "backend/api/status.h"
 
@@ -43,16 +47,33 @@ struct EnvOptions {
   std::string dir;  // created if missing
   uint64_t map_size = 64ull << 30;
   bool verify = true;  // check every record's checksum at open
+  // Durability through the journal (journal.h): each commit syncs one small sequential
+  // record instead of LMDB's pages and meta page; a checkpoint syncs LMDB every
+  // `checkpoint_ms` (0 = only when the journal reaches `checkpoint_bytes`, and at close).
+  // Without it every LMDB commit is synced.
+  bool journal = true;
+  uint32_t checkpoint_ms = 1000;
+  uint64_t checkpoint_bytes = 64ull << 20;
 };
 
+class Journal;
 class Txn;
 
 // One LMDB environment with its named tables opened. Opened with MDB_NOTLS, so transactions
-// are not tied to threads; every commit is synced (no MDB_NOSYNC). Thread-safe: any number
-// of concurrent read transactions, write transactions serialised by LMDB.
+// are not tied to threads. Thread-safe: any number of concurrent read transactions, write
+// transactions serialised by LMDB.
+//
+// A commit is durable when Commit() returns. With the journal (the default), LMDB runs with
+// MDB_NOSYNC: a write transaction records its changes, and Commit() appends them to the
+// journal and syncs it before LMDB commits. A checkpoint syncs data.mdb, saves the meta
+// page of the transaction it synced, holds a read transaction on that state (so that LMDB
+// writes none of its pages over until the next checkpoint) and empties the journal. Open()
+// after a crash puts the saved meta page back, which restores the checkpointed state
+// whatever the crash left of later writes, and applies the journal's records again.
 class Env {
  public:
   static Result<std::unique_ptr<Env>> Open(const EnvOptions& options);
+  // Checkpoints (with the journal), then closes.
   ~Env();
   Env(const Env&) = delete;
   Env& operator=(const Env&) = delete;
@@ -61,16 +82,42 @@ class Env {
   // Blocks while another write transaction is open.
   Result<Txn> BeginWrite();
 
+  // Syncs data.mdb and empties the journal (no-op without the journal). Runs in the
+  // background on its own; blocks writers only for the final sync.
+  Status Checkpoint();
+
   MDB_dbi dbi(Table table) const { return dbis_[static_cast<int>(table)]; }
 
+  // Journal records and checkpoints written since Open (0 without the journal).
+  uint64_t journal_records() const;
+  uint64_t checkpoints() const { return checkpoints_.load(); }
+
  private:
+  friend class Txn;
   Env() = default;
   Status AddChecksums(MDB_txn* txn);
   // Reads every record of every table, checking its checksum.
   Status VerifyAll();
+  // Applies the journal's records newer than `after` (the checkpoint's transaction).
+  Status Replay(uint64_t after);
+  // Called by a top-level write transaction with changes: journals them, then commits.
+  Status CommitJournaled(MDB_txn* txn, const std::string& ops);
+  void CheckpointLoop();
+
+  EnvOptions options_;
   MDB_env* env_ = nullptr;
   MDB_dbi dbis_[kTableCount] = {};
   MDB_dbi format_ = 0;  // "record-crc" -> "1" once every record carries its checksum
+  std::unique_ptr<Journal> journal_;
+  std::mutex checkpoint_mu_;  // one checkpoint at a time; guards pin_ and last_checkpoint_
+  MDB_txn* pin_ = nullptr;    // read transaction on the last checkpoint's state
+  uint64_t last_checkpoint_ = 0;
+  std::atomic<uint64_t> checkpoints_{0};
+  std::mutex loop_mu_;
+  std::condition_variable loop_cv_;
+  bool stop_ = false;    // guarded by loop_mu_
+  bool wanted_ = false;  // guarded by loop_mu_: the journal outgrew checkpoint_bytes
+  std::thread checkpointer_;
 };
 
 // A read or write transaction. Aborted on destruction unless committed. Not thread-safe.
@@ -101,10 +148,14 @@ class Txn {
 
  private:
   friend class Env;
-  Txn(const Env* env, MDB_txn* txn, bool write) : env_(env), txn_(txn), write_(write) {}
-  const Env* env_ = nullptr;
+  Txn(Env* env, MDB_txn* txn, bool write) : env_(env), txn_(txn), write_(write) {}
+  Env* env_ = nullptr;
   MDB_txn* txn_ = nullptr;
   bool write_ = false;
+  // With the journal: the changes of a write transaction, as journal operations (on the
+  // heap, so that a nested transaction's pointer to its parent's survives moves).
+  std::unique_ptr<std::string> ops_;
+  std::string* parent_ops_ = nullptr;  // a nested transaction's parent's ops_
 };
 
 // A cursor over one table, valid while its transaction is open. Key and value views point

@@ -71,6 +71,8 @@ Result<std::shared_ptr<meta::Env>> OpenMetadata(const EmbeddedStoreOptions& opti
   env_options.dir = options.meta_dir;
   env_options.map_size = options.map_size;
   env_options.verify = options.verify_metadata;
+  env_options.journal = options.journal;
+  env_options.checkpoint_ms = options.checkpoint_ms;
   ASSIGN_OR_RETURN(std::unique_ptr<meta::Env> env, meta::Env::Open(env_options));
   RETURN_IF_ERROR(meta::EnsureKeyFormat(*env));
   RETURN_IF_ERROR(EnsureUsage(*env));

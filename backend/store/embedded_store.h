@@ -15,6 +15,8 @@ struct EmbeddedStoreOptions {
   std::string meta_dir;             // LMDB environment directory (created if missing)
   uint64_t map_size = 64ull << 30;  // LMDB map size
   bool verify_metadata = true;      // check the metadata file and every record's checksum at open
+  bool journal = true;              // commits made durable by the metadata journal (env.h)
+  uint32_t checkpoint_ms = 1000;
   uint64_t inline_threshold = 128 * 1024;   // bodies up to this size live inside the manifest
   uint64_t min_part_size = 5ull << 20;      // every multipart part but the last is at least this
   uint64_t max_block_size = 4000ull << 20;  // a staged block holds at most this (Blob: 4000 MiB)
@@ -26,7 +28,7 @@ struct EmbeddedStoreOptions {
 // object bytes in `extents` (shared with the caller; it must outlive no one in particular).
 //
 // The store is thread-safe. Bodies are streamed to `extents` before any write transaction
-// starts; each mutation then commits in one short, synced LMDB transaction, after which
+// starts; each mutation then commits in one short, durable LMDB transaction, after which
 // extents whose last reference went away are deleted. Buckets live in per-account
 // namespaces. Object keys may be up to 1024 bytes (longer or empty ones are rejected with
 // kInvalidObjectName); keys.h describes how they fit LMDB's 511-byte keys. Metadata that does
