@@ -11,6 +11,13 @@
 //   5. A sealed segment with no live fragment left is removed once no reader that may
 //      have looked up an old location remains (ReaderEpochs).
 //
+// Runs less than half full of live data (packed stripes whose neighbours died, small
+// extents padded to a stripe) are repacked instead of copied, when their extents fit in
+// fewer stripes than the runs span: the extents are read (checked, rebuilt if need be),
+// packed back to back as the destager packs buffered ones, and repointed in one
+// transaction each still where it was read. Every repack lowers the number of stripes, so
+// passes converge.
+//
 // A crash anywhere leaves either the old location referenced (the copy is dead bytes in
 // the open segment) or the new one (the old segment is dead and goes in the next pass).
 
@@ -18,6 +25,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <set>
 #include <tuple>
 
 #include "backend/drive/segment_store.h"
@@ -63,14 +71,17 @@ Result<CompactReport> SegmentStore::Compact(double below) {
     }
   }
   reseal_pending_ = left_open;
-  std::map<std::pair<uint32_t, uint64_t>, uint64_t> live;
+  // Live ranges (what copying keeps) and live data (what repacking keeps) per segment.
+  std::map<std::pair<uint32_t, uint64_t>, uint64_t> live, data;
   {
     ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginRead());
     ASSIGN_OR_RETURN(live, meta::LiveBytes(txn));
+    ASSIGN_OR_RETURN(data, meta::LiveDataBytes(txn));
   }
   // Segments with nothing live go first: they cost nothing and free the most, which matters
-  // most when a drive is full and moves cannot reserve space.
-  std::vector<std::tuple<DriveState*, uint64_t, uint64_t>> partly_live;
+  // most when a drive is full and moves cannot reserve space. A segment whose ranges are
+  // live but whose data is not (sparse packed stripes) is only repacked.
+  std::vector<std::tuple<DriveState*, uint64_t, uint64_t, bool>> partly_live;
   for (auto [d, segment] : sealed) {
     auto file = d->drive->OpenSegment(segment);  // not cached: a pass touches every segment
     if (!file.ok()) continue;                    // unreadable drive: nothing to gain now
@@ -79,15 +90,18 @@ Result<CompactReport> SegmentStore::Compact(double below) {
     const uint64_t used = live[{d->drive->id(), segment}];
     if (used == 0) {
       RetireSegment(*d, segment, *size, &report);
-    } else if (!d->buffer && used < *size &&
-               static_cast<double>(used) < below * static_cast<double>(*size)) {
-      // Buffer logs are emptied by the destager, never rewritten.
-      partly_live.emplace_back(d, segment, *size);
+    } else if (!d->buffer) {  // buffer logs are emptied by the destager, never rewritten
+      const double limit = below * static_cast<double>(*size);
+      if (used < *size && static_cast<double>(used) < limit) {
+        partly_live.emplace_back(d, segment, *size, false);
+      } else if (static_cast<double>(data[{d->drive->id(), segment}]) < limit) {
+        partly_live.emplace_back(d, segment, *size, true);
+      }
     }
   }
   Status first_error;
-  for (auto [d, segment, size] : partly_live) {
-    Status moved = MoveLiveFragments(*d, segment, &report);
+  for (auto [d, segment, size, repack_only] : partly_live) {
+    Status moved = MoveLiveFragments(*d, segment, repack_only, &report);
     if (!moved.ok()) {
       // One bad segment or full drive must not stop the pass for the rest.
       if (first_error.ok()) first_error = moved;
@@ -109,7 +123,8 @@ Result<CompactReport> SegmentStore::Compact(double below) {
   return report;
 }
 
-Status SegmentStore::MoveLiveFragments(DriveState& d, uint64_t segment, CompactReport* report) {
+Status SegmentStore::MoveLiveFragments(DriveState& d, uint64_t segment, bool repack_only,
+                                       CompactReport* report) {
   const uint32_t drive_id = d.drive->id();
   // Live runs: the union of the fragment ranges, in offset order. Extents packed into shared
   // stripes share ranges; a run is copied once and all of them move with it.
@@ -131,6 +146,50 @@ Status SegmentStore::MoveLiveFragments(DriveState& d, uint64_t segment, CompactR
                                             return Status::Ok();
                                           }));
   }
+  {
+    // Sparse runs (see the top of the file): less than half of what their stripes hold is
+    // live, every extent in them is striped and smaller than a stripe.
+    std::vector<bool> sparse(runs.size(), false);
+    std::set<uint64_t> ids;
+    uint64_t span = 0, live = 0;  // stripes the sparse runs cover; their extents' bytes
+    ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginRead());
+    for (size_t i = 0; i < runs.size(); ++i) {
+      std::set<uint64_t> members;
+      uint64_t bytes = 0, chunk = 0, k = 0;
+      bool fits = true;
+      for (const meta::FragmentRef& ref : runs[i].refs) {
+        if (!members.insert(ref.extent_id).second) continue;
+        ASSIGN_OR_RETURN(std::optional<meta::ExtentRecord> record,
+                         meta::GetExtent(txn, ref.extent_id));
+        if (!record) continue;
+        const extent::ExtentLocation& loc = record->location;
+        if (loc.buffered() || loc.size >= static_cast<uint64_t>(loc.k) * loc.chunk_size) {
+          fits = false;
+          break;
+        }
+        bytes += loc.size;
+        chunk = loc.chunk_size;
+        k = loc.k;
+      }
+      if (!fits || chunk == 0) continue;
+      const uint64_t stripes = (runs[i].end - runs[i].start + chunk - 1) / chunk;
+      if (bytes * 2 >= stripes * k * chunk) continue;
+      sparse[i] = true;
+      span += stripes;
+      live += bytes;
+      ids.insert(members.begin(), members.end());
+    }
+    const uint64_t stripe = static_cast<uint64_t>(options_.profile.k) * options_.profile.chunk_size;
+    if (!ids.empty() && (live + stripe - 1) / stripe < span) {
+      RETURN_IF_ERROR(Repack(std::vector<uint64_t>(ids.begin(), ids.end()), report));
+      size_t kept = 0;
+      for (size_t i = 0; i < runs.size(); ++i) {
+        if (!sparse[i]) runs[kept++] = std::move(runs[i]);
+      }
+      runs.resize(kept);
+    }
+  }
+  if (runs.empty() || repack_only) return Status::Ok();
   ASSIGN_OR_RETURN(std::shared_ptr<SegmentFile> from, File(drive_id, segment));
   std::unique_ptr<char, Freer> buf(static_cast<char*>(std::aligned_alloc(kWriteUnit, kCopyStep)));
   if (!buf) return Status(ErrorCode::kInternal, "out of memory for compaction");
@@ -198,6 +257,57 @@ Status SegmentStore::MoveLiveFragments(DriveState& d, uint64_t segment, CompactR
     report->bytes_moved += batch_bytes;
     compacted_bytes_ += batch_bytes;
     Throttle(batch_bytes);
+  }
+  return Status::Ok();
+}
+
+Status SegmentStore::Repack(const std::vector<uint64_t>& ids, CompactReport* report) {
+  const uint64_t stripe = static_cast<uint64_t>(options_.profile.k) * options_.profile.chunk_size;
+  const uint64_t limit =
+      std::min<uint64_t>(extent_bytes_, std::max<uint64_t>(1, options_.destage_stripes) * stripe);
+  std::vector<char> step(kCopyStep);
+  size_t next = 0;
+  while (next < ids.size()) {
+    std::vector<extent::ExtentLocation> batch;
+    uint64_t total = 0;
+    {
+      ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginRead());
+      for (; next < ids.size(); ++next) {
+        ASSIGN_OR_RETURN(std::optional<meta::ExtentRecord> record, meta::GetExtent(txn, ids[next]));
+        if (!record || record->location.buffered()) continue;  // gone, or not ours to move
+        if (total + record->location.size > limit && !batch.empty()) break;
+        total += record->location.size;
+        batch.push_back(std::move(record->location));
+      }
+    }
+    std::string packed;
+    packed.reserve(total);
+    std::vector<std::pair<const extent::ExtentLocation*, uint64_t>> placed;
+    for (const extent::ExtentLocation& loc : batch) {
+      auto source = Read({loc}, 0, loc.size);
+      if (!source.ok()) continue;  // unreadable now: it stays where it is, for the healer
+      const size_t start = packed.size();
+      bool whole = true;
+      while (packed.size() - start < loc.size) {
+        auto got = (*source)->Read(step.data(), step.size());
+        if (!got.ok() || *got == 0) {
+          whole = false;
+          break;
+        }
+        packed.append(step.data(), *got);
+      }
+      if (!whole || packed.size() - start != loc.size) {
+        packed.resize(start);
+        continue;
+      }
+      placed.emplace_back(&loc, start);
+    }
+    if (placed.empty()) continue;
+    ASSIGN_OR_RETURN(Packed done, WritePacked(packed, placed));
+    report->bytes_moved += done.group_bytes;
+    compacted_bytes_ += done.group_bytes;
+    dead_since_pass_ += packed.size();  // their old stripes, on every drive
+    Throttle(done.group_bytes);
   }
   return Status::Ok();
 }

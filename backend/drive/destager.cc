@@ -101,35 +101,42 @@ Result<DestageReport> SegmentStore::Destage(bool all) {
     }
     if (placed.empty()) continue;
 
-    // Step 2.
-    PackedSource source(packed);
-    ASSIGN_OR_RETURN(extent::Written group, WriteStripes(source));
-    if (group.extents.size() != 1) {
-      return Status(ErrorCode::kInternal, "destage: a packed group spans several extents");
-    }
-    const ExtentLocation& g = group.extents[0];
-
-    // Step 3.
-    {
-      ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginWrite());
-      for (const auto& [loc, offset] : placed) {
-        ASSIGN_OR_RETURN(std::optional<meta::ExtentRecord> record, meta::GetExtent(txn, loc->id));
-        if (!record || record->location != *loc) continue;
-        meta::ExtentRecord moved = *record;
-        moved.location = extent::Slice(g, loc->id, offset, loc->size);
-        RETURN_IF_ERROR(meta::PutExtent(txn, moved, &*record));
-        ++report.extents;
-        report.bytes += loc->size;
-      }
-      RETURN_IF_ERROR(txn.Commit());
-    }
+    // Steps 2 and 3.
+    ASSIGN_OR_RETURN(Packed done, WritePacked(packed, placed));
+    report.extents += done.extents;
+    report.bytes += done.bytes;
     destaged_bytes_ += packed.size();
-    destage_segment_bytes_ += g.fragment_bytes() * g.fragments.size();
+    destage_segment_bytes_ += done.group_bytes;
     // The buffer copies are dead now; an idle buffer log gets sealed and removed by the
     // next compaction pass.
     dead_since_pass_ += packed.size();
   }
   return report;
+}
+
+Result<SegmentStore::Packed> SegmentStore::WritePacked(
+    const std::string& packed,
+    const std::vector<std::pair<const ExtentLocation*, uint64_t>>& placed) {
+  PackedSource source(packed);
+  ASSIGN_OR_RETURN(extent::Written group, WriteStripes(source));
+  if (group.extents.size() != 1) {
+    return Status(ErrorCode::kInternal, "a packed group spans several extents");
+  }
+  const ExtentLocation& g = group.extents[0];
+  Packed done;
+  done.group_bytes = g.fragment_bytes() * g.fragments.size();
+  ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginWrite());
+  for (const auto& [loc, offset] : placed) {
+    ASSIGN_OR_RETURN(std::optional<meta::ExtentRecord> record, meta::GetExtent(txn, loc->id));
+    if (!record || record->location != *loc) continue;  // deleted or moved meanwhile
+    meta::ExtentRecord moved = *record;
+    moved.location = extent::Slice(g, loc->id, offset, loc->size);
+    RETURN_IF_ERROR(meta::PutExtent(txn, moved, &*record));
+    ++done.extents;
+    done.bytes += loc->size;
+  }
+  RETURN_IF_ERROR(txn.Commit());
+  return done;
 }
 
 void SegmentStore::DestageLoop() {

@@ -349,6 +349,18 @@ class SegmentStore : public extent::ExtentStore {
   Status SyncAll(const std::vector<Reservation>& reservations);
   // Write() without the buffer: every stripe to segments, the last one padded.
   Result<extent::Written> WriteStripes(BodySource& body);
+  // Writes `packed`, the bytes of the extents in `placed` back to back (each at its
+  // offset), as one striped extent (the group), synced; then, in one transaction, repoints
+  // each extent still where it was read from to its slice of the group. Used by the
+  // destager and by compaction's repacking.
+  struct Packed {
+    uint64_t extents = 0;      // repointed
+    uint64_t bytes = 0;        // their user bytes
+    uint64_t group_bytes = 0;  // written to segments (data, parity, padding)
+  };
+  Result<Packed> WritePacked(
+      const std::string& packed,
+      const std::vector<std::pair<const extent::ExtentLocation*, uint64_t>>& placed);
   void DestageLoop();
 
   SegmentStore(std::shared_ptr<meta::Env> env, SegmentStoreOptions options,
@@ -393,7 +405,12 @@ class SegmentStore : public extent::ExtentStore {
   void HealthLoop();
 
   // Compaction (compactor.cc).
-  Status MoveLiveFragments(DriveState& drive, uint64_t segment, CompactReport* report);
+  // Copies the live runs of `segment` elsewhere on its drive and repacks sparse ones
+  // (compactor.cc); with `repack_only`, only the latter.
+  Status MoveLiveFragments(DriveState& drive, uint64_t segment, bool repack_only,
+                           CompactReport* report);
+  // Reads the extents `ids` (striped, each less than a stripe) and packs them anew.
+  Status Repack(const std::vector<uint64_t>& ids, CompactReport* report);
   void RetireSegment(DriveState& drive, uint64_t segment, uint64_t bytes, CompactReport* report);
   void Throttle(uint64_t bytes);
   void CompactLoop();

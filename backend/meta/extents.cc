@@ -151,6 +151,21 @@ Result<std::map<std::pair<uint32_t, uint64_t>, uint64_t>> LiveBytes(
   return live;
 }
 
+Result<std::map<std::pair<uint32_t, uint64_t>, uint64_t>> LiveDataBytes(Txn& txn) {
+  std::map<std::pair<uint32_t, uint64_t>, uint64_t> live;
+  RETURN_IF_ERROR(ForEachFragment(txn, std::nullopt, [&](const FragmentRef& ref) -> Status {
+    ASSIGN_OR_RETURN(std::optional<ExtentRecord> record, GetExtent(txn, ref.extent_id));
+    uint64_t share = ref.length;
+    if (record && !record->location.buffered() && record->location.k > 0) {
+      const uint64_t k = record->location.k;
+      share = std::min(share, (record->location.size + k - 1) / k);
+    }
+    live[{ref.drive, ref.segment}] += share;
+    return Status::Ok();
+  }));
+  return live;
+}
+
 Status EnsureStoreFormat(Env& env) {
   ASSIGN_OR_RETURN(Txn txn, env.BeginWrite());
   ASSIGN_OR_RETURN(std::optional<std::string> stamp, txn.Get(Table::kInfo, kStoreFormatInfoKey));

@@ -62,6 +62,11 @@ Status ForEachFragmentOnDrive(Txn& txn, uint32_t drive,
 // Live bytes per (drive, segment), optionally of one segment only.
 Result<std::map<std::pair<uint32_t, uint64_t>, uint64_t>> LiveBytes(
     Txn& txn, std::optional<std::pair<uint32_t, uint64_t>> only = std::nullopt);
+// Live user data per (drive, segment): each striped fragment counts its extent's share of
+// the data, ceil(size / k), at most its length, so that stripes shared with dead extents
+// or padded count for what they still hold; a buffered copy counts its length. Looks up
+// every extent record: a walk of the whole index and as many lookups.
+Result<std::map<std::pair<uint32_t, uint64_t>, uint64_t>> LiveDataBytes(Txn& txn);
 
 // The store format (info "store-format", u32): 2 = extents in segments. A metadata
 // environment without the stamp is stamped when it holds no extents; one with extents and

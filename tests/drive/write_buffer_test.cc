@@ -148,6 +148,72 @@ TEST_F(WriteBufferTest, CompactionMovesSharedStripesOnceForAllTheirExtents) {
   }
 }
 
+TEST_F(WriteBufferTest, CompactionRepacksMostlyDeadSharedStripesIntoFewer) {
+  // Two shared stripes of 80 small extents; three in four die, spread over both, so every
+  // stripe still holds live bytes and no range of either is dead.
+  std::vector<std::vector<extent::ExtentLocation>> objects;
+  for (uint32_t i = 0; i < 80; ++i) objects.push_back(Put(9000, 100 + i));
+  ASSERT_TRUE(store_->Destage(/*all=*/true).ok());
+  EXPECT_EQ(StoredBytes(), 2u * 9 * kChunk);
+  for (uint32_t i = 0; i < 80; ++i) {
+    if (i % 4 != 0) Drop(objects[i]);
+  }
+  Reopen();
+  auto report = store_->Compact(0.5);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  // The 20 live ones (180 KB) fit in one stripe: they were read and packed anew.
+  EXPECT_EQ(report->bytes_moved, 9u * kChunk);
+  EXPECT_EQ(StoredBytes(), 9u * kChunk);
+  for (uint32_t i = 0; i < 80; i += 4) {
+    std::vector<extent::ExtentLocation> now = Current(objects[i]);
+    EXPECT_FALSE(now[0].buffered());
+    auto got = ReadRange(*store_, now, 0, 9000);
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    ASSERT_TRUE(*got == Pattern(9000, 100 + i)) << i;
+  }
+  // One stripe cannot get fewer: later passes leave it alone.
+  Reopen();
+  report = store_->Compact(1.0);
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->bytes_moved, 0u);
+  EXPECT_EQ(StoredBytes(), 9u * kChunk);
+}
+
+TEST_F(WriteBufferTest, ARepackThatFailsToWriteLeavesEveryExtentWhereItWas) {
+  std::vector<std::vector<extent::ExtentLocation>> objects;
+  for (uint32_t i = 0; i < 80; ++i) objects.push_back(Put(9000, 200 + i));
+  ASSERT_TRUE(store_->Destage(/*all=*/true).ok());
+  for (uint32_t i = 0; i < 80; ++i) {
+    if (i % 4 != 0) Drop(objects[i]);
+  }
+  std::vector<std::vector<extent::ExtentLocation>> before;
+  for (uint32_t i = 0; i < 80; i += 4) before.push_back(Current(objects[i]));
+  Reopen();
+  // Fewer than k drives left: no new stripe anywhere (with k left, later segments of the
+  // pass would hand the failed drives' fragments off and succeed).
+  for (int d : {3, 4, 5, 6}) faulty_[d]->FailSyncs(true);
+  EXPECT_FALSE(store_->Compact(0.5).ok());
+  for (int d : {3, 4, 5, 6}) faulty_[d]->ClearFaults();
+  store_->ProbeDrives();
+  for (auto& m : memory_) m->Crash();  // what was not synced is gone
+  for (uint32_t i = 0; i < 80; i += 4) {
+    std::vector<extent::ExtentLocation> now = Current(objects[i]);
+    EXPECT_TRUE(now == before[i / 4]) << i;
+    auto got = ReadRange(*store_, now, 0, 9000);
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    ASSERT_TRUE(*got == Pattern(9000, 200 + i)) << i;
+  }
+  Reopen();
+  auto report = store_->Compact(0.5);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(StoredBytes(), 9u * kChunk);
+  for (uint32_t i = 0; i < 80; i += 4) {
+    auto got = ReadRange(*store_, Current(objects[i]), 0, 9000);
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    ASSERT_TRUE(*got == Pattern(9000, 200 + i)) << i;
+  }
+}
+
 TEST_F(WriteBufferTest, DestagedMegabyteObjectsTakeAboutOnePointFiveTimesTheirSize) {
   for (uint32_t i = 0; i < 6; ++i) Put(1 << 20, 60 + i, /*sized=*/true);
   ASSERT_TRUE(store_->Destage(/*all=*/true).ok());
