@@ -129,6 +129,8 @@ struct CopyObjectRequest {
   ObjectRef source;
   ObjectRef destination;
   Preconditions source_preconditions;
+  // On the destination's current version, as for a write (If-None-Match "*": only if absent).
+  Preconditions destination_preconditions;
   MetadataDirective directive = MetadataDirective::kCopy;
   ObjectAttributes attributes;  // used when directive == kReplace
   // Recorded on the destination (Blob copy properties); completion time and byte count
@@ -272,8 +274,10 @@ class ObjectStore {
   // (kInvalidRange); the reader streams only the requested bytes.
   virtual Result<ObjectReader> GetObject(const GetObjectRequest& request) = 0;
   virtual Result<ObjectInfo> HeadObject(const GetObjectRequest& request) = 0;
-  // kNoSuchKey when absent (dialects decide whether that is an error).
-  virtual Status DeleteObject(const ObjectRef& object) = 0;
+  // kNoSuchKey when absent (dialects decide whether that is an error). `conditions` are
+  // evaluated as for a write, on the version the delete would remove and in the same
+  // transaction (kPreconditionFailed; If-Match on a missing object fails too).
+  virtual Status DeleteObject(const ObjectRef& object, const Preconditions& conditions) = 0;
   // Shares the source's extents: no data is copied.
   virtual Result<ObjectInfo> CopyObject(const CopyObjectRequest& request) = 0;
   virtual Result<ListObjectsResult> ListObjects(const ListObjectsRequest& request) = 0;

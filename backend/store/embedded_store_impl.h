@@ -49,7 +49,7 @@ class EmbeddedStore final : public ObjectStore {
   Result<ObjectInfo> PutObject(const PutObjectRequest& request, BodySource& body) override;
   Result<ObjectReader> GetObject(const GetObjectRequest& request) override;
   Result<ObjectInfo> HeadObject(const GetObjectRequest& request) override;
-  Status DeleteObject(const ObjectRef& object) override;
+  Status DeleteObject(const ObjectRef& object, const Preconditions& conditions) override;
   Result<ObjectInfo> CopyObject(const CopyObjectRequest& request) override;
   Result<ListObjectsResult> ListObjects(const ListObjectsRequest& request) override;
 

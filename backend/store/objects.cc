@@ -160,11 +160,13 @@ Result<ObjectInfo> EmbeddedStore::HeadObject(const GetObjectRequest& request) {
   return std::move(record.info);
 }
 
-Status EmbeddedStore::DeleteObject(const ObjectRef& object) {
+Status EmbeddedStore::DeleteObject(const ObjectRef& object, const Preconditions& conditions) {
   Freed freed;
   RETURN_IF_ERROR(commits_->Run([&](meta::Txn& txn) -> Status {
     RETURN_IF_ERROR(GetBucket(txn, object.account, object.bucket).status());
     ASSIGN_OR_RETURN(std::optional<meta::ObjectRecord> record, FindObject(txn, object));
+    RETURN_IF_ERROR(
+        EvaluatePreconditions(record ? &record->info : nullptr, conditions, ConditionMode::kWrite));
     // Staged blocks go with the key; a key that had only staged blocks counts as deleted.
     ASSIGN_OR_RETURN(bool had_staged, DiscardStaged(txn, object, &freed));
     if (!record && !had_staged) return Status(ErrorCode::kNoSuchKey, "no such key: " + object.key);
@@ -216,6 +218,9 @@ Result<ObjectInfo> EmbeddedStore::CopyObject(const CopyObjectRequest& request) {
     RETURN_IF_ERROR(condition);
     RETURN_IF_ERROR(GetBucket(txn, dst.account, dst.bucket).status());
     ASSIGN_OR_RETURN(std::optional<meta::ObjectRecord> current, FindObject(txn, dst));
+    RETURN_IF_ERROR(EvaluatePreconditions(current ? &current->info : nullptr,
+                                          request.destination_preconditions,
+                                          ConditionMode::kWrite));
 
     record.info = source.info;
     record.info.bucket = dst.bucket;

@@ -185,7 +185,9 @@ Result<HttpResponse> DeleteBlob(Call& call) {
     }
     RETURN_IF_ERROR(s);
   }
-  RETURN_IF_ERROR(call.store.DeleteObject(call.object()));
+  // The dates were checked above; the ETags again with the delete itself, so that a write
+  // in between cannot slip under it.
+  RETURN_IF_ERROR(call.store.DeleteObject(call.object(), conditions));
   HttpResponse response;
   response.status = 202;
   response.Set("x-ms-delete-type-permanent", "true");

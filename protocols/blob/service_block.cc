@@ -87,6 +87,7 @@ Result<HttpResponse> CopyBlob(Call& call, bool sync) {
   request.source = source;
   request.destination = call.object();
   request.source_preconditions = ParseConditions(call.request, "x-ms-source-");
+  request.destination_preconditions = ParseConditions(call.request);
   ASSIGN_OR_RETURN(Metadata metadata, ParseMetadata(call.request));
   std::string_view tier = call.request.Header("x-ms-access-tier");
   if (!metadata.empty() || !tier.empty()) {

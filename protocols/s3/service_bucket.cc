@@ -133,10 +133,13 @@ Result<HttpResponse> DeleteObjects(Call& call) {
   pugi::xml_document doc;
   ASSIGN_OR_RETURN(auto root, ParseBody(doc, body, "Delete"));
   bool quiet = std::string_view(root.child_value("Quiet")) == "true";
-  std::vector<std::string> keys;
+  // Each key, and the ETag it must still have (<ETag>, as If-Match on DeleteObject).
+  std::vector<std::pair<std::string, Preconditions>> keys;
   for (auto node : root.children("Object")) {
     if (!node.child("Key")) return Status(ErrorCode::kMalformedXml, "Object without a Key");
-    keys.emplace_back(node.child_value("Key"));
+    Preconditions conditions;
+    if (node.child("ETag")) conditions.if_match = node.child_value("ETag");
+    keys.emplace_back(node.child_value("Key"), std::move(conditions));
   }
   if (keys.empty() || keys.size() > kMaxDeleteKeys) {
     return Status(ErrorCode::kMalformedXml,
@@ -144,10 +147,10 @@ Result<HttpResponse> DeleteObjects(Call& call) {
                   "published schema");
   }
   std::vector<DeleteOutcome> outcomes;
-  for (const auto& key : keys) {
+  for (const auto& [key, conditions] : keys) {
     DeleteOutcome outcome{key, "", ""};
     Status s = CheckObjectKey(key);
-    if (s.ok()) s = call.store.DeleteObject({call.account(), call.address.bucket, key});
+    if (s.ok()) s = call.store.DeleteObject({call.account(), call.address.bucket, key}, conditions);
     // Deleting a missing key succeeds in S3.
     if (!s.ok() && s.code() != ErrorCode::kNoSuchKey) {
       outcome.code = std::string(ToWireError(s.code()).code);

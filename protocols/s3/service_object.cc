@@ -171,7 +171,10 @@ Result<HttpResponse> GetObject(Call& call, bool head) {
 }
 
 Result<HttpResponse> DeleteObject(Call& call) {
-  Status s = call.store.DeleteObject(call.object());
+  // S3 deletes take If-Match only (412 PreconditionFailed; a missing key fails it too).
+  Preconditions conditions;
+  conditions.if_match = ParsePreconditions(call.request).if_match;
+  Status s = call.store.DeleteObject(call.object(), conditions);
   // S3 answers 204 whether or not the key existed, but not for a missing bucket.
   if (!s.ok() && s.code() != ErrorCode::kNoSuchKey) return s;
   HttpResponse response;
@@ -185,6 +188,10 @@ Result<HttpResponse> CopyObject(Call& call) {
   request.source = source;
   request.destination = call.object();
   request.source_preconditions = ParsePreconditions(call.request, "x-amz-copy-source-");
+  // The destination takes If-Match and If-None-Match, as PutObject does.
+  const Preconditions destination = ParsePreconditions(call.request);
+  request.destination_preconditions.if_match = destination.if_match;
+  request.destination_preconditions.if_none_match = destination.if_none_match;
   std::string_view directive = call.request.Header("x-amz-metadata-directive");
   if (directive == "REPLACE") {
     request.directive = MetadataDirective::kReplace;

@@ -165,6 +165,73 @@ TEST_F(GatewayTest, DeleteObjectsDeletesWhitespaceKeys) {
   EXPECT_EQ(Do("DELETE", "/bkt").status, 204);
 }
 
+// Conditional deletes: If-Match on DeleteObject and <ETag> per key in DeleteObjects are
+// checked against the object the delete would remove; a mismatch deletes nothing.
+TEST_F(GatewayTest, ConditionalDeletesNeedTheCurrentEtag) {
+  ASSERT_EQ(Do("PUT", "/bkt").status, 200);
+  const std::string etag = Do("PUT", "/bkt/a", "first").Header("etag");
+  ASSERT_FALSE(etag.empty());
+  RawResponse refused = Do("DELETE", "/bkt/a", "", {{"If-Match", "\"0123456789abcdef\""}});
+  EXPECT_EQ(refused.status, 412);
+  EXPECT_NE(refused.body.find("<Code>PreconditionFailed</Code>"), std::string::npos);
+  EXPECT_EQ(Do("GET", "/bkt/a").body, "first");
+  EXPECT_EQ(Do("DELETE", "/bkt/missing", "", {{"If-Match", etag}}).status, 412);
+  EXPECT_EQ(Do("DELETE", "/bkt/a", "", {{"If-Match", etag}}).status, 204);
+  EXPECT_EQ(Do("GET", "/bkt/a").status, 404);
+
+  const std::string b = Do("PUT", "/bkt/b", "bee").Header("etag");
+  ASSERT_EQ(Do("PUT", "/bkt/c", "sea").status, 200);
+  RawResponse r = Do("POST", "/bkt?delete",
+                     "<Delete><Object><Key>b</Key><ETag>" + b +
+                         "</ETag></Object><Object><Key>c</Key><ETag>\"ffff\"</ETag></Object>"
+                         "</Delete>");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("<Deleted><Key>b</Key></Deleted>"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("<Key>c</Key><Code>PreconditionFailed</Code>"), std::string::npos)
+      << r.body;
+  EXPECT_EQ(Do("GET", "/bkt/b").status, 404);
+  EXPECT_EQ(Do("GET", "/bkt/c").body, "sea");
+}
+
+// A copy takes If-None-Match and If-Match for its destination, as PutObject does.
+TEST_F(GatewayTest, ConditionalCopiesCheckTheDestination) {
+  ASSERT_EQ(Do("PUT", "/bkt").status, 200);
+  ASSERT_EQ(Do("PUT", "/bkt/src", "source").status, 200);
+  const std::string etag = Do("PUT", "/bkt/dst", "old").Header("etag");
+  RawResponse r =
+      Do("PUT", "/bkt/dst", "", {{"x-amz-copy-source", "/bkt/src"}, {"If-None-Match", "*"}});
+  EXPECT_EQ(r.status, 412) << r.body;
+  EXPECT_EQ(Do("GET", "/bkt/dst").body, "old");
+  r = Do("PUT", "/bkt/dst", "", {{"x-amz-copy-source", "/bkt/src"}, {"If-Match", "\"00ff\""}});
+  EXPECT_EQ(r.status, 412) << r.body;
+  r = Do("PUT", "/bkt/dst", "", {{"x-amz-copy-source", "/bkt/src"}, {"If-Match", etag}});
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Do("GET", "/bkt/dst").body, "source");
+  r = Do("PUT", "/bkt/new", "", {{"x-amz-copy-source", "/bkt/src"}, {"If-None-Match", "*"}});
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Do("GET", "/bkt/new").body, "source");
+}
+
+// CompleteMultipartUpload takes If-None-Match "*" and If-Match; a refused completion
+// leaves the upload in place, so that it can still be completed or aborted.
+TEST_F(GatewayTest, ConditionalCompletionChecksTheObjectItWouldReplace) {
+  ASSERT_EQ(Do("PUT", "/bkt").status, 200);
+  ASSERT_EQ(Do("PUT", "/bkt/k", "old").status, 200);
+  RawResponse created = Do("POST", "/bkt/k?uploads");
+  ASSERT_EQ(created.status, 200);
+  const size_t at = created.body.find("<UploadId>") + 10;
+  const std::string id = created.body.substr(at, created.body.find("</UploadId>") - at);
+  const std::string part = Do("PUT", "/bkt/k?partNumber=1&uploadId=" + id, "new").Header("etag");
+  const std::string complete = "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>" +
+                               part + "</ETag></Part></CompleteMultipartUpload>";
+  RawResponse r = Do("POST", "/bkt/k?uploadId=" + id, complete, {{"If-None-Match", "*"}});
+  EXPECT_EQ(r.status, 412) << r.body;
+  EXPECT_EQ(Do("GET", "/bkt/k").body, "old");
+  r = Do("POST", "/bkt/k?uploadId=" + id, complete);
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Do("GET", "/bkt/k").body, "new");
+}
+
 // As in S3: a bucket whose only content is multipart uploads in progress is deleted, and
 // the uploads with it.
 TEST_F(GatewayTest, ABucketWithOnlyPendingUploadsIsDeleted) {

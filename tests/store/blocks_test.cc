@@ -158,7 +158,7 @@ TEST_F(BlocksTest, ABlockListedTwiceIsReferencedTwice) {
   ASSERT_TRUE(Commit("k", {Committed("A")}).ok());
   EXPECT_EQ(Get("k"), a);
   EXPECT_EQ(fake_->live(), 2u);
-  ASSERT_TRUE(store_->DeleteObject(Ref("k")).ok());
+  ASSERT_TRUE(store_->DeleteObject(Ref("k"), {}).ok());
   EXPECT_EQ(fake_->live(), 0u);
 }
 
@@ -336,13 +336,13 @@ TEST_F(BlocksTest, PutAndDeleteDiscardStagedBlocks) {
   EXPECT_EQ(fake_->live(), 0u);
 
   ASSERT_TRUE(Stage("k", "A", Bytes(100)).ok());
-  ASSERT_TRUE(store_->DeleteObject(Ref("k")).ok());
+  ASSERT_TRUE(store_->DeleteObject(Ref("k"), {}).ok());
   EXPECT_EQ(store_->GetBlockList(Ref("k")).status().code(), ErrorCode::kNoSuchKey);
   EXPECT_EQ(fake_->live(), 0u);
   // A key with only staged blocks is deleted too, once.
   ASSERT_TRUE(Stage("only", "A", Bytes(100)).ok());
-  EXPECT_TRUE(store_->DeleteObject(Ref("only")).ok());
-  EXPECT_EQ(store_->DeleteObject(Ref("only")).code(), ErrorCode::kNoSuchKey);
+  EXPECT_TRUE(store_->DeleteObject(Ref("only"), {}).ok());
+  EXPECT_EQ(store_->DeleteObject(Ref("only"), {}).code(), ErrorCode::kNoSuchKey);
   EXPECT_EQ(fake_->live(), 0u);
 }
 
@@ -355,7 +355,7 @@ TEST_F(BlocksTest, StagedBlocksGoWithTheirBucket) {
   ASSERT_TRUE(store_->StageBlock(request, body).ok());
   ASSERT_TRUE(Put("y", "1", PutObjectRequest{Ref("y", "b2")}).ok());
   EXPECT_EQ(store_->DeleteBucket({kAccount, "b2"}).code(), ErrorCode::kBucketNotEmpty);
-  ASSERT_TRUE(store_->DeleteObject(Ref("y", "b2")).ok());
+  ASSERT_TRUE(store_->DeleteObject(Ref("y", "b2"), {}).ok());
   ASSERT_EQ(fake_->live(), 1u);
   ASSERT_TRUE(store_->DeleteBucket({kAccount, "b2"}).ok());
   EXPECT_EQ(fake_->live(), 0u);

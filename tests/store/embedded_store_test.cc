@@ -123,7 +123,7 @@ TEST_F(EmbeddedStoreTest, OpenReaderSurvivesOverwriteAndDelete) {
 
   ASSERT_TRUE(Put("k", Bytes(150, 'x')).ok());  // extents 4, 5
   ASSERT_TRUE(Put("k", Bytes(120, 'y')).ok());  // frees 4, 5 at once: nobody reads them
-  ASSERT_TRUE(store_->DeleteObject(Ref("k")).ok());
+  ASSERT_TRUE(store_->DeleteObject(Ref("k"), {}).ok());
   EXPECT_EQ(fake_->deleted(), (std::set<uint64_t>{4, 5, 6, 7}));
   EXPECT_EQ(Get("k").find("<error"), 0u);
 
@@ -143,7 +143,7 @@ TEST_F(EmbeddedStoreTest, ReadersDestroyedEarlyReleaseTheirPins) {
   ASSERT_TRUE(unread.ok() && partial.ok());
   char buf[5];
   ASSERT_TRUE(partial->body->Read(buf, sizeof(buf)).ok());
-  ASSERT_TRUE(store_->DeleteObject(Ref("k")).ok());
+  ASSERT_TRUE(store_->DeleteObject(Ref("k"), {}).ok());
   EXPECT_TRUE(fake_->deleted().empty());
   unread->body.reset();
   // The range reader pins only the extents its range covers (2 and 3).
@@ -154,7 +154,7 @@ TEST_F(EmbeddedStoreTest, ReadersDestroyedEarlyReleaseTheirPins) {
   ASSERT_TRUE(Put("k", old_data).ok());
   Result<ObjectReader> late = store_->GetObject({Ref("k"), {}, {}});
   ASSERT_TRUE(late.ok());
-  ASSERT_TRUE(store_->DeleteObject(Ref("k")).ok());
+  ASSERT_TRUE(store_->DeleteObject(Ref("k"), {}).ok());
   store_.reset();
   EXPECT_EQ(Drain(*late->body), old_data);
   late->body.reset();
@@ -203,7 +203,7 @@ TEST_F(EmbeddedStoreTest, ConcurrentReadersNeverLoseTheVersionTheyOpened) {
   for (int i = 0; i < 150; ++i) {
     ASSERT_TRUE(Put("k", std::string(300, static_cast<char>('a' + i % 26))).ok());
     if (i % 10 == 9) {
-      ASSERT_TRUE(store_->DeleteObject(Ref("k")).ok());
+      ASSERT_TRUE(store_->DeleteObject(Ref("k"), {}).ok());
     }
   }
   stop = true;
@@ -211,17 +211,17 @@ TEST_F(EmbeddedStoreTest, ConcurrentReadersNeverLoseTheVersionTheyOpened) {
   EXPECT_EQ(bad.load(), 0);
   EXPECT_GT(reads.load(), 0);
   // The last round deleted the key; every extent of every version is gone with the readers.
-  EXPECT_EQ(store_->DeleteObject(Ref("k")).code(), ErrorCode::kNoSuchKey);
+  EXPECT_EQ(store_->DeleteObject(Ref("k"), {}).code(), ErrorCode::kNoSuchKey);
   EXPECT_EQ(fake_->live(), 0u);
 }
 
 TEST_F(EmbeddedStoreTest, DeleteObjectDropsExtentsAndReportsMissing) {
   ASSERT_TRUE(Put("k", Bytes(250)).ok());
-  ASSERT_TRUE(store_->DeleteObject(Ref("k")).ok());
+  ASSERT_TRUE(store_->DeleteObject(Ref("k"), {}).ok());
   EXPECT_EQ(fake_->live(), 0u);
-  EXPECT_EQ(store_->DeleteObject(Ref("k")).code(), ErrorCode::kNoSuchKey);
+  EXPECT_EQ(store_->DeleteObject(Ref("k"), {}).code(), ErrorCode::kNoSuchKey);
   EXPECT_EQ(store_->HeadObject({Ref("k"), {}, {}}).status().code(), ErrorCode::kNoSuchKey);
-  EXPECT_EQ(store_->DeleteObject(Ref("k", "nobucket")).code(), ErrorCode::kNoSuchBucket);
+  EXPECT_EQ(store_->DeleteObject(Ref("k", "nobucket"), {}).code(), ErrorCode::kNoSuchBucket);
 }
 
 TEST_F(EmbeddedStoreTest, CopySharesExtentsAndSurvivesDeletingTheSource) {
@@ -238,10 +238,10 @@ TEST_F(EmbeddedStoreTest, CopySharesExtentsAndSurvivesDeletingTheSource) {
   EXPECT_EQ(copied->etag, HexEncode(Md5(data)));
   EXPECT_EQ(Get("dst"), data);
 
-  ASSERT_TRUE(store_->DeleteObject(Ref("src")).ok());
+  ASSERT_TRUE(store_->DeleteObject(Ref("src"), {}).ok());
   EXPECT_TRUE(fake_->deleted().empty());
   EXPECT_EQ(Get("dst"), data);
-  ASSERT_TRUE(store_->DeleteObject(Ref("dst")).ok());
+  ASSERT_TRUE(store_->DeleteObject(Ref("dst"), {}).ok());
   EXPECT_EQ(fake_->live(), 0u);
 }
 
@@ -406,7 +406,7 @@ TEST_F(EmbeddedStoreTest, Buckets) {
   EXPECT_EQ(store_->HeadObject({{"other", kBucket, "k"}, {}, {}}).status().code(),
             ErrorCode::kNoSuchKey);
   EXPECT_EQ(store_->DeleteBucket({kAccount, kBucket}).code(), ErrorCode::kBucketNotEmpty);
-  ASSERT_TRUE(store_->DeleteObject(Ref("k")).ok());
+  ASSERT_TRUE(store_->DeleteObject(Ref("k"), {}).ok());
   ASSERT_TRUE(store_->DeleteBucket({kAccount, kBucket}).ok());
   EXPECT_EQ(store_->HeadBucket({kAccount, kBucket}).status().code(), ErrorCode::kNoSuchBucket);
   EXPECT_TRUE(store_->HeadBucket({"other", kBucket}).ok());
@@ -460,10 +460,10 @@ TEST_F(EmbeddedStoreTest, KeysUpTo1024BytesRoundTrip) {
   ASSERT_TRUE(store_->CopyObject(copy).ok());
   EXPECT_EQ(Get(copy.destination.key), Bytes(101, 'b'));
 
-  ASSERT_TRUE(store_->DeleteObject(Ref(keys[1])).ok());
+  ASSERT_TRUE(store_->DeleteObject(Ref(keys[1]), {}).ok());
   EXPECT_EQ(store_->HeadObject({Ref(keys[1]), {}, {}}).status().code(), ErrorCode::kNoSuchKey);
   EXPECT_EQ(Get(keys[2]), Bytes(102, 'c'));
-  EXPECT_EQ(store_->DeleteObject(Ref(keys[1])).code(), ErrorCode::kNoSuchKey);
+  EXPECT_EQ(store_->DeleteObject(Ref(keys[1]), {}).code(), ErrorCode::kNoSuchKey);
   ListObjectsRequest list;
   list.bucket = {kAccount, kBucket};
   Result<ListObjectsResult> listed = store_->ListObjects(list);
@@ -487,7 +487,7 @@ TEST_F(EmbeddedStoreTest, EverythingSurvivesReopening) {
   Result<ListPartsResult> parts = store_->ListParts({Ref("mp"), upload->upload_id, 0, 1000});
   ASSERT_TRUE(parts.ok()) << parts.status().ToString();
   // Reference counts survived too: deleting frees exactly the object's extents.
-  ASSERT_TRUE(store_->DeleteObject(Ref("extent")).ok());
+  ASSERT_TRUE(store_->DeleteObject(Ref("extent"), {}).ok());
   EXPECT_EQ(fake_->live(), 0u);
 }
 
@@ -513,7 +513,7 @@ TEST_F(EmbeddedStoreTest, CorruptValueIsAnErrorNotACrash) {
   Reopen();
   EXPECT_EQ(store_->HeadObject({Ref("k"), {}, {}}).status().code(), ErrorCode::kInternal);
   EXPECT_EQ(store_->HeadObject({Ref("j"), {}, {}}).status().code(), ErrorCode::kInternal);
-  EXPECT_EQ(store_->DeleteObject(Ref("k")).code(), ErrorCode::kInternal);
+  EXPECT_EQ(store_->DeleteObject(Ref("k"), {}).code(), ErrorCode::kInternal);
   ListObjectsRequest list;
   list.bucket = {kAccount, kBucket};
   EXPECT_EQ(store_->ListObjects(list).status().code(), ErrorCode::kInternal);

@@ -60,7 +60,7 @@ TEST_F(MultipartTest, HappyPathBuildsTheObjectWithoutCopying) {
   EXPECT_EQ(store_->ListParts({Ref("obj"), id, 0, 1000}).status().code(), ErrorCode::kNoSuchUpload);
   EXPECT_TRUE(
       store_->ListMultipartUploads({{kAccount, kBucket}, "", "", "", "", 1000})->uploads.empty());
-  ASSERT_TRUE(store_->DeleteObject(Ref("obj")).ok());
+  ASSERT_TRUE(store_->DeleteObject(Ref("obj"), {}).ok());
   EXPECT_EQ(fake_->live(), 0u);
 }
 
@@ -226,11 +226,11 @@ TEST_F(MultipartTest, UploadPartCopySharesExtents) {
   copy.source_preconditions.if_match = "nope";
   EXPECT_EQ(store_->UploadPartCopy(copy).status().code(), ErrorCode::kPreconditionFailed);
 
-  ASSERT_TRUE(store_->DeleteObject(Ref("src")).ok());
+  ASSERT_TRUE(store_->DeleteObject(Ref("src"), {}).ok());
   EXPECT_TRUE(fake_->deleted().empty());
   ASSERT_TRUE(Complete("obj", id, {{1, whole->etag}, {2, ranged->etag}}).ok());
   EXPECT_EQ(Get("obj"), data + data.substr(90, 120));
-  ASSERT_TRUE(store_->DeleteObject(Ref("obj")).ok());
+  ASSERT_TRUE(store_->DeleteObject(Ref("obj"), {}).ok());
   EXPECT_EQ(fake_->live(), 0u);
 }
 
@@ -345,7 +345,7 @@ TEST_F(MultipartTest, DeletingABucketAbortsItsUploads) {
   ASSERT_TRUE(Put("k", "v").ok());
   EXPECT_EQ(store_->DeleteBucket({kAccount, kBucket}).code(), ErrorCode::kBucketNotEmpty);
   EXPECT_EQ(store_->ListParts({Ref("a"), a, 0, 1000})->parts.size(), 2u);  // untouched
-  ASSERT_TRUE(store_->DeleteObject(Ref("k")).ok());
+  ASSERT_TRUE(store_->DeleteObject(Ref("k"), {}).ok());
   ASSERT_TRUE(store_->DeleteBucket({kAccount, kBucket}).ok());
   EXPECT_EQ(fake_->live(), 0u);
   ASSERT_TRUE(store_->CreateBucket({{kAccount, kBucket}, "local"}).ok());

@@ -65,7 +65,7 @@ TEST_F(UpdateTest, UpdateObjectKeepsBytesAndS3EtagButChangesBlobEtag) {
   EXPECT_EQ(stored.blob_etag, meta->blob_etag);
   EXPECT_EQ(stored.metadata, meta->metadata);
   // The references did not change: deleting the object frees every extent.
-  ASSERT_TRUE(store_->DeleteObject(Ref("k")).ok());
+  ASSERT_TRUE(store_->DeleteObject(Ref("k"), {}).ok());
   EXPECT_EQ(fake_->live(), 0u);
 }
 

@@ -116,9 +116,9 @@ TEST_F(UsageTest, OverwriteCountsTheDifference) {
 TEST_F(UsageTest, DeleteCreditsTheObject) {
   ASSERT_TRUE(Put("a", Bytes(70)).ok());
   ASSERT_TRUE(Put("b", Bytes(5)).ok());
-  ASSERT_TRUE(store_->DeleteObject(Ref("a")).ok());
+  ASSERT_TRUE(store_->DeleteObject(Ref("a"), {}).ok());
   EXPECT_EQ(BucketUsage(), (Usage{5, 1}));
-  EXPECT_EQ(store_->DeleteObject(Ref("a")).code(), ErrorCode::kNoSuchKey);
+  EXPECT_EQ(store_->DeleteObject(Ref("a"), {}).code(), ErrorCode::kNoSuchKey);
   EXPECT_EQ(BucketUsage(), (Usage{5, 1}));
 }
 
@@ -126,7 +126,8 @@ TEST_F(UsageTest, DeleteCreditsTheObject) {
 TEST_F(UsageTest, DeletingManyKeysCreditsEach) {
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(Put("k" + std::to_string(i), Bytes(10 + i)).ok());
   EXPECT_EQ(BucketUsage(), (Usage{60, 5}));
-  for (int i = 0; i < 5; ++i) ASSERT_TRUE(store_->DeleteObject(Ref("k" + std::to_string(i))).ok());
+  for (int i = 0; i < 5; ++i)
+    ASSERT_TRUE(store_->DeleteObject(Ref("k" + std::to_string(i)), {}).ok());
   EXPECT_EQ(BucketUsage(), (Usage{0, 0}));
 }
 
@@ -202,7 +203,7 @@ TEST_F(UsageTest, PutAndDeleteDiscardTheKeysStagedBlocks) {
   ASSERT_TRUE(Put("blob", Bytes(10)).ok());
   EXPECT_EQ(BucketUsage(), (Usage{10, 1}));
   ASSERT_TRUE(Stage("blob", "b1", 80).ok());
-  ASSERT_TRUE(store_->DeleteObject(Ref("blob")).ok());
+  ASSERT_TRUE(store_->DeleteObject(Ref("blob"), {}).ok());
   EXPECT_EQ(BucketUsage(), (Usage{0, 0}));
 }
 
@@ -419,7 +420,7 @@ TEST_F(UsageTest, RemovalsAreAllowedOverAQuotaLoweredBelowUsage) {
   SetQuota(kBucket, 100);
   EXPECT_TRUE(Put("a", Bytes(70)).ok());  // shrinks: allowed though still over
   EXPECT_EQ(Put("a", Bytes(71)).status().code(), ErrorCode::kQuotaExceeded);
-  EXPECT_TRUE(store_->DeleteObject(Ref("b")).ok());
+  EXPECT_TRUE(store_->DeleteObject(Ref("b"), {}).ok());
   EXPECT_EQ(BucketUsage(), (Usage{70, 1}));
 }
 
