@@ -14,6 +14,8 @@ using TimeMicros = int64_t;
 // User metadata: name -> value. Names keep the case they were written with; S3 renders
 // them lowercased, Blob as stored.
 using Metadata = std::map<std::string, std::string>;
+// Object tags: S3 object tagging and Blob index tags are the same set (at most 10).
+using Tags = std::map<std::string, std::string>;
 
 // Content headers shared by both dialects.
 struct ContentHeaders {
@@ -70,6 +72,7 @@ struct ObjectInfo {
   std::vector<uint64_t> part_sizes;    // multipart objects: each part's size, in order
   std::vector<CommittedBlock> blocks;  // block blobs committed by block list, in order
   std::optional<CopyRecord> copy;      // set on versions made by a Blob copy
+  Tags tags;
 };
 
 // Who may read a bucket without credentials (Blob's container public access level).

@@ -33,6 +33,7 @@ struct ObjectAttributes {
   Metadata metadata;
   std::string storage_class;
   ChecksumAlgorithm checksum_algorithm = ChecksumAlgorithm::kNone;
+  Tags tags;
 };
 
 struct CreateBucketRequest {
@@ -59,6 +60,8 @@ struct UpdateObjectRequest {
   std::optional<ContentHeaders> content;
   std::optional<std::string> content_md5;  // replaces the stated MD5 (16 raw bytes)
   std::optional<Metadata> metadata;
+  // Tags alone change neither the ETags nor the modification time (as in both dialects).
+  std::optional<Tags> tags;
   Preconditions preconditions;
 };
 
@@ -132,7 +135,8 @@ struct CopyObjectRequest {
   // On the destination's current version, as for a write (If-None-Match "*": only if absent).
   Preconditions destination_preconditions;
   MetadataDirective directive = MetadataDirective::kCopy;
-  ObjectAttributes attributes;  // used when directive == kReplace
+  ObjectAttributes attributes;  // used when directive == kReplace (its tags: see below)
+  std::optional<Tags> tags;     // the destination's tags; nullopt = the source's
   // Recorded on the destination (Blob copy properties); completion time and byte count
   // are filled in by the store.
   std::optional<CopyRecord> copy_record;

@@ -24,6 +24,8 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "IncompleteBody";
     case ErrorCode::kMetadataTooLarge:
       return "MetadataTooLarge";
+    case ErrorCode::kInvalidTag:
+      return "InvalidTag";
     case ErrorCode::kInvalidBucketName:
       return "InvalidBucketName";
     case ErrorCode::kInvalidObjectName:

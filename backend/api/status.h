@@ -22,6 +22,7 @@ enum class ErrorCode {
   kEntityTooSmall,         // a non-final multipart part under the minimum
   kIncompleteBody,         // the body ended before its declared length
   kMetadataTooLarge,       // user metadata over the allowed size
+  kInvalidTag,             // object tags over the limits or with characters not allowed
   kInvalidBucketName,
   kInvalidObjectName,    // key empty, too long or not valid UTF-8
   kInvalidRange,         // range not satisfiable against the object size

@@ -15,7 +15,8 @@
 //                  | u8 version=1, i64 created, str region        (read only)
 //   Policies      := u32 n, n * (str id, OptTime start, OptTime expiry, str permissions)
 //   OptTime       := u8 0 | u8 1, i64 time
-//   ObjectRecord  := u8 version=4, ObjectInfo, Manifest, PartSizes, Blocks, Copy
+//   ObjectRecord  := u8 version=5, ObjectInfo, Manifest, PartSizes, Blocks, Copy, Tags
+//                  | u8 version=4, ObjectInfo, Manifest, PartSizes, Blocks, Copy (read only)
 //                  | u8 version=3, ObjectInfo, Manifest, PartSizes, Blocks (read only)
 //                  | u8 version=2, ObjectInfo, Manifest, PartSizes  (read only; no blocks)
 //   Copy          := u8 0 | u8 1, str id, str source, i64 completed, u64 bytes
@@ -24,7 +25,8 @@
 //   Blocks        := u32 n, n * (str id, u64 size, str md5)
 //   StagedRecord  := u8 version=1, str key, u64 stage_id, i64 created, u32 count, u8 id_length
 //   BlockRecord   := u8 version=1, u64 size, str md5, i64 staged, Manifest
-//   UploadRecord  := u8 version=2, str key, i64 initiated, Attributes
+//   UploadRecord  := u8 version=3, str key, i64 initiated, Attributes, Tags
+//                  | u8 version=2, str key, i64 initiated, Attributes (read only)
 //                  | u8 version=1, i64 initiated, Attributes      (read only; key unknown)
 //   PartRecord    := u8 version=1, u64 size, str md5, i64 last_modified, Checksum, Manifest
 //   ExtentRecord  := u8 version=2, u64 refcount, Location       (backend/extent/location.h)
@@ -39,6 +41,7 @@
 //   Content       := str type, str encoding, str language, str disposition,
 //                    str cache_control, str expires
 //   Metadata      := u32 n, n * (str name, str value)
+//   Tags          := u32 n, n * (str key, str value)                (n <= 64)
 //   Checksum      := u8 algorithm, str value, u32 parts
 //   Manifest      := u32 n, n * Segment
 //   Segment       := u8 0, str data                              (inline)
@@ -50,12 +53,15 @@ namespace {
 constexpr uint8_t kFormatVersion = 1;
 constexpr uint8_t kBucketFormatVersion = 2;
 constexpr uint8_t kObjectBlocksVersion = 3;
-constexpr uint8_t kObjectFormatVersion = 4;
+constexpr uint8_t kObjectCopyVersion = 4;
+constexpr uint8_t kObjectFormatVersion = 5;
+constexpr uint32_t kMaxTags = 64;
 constexpr uint8_t kObjectPartSizesVersion = 2;
 constexpr uint32_t kMaxPartSizes = 10000;
 constexpr uint32_t kMaxBlocks = 50000;
 constexpr uint32_t kMaxPolicies = 64;
-constexpr uint8_t kUploadFormatVersion = 2;
+constexpr uint8_t kUploadKeyVersion = 2;
+constexpr uint8_t kUploadFormatVersion = 3;
 constexpr uint8_t kExtentFormatVersion = 2;
 
 Status Corrupt(std::string_view what) {
@@ -171,6 +177,25 @@ bool GetInfo(ByteReader& r, ObjectInfo* info) {
          GetChecksum(r, &info->checksum) && r.U32(&info->parts_count);
 }
 
+void PutTags(ByteWriter& w, const Tags& tags) {
+  w.U32(static_cast<uint32_t>(tags.size()));
+  for (const auto& [key, value] : tags) {
+    w.Str(key);
+    w.Str(value);
+  }
+}
+
+bool GetTags(ByteReader& r, Tags* tags) {
+  uint32_t n = 0;
+  if (!r.U32(&n) || n > kMaxTags) return false;
+  for (uint32_t i = 0; i < n; ++i) {
+    std::string key, value;
+    if (!r.Str(&key) || !r.Str(&value)) return false;
+    (*tags)[std::move(key)] = std::move(value);
+  }
+  return true;
+}
+
 bool GetVersion(ByteReader& r) {
   uint8_t version = 0;
   return r.U8(&version) && version == kFormatVersion;
@@ -278,6 +303,7 @@ std::string EncodeObject(const ObjectRecord& record) {
     w.I64(record.info.copy->completed);
     w.U64(record.info.copy->bytes);
   }
+  PutTags(w, record.info.tags);
   return w.Take();
 }
 
@@ -320,7 +346,7 @@ Result<ObjectRecord> DecodeObject(std::string_view bytes) {
       }
     }
   }
-  if (version >= kObjectFormatVersion) {
+  if (version >= kObjectCopyVersion) {
     uint8_t has_copy = 0;
     if (!r.U8(&has_copy) || has_copy > 1) return Corrupt("object");
     if (has_copy) {
@@ -332,6 +358,7 @@ Result<ObjectRecord> DecodeObject(std::string_view bytes) {
       record.info.copy = std::move(copy);
     }
   }
+  if (version >= kObjectFormatVersion && !GetTags(r, &record.info.tags)) return Corrupt("object");
   if (!r.done()) return Corrupt("object");
   return record;
 }
@@ -345,6 +372,7 @@ std::string EncodeUpload(const UploadRecord& record) {
   PutMetadata(w, record.attributes.metadata);
   w.Str(record.attributes.storage_class);
   w.U8(static_cast<uint8_t>(record.attributes.checksum_algorithm));
+  PutTags(w, record.attributes.tags);
   return w.Take();
 }
 
@@ -353,10 +381,11 @@ Result<UploadRecord> DecodeUpload(std::string_view bytes) {
   UploadRecord record;
   ObjectAttributes& a = record.attributes;
   uint8_t version = 0;
-  if (!r.U8(&version) || (version != kFormatVersion && version != kUploadFormatVersion) ||
-      (version == kUploadFormatVersion && !r.Str(&record.key)) || !r.I64(&record.initiated) ||
+  if (!r.U8(&version) || version < kFormatVersion || version > kUploadFormatVersion ||
+      (version >= kUploadKeyVersion && !r.Str(&record.key)) || !r.I64(&record.initiated) ||
       !GetContent(r, &a.content) || !GetMetadata(r, &a.metadata) || !r.Str(&a.storage_class) ||
-      !GetAlgorithm(r, &a.checksum_algorithm) || !r.done()) {
+      !GetAlgorithm(r, &a.checksum_algorithm) ||
+      (version >= kUploadFormatVersion && !GetTags(r, &a.tags)) || !r.done()) {
     return Corrupt("upload");
   }
   return record;

@@ -83,6 +83,7 @@ Result<meta::ObjectRecord> AssembleObject(const CompleteMultipartRequest& reques
   info.etag = HexEncode(Md5(md5s)) + "-" + std::to_string(n);
   info.content = upload.attributes.content;
   info.metadata = upload.attributes.metadata;
+  info.tags = upload.attributes.tags;
   info.storage_class =
       upload.attributes.storage_class.empty() ? "STANDARD" : upload.attributes.storage_class;
   info.parts_count = n;

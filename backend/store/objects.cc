@@ -23,6 +23,7 @@ constexpr int kMaxOpenAttempts = 16;
 void ApplyAttributes(const ObjectAttributes& attributes, ObjectInfo* info) {
   info->content = attributes.content;
   info->metadata = attributes.metadata;
+  info->tags = attributes.tags;
   info->storage_class =
       attributes.storage_class.empty() ? kDefaultStorageClass : attributes.storage_class;
 }
@@ -191,8 +192,11 @@ Result<ObjectInfo> EmbeddedStore::UpdateObject(const UpdateObjectRequest& reques
   if (request.content) record.info.content = *request.content;
   if (request.content_md5) record.info.content_md5 = *request.content_md5;
   if (request.metadata) record.info.metadata = *request.metadata;
-  record.info.blob_etag = NewBlobEtag();
-  record.info.last_modified = NowMicros();
+  if (request.tags) record.info.tags = *request.tags;
+  if (request.content || request.content_md5 || request.metadata) {
+    record.info.blob_etag = NewBlobEtag();
+    record.info.last_modified = NowMicros();
+  }
   // The same bytes replace themselves: usage does not change.
   RETURN_IF_ERROR(InstallObject(txn, ref, record, &record));
   RETURN_IF_ERROR(txn.Commit());
@@ -235,6 +239,7 @@ Result<ObjectInfo> EmbeddedStore::CopyObject(const CopyObjectRequest& request) {
     if (request.directive == MetadataDirective::kReplace) {
       ApplyAttributes(request.attributes, &record.info);
     }
+    record.info.tags = request.tags ? *request.tags : source.info.tags;
     record.manifest = std::move(source.manifest);
     record.block_md5s = std::move(source.block_md5s);  // the copy keeps the block list
     // Add before dropping, so that copying an object onto itself never frees its extents.

@@ -31,6 +31,8 @@ WireError ToWireError(ErrorCode code) {
       return {400, "InvalidInput"};
     case ErrorCode::kMetadataTooLarge:
       return {400, "MetadataTooLarge"};
+    case ErrorCode::kInvalidTag:
+      return {400, "InvalidTag"};
     case ErrorCode::kInvalidBucketName:
       return {400, "InvalidResourceName"};
     case ErrorCode::kInvalidObjectName:

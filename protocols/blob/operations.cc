@@ -52,6 +52,8 @@ constexpr Operation kOperations[] = {
     {Op::kPutBlockFromUrl, "PutBlockFromUrl", PutBlockFromUrl, 'w', kNever},
     {Op::kPutBlockList, "PutBlockList", PutBlockList, 'w', kNever},
     {Op::kGetBlockList, "GetBlockList", GetBlockList, 'r', kBlobs},
+    {Op::kGetBlobTags, "GetBlobTags", GetBlobTags, 't', kNever},
+    {Op::kSetBlobTags, "SetBlobTags", SetBlobTags, 't', kNever},
     {Op::kNotImplemented, "NotImplemented", NotImplemented, 'w', kNever},
     {Op::kUnsupportedVerb, "UnsupportedVerb", UnsupportedVerb, 'w', kNever},
 };

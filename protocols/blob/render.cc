@@ -5,6 +5,7 @@
 
 #include "common/encoding.h"
 #include "common/time.h"
+#include "protocols/tags.h"
 
 namespace tessera::blob {
 namespace {
@@ -130,6 +131,7 @@ std::string RenderBlobList(const BlobListing& listing) {
     Text(props, "LeaseStatus", "unlocked");
     Text(props, "LeaseState", "available");
     Text(props, "ServerEncrypted", "true");
+    if (!o.tags.empty()) Text(props, "TagCount", std::to_string(o.tags.size()));
     if (listing.include_copy && o.copy) {
       Text(props, "CopyId", o.copy->id);
       Text(props, "CopyStatus", "success");
@@ -139,6 +141,7 @@ std::string RenderBlobList(const BlobListing& listing) {
       Text(props, "CopyCompletionTime", FormatHttpDate(o.copy->completed));
     }
     if (listing.include_metadata) AddMetadata(node, o.metadata);
+    if (listing.include_tags && !o.tags.empty()) AppendTagSet(node.append_child("Tags"), o.tags);
   }
   Text(root, "NextMarker", listing.next_marker);
   return Serialize(doc);
@@ -244,6 +247,22 @@ Result<std::vector<BlockListEntry>> ParseBlockList(std::string_view body) {
     entries.push_back({std::move(*id), source});
   }
   return entries;
+}
+
+Result<Tags> ParseTags(std::string_view body) {
+  pugi::xml_document doc;
+  if (!doc.load_buffer(body.data(), body.size())) {
+    return Status(ErrorCode::kMalformedXml, "The XML specified is not syntactically valid.");
+  }
+  auto root = doc.child("Tags");
+  if (!root) return Status(ErrorCode::kMalformedXml, "Expected Tags.");
+  return ParseTagSet(root.child("TagSet"), TagRules::kBlob);
+}
+
+std::string RenderTags(const Tags& tags) {
+  pugi::xml_document doc;
+  AppendTagSet(doc.append_child("Tags"), tags);
+  return Serialize(doc);
 }
 
 Result<std::vector<AccessPolicy>> ParseContainerAcl(std::string_view body) {

@@ -44,6 +44,9 @@ std::string RenderServiceProperties(const ServiceSettings& settings);
 // Request documents.
 Result<std::vector<BlockListEntry>> ParseBlockList(std::string_view body);
 Result<std::vector<AccessPolicy>> ParseContainerAcl(std::string_view body);
+// Set/Get Blob Tags bodies: <Tags><TagSet><Tag><Key/><Value/></Tag>...</TagSet></Tags>.
+Result<Tags> ParseTags(std::string_view body);
+std::string RenderTags(const Tags& tags);
 // Set Service Properties: sections left out keep their current values, so `current` comes
 // back with only the sent sections (Cors, DefaultServiceVersion) replaced. Logging and
 // metrics settings are accepted and not kept.

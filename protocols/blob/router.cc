@@ -55,6 +55,8 @@ constexpr Spec kSpecs[] = {
     {"PUT", Level::kBlob, "", "block", "x-ms-copy-source", "", Op::kPutBlockFromUrl},
     {"PUT", Level::kBlob, "", "blocklist", "", "", Op::kPutBlockList},
     {"GET", Level::kBlob, "", "blocklist", "", "", Op::kGetBlockList},
+    {"GET", Level::kBlob, "", "tags", "", "", Op::kGetBlobTags},
+    {"PUT", Level::kBlob, "", "tags", "", "", Op::kSetBlobTags},
 };
 
 // comp= values that name real Blob operations not served here: a request carrying one of

@@ -34,6 +34,8 @@ enum class Op {
   kPutBlockFromUrl,
   kPutBlockList,
   kGetBlockList,
+  kGetBlobTags,
+  kSetBlobTags,
   kNotImplemented,   // a Blob operation this gateway does not serve yet
   kUnsupportedVerb,  // no Blob operation has this shape
 };

@@ -55,6 +55,9 @@ Result<HttpResponse> GetBlobMetadata(Call& call);
 Result<HttpResponse> DeleteBlob(Call& call);
 Result<HttpResponse> SetBlobProperties(Call& call);
 Result<HttpResponse> SetBlobMetadata(Call& call);
+// Blob index tags: the object's tags, which S3 sees as object tagging.
+Result<HttpResponse> GetBlobTags(Call& call);
+Result<HttpResponse> SetBlobTags(Call& call);
 Result<HttpResponse> CopyBlob(Call& call, bool sync);
 
 // Block family (service_block.cc).

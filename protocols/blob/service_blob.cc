@@ -3,6 +3,7 @@
 #include "common/time.h"
 #include "protocols/blob/render.h"
 #include "protocols/blob/service.h"
+#include "protocols/tags.h"
 
 namespace tessera::blob {
 namespace {
@@ -17,6 +18,7 @@ void SetObjectHeaders(Call& call, const ObjectInfo& info, HttpResponse& response
   response.Set("Last-Modified", FormatHttpDate(info.last_modified));
   response.Set("x-ms-creation-time", FormatHttpDate(info.last_modified));
   response.Set("x-ms-blob-type", "BlockBlob");
+  if (!info.tags.empty()) response.Set("x-ms-tag-count", std::to_string(info.tags.size()));
   response.Set("x-ms-lease-status", "unlocked");
   response.Set("x-ms-lease-state", "available");
   response.Set("x-ms-server-encrypted", "true");
@@ -79,6 +81,8 @@ Result<HttpResponse> PutBlob(Call& call) {
   ASSIGN_OR_RETURN(request.attributes.metadata, ParseMetadata(call.request));
   ASSIGN_OR_RETURN(request.attributes.storage_class,
                    TierToStorageClass(call.request.Header("x-ms-access-tier")));
+  ASSIGN_OR_RETURN(request.attributes.tags,
+                   ParseTagHeader(call.request.Header("x-ms-tags"), TagRules::kBlob));
   ASSIGN_OR_RETURN(request.expected_md5, ParseMd5Header(call.request));
   if (!request.expected_md5) {
     ASSIGN_OR_RETURN(request.expected_md5, ParseMd5Header(call.request, "x-ms-blob-content-md5"));
@@ -221,6 +225,36 @@ Result<HttpResponse> SetBlobMetadata(Call& call) {
   response.Set("ETag", QuotedEtag(info.blob_etag));
   response.Set("Last-Modified", FormatHttpDate(info.last_modified));
   response.Set("x-ms-request-server-encrypted", "true");
+  response.content_length = 0;
+  return response;
+}
+
+Result<HttpResponse> GetBlobTags(Call& call) {
+  if (call.query.Has("snapshot") || call.query.Has("versionid")) {
+    return Status(ErrorCode::kNotImplemented, "Snapshots and versions are not supported yet.");
+  }
+  GetObjectRequest request{call.object(), std::nullopt, {}};
+  ASSIGN_OR_RETURN(ObjectInfo info, call.store.HeadObject(request));
+  HttpResponse response;
+  response.body = RenderTags(info.tags);
+  response.Set("Content-Type", "application/xml");
+  return response;
+}
+
+Result<HttpResponse> SetBlobTags(Call& call) {
+  if (call.query.Has("versionid")) {
+    return Status(ErrorCode::kNotImplemented, "Versions are not supported yet.");
+  }
+  ASSIGN_OR_RETURN(std::string body, ReadSmallBody(call, call.options.max_xml_body));
+  ASSIGN_OR_RETURN(Tags tags, ParseTags(body));
+  UpdateObjectRequest request;
+  request.object = call.object();
+  request.tags = std::move(tags);
+  // x-ms-if-tags is not evaluated yet; the ETag and date conditions are.
+  request.preconditions = ParseConditions(call.request);
+  RETURN_IF_ERROR(call.store.UpdateObject(request).status());
+  HttpResponse response;
+  response.status = 204;
   response.content_length = 0;
   return response;
 }

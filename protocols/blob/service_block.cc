@@ -4,6 +4,7 @@
 #include "common/time.h"
 #include "protocols/blob/render.h"
 #include "protocols/blob/service.h"
+#include "protocols/tags.h"
 
 namespace tessera::blob {
 namespace {
@@ -88,6 +89,8 @@ Result<HttpResponse> CopyBlob(Call& call, bool sync) {
   request.destination = call.object();
   request.source_preconditions = ParseConditions(call.request, "x-ms-source-");
   request.destination_preconditions = ParseConditions(call.request);
+  // Tags are not copied from the source: the copy has those of x-ms-tags, or none.
+  ASSIGN_OR_RETURN(request.tags, ParseTagHeader(call.request.Header("x-ms-tags"), TagRules::kBlob));
   ASSIGN_OR_RETURN(Metadata metadata, ParseMetadata(call.request));
   std::string_view tier = call.request.Header("x-ms-access-tier");
   if (!metadata.empty() || !tier.empty()) {
@@ -172,6 +175,8 @@ Result<HttpResponse> PutBlockList(Call& call) {
   ASSIGN_OR_RETURN(request.attributes.metadata, ParseMetadata(call.request));
   ASSIGN_OR_RETURN(request.attributes.storage_class,
                    TierToStorageClass(call.request.Header("x-ms-access-tier")));
+  ASSIGN_OR_RETURN(request.attributes.tags,
+                   ParseTagHeader(call.request.Header("x-ms-tags"), TagRules::kBlob));
   // Stored as the blob's Content-MD5, not verified (Azure does the same).
   ASSIGN_OR_RETURN(request.content_md5, ParseMd5Header(call.request, "x-ms-blob-content-md5"));
   request.preconditions = ParseConditions(call.request);

@@ -30,6 +30,8 @@ WireError ToWireError(ErrorCode code) {
       return {400, "IncompleteBody"};
     case ErrorCode::kMetadataTooLarge:
       return {400, "MetadataTooLarge"};
+    case ErrorCode::kInvalidTag:
+      return {400, "InvalidTag"};
     case ErrorCode::kInvalidBucketName:
       return {400, "InvalidBucketName"};
     case ErrorCode::kInvalidObjectName:

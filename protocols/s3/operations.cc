@@ -41,6 +41,8 @@ constexpr Operation kOperations[] = {
     {Op::kAbortMultipartUpload, "AbortMultipartUpload", AbortMultipartUpload},
     {Op::kListParts, "ListParts", ListParts},
     {Op::kGetObjectTagging, "GetObjectTagging", GetObjectTagging},
+    {Op::kPutObjectTagging, "PutObjectTagging", PutObjectTagging},
+    {Op::kDeleteObjectTagging, "DeleteObjectTagging", DeleteObjectTagging},
     {Op::kNotImplemented, "NotImplemented", NotImplemented},
     {Op::kMethodNotAllowed, "MethodNotAllowed", MethodNotAllowed},
 };

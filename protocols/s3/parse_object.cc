@@ -4,6 +4,7 @@
 
 #include "common/encoding.h"
 #include "common/time.h"
+#include "protocols/tags.h"
 
 namespace tessera::s3 {
 namespace {
@@ -102,6 +103,7 @@ Result<ObjectAttributes> ParseAttributes(const HttpRequest& request) {
     return Status(ErrorCode::kMetadataTooLarge,
                   "Your metadata headers exceed the maximum allowed metadata size");
   }
+  ASSIGN_OR_RETURN(attributes.tags, ParseTagHeader(request.Header("x-amz-tagging"), TagRules::kS3));
   std::string_view storage_class = request.Header("x-amz-storage-class");
   if (!storage_class.empty()) {
     bool known = false;

@@ -48,7 +48,7 @@ std::string RenderDeleteResult(const std::vector<DeleteOutcome>& outcomes, bool 
 std::string RenderCopyResult(const char* root, const std::string& etag, TimeMicros modified,
                              const Checksum& checksum);
 
-std::string RenderTagging();
+std::string RenderTagging(const Tags& tags);
 
 std::string RenderInitiateMultipart(const std::string& bucket, const std::string& key,
                                     const std::string& upload_id);

@@ -4,6 +4,7 @@
 #include "protocols/s3/render.h"
 #include "protocols/s3/service.h"
 #include "protocols/s3/xml.h"
+#include "protocols/tags.h"
 
 namespace tessera::s3 {
 namespace {
@@ -34,9 +35,9 @@ std::string RenderCopyResult(const char* root_name, const std::string& etag, Tim
   return Serialize(doc);
 }
 
-std::string RenderTagging() {
+std::string RenderTagging(const Tags& tags) {
   pugi::xml_document doc;
-  NewDocument(doc, "Tagging").append_child("TagSet");
+  AppendTagSet(NewDocument(doc, "Tagging"), tags);
   return Serialize(doc);
 }
 

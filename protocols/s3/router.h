@@ -31,6 +31,8 @@ enum class Op {
   kAbortMultipartUpload,
   kListParts,
   kGetObjectTagging,
+  kPutObjectTagging,
+  kDeleteObjectTagging,
   kNotImplemented,    // a recognised S3 operation this gateway does not serve yet
   kMethodNotAllowed,  // no S3 operation has this shape
 };

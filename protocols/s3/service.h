@@ -58,9 +58,10 @@ Result<HttpResponse> PutObject(Call& call);
 Result<HttpResponse> GetObject(Call& call, bool head);
 Result<HttpResponse> DeleteObject(Call& call);
 Result<HttpResponse> CopyObject(Call& call);
-// Tags cannot be set yet (PutObjectTagging answers NotImplemented), so every existing
-// object has the empty tag set; copy tools ask for it before a multipart copy.
+// Object tags (the same tags Blob calls index tags).
 Result<HttpResponse> GetObjectTagging(Call& call);
+Result<HttpResponse> PutObjectTagging(Call& call);
+Result<HttpResponse> DeleteObjectTagging(Call& call);
 
 // Multipart family (service_multipart.cc).
 Result<HttpResponse> CreateMultipartUpload(Call& call);

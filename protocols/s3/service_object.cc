@@ -5,6 +5,8 @@
 #include "protocols/s3/parse_object.h"
 #include "protocols/s3/render.h"
 #include "protocols/s3/service.h"
+#include "protocols/s3/xml.h"
+#include "protocols/tags.h"
 
 namespace tessera::s3 {
 namespace {
@@ -50,6 +52,7 @@ void AddObjectHeaders(Call& call, const ObjectInfo& info, HttpResponse& response
   if (info.parts_count > 0 && call.query.Has("partNumber")) {
     response.Set("x-amz-mp-parts-count", std::to_string(info.parts_count));
   }
+  if (!info.tags.empty()) response.Set("x-amz-tagging-count", std::to_string(info.tags.size()));
 }
 
 void AddChecksumHeader(const Checksum& checksum, HttpResponse& response) {
@@ -199,6 +202,13 @@ Result<HttpResponse> CopyObject(Call& call) {
     return Status(ErrorCode::kInvalidArgument, "Unknown metadata directive.");
   }
   ASSIGN_OR_RETURN(request.attributes, ParseAttributes(call.request));
+  // Tags follow their own directive: COPY (the default) keeps the source's.
+  std::string_view tagging = call.request.Header("x-amz-tagging-directive");
+  if (tagging == "REPLACE") {
+    request.tags = request.attributes.tags;
+  } else if (!tagging.empty() && tagging != "COPY") {
+    return Status(ErrorCode::kInvalidArgument, "Unknown tagging directive.");
+  }
   if (request.directive == MetadataDirective::kCopy && source.bucket == call.address.bucket &&
       source.key == call.address.key && !call.request.HasHeader("x-amz-storage-class")) {
     return Status(ErrorCode::kInvalidRequest,
@@ -215,8 +225,33 @@ Result<HttpResponse> CopyObject(Call& call) {
 
 Result<HttpResponse> GetObjectTagging(Call& call) {
   GetObjectRequest request{call.object(), std::nullopt, {}};
-  RETURN_IF_ERROR(call.store.HeadObject(request).status());
-  return XmlResponse(RenderTagging());
+  ASSIGN_OR_RETURN(ObjectInfo info, call.store.HeadObject(request));
+  return XmlResponse(RenderTagging(info.tags));
 }
+
+namespace {
+
+Result<HttpResponse> SetTags(Call& call, Tags tags, int status) {
+  UpdateObjectRequest request;
+  request.object = call.object();
+  request.tags = std::move(tags);
+  RETURN_IF_ERROR(call.store.UpdateObject(request).status());
+  HttpResponse response;
+  response.status = status;
+  return response;
+}
+
+}  // namespace
+
+Result<HttpResponse> PutObjectTagging(Call& call) {
+  ASSIGN_OR_RETURN(std::string body, ReadSmallBody(call, call.options.max_xml_body));
+  pugi::xml_document doc;
+  ASSIGN_OR_RETURN(auto root, ParseBody(doc, body, "Tagging"));
+  if (!root.child("TagSet")) return Status(ErrorCode::kMalformedXml, "Tagging without a TagSet");
+  ASSIGN_OR_RETURN(Tags tags, ParseTagSet(root.child("TagSet"), TagRules::kS3));
+  return SetTags(call, std::move(tags), 200);
+}
+
+Result<HttpResponse> DeleteObjectTagging(Call& call) { return SetTags(call, {}, 204); }
 
 }  // namespace tessera::s3

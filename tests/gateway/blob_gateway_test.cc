@@ -222,6 +222,51 @@ TEST_F(BlobGatewayTest, ServiceSasGrantsOnlyItsPermissions) {
   EXPECT_EQ(Blob("GET", Path("/box/k")).body, "sas data");
 }
 
+// Blob index tags are the S3 object tags: set through either door, read through both.
+TEST_F(BlobGatewayTest, TagsAreOneSetForBothDialects) {
+  CreateContainer("tagged");
+  ASSERT_EQ(Blob("PUT", Path("/tagged/b"), "data",
+                 {{"x-ms-blob-type", "BlockBlob"}, {"x-ms-tags", "env=prod&tier=hot"}})
+                .status,
+            201);
+  RawResponse head = Blob("HEAD", Path("/tagged/b"));
+  EXPECT_EQ(head.Header("x-ms-tag-count"), "2");
+  const std::string etag = head.Header("etag");
+  RawResponse got = Blob("GET", Path("/tagged/b?comp=tags"));
+  ASSERT_EQ(got.status, 200) << got.body;
+  EXPECT_NE(got.body.find("<Tags><TagSet><Tag><Key>env</Key><Value>prod</Value></Tag>"),
+            std::string::npos)
+      << got.body;
+  EXPECT_NE(Do("GET", "/tagged/b?tagging").body.find("<Key>tier</Key><Value>hot</Value>"),
+            std::string::npos);
+
+  RawResponse set = Blob("PUT", Path("/tagged/b?comp=tags"),
+                         "<?xml version=\"1.0\" encoding=\"utf-8\"?><Tags><TagSet><Tag>"
+                         "<Key>owner</Key><Value>ops</Value></Tag></TagSet></Tags>");
+  EXPECT_EQ(set.status, 204) << set.body;
+  EXPECT_EQ(Blob("HEAD", Path("/tagged/b")).Header("etag"), etag);
+  got = Do("GET", "/tagged/b?tagging");
+  EXPECT_NE(got.body.find("<Key>owner</Key>"), std::string::npos) << got.body;
+  EXPECT_EQ(got.body.find("<Key>env</Key>"), std::string::npos);
+
+  ASSERT_EQ(Do("PUT", "/tagged/b?tagging",
+               "<Tagging><TagSet><Tag><Key>from</Key><Value>s3</Value></Tag></TagSet></Tagging>")
+                .status,
+            200);
+  EXPECT_NE(Blob("GET", Path("/tagged/b?comp=tags")).body.find("<Key>from</Key>"),
+            std::string::npos);
+  RawResponse listed = Blob("GET", Path("/tagged?restype=container&comp=list&include=tags"));
+  EXPECT_NE(listed.body.find("<TagCount>1</TagCount>"), std::string::npos) << listed.body;
+  EXPECT_NE(listed.body.find("<Tags><TagSet><Tag><Key>from</Key>"), std::string::npos);
+
+  // Blob's characters are narrower than S3's: '@' is refused here.
+  RawResponse bad = Blob("PUT", Path("/tagged/b?comp=tags"),
+                         "<Tags><TagSet><Tag><Key>a@b</Key><Value>v</Value></Tag></TagSet></Tags>");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.Header("x-ms-error-code"), "InvalidTag");
+  EXPECT_EQ(Blob("GET", Path("/tagged/none?comp=tags")).status, 404);
+}
+
 TEST_F(BlobGatewayTest, ObjectsCrossBetweenDialects) {
   ASSERT_EQ(Do("PUT", "/shared").status, 200);
   ASSERT_EQ(Do("PUT", "/shared/from-s3", "via s3",

@@ -232,6 +232,74 @@ TEST_F(GatewayTest, ConditionalCompletionChecksTheObjectItWouldReplace) {
   EXPECT_EQ(Do("GET", "/bkt/k").body, "new");
 }
 
+// Object tagging: x-amz-tagging on PUT, copy and multipart uploads, the tagging API, the
+// count on reads, and the limits (InvalidTag).
+TEST_F(GatewayTest, ObjectTagsAreSetReadCopiedAndChecked) {
+  ASSERT_EQ(Do("PUT", "/bkt").status, 200);
+  RawResponse put = Do("PUT", "/bkt/k", "body", {{"x-amz-tagging", "team=a%20b&empty="}});
+  ASSERT_EQ(put.status, 200) << put.body;
+  const std::string etag = put.Header("etag");
+  EXPECT_EQ(Do("HEAD", "/bkt/k").Header("x-amz-tagging-count"), "2");
+  RawResponse got = Do("GET", "/bkt/k?tagging");
+  ASSERT_EQ(got.status, 200);
+  EXPECT_NE(got.body.find("<Tag><Key>empty</Key><Value></Value></Tag>"), std::string::npos)
+      << got.body;
+  EXPECT_NE(got.body.find("<Tag><Key>team</Key><Value>a b</Value></Tag>"), std::string::npos);
+
+  RawResponse set = Do("PUT", "/bkt/k?tagging",
+                       "<Tagging><TagSet><Tag><Key>x</Key><Value>1</Value></Tag></TagSet>"
+                       "</Tagging>");
+  ASSERT_EQ(set.status, 200) << set.body;
+  got = Do("GET", "/bkt/k?tagging");
+  EXPECT_NE(got.body.find("<Key>x</Key>"), std::string::npos);
+  EXPECT_EQ(got.body.find("team"), std::string::npos);
+  EXPECT_EQ(Do("HEAD", "/bkt/k").Header("etag"), etag);  // tags are not content
+
+  // Copies keep the source's tags unless told to replace them.
+  ASSERT_EQ(Do("PUT", "/bkt/kept", "", {{"x-amz-copy-source", "/bkt/k"}}).status, 200);
+  EXPECT_NE(Do("GET", "/bkt/kept?tagging").body.find("<Key>x</Key>"), std::string::npos);
+  ASSERT_EQ(Do("PUT", "/bkt/replaced", "",
+               {{"x-amz-copy-source", "/bkt/k"},
+                {"x-amz-tagging-directive", "REPLACE"},
+                {"x-amz-tagging", "y=2"}})
+                .status,
+            200);
+  got = Do("GET", "/bkt/replaced?tagging");
+  EXPECT_NE(got.body.find("<Key>y</Key>"), std::string::npos);
+  EXPECT_EQ(got.body.find("<Key>x</Key>"), std::string::npos);
+
+  // A multipart upload carries its tags to the object.
+  RawResponse created = Do("POST", "/bkt/mp?uploads", "", {{"x-amz-tagging", "part=yes"}});
+  const size_t at = created.body.find("<UploadId>") + 10;
+  const std::string id = created.body.substr(at, created.body.find("</UploadId>") - at);
+  const std::string part = Do("PUT", "/bkt/mp?partNumber=1&uploadId=" + id, "p").Header("etag");
+  ASSERT_EQ(Do("POST", "/bkt/mp?uploadId=" + id,
+               "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>" + part +
+                   "</ETag></Part></CompleteMultipartUpload>")
+                .status,
+            200);
+  EXPECT_NE(Do("GET", "/bkt/mp?tagging").body.find("<Key>part</Key>"), std::string::npos);
+
+  EXPECT_EQ(Do("DELETE", "/bkt/k?tagging").status, 204);
+  EXPECT_EQ(Do("GET", "/bkt/k?tagging").body.find("<Tag>"), std::string::npos);
+  EXPECT_EQ(Do("HEAD", "/bkt/k").Header("x-amz-tagging-count"), "");
+
+  // Limits: a bad character, a duplicate key, eleven tags. Nothing is stored.
+  std::string eleven;
+  for (int i = 0; i < 11; ++i) eleven += (i ? "&k" : "k") + std::to_string(i) + "=v";
+  for (const std::string& bad : {std::string("a=b%21"), std::string("a=1&a=2"), eleven}) {
+    RawResponse r = Do("PUT", "/bkt/bad", "x", {{"x-amz-tagging", bad}});
+    EXPECT_EQ(r.status, 400) << bad;
+    EXPECT_NE(r.body.find("<Code>InvalidTag</Code>"), std::string::npos) << r.body;
+  }
+  EXPECT_EQ(Do("GET", "/bkt/bad").status, 404);
+  RawResponse long_key = Do("PUT", "/bkt/k?tagging",
+                            "<Tagging><TagSet><Tag><Key>" + std::string(129, 'k') +
+                                "</Key><Value>v</Value></Tag></TagSet></Tagging>");
+  EXPECT_EQ(long_key.status, 400);
+  EXPECT_EQ(Do("GET", "/bkt/missing?tagging").status, 404);
+}
+
 // As in S3: a bucket whose only content is multipart uploads in progress is deleted, and
 // the uploads with it.
 TEST_F(GatewayTest, ABucketWithOnlyPendingUploadsIsDeleted) {

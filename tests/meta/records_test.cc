@@ -66,7 +66,7 @@ void ExpectSameInfo(const ObjectInfo& a, const ObjectInfo& b) {
 TEST(RecordsTest, ObjectRoundTrip) {
   ObjectRecord r = SampleObject();
   std::string bytes = EncodeObject(r);
-  EXPECT_EQ(bytes[0], 4);  // format version
+  EXPECT_EQ(bytes[0], 5);  // format version
   Result<ObjectRecord> back = DecodeObject(bytes);
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   ExpectSameInfo(back->info, r.info);
@@ -77,9 +77,9 @@ TEST(RecordsTest, VersionOneObjectsStillDecodeWithoutPartSizes) {
   ObjectRecord r = SampleObject();
   r.info.part_sizes = {5, 7};
   std::string bytes = EncodeObject(r);
-  // Version 1 had no part-size list, no block list and no copy record: drop the
-  // (u32 count + 2 * u64), (u32 count 0) and (u8 0) tails.
-  std::string v1 = bytes.substr(0, bytes.size() - 4 - 4 - 16 - 1);
+  // Version 1 had no part-size list, no block list, no copy record and no tags: drop the
+  // (u32 count + 2 * u64), (u32 count 0), (u8 0) and (u32 count 0) tails.
+  std::string v1 = bytes.substr(0, bytes.size() - 4 - 4 - 16 - 1 - 4);
   v1[0] = 1;
   Result<ObjectRecord> back = DecodeObject(v1);
   ASSERT_TRUE(back.ok()) << back.status().ToString();
@@ -99,11 +99,25 @@ TEST(RecordsTest, CopyRecordRoundTripsAndVersionThreeReadsWithoutIt) {
   EXPECT_EQ(back->info.copy->completed, 1234);
   EXPECT_EQ(back->info.copy->bytes, 99u);
   std::string v3 = EncodeObject(SampleObject());
-  v3.pop_back();  // the u8 0 "no copy" flag
+  v3.resize(v3.size() - 5);  // the u32 0 tags of version 5 and the u8 0 "no copy" flag
   v3[0] = 3;
   Result<ObjectRecord> old = DecodeObject(v3);
   ASSERT_TRUE(old.ok()) << old.status().ToString();
   EXPECT_FALSE(old->info.copy.has_value());
+}
+
+TEST(RecordsTest, TagsRoundTripAndVersionFourReadsWithoutThem) {
+  ObjectRecord r = SampleObject();
+  r.info.tags = {{"team", "a b"}, {"empty", ""}};
+  Result<ObjectRecord> back = DecodeObject(EncodeObject(r));
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->info.tags, r.info.tags);
+  std::string v4 = EncodeObject(SampleObject());
+  v4.resize(v4.size() - 4);  // the u32 0 tags
+  v4[0] = 4;
+  Result<ObjectRecord> old = DecodeObject(v4);
+  ASSERT_TRUE(old.ok()) << old.status().ToString();
+  EXPECT_TRUE(old->info.tags.empty());
 }
 
 TEST(RecordsTest, CommittedBlocksRoundTripAndVersionTwoReadsWithoutThem) {
@@ -122,8 +136,8 @@ TEST(RecordsTest, CommittedBlocksRoundTripAndVersionTwoReadsWithoutThem) {
   ExpectSameInfo(back->info, r.info);
 
   // Version 2 ends after the part sizes.
-  std::string v4 = EncodeObject(SampleObject());
-  std::string v2 = v4.substr(0, v4.size() - 4 - 1);
+  std::string v5 = EncodeObject(SampleObject());
+  std::string v2 = v5.substr(0, v5.size() - 4 - 1 - 4);
   v2[0] = 2;
   Result<ObjectRecord> old = DecodeObject(v2);
   ASSERT_TRUE(old.ok()) << old.status().ToString();
@@ -214,22 +228,32 @@ TEST(RecordsTest, StagedAndBlockRecordsRoundTrip) {
   EXPECT_FALSE(DecodeBlock(EncodeBlock(b).substr(1)).ok());
 }
 
-TEST(RecordsTest, UploadKeepsTheFullKeyAndReadsVersionOne) {
+TEST(RecordsTest, UploadKeepsTheFullKeyAndTagsAndReadsVersionsOneAndTwo) {
   UploadRecord u;
   u.key = std::string(1024, 'k');
   u.initiated = 9;
+  u.attributes.tags = {{"a", "1"}, {"b", ""}};
   std::string bytes = EncodeUpload(u);
-  EXPECT_EQ(bytes[0], '\x02');
+  EXPECT_EQ(bytes[0], '\x03');
   Result<UploadRecord> back = DecodeUpload(bytes);
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(back->key, u.key);
+  EXPECT_EQ(back->attributes.tags, u.attributes.tags);
+  // Version 2: no tags.
+  u.attributes.tags.clear();
+  bytes = EncodeUpload(u);
+  bytes.resize(bytes.size() - 4);
+  bytes[0] = 2;
+  Result<UploadRecord> v2 = DecodeUpload(bytes);
+  ASSERT_TRUE(v2.ok()) << v2.status().ToString();
+  EXPECT_EQ(v2->key, u.key);
   // Version 1: no key; the rest as in version 2.
   std::string v1 = std::string("\x01") + bytes.substr(1 + 4 + u.key.size());
   Result<UploadRecord> old = DecodeUpload(v1);
   ASSERT_TRUE(old.ok()) << old.status().ToString();
   EXPECT_EQ(old->key, "");
   EXPECT_EQ(old->initiated, 9);
-  EXPECT_FALSE(DecodeUpload(std::string("\x03") + bytes.substr(1)).ok());
+  EXPECT_FALSE(DecodeUpload(std::string("\x04") + bytes.substr(1)).ok());
 }
 
 TEST(RecordsTest, DecodeObjectKeyReadsOnlyTheKey) {
@@ -335,7 +359,7 @@ TEST(RecordsTest, TrailingBytesUnknownVersionAndBadEnumsAreErrors) {
   std::string bytes = EncodeObject(SampleObject());
   EXPECT_FALSE(DecodeObject(bytes + "x").ok());
   std::string versioned = bytes;
-  versioned[0] = 5;
+  versioned[0] = 6;
   EXPECT_FALSE(DecodeObject(versioned).ok());
   EXPECT_FALSE(DecodeBucket("").ok());
   EXPECT_FALSE(DecodeExtent(std::string("\x01\xff\xff\xff\xff", 5)).ok());

@@ -244,8 +244,8 @@ TEST(BlobRouterTest, KnownButUnservedOperationsAreNotImplemented) {
   EXPECT_EQ(RouteTarget("PUT", "/acct/c?restype=container&comp=lease"), Op::kNotImplemented);
   EXPECT_EQ(RouteTarget("PUT", "/acct/c/b?comp=snapshot"), Op::kNotImplemented);
   EXPECT_EQ(RouteTarget("PUT", "/acct/c/b?comp=copy&copyid=x"), Op::kNotImplemented);
-  EXPECT_EQ(RouteTarget("GET", "/acct/c/b?comp=tags"), Op::kNotImplemented);
-  EXPECT_EQ(RouteTarget("PUT", "/acct/c/b?comp=tags"), Op::kNotImplemented);
+  EXPECT_EQ(RouteTarget("GET", "/acct/c/b?comp=tags"), Op::kGetBlobTags);
+  EXPECT_EQ(RouteTarget("PUT", "/acct/c/b?comp=tags"), Op::kSetBlobTags);
   EXPECT_EQ(RouteTarget("PUT", "/acct/c/b?comp=tier"), Op::kNotImplemented);
   EXPECT_EQ(RouteTarget("PUT", "/acct/c/b?comp=page"), Op::kNotImplemented);
   EXPECT_EQ(RouteTarget("GET", "/acct/c/b?comp=pagelist"), Op::kNotImplemented);

@@ -176,7 +176,7 @@ TEST(RenderGoldenTest, CopyPartResultWithChecksum) {
   ExpectGolden("copy_part_result", RenderCopyResult("CopyPartResult", kEtagB, kT1, checksum));
 }
 
-TEST(RenderGoldenTest, Tagging) { ExpectGolden("tagging", RenderTagging()); }
+TEST(RenderGoldenTest, Tagging) { ExpectGolden("tagging", RenderTagging({})); }
 
 TEST(RenderGoldenTest, InitiateMultipart) {
   ExpectGolden("initiate_multipart",
@@ -270,7 +270,7 @@ TEST(RenderTest, XmlSpecialCharactersInErrorMessageAreEscaped) {
 TEST(RenderTest, DocumentsStartWithXmlDeclaration) {
   const std::string declaration = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   for (const std::string& xml :
-       {RenderTagging(), RenderVersioning(), RenderLocation("eu-west-1"),
+       {RenderTagging({}), RenderVersioning(), RenderLocation("eu-west-1"),
         RenderListBuckets({}, "o"), RenderInitiateMultipart("b", "k", "u")}) {
     EXPECT_EQ(xml.substr(0, declaration.size()), declaration) << xml;
   }
@@ -278,7 +278,7 @@ TEST(RenderTest, DocumentsStartWithXmlDeclaration) {
 
 TEST(RenderTest, ResultDocumentsCarryTheS3Namespace) {
   for (const std::string& xml :
-       {RenderTagging(), RenderVersioning(), RenderLocation("eu-west-1"),
+       {RenderTagging({}), RenderVersioning(), RenderLocation("eu-west-1"),
         RenderListBuckets({}, "o"), RenderInitiateMultipart("b", "k", "u"),
         RenderDeleteResult({}, false), RenderCopyResult("CopyObjectResult", "e", kT0, {})}) {
     pugi::xml_document doc;

@@ -184,8 +184,9 @@ TEST(RouterTest, KnownButUnservedSubresourcesAreNotImplemented) {
   EXPECT_EQ(RouteTarget("PUT", "/bkt?lifecycle"), Op::kNotImplemented);
   EXPECT_EQ(RouteTarget("GET", "/bkt?cors"), Op::kNotImplemented);
   EXPECT_EQ(RouteTarget("PUT", "/bkt?cors"), Op::kNotImplemented);
-  EXPECT_EQ(RouteTarget("PUT", "/bkt/key?tagging"), Op::kNotImplemented);
-  EXPECT_EQ(RouteTarget("DELETE", "/bkt/key?tagging"), Op::kNotImplemented);
+  EXPECT_EQ(RouteTarget("PUT", "/bkt/key?tagging"), Op::kPutObjectTagging);
+  EXPECT_EQ(RouteTarget("DELETE", "/bkt/key?tagging"), Op::kDeleteObjectTagging);
+  EXPECT_EQ(RouteTarget("PUT", "/bkt?tagging"), Op::kNotImplemented);  // bucket tags
   EXPECT_EQ(RouteTarget("PUT", "/bkt?versioning"), Op::kNotImplemented);
   EXPECT_EQ(RouteTarget("GET", "/bkt/key?attributes"), Op::kNotImplemented);
   EXPECT_EQ(RouteTarget("POST", "/bkt/key?restore"), Op::kNotImplemented);
