@@ -562,6 +562,24 @@ def case_put_if_none_match_star():
     fresh.delete_blob()
 
 
+def case_tags():
+    # Index tags: on upload, Set/Get Blob Tags, the count in properties and listings.
+    bc = svc.get_blob_client(CONTAINER, "tags/obj")
+    bc.upload_blob(b"tagged", tags={"project": "alpha", "env": "test"}, overwrite=True)
+    expect_eq(bc.get_blob_tags(), {"project": "alpha", "env": "test"}, "tags from upload")
+    expect_eq(bc.get_blob_properties().tag_count, 2, "tag count")
+    etag = bc.get_blob_properties().etag
+    bc.set_blob_tags({"owner": "ops"})
+    expect_eq(bc.get_blob_tags(), {"owner": "ops"}, "tags replaced")
+    expect_eq(bc.get_blob_properties().etag, etag, "ETag kept by Set Blob Tags")
+    listed = [b for b in svc.get_container_client(CONTAINER).list_blobs(
+        name_starts_with="tags/", include=["tags"])]
+    expect_eq([(b.name, b.tag_count, b.tags) for b in listed],
+              [("tags/obj", 1, {"owner": "ops"})], "listing with tags")
+    expect_error(bc.set_blob_tags, "InvalidTag", 400, {"bad!": "x"})
+    bc.delete_blob()
+
+
 def case_staged_blocks():
     bc = svc.get_blob_client(CONTAINER, "staged.bin")
     chunks = [os.urandom(100_000), os.urandom(200_000), os.urandom(300_000)]
@@ -640,6 +658,7 @@ CASES = [
     ("public-access", case_public_access),
     ("errors", case_errors),
     ("put-if-none-match-star", case_put_if_none_match_star),
+    ("tags", case_tags),
     ("staged-blocks", case_staged_blocks),
     ("delete", case_delete),
 ]

@@ -184,6 +184,33 @@ case_copy() {
   aws_ s3api delete-object --bucket "$L" --key zz-copied
 }
 
+case_tagging() {
+  # Object tags: on upload, through the tagging API, and kept by a copy.
+  local out
+  aws_ s3api put-object --bucket "$B" --key tags/obj --body "$W/small.bin" \
+    --tagging 'team=storage&stage=test' >/dev/null
+  out=$(aws_ s3api get-object-tagging --bucket "$B" --key tags/obj)
+  expect_eq "$(json_get "$out" 'sorted((t["Key"], t["Value"]) for t in d["TagSet"])')" \
+    '[["stage", "test"], ["team", "storage"]]' "tags from put-object"
+  aws_ s3api put-object-tagging --bucket "$B" --key tags/obj \
+    --tagging 'TagSet=[{Key=owner,Value=ops team}]'
+  out=$(aws_ s3api get-object-tagging --bucket "$B" --key tags/obj)
+  expect_eq "$(json_get "$out" '[(t["Key"], t["Value"]) for t in d["TagSet"]]')" \
+    '[["owner", "ops team"]]' "tags replaced"
+  out=$(aws_ s3api get-object --bucket "$B" --key tags/obj "$W/tags.out")
+  expect_eq "$(json_get "$out" 'd["TagCount"]')" 1 "TagCount on GET"
+  aws_ s3api copy-object --bucket "$B" --key tags/copy --copy-source "$B/tags/obj" >/dev/null
+  out=$(aws_ s3api get-object-tagging --bucket "$B" --key tags/copy)
+  expect_eq "$(json_get "$out" '[t["Key"] for t in d["TagSet"]]')" '["owner"]' "copy keeps tags"
+  expect_fail_with InvalidTag aws_ s3api put-object-tagging --bucket "$B" --key tags/obj \
+    --tagging 'TagSet=[{Key=bad!,Value=x}]'
+  aws_ s3api delete-object-tagging --bucket "$B" --key tags/obj
+  out=$(aws_ s3api get-object-tagging --bucket "$B" --key tags/obj)
+  expect_eq "$(json_get "$out" 'd["TagSet"]')" '[]' "tags deleted"
+  aws_ s3api delete-object --bucket "$B" --key tags/obj
+  aws_ s3api delete-object --bucket "$B" --key tags/copy
+}
+
 case_copy_large() {
   # Objects above the CLI's multipart threshold are copied with UploadPartCopy (ranges).
   aws_ s3 cp "s3://$B/big.bin" "s3://$B/copies/big.bin" --only-show-errors
@@ -358,6 +385,7 @@ run_case list-prefix-delimiter case_list_prefix_delimiter
 run_case list-pagination case_list_pagination
 run_case versions-api case_versions_api
 run_case copy case_copy
+run_case tagging case_tagging
 run_case copy-100MiB case_copy_large
 run_case multipart-api case_multipart_api
 run_case multipart-abort case_multipart_abort
