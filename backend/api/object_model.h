@@ -98,6 +98,7 @@ struct BucketInfo {
   std::vector<AccessPolicy> policies;
   std::string etag;              // opaque, changes with metadata/ACL; without quotes
   TimeMicros last_modified = 0;  // creation, or the last metadata/ACL change
+  Tags tags;                     // S3 bucket tagging
 };
 
 // A cross-origin resource sharing rule of an account's Blob service.

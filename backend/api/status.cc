@@ -26,6 +26,8 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "MetadataTooLarge";
     case ErrorCode::kInvalidTag:
       return "InvalidTag";
+    case ErrorCode::kNoSuchTagSet:
+      return "NoSuchTagSet";
     case ErrorCode::kInvalidBucketName:
       return "InvalidBucketName";
     case ErrorCode::kInvalidObjectName:

@@ -10,7 +10,8 @@
 //   CorsRule      := Strings origins, Strings methods, Strings headers, Strings exposed,
 //                    u32 max_age_seconds
 //   Strings       := u32 n, n * str
-//   BucketRecord  := u8 version=2, i64 created, str region, Metadata, u8 public_access,
+//   BucketRecord  := u8 version=3, <version 2 fields>, Tags
+//                  | u8 version=2, i64 created, str region, Metadata, u8 public_access,
 //                    Policies, str etag, i64 last_modified
 //                  | u8 version=1, i64 created, str region        (read only)
 //   Policies      := u32 n, n * (str id, OptTime start, OptTime expiry, str permissions)
@@ -51,7 +52,8 @@ namespace tessera::meta {
 namespace {
 
 constexpr uint8_t kFormatVersion = 1;
-constexpr uint8_t kBucketFormatVersion = 2;
+constexpr uint8_t kBucketPropertiesVersion = 2;
+constexpr uint8_t kBucketFormatVersion = 3;
 constexpr uint8_t kObjectBlocksVersion = 3;
 constexpr uint8_t kObjectCopyVersion = 4;
 constexpr uint8_t kObjectFormatVersion = 5;
@@ -250,6 +252,7 @@ std::string EncodeBucket(const BucketRecord& record) {
   }
   w.Str(record.etag);
   w.I64(record.last_modified);
+  PutTags(w, record.tags);
   return w.Take();
 }
 
@@ -257,12 +260,12 @@ Result<BucketRecord> DecodeBucket(std::string_view bytes) {
   ByteReader r(bytes);
   BucketRecord record;
   uint8_t version = 0;
-  if (!r.U8(&version) || (version != kFormatVersion && version != kBucketFormatVersion) ||
+  if (!r.U8(&version) || version < kFormatVersion || version > kBucketFormatVersion ||
       !r.I64(&record.created) || !r.Str(&record.region)) {
     return Corrupt("bucket");
   }
   record.last_modified = record.created;
-  if (version == kBucketFormatVersion) {
+  if (version >= kBucketPropertiesVersion) {
     uint8_t access = 0;
     uint32_t n = 0;
     if (!GetMetadata(r, &record.metadata) || !r.U8(&access) ||
@@ -279,6 +282,7 @@ Result<BucketRecord> DecodeBucket(std::string_view bytes) {
     }
     if (!r.Str(&record.etag) || !r.I64(&record.last_modified)) return Corrupt("bucket");
   }
+  if (version >= kBucketFormatVersion && !GetTags(r, &record.tags)) return Corrupt("bucket");
   if (!r.done()) return Corrupt("bucket");
   return record;
 }

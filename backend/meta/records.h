@@ -44,6 +44,7 @@ struct BucketRecord {
   std::vector<AccessPolicy> policies;
   std::string etag;
   TimeMicros last_modified = 0;
+  Tags tags;
 };
 
 // One object version: everything ObjectInfo says plus where its bytes are. For an object

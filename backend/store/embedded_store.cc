@@ -35,6 +35,7 @@ BucketInfo ToBucketInfo(std::string account, std::string name, meta::BucketRecor
   info.etag = record.etag.empty() ? FormatBlobEtag(static_cast<uint64_t>(record.created))
                                   : std::move(record.etag);
   info.last_modified = record.last_modified;
+  info.tags = std::move(record.tags);
   return info;
 }
 
@@ -389,8 +390,11 @@ Result<BucketInfo> EmbeddedStore::UpdateBucket(const UpdateBucketRequest& reques
   if (request.metadata) record.metadata = *request.metadata;
   if (request.public_access) record.public_access = *request.public_access;
   if (request.policies) record.policies = *request.policies;
-  record.etag = NewBlobEtag();
-  record.last_modified = std::max(NowMicros(), record.last_modified + 1);
+  if (request.tags) record.tags = *request.tags;
+  if (request.metadata || request.public_access || request.policies) {
+    record.etag = NewBlobEtag();
+    record.last_modified = std::max(NowMicros(), record.last_modified + 1);
+  }
   RETURN_IF_ERROR(txn.Put(meta::Table::kBuckets, meta::BucketKey(ref.account, ref.bucket),
                           meta::EncodeBucket(record)));
   RETURN_IF_ERROR(txn.Commit());

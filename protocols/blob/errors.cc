@@ -33,6 +33,8 @@ WireError ToWireError(ErrorCode code) {
       return {400, "MetadataTooLarge"};
     case ErrorCode::kInvalidTag:
       return {400, "InvalidTag"};
+    case ErrorCode::kNoSuchTagSet:
+      return {404, "ResourceNotFound"};
     case ErrorCode::kInvalidBucketName:
       return {400, "InvalidResourceName"};
     case ErrorCode::kInvalidObjectName:

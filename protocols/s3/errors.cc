@@ -32,6 +32,8 @@ WireError ToWireError(ErrorCode code) {
       return {400, "MetadataTooLarge"};
     case ErrorCode::kInvalidTag:
       return {400, "InvalidTag"};
+    case ErrorCode::kNoSuchTagSet:
+      return {404, "NoSuchTagSet"};
     case ErrorCode::kInvalidBucketName:
       return {400, "InvalidBucketName"};
     case ErrorCode::kInvalidObjectName:

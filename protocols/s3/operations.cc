@@ -43,6 +43,9 @@ constexpr Operation kOperations[] = {
     {Op::kGetObjectTagging, "GetObjectTagging", GetObjectTagging},
     {Op::kPutObjectTagging, "PutObjectTagging", PutObjectTagging},
     {Op::kDeleteObjectTagging, "DeleteObjectTagging", DeleteObjectTagging},
+    {Op::kGetBucketTagging, "GetBucketTagging", GetBucketTagging},
+    {Op::kPutBucketTagging, "PutBucketTagging", PutBucketTagging},
+    {Op::kDeleteBucketTagging, "DeleteBucketTagging", DeleteBucketTagging},
     {Op::kNotImplemented, "NotImplemented", NotImplemented},
     {Op::kMethodNotAllowed, "MethodNotAllowed", MethodNotAllowed},
 };

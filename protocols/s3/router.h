@@ -33,6 +33,9 @@ enum class Op {
   kGetObjectTagging,
   kPutObjectTagging,
   kDeleteObjectTagging,
+  kGetBucketTagging,
+  kPutBucketTagging,
+  kDeleteBucketTagging,
   kNotImplemented,    // a recognised S3 operation this gateway does not serve yet
   kMethodNotAllowed,  // no S3 operation has this shape
 };

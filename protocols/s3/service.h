@@ -62,6 +62,9 @@ Result<HttpResponse> CopyObject(Call& call);
 Result<HttpResponse> GetObjectTagging(Call& call);
 Result<HttpResponse> PutObjectTagging(Call& call);
 Result<HttpResponse> DeleteObjectTagging(Call& call);
+Result<HttpResponse> GetBucketTagging(Call& call);
+Result<HttpResponse> PutBucketTagging(Call& call);
+Result<HttpResponse> DeleteBucketTagging(Call& call);
 
 // Multipart family (service_multipart.cc).
 Result<HttpResponse> CreateMultipartUpload(Call& call);

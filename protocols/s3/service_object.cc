@@ -254,4 +254,43 @@ Result<HttpResponse> PutObjectTagging(Call& call) {
 
 Result<HttpResponse> DeleteObjectTagging(Call& call) { return SetTags(call, {}, 204); }
 
+Result<HttpResponse> GetBucketTagging(Call& call) {
+  ASSIGN_OR_RETURN(BucketInfo info, call.store.HeadBucket(call.bucket()));
+  if (info.tags.empty()) return Status(ErrorCode::kNoSuchTagSet, "The TagSet does not exist");
+  return XmlResponse(RenderTagging(info.tags));
+}
+
+Result<HttpResponse> PutBucketTagging(Call& call) {
+  ASSIGN_OR_RETURN(std::string body, ReadSmallBody(call, call.options.max_xml_body));
+  pugi::xml_document doc;
+  ASSIGN_OR_RETURN(auto root, ParseBody(doc, body, "Tagging"));
+  if (!root.child("TagSet")) return Status(ErrorCode::kMalformedXml, "Tagging without a TagSet");
+  // Buckets take up to 50 tags; the characters are those of object tags.
+  Tags tags;
+  for (pugi::xml_node tag : root.child("TagSet").children("Tag")) {
+    if (!tags.emplace(tag.child_value("Key"), tag.child_value("Value")).second) {
+      return Status(ErrorCode::kInvalidTag, "Cannot provide multiple Tags with the same key");
+    }
+  }
+  if (tags.size() > 50) return Status(ErrorCode::kInvalidTag, "Bucket tag count cannot exceed 50");
+  for (const auto& tag : tags) RETURN_IF_ERROR(CheckTags(Tags{tag}, TagRules::kS3));
+  UpdateBucketRequest request;
+  request.bucket = call.bucket();
+  request.tags = std::move(tags);
+  RETURN_IF_ERROR(call.store.UpdateBucket(request).status());
+  HttpResponse response;
+  response.status = 204;
+  return response;
+}
+
+Result<HttpResponse> DeleteBucketTagging(Call& call) {
+  UpdateBucketRequest request;
+  request.bucket = call.bucket();
+  request.tags = Tags{};
+  RETURN_IF_ERROR(call.store.UpdateBucket(request).status());
+  HttpResponse response;
+  response.status = 204;
+  return response;
+}
+
 }  // namespace tessera::s3
