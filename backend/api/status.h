@@ -39,7 +39,7 @@ enum class ErrorCode {
   kNoSuchBucket,
   kNoSuchKey,
   kNoSuchUpload,
-  kNoSuchTagSet,  // a bucket without tags asked for them (S3)
+  kNoSuchTagSet,             // a bucket without tags asked for them (S3)
   kBucketAlreadyExists,      // name taken by another account
   kBucketAlreadyOwnedByYou,  // name taken by the calling account
   kBucketNotEmpty,

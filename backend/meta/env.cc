@@ -1,5 +1,8 @@
 #include "backend/meta/env.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -10,6 +13,7 @@
 #include "backend/meta/file_check.h"
 #include "backend/meta/journal.h"
 #include "common/hash.h"
+#include "common/log.h"
 
 namespace tessera::meta {
 namespace {
@@ -73,9 +77,21 @@ int PutChecked(MDB_txn* txn, MDB_dbi dbi, MDB_cursor* cursor, Table table, std::
   return 0;
 }
 
+Status SyncDir(const std::string& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return Status(ErrorCode::kInternal, "metadata: open " + dir + ": " + std::strerror(errno));
+  const int rc = ::fsync(fd);
+  const int err = errno;
+  ::close(fd);
+  if (rc != 0)
+    return Status(ErrorCode::kInternal, "metadata: fsync " + dir + ": " + std::strerror(err));
+  return Status::Ok();
+}
+
 bool HasRecords(Journal& journal) {
   bool any = false;
-  (void)journal.ForEach([&](uint64_t, std::string_view) {
+  (void)journal.ForEach([&](uint64_t, uint64_t, std::string_view) {
     any = true;
     return Status::Ok();
   });
@@ -116,8 +132,8 @@ Result<std::unique_ptr<Env>> Env::Open(const EnvOptions& options) {
   }
   if (checkpoint) {
     bool newer = false;
-    RETURN_IF_ERROR(env->journal_->ForEach([&](uint64_t txn_id, std::string_view) {
-      newer = newer || txn_id > checkpoint->txn_id;
+    RETURN_IF_ERROR(env->journal_->ForEach([&](uint64_t round, uint64_t, std::string_view) {
+      newer = newer || round == checkpoint->txn_id;  // a record of the checkpoint's round
       return Status::Ok();
     }));
     if (newer || LmdbFileTxnId(data_file) != checkpoint->txn_id) {
@@ -202,16 +218,22 @@ Result<std::unique_ptr<Env>> Env::Open(const EnvOptions& options) {
   }
   if (env->journal_) {
     if (!options.journal) {
-      // The journal was replayed; commits are synced again from here on.
-      if ((rc = mdb_env_set_flags(env->env_, MDB_NOSYNC, 0)) != 0 ||
-          (rc = mdb_env_sync(env->env_, 1)) != 0) {
-        return LmdbError(rc, "sync after replaying the journal");
+      // The journal was replayed; commits are synced again from here on. The checkpoint
+      // file must be gone for good before any synced commit: a later open would otherwise
+      // set data.mdb back to it.
+      RETURN_IF_ERROR(env->Checkpoint());
+      for (const std::string& file : {checkpoint_file, options.dir + "/journal"}) {
+        if (::unlink(file.c_str()) != 0 && errno != ENOENT) {
+          return Status(ErrorCode::kInternal,
+                        "metadata: cannot remove " + file + ": " + std::strerror(errno));
+        }
+        RETURN_IF_ERROR(SyncDir(options.dir));
+      }
+      if ((rc = mdb_env_set_flags(env->env_, MDB_NOSYNC, 0)) != 0) {
+        return LmdbError(rc, "mdb_env_set_flags");
       }
       mdb_txn_abort(std::exchange(env->pin_, nullptr));
       env->journal_.reset();
-      std::error_code ignored;
-      std::filesystem::remove(checkpoint_file, ignored);
-      std::filesystem::remove(options.dir + "/journal", ignored);
       return env;
     }
     RETURN_IF_ERROR(env->Checkpoint());
@@ -223,10 +245,11 @@ Result<std::unique_ptr<Env>> Env::Open(const EnvOptions& options) {
 Status Env::Replay(uint64_t after) {
   uint64_t next = after + 1;
   bool stopped = false;
-  return journal_->ForEach([&](uint64_t txn_id, std::string_view ops) {
-    if (txn_id <= after || stopped) return Status::Ok();
-    if (txn_id != next) {
-      stopped = true;  // a gap: nothing after it was acknowledged
+  return journal_->ForEach([&](uint64_t round, uint64_t txn_id, std::string_view ops) {
+    // Only the checkpoint's round, in order: a record of another round, or a gap, ends it
+    // (nothing after it was acknowledged).
+    if (stopped || round != after || txn_id != next) {
+      stopped = true;
       return Status::Ok();
     }
     MDB_txn* txn = nullptr;
@@ -299,7 +322,8 @@ Status Env::Checkpoint() {
   pin_ = pin;
   last_checkpoint_ = txn_id;
   checkpoints_.fetch_add(1);
-  journal_->Reset();
+  std::lock_guard<std::mutex> journal_lock(journal_mu_);
+  journal_->Reset(txn_id);
   return Status::Ok();
 }
 
@@ -315,11 +339,16 @@ void Env::CheckpointLoop() {
     if (stop_) return;
     wanted_ = false;
     lock.unlock();
-    if (journal_->size() > 0) (void)Checkpoint();
+    if (journal_->size() == 0) continue;
+    if (Status s = Checkpoint(); !s.ok()) {
+      // Retried on the next tick; meanwhile the journal keeps every commit durable.
+      Log(LogLevel::kWarn, "metadata checkpoint failed: %s", s.ToString().c_str());
+    }
   }
 }
 
 Status Env::CommitJournaled(MDB_txn* txn, const std::string& ops) {
+  std::unique_lock<std::mutex> journal_lock(journal_mu_);
   Status journaled = journal_->Append(mdb_txn_id(txn), ops);
   if (!journaled.ok()) {
     mdb_txn_abort(txn);
@@ -332,6 +361,7 @@ Status Env::CommitJournaled(MDB_txn* txn, const std::string& ops) {
     if (!undone.ok()) failed = Status(failed.code(), failed.message() + "; " + undone.message());
     return failed;
   }
+  journal_lock.unlock();
   if (journal_->size() >= options_.checkpoint_bytes) {
     std::lock_guard<std::mutex> lock(loop_mu_);
     wanted_ = true;
@@ -341,6 +371,21 @@ Status Env::CommitJournaled(MDB_txn* txn, const std::string& ops) {
 }
 
 uint64_t Env::journal_records() const { return journal_ ? journal_->appends() : 0; }
+
+uint64_t Env::LastTxnId() const {
+  MDB_envinfo info{};
+  mdb_env_info(env_, &info);
+  return info.me_last_txnid;
+}
+
+void Env::AfterUnjournaledCommit(uint64_t before) {
+  if (LastTxnId() == before) return;
+  // Only Put and Delete change anything, and both are journaled: this does not happen. Were
+  // it to, replay would stop at the gap it leaves, so it is made durable at once.
+  if (Status s = Checkpoint(); !s.ok()) {
+    Log(LogLevel::kError, "metadata: a commit with no journal record: %s", s.ToString().c_str());
+  }
+}
 
 Status Env::AddChecksums(MDB_txn* txn) {
   for (int i = 0; i < kTableCount; ++i) {
@@ -476,9 +521,12 @@ Status Txn::Commit() {
     std::unique_ptr<std::string> ops = std::move(ops_);
     return env_->CommitJournaled(txn, *ops);
   }
+  const bool top_journaled = ops_ && parent_ops_ == nullptr;
+  const uint64_t before = top_journaled ? env_->LastTxnId() : 0;
   int rc = mdb_txn_commit(txn);
   if (rc != 0) return LmdbError(rc, "commit");
   if (parent_ops_ != nullptr) parent_ops_->append(*ops_);
+  if (top_journaled) env_->AfterUnjournaledCommit(before);
   return Status::Ok();
 }
 

@@ -102,6 +102,10 @@ class Env {
   Status Replay(uint64_t after);
   // Called by a top-level write transaction with changes: journals them, then commits.
   Status CommitJournaled(MDB_txn* txn, const std::string& ops);
+  // Called after a top-level commit that had no changes to journal: if LMDB committed a
+  // transaction anyway, a checkpoint makes it durable.
+  void AfterUnjournaledCommit(uint64_t before);
+  uint64_t LastTxnId() const;
   void CheckpointLoop();
 
   EnvOptions options_;
@@ -110,7 +114,10 @@ class Env {
   MDB_dbi format_ = 0;  // "record-crc" -> "1" once every record carries its checksum
   std::unique_ptr<Journal> journal_;
   std::mutex checkpoint_mu_;  // one checkpoint at a time; guards pin_ and last_checkpoint_
-  MDB_txn* pin_ = nullptr;    // read transaction on the last checkpoint's state
+  // Held from a journal append to its LMDB commit (and its undo, which LMDB's write lock no
+  // longer covers once a commit failed), and by a checkpoint around starting a new round.
+  std::mutex journal_mu_;
+  MDB_txn* pin_ = nullptr;  // read transaction on the last checkpoint's state
   uint64_t last_checkpoint_ = 0;
   std::atomic<uint64_t> checkpoints_{0};
   std::mutex loop_mu_;

@@ -19,7 +19,7 @@ namespace {
 
 constexpr uint32_t kRecordMagic = 0x314C4A54;      // "TJL1"
 constexpr uint32_t kCheckpointMagic = 0x314B4354;  // "TCK1"
-constexpr size_t kRecordHeader = 16;               // magic u32, body length u32, txn id u64
+constexpr size_t kRecordHeader = 24;  // magic u32, body length u32, round u64, txn id u64
 constexpr size_t kCrcBytes = 4;
 constexpr uint32_t kMaxRecordBody = 1u << 30;
 // LMDB 0.9 meta page (64-bit): a 16-byte page header, then MDB_meta, whose txn id is at 128
@@ -151,7 +151,7 @@ Journal::~Journal() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-Status Journal::ForEach(const std::function<Status(uint64_t, std::string_view)>& record) {
+Status Journal::ForEach(const std::function<Status(uint64_t, uint64_t, std::string_view)>& record) {
   struct stat st {};
   if (::fstat(fd_, &st) != 0) return IoError("stat " + path_, errno);
   const uint64_t end = static_cast<uint64_t>(st.st_size);
@@ -169,8 +169,8 @@ Status Journal::ForEach(const std::function<Status(uint64_t, std::string_view)>&
     if (!ReadFull(fd_, at, buffer.data(), buffer.size())) return IoError("read " + path_, EIO);
     const uint32_t crc = Crc32c(buffer.data(), kRecordHeader + length);
     if (crc != Le32(buffer.data() + kRecordHeader + length)) break;
-    RETURN_IF_ERROR(
-        record(Le64(header + 8), std::string_view(buffer).substr(kRecordHeader, length)));
+    RETURN_IF_ERROR(record(Le64(header + 8), Le64(header + 16),
+                           std::string_view(buffer).substr(kRecordHeader, length)));
     at += buffer.size();
   }
   return Status::Ok();
@@ -188,6 +188,7 @@ Status Journal::Append(uint64_t txn_id, std::string_view ops) {
   record.reserve(kRecordHeader + ops.size() + kCrcBytes);
   PutLe32(&record, kRecordMagic);
   PutLe32(&record, static_cast<uint32_t>(ops.size()));
+  PutLe64(&record, round_);
   PutLe64(&record, txn_id);
   record.append(ops);
   PutLe32(&record, Crc32c(record.data(), record.size()));
@@ -231,9 +232,10 @@ Status Journal::Undo() {
   return Status::Ok();
 }
 
-void Journal::Reset() {
-  // Not synced: what a crash finds past the records appended after this holds transactions
-  // no newer than the checkpoint, which replay skips.
+void Journal::Reset(uint64_t round) {
+  // Nothing is written: what lies past the records of the new round is of older rounds,
+  // which replay never takes.
+  round_ = round;
   last_start_ = 0;
   size_ = 0;
 }

@@ -32,11 +32,12 @@ Status ForEachJournalOp(std::string_view ops,
                                                    std::string_view value)>& apply);
 
 // The journal file. Records are appended from its start; a checkpoint starts it over from
-// the start again. The file is zero-filled ahead of the records (1 MiB at a time) and never
-// shrinks, so that an append's sync writes its own pages and no file size. Records left past
-// the end by an earlier round are older than the checkpoint, and replay skips them. Appends
-// are serialized by the caller (they happen inside LMDB's one write transaction); size() may
-// be read from any thread.
+// the start again, as a new round named by the checkpoint's transaction id, which every
+// record carries. The file is zero-filled ahead of the records (1 MiB at a time) and never
+// shrinks, so that an append's sync writes its own pages and no file size. Records of an
+// earlier round left past the end are never taken for this round's. Append, Undo and Reset
+// are serialized by the caller (Env holds its journal mutex); size() may be read from any
+// thread.
 class Journal {
  public:
   // Opens (creating) the journal at `path`.
@@ -48,7 +49,8 @@ class Journal {
   // Calls `record` for each whole record in the file from its start, in order, and stops at
   // the first torn, damaged or zeroed one (a crash while appending, or the end) or when
   // `record` fails.
-  Status ForEach(const std::function<Status(uint64_t txn_id, std::string_view ops)>& record);
+  Status ForEach(
+      const std::function<Status(uint64_t round, uint64_t txn_id, std::string_view ops)>& record);
 
   // Appends the record of LMDB transaction `txn_id` and syncs it. After a failure nothing of
   // it counts (the file is cut back).
@@ -56,8 +58,9 @@ class Journal {
   // Cuts off the record appended last (its transaction did not commit). If that fails the
   // journal refuses every later append: it could no longer be replayed correctly.
   Status Undo();
-  // Starts the journal over (after a checkpoint made every record in it redundant).
-  void Reset();
+  // Starts round `round` from the start of the file (after a checkpoint of transaction
+  // `round` made every record before it redundant).
+  void Reset(uint64_t round);
 
   // Bytes appended since the last Reset (or since opening).
   uint64_t size() const { return size_.load(); }
@@ -70,6 +73,7 @@ class Journal {
   std::string path_;
   std::atomic<uint64_t> size_{0};  // where the next record goes
   uint64_t zeroed_ = 0;            // the file's size: bytes past size_ are zeros or old records
+  uint64_t round_ = 0;
   std::atomic<uint64_t> appends_{0};
   uint64_t last_start_ = 0;  // where the last appended record begins
   bool broken_ = false;

@@ -300,6 +300,23 @@ TEST_F(GatewayTest, ObjectTagsAreSetReadCopiedAndChecked) {
   EXPECT_EQ(Do("GET", "/bkt/missing?tagging").status, 404);
 }
 
+TEST_F(GatewayTest, BucketTagsAreSetReadAndDeleted) {
+  ASSERT_EQ(Do("PUT", "/bkt").status, 200);
+  RawResponse none = Do("GET", "/bkt?tagging");
+  EXPECT_EQ(none.status, 404);
+  EXPECT_NE(none.body.find("<Code>NoSuchTagSet</Code>"), std::string::npos) << none.body;
+  RawResponse put = Do("PUT", "/bkt?tagging",
+                       "<Tagging><TagSet><Tag><Key>cost</Key><Value>42</Value></Tag></TagSet>"
+                       "</Tagging>");
+  EXPECT_EQ(put.status, 204) << put.body;
+  RawResponse got = Do("GET", "/bkt?tagging");
+  EXPECT_EQ(got.status, 200);
+  EXPECT_NE(got.body.find("<Tag><Key>cost</Key><Value>42</Value></Tag>"), std::string::npos);
+  EXPECT_EQ(Do("DELETE", "/bkt?tagging").status, 204);
+  EXPECT_EQ(Do("GET", "/bkt?tagging").status, 404);
+  EXPECT_EQ(Do("GET", "/nobucket?tagging").status, 404);
+}
+
 // As in S3: a bucket whose only content is multipart uploads in progress is deleted, and
 // the uploads with it.
 TEST_F(GatewayTest, ABucketWithOnlyPendingUploadsIsDeleted) {

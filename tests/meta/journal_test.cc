@@ -39,10 +39,13 @@ class JournalTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  std::vector<std::pair<uint64_t, std::string>> Records(Journal& journal) {
+  // (txn id, ops) of every record, and the rounds they carry.
+  std::vector<std::pair<uint64_t, std::string>> Records(Journal& journal,
+                                                        std::vector<uint64_t>* rounds = nullptr) {
     std::vector<std::pair<uint64_t, std::string>> out;
-    Status s = journal.ForEach([&](uint64_t id, std::string_view ops) {
+    Status s = journal.ForEach([&](uint64_t round, uint64_t id, std::string_view ops) {
       out.emplace_back(id, std::string(ops));
+      if (rounds != nullptr) rounds->push_back(round);
       return Status::Ok();
     });
     EXPECT_TRUE(s.ok()) << s.ToString();
@@ -101,7 +104,7 @@ TEST_F(JournalTest, RecordsComeBackInOrderAndATornTailEndsThem) {
   // just before it.
   std::string data = ReadAll(path);
   EXPECT_EQ(data.size() % (1 << 20), 0u);
-  const size_t third = 16 + 5 + 4 + 16 + 10000 + 4;
+  const size_t third = 24 + 5 + 4 + 24 + 10000 + 4;
   data[third + 18] ^= 0x40;
   WriteAll(path, data);
   auto journal = Journal::Open(path.string());
@@ -121,14 +124,17 @@ TEST_F(JournalTest, UndoAndResetLeaveOnlyWhatReplayMayTake) {
   EXPECT_EQ(Records(**journal).size(), 1u);
   ASSERT_TRUE((*journal)->Append(11, "b2").ok());
   ASSERT_TRUE((*journal)->Append(12, "c").ok());
-  // A checkpoint at 12 starts over; a record of 13 goes over the first.
-  (*journal)->Reset();
+  // A checkpoint at 12 starts round 12; a record of 13 goes over the first. What follows it
+  // in the file is of round 0, which replay of round 12 never takes.
+  (*journal)->Reset(12);
   EXPECT_EQ((*journal)->size(), 0u);
   ASSERT_TRUE((*journal)->Append(13, "d").ok());
-  auto records = Records(**journal);
+  std::vector<uint64_t> rounds;
+  auto records = Records(**journal, &rounds);
   ASSERT_GE(records.size(), 1u);
   EXPECT_EQ(records[0], std::make_pair(uint64_t{13}, std::string("d")));
-  for (size_t i = 1; i < records.size(); ++i) EXPECT_LE(records[i].first, 12u);
+  EXPECT_EQ(rounds[0], 12u);
+  for (size_t i = 1; i < records.size(); ++i) EXPECT_EQ(rounds[i], 0u);
 }
 
 TEST_F(JournalTest, CheckpointRoundTripsAndDamageIsRefused) {

@@ -168,8 +168,24 @@ TEST(RecordsTest, EncodingIsLittleEndianAndStable) {
   b.created = 0x0102030405060708;
   b.region = "eu";
   std::string bytes = EncodeBucket(b);
-  EXPECT_EQ(bytes[0], 2);
+  EXPECT_EQ(bytes[0], 3);
   EXPECT_EQ(bytes.substr(1, 14), v1.substr(1, 14));
+}
+
+TEST(RecordsTest, BucketTagsRoundTripAndVersionTwoReadsWithoutThem) {
+  BucketRecord b;
+  b.created = 5;
+  b.tags = {{"cost-center", "42"}};
+  Result<BucketRecord> back = DecodeBucket(EncodeBucket(b));
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->tags, b.tags);
+  b.tags.clear();
+  std::string v2 = EncodeBucket(b);
+  v2.resize(v2.size() - 4);  // the u32 0 tags
+  v2[0] = 2;
+  Result<BucketRecord> old = DecodeBucket(v2);
+  ASSERT_TRUE(old.ok()) << old.status().ToString();
+  EXPECT_TRUE(old->tags.empty());
 }
 
 TEST(RecordsTest, BucketPropertiesRoundTrip) {

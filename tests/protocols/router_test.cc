@@ -186,7 +186,7 @@ TEST(RouterTest, KnownButUnservedSubresourcesAreNotImplemented) {
   EXPECT_EQ(RouteTarget("PUT", "/bkt?cors"), Op::kNotImplemented);
   EXPECT_EQ(RouteTarget("PUT", "/bkt/key?tagging"), Op::kPutObjectTagging);
   EXPECT_EQ(RouteTarget("DELETE", "/bkt/key?tagging"), Op::kDeleteObjectTagging);
-  EXPECT_EQ(RouteTarget("PUT", "/bkt?tagging"), Op::kNotImplemented);  // bucket tags
+  EXPECT_EQ(RouteTarget("PUT", "/bkt?tagging"), Op::kPutBucketTagging);
   EXPECT_EQ(RouteTarget("PUT", "/bkt?versioning"), Op::kNotImplemented);
   EXPECT_EQ(RouteTarget("GET", "/bkt/key?attributes"), Op::kNotImplemented);
   EXPECT_EQ(RouteTarget("POST", "/bkt/key?restore"), Op::kNotImplemented);
