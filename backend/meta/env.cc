@@ -77,18 +77,6 @@ int PutChecked(MDB_txn* txn, MDB_dbi dbi, MDB_cursor* cursor, Table table, std::
   return 0;
 }
 
-Status SyncDir(const std::string& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0)
-    return Status(ErrorCode::kInternal, "metadata: open " + dir + ": " + std::strerror(errno));
-  const int rc = ::fsync(fd);
-  const int err = errno;
-  ::close(fd);
-  if (rc != 0)
-    return Status(ErrorCode::kInternal, "metadata: fsync " + dir + ": " + std::strerror(err));
-  return Status::Ok();
-}
-
 bool HasRecords(Journal& journal) {
   bool any = false;
   (void)journal.ForEach([&](uint64_t, uint64_t, std::string_view) {
@@ -227,7 +215,7 @@ Result<std::unique_ptr<Env>> Env::Open(const EnvOptions& options) {
           return Status(ErrorCode::kInternal,
                         "metadata: cannot remove " + file + ": " + std::strerror(errno));
         }
-        RETURN_IF_ERROR(SyncDir(options.dir));
+        RETURN_IF_ERROR(SyncDirectory(options.dir));
       }
       if ((rc = mdb_env_set_flags(env->env_, MDB_NOSYNC, 0)) != 0) {
         return LmdbError(rc, "mdb_env_set_flags");

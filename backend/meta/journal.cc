@@ -73,6 +73,8 @@ bool WriteFull(int fd, uint64_t offset, const char* data, size_t n) {
   return true;
 }
 
+}  // namespace
+
 Status SyncDirectory(const std::string& dir) {
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return IoError("open " + dir, errno);
@@ -82,8 +84,6 @@ Status SyncDirectory(const std::string& dir) {
   if (rc != 0) return IoError("fsync " + dir, err);
   return Status::Ok();
 }
-
-}  // namespace
 
 void AppendJournalPut(std::string* ops, uint8_t table, std::string_view key,
                       std::string_view value) {

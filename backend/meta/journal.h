@@ -86,6 +86,9 @@ struct CheckpointState {
   std::string meta_page;
 };
 
+// fsync(2) of directory `dir`, so that names created or removed in it are durable.
+Status SyncDirectory(const std::string& dir);
+
 // Writes `checkpoint` to `path` atomically (temporary file, sync, rename, directory sync).
 Status WriteCheckpoint(const std::string& path, const CheckpointState& checkpoint);
 // The checkpoint at `path`; nullopt when there is none; kInternal when it is damaged.
