@@ -241,6 +241,16 @@ Result<HttpResponse> SetTags(Call& call, Tags tags, int status) {
   return response;
 }
 
+Result<HttpResponse> SetBucketTags(Call& call, Tags tags) {
+  UpdateBucketRequest request;
+  request.bucket = call.bucket();
+  request.tags = std::move(tags);
+  RETURN_IF_ERROR(call.store.UpdateBucket(request).status());
+  HttpResponse response;
+  response.status = 204;
+  return response;
+}
+
 }  // namespace
 
 Result<HttpResponse> PutObjectTagging(Call& call) {
@@ -274,23 +284,9 @@ Result<HttpResponse> PutBucketTagging(Call& call) {
   }
   if (tags.size() > 50) return Status(ErrorCode::kInvalidTag, "Bucket tag count cannot exceed 50");
   for (const auto& tag : tags) RETURN_IF_ERROR(CheckTags(Tags{tag}, TagRules::kS3));
-  UpdateBucketRequest request;
-  request.bucket = call.bucket();
-  request.tags = std::move(tags);
-  RETURN_IF_ERROR(call.store.UpdateBucket(request).status());
-  HttpResponse response;
-  response.status = 204;
-  return response;
+  return SetBucketTags(call, std::move(tags));
 }
 
-Result<HttpResponse> DeleteBucketTagging(Call& call) {
-  UpdateBucketRequest request;
-  request.bucket = call.bucket();
-  request.tags = Tags{};
-  RETURN_IF_ERROR(call.store.UpdateBucket(request).status());
-  HttpResponse response;
-  response.status = 204;
-  return response;
-}
+Result<HttpResponse> DeleteBucketTagging(Call& call) { return SetBucketTags(call, {}); }
 
 }  // namespace tessera::s3

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <map>
 #include <random>
@@ -50,6 +51,29 @@ class JournalTest : public ::testing::Test {
     });
     EXPECT_TRUE(s.ok()) << s.ToString();
     return out;
+  }
+
+  // Runs `work` in a forked child that then dies without closing anything (a crash);
+  // `work` returns the child's exit code, 0 for success.
+  static void InCrashingChild(const std::function<int()>& work) {
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) ::_exit(work());
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFEXITED(status));
+    ASSERT_EQ(WEXITSTATUS(status), 0);
+  }
+
+  // A child that opens `options`, commits bucket "b" = "1" and crashes.
+  static void CommitOneAndCrash(const EnvOptions& options) {
+    InCrashingChild([&] {
+      auto env = Env::Open(options);
+      if (!env.ok()) return 2;
+      auto txn = (*env)->BeginWrite();
+      if (!txn.ok() || !txn->Put(Table::kBuckets, "b", "1").ok() || !txn->Commit().ok()) return 3;
+      return 0;
+    });
   }
 
   fs::path dir_;
@@ -329,18 +353,7 @@ TEST_F(JournalTest, AJournalWithoutItsCheckpointIsRefused) {
   const fs::path meta = dir_ / "meta";
   EnvOptions options{meta.string(), 16 << 20};
   options.checkpoint_ms = 0;
-  const pid_t child = ::fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    auto env = Env::Open(options);
-    if (!env.ok()) ::_exit(2);
-    auto txn = (*env)->BeginWrite();
-    if (!txn.ok() || !txn->Put(Table::kBuckets, "b", "1").ok() || !txn->Commit().ok()) ::_exit(3);
-    ::_exit(0);
-  }
-  int status = 0;
-  ASSERT_EQ(::waitpid(child, &status, 0), child);
-  ASSERT_EQ(WEXITSTATUS(status), 0);
+  CommitOneAndCrash(options);
   fs::remove(meta / "checkpoint");
   auto env = Env::Open(options);
   ASSERT_FALSE(env.ok());
@@ -352,18 +365,7 @@ TEST_F(JournalTest, TurningTheJournalOffReplaysItFirst) {
   const fs::path meta = dir_ / "meta";
   EnvOptions options{meta.string(), 16 << 20};
   options.checkpoint_ms = 0;
-  const pid_t child = ::fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    auto env = Env::Open(options);
-    if (!env.ok()) ::_exit(2);
-    auto txn = (*env)->BeginWrite();
-    if (!txn.ok() || !txn->Put(Table::kBuckets, "b", "1").ok() || !txn->Commit().ok()) ::_exit(3);
-    ::_exit(0);
-  }
-  int status = 0;
-  ASSERT_EQ(::waitpid(child, &status, 0), child);
-  ASSERT_EQ(WEXITSTATUS(status), 0);
+  CommitOneAndCrash(options);
   options.journal = false;
   {
     auto env = Env::Open(options);
