@@ -1,7 +1,11 @@
 #pragma once
 
+#include <memory>
+#include <optional>
 #include <pugixml.hpp>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "backend/api/object_model.h"
 #include "backend/api/status.h"
@@ -24,5 +28,34 @@ Result<Tags> ParseTagHeader(std::string_view header, TagRules rules);
 Result<Tags> ParseTagSet(pugi::xml_node tag_set, TagRules rules);
 // Appends <TagSet> with one <Tag> per tag to `parent`.
 void AppendTagSet(pugi::xml_node parent, const Tags& tags);
+
+// A Blob tag expression, as x-ms-if-tags and Find Blobs by Tags write them:
+//   "key" = 'value' AND ("other" >= '2024' OR "k2" <> 'x')
+// Keys are double-quoted, values single-quoted ('' is a quote); operators = <> > >= < <=
+// compare strings byte-wise; a missing tag makes its comparison false. kCondition allows
+// AND, OR and parentheses; kFind (the `where` of Find Blobs by Tags) allows AND only,
+// no <>, and one @container = 'name', which selects the container instead of testing a
+// tag. Malformed expressions are kInvalidArgument.
+enum class TagQuerySyntax { kCondition, kFind };
+
+class TagQuery {
+ public:
+  static Result<TagQuery> Parse(std::string_view text, TagQuerySyntax syntax);
+  bool Matches(const Tags& tags) const;
+  // kFind: the container named by @container, if any.
+  const std::optional<std::string>& container() const { return container_; }
+
+ private:
+  struct Node {
+    enum Kind { kAnd, kOr, kCompare } kind = kCompare;
+    std::vector<Node> children;  // kAnd, kOr
+    std::string key, value;      // kCompare
+    std::string op;
+  };
+  static bool Eval(const Node& node, const Tags& tags);
+  Node root_;
+  std::optional<std::string> container_;
+  friend class TagQueryParser;
+};
 
 }  // namespace tessera

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -152,8 +153,11 @@ struct Preconditions {
   std::optional<std::string> if_none_match;
   std::optional<TimeMicros> if_modified_since;
   std::optional<TimeMicros> if_unmodified_since;
+  // A condition on the object's tags (Blob's x-ms-if-tags): false fails like If-Match, and
+  // so does a missing object.
+  std::function<bool(const Tags&)> if_tags;
   bool empty() const {
-    return !if_match && !if_none_match && !if_modified_since && !if_unmodified_since;
+    return !if_match && !if_none_match && !if_modified_since && !if_unmodified_since && !if_tags;
   }
 };
 

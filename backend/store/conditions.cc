@@ -63,6 +63,9 @@ Status EvaluatePreconditions(const ObjectInfo* current, const Preconditions& con
       return Status(ErrorCode::kPreconditionFailed, "If-Unmodified-Since condition not met");
     }
   }
+  if (conditions.if_tags && (current == nullptr || !conditions.if_tags(current->tags))) {
+    return Status(ErrorCode::kPreconditionFailed, "The tag condition was not met");
+  }
   // Steps 3 and 4.
   if (conditions.if_none_match) {
     if (current != nullptr && EtagConditionMatches(*conditions.if_none_match, *current)) {

@@ -21,6 +21,7 @@ enum class ConditionMode { kRead, kWrite };
 //      when present, If-Modified-Since is not evaluated (so "If-None-Match false,
 //      If-Modified-Since true" is kNotModified).
 //   4. Else If-Modified-Since (reads only): kNotModified when not modified since the date.
+// A tag condition (if_tags) is checked after step 2, failing as If-Match does.
 // Times compare at second resolution, as HTTP dates carry seconds. An ETag condition may be
 // a comma-separated list; quotes and a weak "W/" prefix are ignored; "*" matches any
 // existing object; a listed ETag matches when it equals the S3 ETag or the Blob ETag.

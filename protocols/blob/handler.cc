@@ -145,6 +145,9 @@ HttpResponse BlobHandler::Handle(const HttpRequest& request, BodySource& body) {
     return fail(Status(ErrorCode::kInvalidObjectName, "The specified resource name is invalid."));
   }
 
+  if (Status tags = CheckTagConditions(request); !tags.ok())
+    return fail(tags, "InvalidHeaderValue");
+
   if (options_.gate != nullptr) {
     Status admitted =
         options_.gate->Admit({address->account, record.operation, body.Size().value_or(0)});

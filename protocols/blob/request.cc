@@ -1,9 +1,11 @@
 #include "protocols/blob/request.h"
 
 #include <charconv>
+#include <memory>
 
 #include "common/encoding.h"
 #include "common/time.h"
+#include "protocols/tags.h"
 
 namespace tessera::blob {
 namespace {
@@ -117,7 +119,31 @@ Preconditions ParseConditions(const HttpRequest& request, std::string_view prefi
   if (auto t = ParseHttpDate(request.Header(pre + "if-unmodified-since"))) {
     p.if_unmodified_since = *t;
   }
+  const std::string tags_header = pre.empty() ? "x-ms-if-tags" : pre + "if-tags";
+  if (request.HasHeader(tags_header)) {
+    // Checked when the request came in (CheckTagConditions): this parse succeeds.
+    auto query = TagQuery::Parse(request.Header(tags_header), TagQuerySyntax::kCondition);
+    if (query.ok()) {
+      p.if_tags = [q = std::make_shared<TagQuery>(std::move(query).value())](const Tags& tags) {
+        return q->Matches(tags);
+      };
+    }
+  }
   return p;
+}
+
+Status CheckTagConditions(const HttpRequest& request) {
+  for (const char* name : {"x-ms-if-tags", "x-ms-source-if-tags"}) {
+    if (!request.HasHeader(name)) continue;
+    Status parsed = TagQuery::Parse(request.Header(name), TagQuerySyntax::kCondition).status();
+    if (!parsed.ok()) {
+      return Status(ErrorCode::kInvalidArgument,
+                    std::string("The value for one of the HTTP headers is not in the correct "
+                                "format (") +
+                        name + "): " + parsed.message());
+    }
+  }
+  return Status::Ok();
 }
 
 Result<std::optional<ByteRange>> ParseBlobRange(const HttpRequest& request) {

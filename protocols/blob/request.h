@@ -44,7 +44,11 @@ Result<Metadata> ParseMetadata(const HttpRequest& request);
 ContentHeaders ParseBlobContent(const HttpRequest& request, bool fall_back_to_standard);
 // If-Match / If-None-Match / If-Modified-Since / If-Unmodified-Since, or with a prefix
 // such as "x-ms-source-" for copy sources.
+// If-* (or, with prefix "x-ms-source-", the source's) conditions, with x-ms-if-tags.
 Preconditions ParseConditions(const HttpRequest& request, std::string_view prefix = "");
+// kInvalidArgument when an x-ms-if-tags or x-ms-source-if-tags header does not parse
+// (checked before any operation runs, so that ParseConditions need not fail).
+Status CheckTagConditions(const HttpRequest& request);
 // x-ms-range wins over Range. "bytes=a-b" or "bytes=a-"; anything else is nullopt
 // (kInvalidRange for a malformed x-ms-range, which Azure rejects).
 Result<std::optional<ByteRange>> ParseBlobRange(const HttpRequest& request);

@@ -233,7 +233,7 @@ Result<HttpResponse> GetBlobTags(Call& call) {
   if (call.query.Has("snapshot") || call.query.Has("versionid")) {
     return Status(ErrorCode::kNotImplemented, "Snapshots and versions are not supported yet.");
   }
-  GetObjectRequest request{call.object(), std::nullopt, {}};
+  GetObjectRequest request{call.object(), std::nullopt, ParseConditions(call.request)};
   ASSIGN_OR_RETURN(ObjectInfo info, call.store.HeadObject(request));
   HttpResponse response;
   response.body = RenderTags(info.tags);

@@ -267,6 +267,32 @@ TEST_F(BlobGatewayTest, TagsAreOneSetForBothDialects) {
   EXPECT_EQ(Blob("GET", Path("/tagged/none?comp=tags")).status, 404);
 }
 
+// x-ms-if-tags: the operation runs only when the blob's tags satisfy the expression.
+TEST_F(BlobGatewayTest, TagConditionsGuardReadsAndWrites) {
+  CreateContainer("cond");
+  ASSERT_EQ(Blob("PUT", Path("/cond/b"), "v1",
+                 {{"x-ms-blob-type", "BlockBlob"}, {"x-ms-tags", "stage=draft"}})
+                .status,
+            201);
+  EXPECT_EQ(Blob("GET", Path("/cond/b"), "", {{"x-ms-if-tags", "\"stage\" = 'draft'"}}).body, "v1");
+  RawResponse refused = Blob("GET", Path("/cond/b"), "", {{"x-ms-if-tags", "\"stage\" = 'final'"}});
+  EXPECT_EQ(refused.status, 412);
+  EXPECT_EQ(refused.Header("x-ms-error-code"), "ConditionNotMet");
+  // A write guarded by the tags: refused while they do not match, done once they do.
+  RawResponse put = Blob("PUT", Path("/cond/b"), "v2",
+                         {{"x-ms-blob-type", "BlockBlob"},
+                          {"x-ms-if-tags", "\"stage\" = 'final' OR \"owner\" = 'me'"}});
+  EXPECT_EQ(put.status, 412);
+  EXPECT_EQ(Blob("GET", Path("/cond/b")).body, "v1");
+  EXPECT_EQ(Blob("DELETE", Path("/cond/b"), "", {{"x-ms-if-tags", "\"stage\" <> 'draft'"}}).status,
+            412);
+  RawResponse malformed = Blob("GET", Path("/cond/b"), "", {{"x-ms-if-tags", "stage = draft"}});
+  EXPECT_EQ(malformed.status, 400);
+  EXPECT_EQ(malformed.Header("x-ms-error-code"), "InvalidHeaderValue");
+  EXPECT_EQ(Blob("DELETE", Path("/cond/b"), "", {{"x-ms-if-tags", "\"stage\" >= 'd'"}}).status,
+            202);
+}
+
 TEST_F(BlobGatewayTest, ObjectsCrossBetweenDialects) {
   ASSERT_EQ(Do("PUT", "/shared").status, 200);
   ASSERT_EQ(Do("PUT", "/shared/from-s3", "via s3",
