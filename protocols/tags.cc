@@ -1,5 +1,6 @@
 #include "protocols/tags.h"
 
+#include <algorithm>
 #include <string>
 
 #include "http/query.h"
@@ -264,5 +265,19 @@ bool TagQuery::Eval(const Node& node, const Tags& tags) {
 }
 
 bool TagQuery::Matches(const Tags& tags) const { return Eval(root_, tags); }
+
+std::vector<std::string> TagQuery::keys() const {
+  std::vector<std::string> out;
+  std::vector<const Node*> stack = {&root_};
+  while (!stack.empty()) {
+    const Node* node = stack.back();
+    stack.pop_back();
+    if (node->kind == Node::kCompare) {
+      if (std::find(out.begin(), out.end(), node->key) == out.end()) out.push_back(node->key);
+    }
+    for (const Node& c : node->children) stack.push_back(&c);
+  }
+  return out;
+}
 
 }  // namespace tessera

@@ -44,6 +44,8 @@ class TagQuery {
   bool Matches(const Tags& tags) const;
   // kFind: the container named by @container, if any.
   const std::optional<std::string>& container() const { return container_; }
+  // The tag names the expression compares, without repeats.
+  std::vector<std::string> keys() const;
 
  private:
   struct Node {

@@ -577,6 +577,16 @@ def case_tags():
     expect_eq([(b.name, b.tag_count, b.tags) for b in listed],
               [("tags/obj", 1, {"owner": "ops"})], "listing with tags")
     expect_error(bc.set_blob_tags, "InvalidTag", 400, {"bad!": "x"})
+    # Find Blobs by Tags (account and container) and a tag-conditioned read.
+    found = [(b.name, b.container_name) for b in svc.find_blobs_by_tags("\"owner\" = 'ops'")]
+    expect_eq(found, [("tags/obj", CONTAINER)], "find_blobs_by_tags")
+    cc = svc.get_container_client(CONTAINER)
+    expect_eq([b.name for b in cc.find_blobs_by_tags("\"owner\" = 'nobody'")], [],
+              "container find, no match")
+    expect_eq(bc.download_blob(if_tags_match_condition="\"owner\" = 'ops'").readall(),
+              b"tagged", "read with a matching tag condition")
+    expect_error(bc.download_blob, "ConditionNotMet", 412,
+                 if_tags_match_condition="\"owner\" = 'dev'")
     bc.delete_blob()
 
 

@@ -22,6 +22,8 @@ constexpr PublicAccess kContainer = PublicAccess::kBucket;  // public access "co
 // In the order of Op.
 constexpr Operation kOperations[] = {
     {Op::kListContainers, "ListContainers", ListContainers, 'l', kNever},
+    {Op::kFindBlobsByTags, "FindBlobsByTags", [](Call& c) { return FindBlobsByTags(c, false); },
+     'f', kNever},
     {Op::kGetServiceProperties, "GetServiceProperties", GetServiceProperties, 'r', kNever},
     {Op::kSetServiceProperties, "SetServiceProperties", SetServiceProperties, 'w', kNever},
     {Op::kGetAccountInfo, "GetAccountInfo", GetAccountInfo, 'r', kNever},
@@ -37,6 +39,8 @@ constexpr Operation kOperations[] = {
     {Op::kGetContainerAcl, "GetContainerAcl", GetContainerAcl, 'r', kNever},
     {Op::kSetContainerAcl, "SetContainerAcl", SetContainerAcl, 'w', kNever},
     {Op::kListBlobs, "ListBlobs", ListBlobs, 'l', kContainer},
+    {Op::kFindBlobsInContainer, "FindBlobsInContainer",
+     [](Call& c) { return FindBlobsByTags(c, true); }, 'f', kNever},
     {Op::kPutBlob, "PutBlob", PutBlob, 'w', kNever},
     {Op::kCopyBlob, "CopyBlob", [](Call& c) { return CopyBlob(c, false); }, 'w', kNever},
     {Op::kCopyBlobFromUrl, "CopyBlobFromUrl", [](Call& c) { return CopyBlob(c, true); }, 'w',

@@ -22,12 +22,6 @@ std::string_view TrimXml(std::string_view s) {
   return s;
 }
 
-std::string Serialize(const pugi::xml_document& doc) {
-  std::ostringstream out;
-  doc.save(out, "", pugi::format_raw | pugi::format_no_declaration);
-  return "<?xml version=\"1.0\" encoding=\"utf-8\"?>" + out.str();
-}
-
 void AddMetadata(pugi::xml_node parent, const Metadata& metadata) {
   auto node = parent.append_child("Metadata");
   for (const auto& [name, value] : metadata) Text(node, name.c_str(), value);
@@ -60,6 +54,12 @@ std::string TierOf(const ObjectInfo& info) {
 }
 
 }  // namespace
+
+std::string Serialize(const pugi::xml_document& doc) {
+  std::ostringstream out;
+  doc.save(out, "", pugi::format_raw | pugi::format_no_declaration);
+  return "<?xml version=\"1.0\" encoding=\"utf-8\"?>" + out.str();
+}
 
 std::string QuotedEtag(const std::string& etag) { return "\"" + etag + "\""; }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <pugixml.hpp>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,8 @@ Result<std::vector<AccessPolicy>> ParseContainerAcl(std::string_view body);
 // Set/Get Blob Tags bodies: <Tags><TagSet><Tag><Key/><Value/></Tag>...</TagSet></Tags>.
 Result<Tags> ParseTags(std::string_view body);
 std::string RenderTags(const Tags& tags);
+// `doc` as Azure sends XML: one line, after an XML declaration.
+std::string Serialize(const pugi::xml_document& doc);
 // Set Service Properties: sections left out keep their current values, so `current` comes
 // back with only the sent sections (Cors, DefaultServiceVersion) replaced. Logging and
 // metrics settings are accepted and not kept.

@@ -18,6 +18,7 @@ struct Spec {
 
 constexpr Spec kSpecs[] = {
     {"GET", Level::kService, "", "list", "", "", Op::kListContainers},
+    {"GET", Level::kService, "", "blobs", "", "", Op::kFindBlobsByTags},
     {"GET", Level::kService, "service", "properties", "", "", Op::kGetServiceProperties},
     {"PUT", Level::kService, "service", "properties", "", "", Op::kSetServiceProperties},
     {"GET", Level::kService, "account", "properties", "", "", Op::kGetAccountInfo},
@@ -40,6 +41,7 @@ constexpr Spec kSpecs[] = {
     {"HEAD", Level::kContainer, "container", "acl", "", "", Op::kGetContainerAcl},
     {"PUT", Level::kContainer, "container", "acl", "", "", Op::kSetContainerAcl},
     {"GET", Level::kContainer, "container", "list", "", "", Op::kListBlobs},
+    {"GET", Level::kContainer, "container", "blobs", "", "", Op::kFindBlobsInContainer},
     {"PUT", Level::kBlob, "", "", "", "", Op::kPutBlob},
     {"PUT", Level::kBlob, "", "", "x-ms-copy-source", "", Op::kCopyBlob},
     {"PUT", Level::kBlob, "", "", "x-ms-requires-sync", "true", Op::kCopyBlobFromUrl,

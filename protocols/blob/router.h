@@ -9,6 +9,7 @@ namespace tessera::blob {
 
 enum class Op {
   kListContainers,
+  kFindBlobsByTags,
   kGetServiceProperties,
   kSetServiceProperties,
   kGetAccountInfo,
@@ -21,6 +22,7 @@ enum class Op {
   kGetContainerAcl,
   kSetContainerAcl,
   kListBlobs,
+  kFindBlobsInContainer,
   kPutBlob,
   kCopyBlob,
   kCopyBlobFromUrl,

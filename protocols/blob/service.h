@@ -47,6 +47,8 @@ Result<HttpResponse> SetContainerMetadata(Call& call);
 Result<HttpResponse> GetContainerAcl(Call& call);
 Result<HttpResponse> SetContainerAcl(Call& call);
 Result<HttpResponse> ListBlobs(Call& call);
+// Find Blobs by Tags over the account, or (`in_container`) one container.
+Result<HttpResponse> FindBlobsByTags(Call& call, bool in_container);
 
 // Blob family (service_blob.cc).
 Result<HttpResponse> PutBlob(Call& call);

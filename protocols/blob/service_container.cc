@@ -1,10 +1,12 @@
 #include <algorithm>
 #include <charconv>
+#include <pugixml.hpp>
 
 #include "common/encoding.h"
 #include "common/time.h"
 #include "protocols/blob/render.h"
 #include "protocols/blob/service.h"
+#include "protocols/tags.h"
 
 namespace tessera::blob {
 namespace {
@@ -76,6 +78,84 @@ Result<HttpResponse> ListContainers(Call& call) {
     listing.containers.push_back(std::move(b));
   }
   return Xml(RenderContainerList(listing));
+}
+
+Result<HttpResponse> FindBlobsByTags(Call& call, bool in_container) {
+  ASSIGN_OR_RETURN(uint32_t max, MaxResults(call.query));
+  const std::string where = call.query.Get("where").value_or("");
+  auto query = TagQuery::Parse(where, TagQuerySyntax::kFind);
+  if (!query.ok()) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "Error parsing query at or near character position: " + query.status().message());
+  }
+  std::vector<std::string> containers;
+  if (in_container) {
+    RETURN_IF_ERROR(call.store.HeadBucket(call.bucket()).status());
+    containers.push_back(call.address.container);
+  } else {
+    ASSIGN_OR_RETURN(auto buckets, call.store.ListBuckets(call.address.account));
+    for (const BucketInfo& b : buckets) containers.push_back(b.name);
+  }
+  if (query->container()) {
+    std::erase_if(containers, [&](const std::string& c) { return c != *query->container(); });
+  }
+  // The marker is "container\nkey" of the last blob examined, base64: a scan resumes after
+  // it. One call examines at most kFindScan blobs, so a sparse match still returns in time.
+  constexpr uint64_t kFindScan = 100000;
+  std::string after_container, after_key;
+  if (auto marker = call.query.Get("marker"); marker && !marker->empty()) {
+    auto decoded = Base64Decode(*marker);
+    const size_t cut = decoded ? decoded->find('\n') : std::string::npos;
+    if (cut == std::string::npos) {
+      return Status(ErrorCode::kInvalidArgument, "The marker is not one this service gave.");
+    }
+    after_container = decoded->substr(0, cut);
+    after_key = decoded->substr(cut + 1);
+  }
+  const std::vector<std::string> keys = query->keys();
+  pugi::xml_document doc;
+  auto root = doc.append_child("EnumerationResults");
+  root.append_attribute("ServiceEndpoint").set_value(call.ServiceEndpoint().c_str());
+  if (in_container)
+    root.append_attribute("ContainerName").set_value(call.address.container.c_str());
+  root.append_child("Where").text().set(where.c_str());
+  auto blobs = root.append_child("Blobs");
+  uint32_t found = 0;
+  uint64_t scanned = 0;
+  std::string next_marker;
+  for (const std::string& container : containers) {
+    if (!after_container.empty() && container < after_container) continue;
+    ListObjectsRequest list;
+    list.bucket = {call.address.account, container};
+    list.start_after = container == after_container ? after_key : "";
+    list.max_keys = 1000;
+    while (next_marker.empty()) {
+      ASSIGN_OR_RETURN(ListObjectsResult page, call.store.ListObjects(list));
+      for (const ObjectInfo& o : page.objects) {
+        ++scanned;
+        if (query->Matches(o.tags)) {
+          auto blob = blobs.append_child("Blob");
+          blob.append_child("Name").text().set(o.key.c_str());
+          blob.append_child("ContainerName").text().set(container.c_str());
+          Tags matching;
+          for (const std::string& k : keys) {
+            if (auto it = o.tags.find(k); it != o.tags.end()) matching.insert(*it);
+          }
+          AppendTagSet(blob.append_child("Tags"), matching);
+          ++found;
+        }
+        if (found == max || scanned == kFindScan) {
+          next_marker = Base64Encode(container + "\n" + o.key);
+          break;
+        }
+      }
+      if (!page.truncated) break;
+      list.start_after = page.next_marker;
+    }
+    if (!next_marker.empty()) break;
+  }
+  root.append_child("NextMarker").text().set(next_marker.c_str());
+  return Xml(Serialize(doc));
 }
 
 Result<HttpResponse> GetServiceProperties(Call& call) {

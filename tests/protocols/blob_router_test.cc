@@ -253,7 +253,9 @@ TEST(BlobRouterTest, KnownButUnservedOperationsAreNotImplemented) {
   EXPECT_EQ(RouteTarget("PUT", "/acct/c/b?comp=seal"), Op::kNotImplemented);
   EXPECT_EQ(RouteTarget("POST", "/acct/c/b?comp=query"), Op::kNotImplemented);
   EXPECT_EQ(RouteTarget("POST", "/acct/?comp=batch"), Op::kNotImplemented);
-  EXPECT_EQ(RouteTarget("GET", "/acct/?comp=blobs&where=x"), Op::kNotImplemented);
+  EXPECT_EQ(RouteTarget("GET", "/acct/?comp=blobs&where=x"), Op::kFindBlobsByTags);
+  EXPECT_EQ(RouteTarget("GET", "/acct/c?restype=container&comp=blobs&where=x"),
+            Op::kFindBlobsInContainer);
   EXPECT_EQ(RouteTarget("GET", "/acct/?restype=service&comp=stats"), Op::kNotImplemented);
   EXPECT_EQ(RouteTarget("POST", "/acct/?restype=service&comp=userdelegationkey"),
             Op::kNotImplemented);
