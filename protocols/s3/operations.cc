@@ -43,6 +43,7 @@ constexpr Operation kOperations[] = {
     {Op::kGetObjectTagging, "GetObjectTagging", GetObjectTagging},
     {Op::kPutObjectTagging, "PutObjectTagging", PutObjectTagging},
     {Op::kDeleteObjectTagging, "DeleteObjectTagging", DeleteObjectTagging},
+    {Op::kGetObjectAttributes, "GetObjectAttributes", GetObjectAttributes},
     {Op::kGetBucketTagging, "GetBucketTagging", GetBucketTagging},
     {Op::kPutBucketTagging, "PutBucketTagging", PutBucketTagging},
     {Op::kDeleteBucketTagging, "DeleteBucketTagging", DeleteBucketTagging},

@@ -50,6 +50,14 @@ std::string RenderCopyResult(const char* root, const std::string& etag, TimeMicr
 
 std::string RenderTagging(const Tags& tags);
 
+// What GetObjectAttributes was asked for, and the page of parts to describe.
+struct AttributesRequest {
+  bool etag = false, checksum = false, parts = false, storage_class = false, size = false;
+  uint32_t max_parts = 1000;
+  uint32_t part_number_marker = 0;
+};
+std::string RenderObjectAttributes(const ObjectInfo& info, const AttributesRequest& request);
+
 std::string RenderInitiateMultipart(const std::string& bucket, const std::string& key,
                                     const std::string& upload_id);
 std::string RenderCompleteMultipart(const std::string& location, const std::string& bucket,

@@ -35,6 +35,39 @@ std::string RenderCopyResult(const char* root_name, const std::string& etag, Tim
   return Serialize(doc);
 }
 
+std::string RenderObjectAttributes(const ObjectInfo& info, const AttributesRequest& request) {
+  pugi::xml_document doc;
+  auto root = NewDocument(doc, "GetObjectAttributesResponse");
+  if (request.etag) AddText(root, "ETag", info.etag);  // unquoted here, as S3 sends it
+  if (request.checksum && info.checksum.algorithm != ChecksumAlgorithm::kNone) {
+    auto node = root.append_child("Checksum");
+    AddChecksum(node, info.checksum);
+    AddText(node, "ChecksumType", info.checksum.parts > 0 ? "COMPOSITE" : "FULL_OBJECT");
+  }
+  if (request.parts && info.parts_count > 0) {
+    auto node = root.append_child("ObjectParts");
+    const uint32_t total = static_cast<uint32_t>(info.part_sizes.size());
+    const uint32_t first = std::min(request.part_number_marker, total);
+    const uint32_t last =
+        std::min<uint64_t>(total, static_cast<uint64_t>(first) + request.max_parts);
+    AddText(node, "PartNumberMarker", std::to_string(request.part_number_marker));
+    AddText(node, "NextPartNumberMarker", std::to_string(last));
+    AddText(node, "MaxParts", std::to_string(request.max_parts));
+    AddText(node, "IsTruncated", last < total ? "true" : "false");
+    AddText(node, "PartsCount", std::to_string(info.parts_count));
+    for (uint32_t i = first; i < last; ++i) {
+      auto part = node.append_child("Part");
+      AddText(part, "PartNumber", std::to_string(i + 1));
+      AddText(part, "Size", std::to_string(info.part_sizes[i]));
+    }
+  }
+  if (request.storage_class) {
+    AddText(root, "StorageClass", info.storage_class.empty() ? "STANDARD" : info.storage_class);
+  }
+  if (request.size) AddText(root, "ObjectSize", std::to_string(info.size));
+  return Serialize(doc);
+}
+
 std::string RenderTagging(const Tags& tags) {
   pugi::xml_document doc;
   AppendTagSet(NewDocument(doc, "Tagging"), tags);

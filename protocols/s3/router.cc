@@ -76,6 +76,7 @@ constexpr Row kRows[] = {
     {"PUT", Level::kObject, "", 0, Op::kPutObject},
     {"GET", Level::kObject, "uploadId", -1, Op::kListParts},
     {"GET", Level::kObject, "tagging", -1, Op::kGetObjectTagging},
+    {"GET", Level::kObject, "attributes", -1, Op::kGetObjectAttributes},
     {"PUT", Level::kObject, "tagging", 0, Op::kPutObjectTagging},
     {"DELETE", Level::kObject, "tagging", -1, Op::kDeleteObjectTagging},
     {"GET", Level::kObject, "", -1, Op::kGetObject},

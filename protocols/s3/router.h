@@ -33,6 +33,7 @@ enum class Op {
   kGetObjectTagging,
   kPutObjectTagging,
   kDeleteObjectTagging,
+  kGetObjectAttributes,
   kGetBucketTagging,
   kPutBucketTagging,
   kDeleteBucketTagging,

@@ -62,6 +62,8 @@ Result<HttpResponse> CopyObject(Call& call);
 Result<HttpResponse> GetObjectTagging(Call& call);
 Result<HttpResponse> PutObjectTagging(Call& call);
 Result<HttpResponse> DeleteObjectTagging(Call& call);
+// GetObjectAttributes: the parts of HEAD that x-amz-object-attributes asks for, as XML.
+Result<HttpResponse> GetObjectAttributes(Call& call);
 Result<HttpResponse> GetBucketTagging(Call& call);
 Result<HttpResponse> PutBucketTagging(Call& call);
 Result<HttpResponse> DeleteBucketTagging(Call& call);

@@ -264,6 +264,56 @@ Result<HttpResponse> PutObjectTagging(Call& call) {
 
 Result<HttpResponse> DeleteObjectTagging(Call& call) { return SetTags(call, {}, 204); }
 
+Result<HttpResponse> GetObjectAttributes(Call& call) {
+  AttributesRequest wanted;
+  std::string_view list = call.request.Header("x-amz-object-attributes");
+  bool any = false;
+  while (!list.empty()) {
+    const size_t comma = list.find(',');
+    std::string_view name = list.substr(0, comma);
+    while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
+    while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
+    if (name == "ETag") {
+      wanted.etag = true;
+    } else if (name == "Checksum") {
+      wanted.checksum = true;
+    } else if (name == "ObjectParts") {
+      wanted.parts = true;
+    } else if (name == "StorageClass") {
+      wanted.storage_class = true;
+    } else if (name == "ObjectSize") {
+      wanted.size = true;
+    } else {
+      return Status(ErrorCode::kInvalidArgument, "Invalid attribute name specified.");
+    }
+    any = true;
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  if (!any) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "The x-amz-object-attributes header specifying the attributes to be "
+                  "retrieved is either missing or empty");
+  }
+  for (auto [header, out] : {std::pair{"x-amz-max-parts", &wanted.max_parts},
+                             std::pair{"x-amz-part-number-marker", &wanted.part_number_marker}}) {
+    if (!call.request.HasHeader(header)) continue;
+    std::string_view v = call.request.Header(header);
+    uint32_t n = 0;
+    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec != std::errc() || end != v.data() + v.size()) {
+      return Status(ErrorCode::kInvalidArgument, std::string("Invalid ") + header);
+    }
+    *out = n;
+  }
+  wanted.max_parts = std::min<uint32_t>(wanted.max_parts, 1000);
+  GetObjectRequest request{call.object(), std::nullopt, ParsePreconditions(call.request)};
+  ASSIGN_OR_RETURN(ObjectInfo info, call.store.HeadObject(request));
+  HttpResponse response = XmlResponse(RenderObjectAttributes(info, wanted));
+  response.Set("Last-Modified", FormatHttpDate(info.last_modified));
+  return response;
+}
+
 Result<HttpResponse> GetBucketTagging(Call& call) {
   ASSIGN_OR_RETURN(BucketInfo info, call.store.HeadBucket(call.bucket()));
   if (info.tags.empty()) return Status(ErrorCode::kNoSuchTagSet, "The TagSet does not exist");

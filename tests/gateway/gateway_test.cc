@@ -300,6 +300,53 @@ TEST_F(GatewayTest, ObjectTagsAreSetReadCopiedAndChecked) {
   EXPECT_EQ(Do("GET", "/bkt/missing?tagging").status, 404);
 }
 
+TEST_F(GatewayTest, GetObjectAttributesAnswersWhatItIsAskedFor) {
+  ASSERT_EQ(Do("PUT", "/bkt").status, 200);
+  ASSERT_EQ(Do("PUT", "/bkt/small", "12345").status, 200);
+  RawResponse r = Do("GET", "/bkt/small?attributes", "",
+                     {{"x-amz-object-attributes", "ETag,ObjectSize, StorageClass"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("<ETag>" + HexEncode(Md5("12345")) + "</ETag>"), std::string::npos)
+      << r.body;
+  EXPECT_NE(r.body.find("<ObjectSize>5</ObjectSize>"), std::string::npos);
+  EXPECT_NE(r.body.find("<StorageClass>STANDARD</StorageClass>"), std::string::npos);
+  EXPECT_EQ(r.body.find("ObjectParts"), std::string::npos);
+  EXPECT_FALSE(r.Header("last-modified").empty());
+  EXPECT_EQ(Do("GET", "/bkt/small?attributes").status, 400);
+  EXPECT_EQ(Do("GET", "/bkt/small?attributes", "", {{"x-amz-object-attributes", "Colour"}}).status,
+            400);
+  EXPECT_EQ(Do("GET", "/bkt/none?attributes", "", {{"x-amz-object-attributes", "ETag"}}).status,
+            404);
+
+  // A multipart object lists its parts, a page at a time.
+  RawResponse created = Do("POST", "/bkt/mp?uploads");
+  const size_t at = created.body.find("<UploadId>") + 10;
+  const std::string id = created.body.substr(at, created.body.find("</UploadId>") - at);
+  std::string complete = "<CompleteMultipartUpload>";
+  for (int n = 1; n <= 2; ++n) {
+    const std::string body = n == 1 ? std::string(5 << 20, 'a') : std::string("tail");
+    const std::string etag =
+        Do("PUT", "/bkt/mp?partNumber=" + std::to_string(n) + "&uploadId=" + id, body)
+            .Header("etag");
+    complete +=
+        "<Part><PartNumber>" + std::to_string(n) + "</PartNumber><ETag>" + etag + "</ETag></Part>";
+  }
+  ASSERT_EQ(Do("POST", "/bkt/mp?uploadId=" + id, complete + "</CompleteMultipartUpload>").status,
+            200);
+  r = Do("GET", "/bkt/mp?attributes", "",
+         {{"x-amz-object-attributes", "ObjectParts"}, {"x-amz-max-parts", "1"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("<PartsCount>2</PartsCount>"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("<IsTruncated>true</IsTruncated>"), std::string::npos);
+  EXPECT_NE(r.body.find("<Part><PartNumber>1</PartNumber><Size>5242880</Size></Part>"),
+            std::string::npos);
+  r = Do("GET", "/bkt/mp?attributes", "",
+         {{"x-amz-object-attributes", "ObjectParts"}, {"x-amz-part-number-marker", "1"}});
+  EXPECT_NE(r.body.find("<Part><PartNumber>2</PartNumber><Size>4</Size></Part>"), std::string::npos)
+      << r.body;
+  EXPECT_NE(r.body.find("<IsTruncated>false</IsTruncated>"), std::string::npos);
+}
+
 TEST_F(GatewayTest, BucketTagsAreSetReadAndDeleted) {
   ASSERT_EQ(Do("PUT", "/bkt").status, 200);
   RawResponse none = Do("GET", "/bkt?tagging");
