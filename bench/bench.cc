@@ -1,6 +1,7 @@
 // tessera-bench: a load generator for the gateway's S3 and Azure Blob endpoints (not a test).
 //
-//   tessera-bench [--gateway PATH | --endpoint URL [--pid PID]] [--tmp DIR] [--seconds S]
+//   tessera-bench [--gateway PATH | --endpoint URL [--pid PID] [--data DIR]] [--tmp DIR]
+//                 [--seconds S]
 //                 [--dialect s3|blob|both]
 //   tessera-bench --big N_GIB --clients C [--dialect s3|blob|both] [...]
 //
@@ -10,8 +11,11 @@
 // keys, printing one table per dialect, one row per phase, with the gateway's peak resident
 // memory. --big (S3 unless --dialect says otherwise) has C clients upload one N GiB object
 // each at once (then read it back), showing that memory stays flat while gigabytes stream
-// through. Everything goes to stdout; the exit status is 0 unless the gateway failed or any
-// request failed.
+// through. WA is what the drive holding the gateway's data directory wrote during a PUT phase
+// (and the second after it, for deferred writeback) per payload byte, so the machine should
+// be otherwise quiet; without a data directory on a block device it is the gateway's
+// write_bytes, which counts rewritten pages each time. Everything goes to stdout; the exit status
+// is 0 unless the gateway failed or any request failed.
 
 #include <signal.h>
 #include <sys/statvfs.h>
@@ -19,12 +23,14 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <optional>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "bench/client.h"
@@ -55,6 +61,7 @@ struct Options {
   std::string gateway = TESSERA_GATEWAY_BINARY;
   std::string endpoint;  // use a running gateway instead of starting one
   pid_t pid = -1;        // its pid, for memory sampling
+  std::string data_dir;  // its data directory, for the drive's write counter
   std::string tmp_root;
   double seconds = 4;
   int big_gib = 0;
@@ -67,7 +74,8 @@ struct Options {
 
 int Usage() {
   std::printf(
-      "usage: tessera-bench [--gateway PATH | --endpoint http://HOST:PORT [--pid PID]]\n"
+      "usage: tessera-bench [--gateway PATH | --endpoint http://HOST:PORT [--pid PID]\n"
+      "                     [--data DIR]]\n"
       "                     [--tmp DIR] [--seconds S] [--big N_GIB] [--clients C]\n"
       "                     [--dialect s3|blob|both] [--size 4KiB|1MiB|64MiB]\n"
       "                     [--overwrite FRACTION]\n"
@@ -90,7 +98,7 @@ std::optional<Options> ParseOptions(int argc, char** argv) {
     std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") return std::nullopt;
     static const std::set<std::string> kFlags = {
-        "--gateway", "--endpoint", "--pid",     "--tmp",  "--seconds",
+        "--gateway", "--endpoint", "--pid",     "--data", "--tmp",      "--seconds",
         "--big",     "--clients",  "--dialect", "--size", "--overwrite"};
     if (!kFlags.count(arg)) {
       std::printf("tessera-bench: unknown option %s\n", arg.c_str());
@@ -118,6 +126,8 @@ std::optional<Options> ParseOptions(int argc, char** argv) {
       o.endpoint = value;
     } else if (arg == "--pid") {
       o.pid = static_cast<pid_t>(std::atoi(value.c_str()));
+    } else if (arg == "--data") {
+      o.data_dir = value;
     } else if (arg == "--tmp") {
       o.tmp_root = value;
     } else if (arg == "--seconds") {
@@ -184,7 +194,8 @@ uint64_t Report(const PhaseResult& r) {
 }
 
 struct Run {
-  pid_t pid = -1;  // the gateway, for CPU and write counters; -1 unknown
+  pid_t pid = -1;        // the gateway, for CPU and write counters; -1 unknown
+  std::string data_dir;  // the gateway's, for the drive's write counter; empty unknown
   Endpoint endpoint;
   Credentials credentials{kAccessKey, kSecret, "us-east-1"};
   RssSampler* sampler = nullptr;
@@ -197,6 +208,11 @@ struct Run {
 // Runs a phase and adds the gateway's CPU per MB and, for PUT, its write amplification.
 template <typename Phase>
 PhaseResult Measured(const Run& run, Phase phase) {
+  auto device = [&]() -> std::optional<uint64_t> {
+    if (run.data_dir.empty()) return std::nullopt;
+    return DeviceWrittenBytes(run.data_dir);
+  };
+  std::optional<uint64_t> device_before = device();
   std::optional<ProcessCost> before = run.pid > 0 ? ReadProcessCost(run.pid) : std::nullopt;
   PhaseResult r = phase();
   std::optional<ProcessCost> after = run.pid > 0 ? ReadProcessCost(run.pid) : std::nullopt;
@@ -204,6 +220,13 @@ PhaseResult Measured(const Run& run, Phase phase) {
     r.cpu_ms_per_mb = (after->cpu_seconds - before->cpu_seconds) * 1000 / (r.bytes / 1e6);
     if (r.spec.op == PhaseSpec::Op::kPut) {
       r.write_amp = static_cast<double>(after->write_bytes - before->write_bytes) / r.bytes;
+    }
+  }
+  if (device_before && r.bytes > 0 && r.spec.op == PhaseSpec::Op::kPut) {
+    // Metadata pages reach the drive at the next checkpoint (about a second later).
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    if (std::optional<uint64_t> device_after = device()) {
+      r.write_amp = static_cast<double>(*device_after - *device_before) / r.bytes;
     }
   }
   return r;
@@ -327,6 +350,7 @@ int Main(int argc, char** argv) {
   }
   run.endpoint = *endpoint;
   run.pid = pid;
+  run.data_dir = gateway ? gateway->dir() : o.data_dir;
   run.overwrite = o.overwrite;
   uint64_t stored_bytes = 0;
   run.stored_bytes = &stored_bytes;

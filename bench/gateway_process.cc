@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -180,6 +181,19 @@ std::optional<ProcessCost> ReadProcessCost(pid_t pid) {
       cost.write_bytes = std::strtoull(line.c_str() + 12, nullptr, 10);
   }
   return cost;
+}
+
+std::optional<uint64_t> DeviceWrittenBytes(const std::string& dir) {
+  struct stat st;
+  if (::stat(dir.c_str(), &st) != 0 || major(st.st_dev) == 0) return std::nullopt;
+  std::ifstream in("/sys/dev/block/" + std::to_string(major(st.st_dev)) + ":" +
+                   std::to_string(minor(st.st_dev)) + "/stat");
+  // Fields: reads, merged, sectors read, ms, writes, merged, sectors written, ...
+  uint64_t field[7] = {};
+  for (uint64_t& f : field) {
+    if (!(in >> f)) return std::nullopt;
+  }
+  return field[6] * 512;
 }
 
 uint64_t DiskUsage(const std::string& dir) {

@@ -67,6 +67,10 @@ struct ProcessCost {
 };
 std::optional<ProcessCost> ReadProcessCost(pid_t pid);
 
+// Bytes written so far to the block device holding `dir` (sectors written, from
+// /sys/dev/block/MAJ:MIN/stat); nullopt when `dir` is not on a block device.
+std::optional<uint64_t> DeviceWrittenBytes(const std::string& dir);
+
 // Bytes allocated on disk (st_blocks) by the regular files under `dir`.
 uint64_t DiskUsage(const std::string& dir);
 

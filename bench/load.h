@@ -42,7 +42,7 @@ struct PhaseResult {
   double p99_ms = 0;
   int64_t rss_peak_kib = -1;  // gateway VmRSS, max sampled; -1 unknown
   double cpu_ms_per_mb = -1;  // gateway CPU per MB of payload; -1 unknown
-  double write_amp = -1;      // PUT: bytes the gateway wrote to storage per payload byte
+  double write_amp = -1;      // PUT: bytes written to storage per payload byte (see bench.cc)
   std::map<std::string, uint64_t> failures;  // distinct failure descriptions -> count
   std::vector<std::vector<int>> written;     // PUT: per client, the key indexes stored
 };

@@ -91,7 +91,7 @@ Config DefaultConfig(const std::string& data_dir);
 //   ec: {"k": 6, "m": 3, "max_per_region": 3},
 //   store: {"segment_mib": 256, "direct_io": false, "compact_below": 0.5,
 //           "compact_mib_per_s": 64, "compact_interval_ms": 2000, "buffer_log_mib": 64,
-//           "destage_stripes": 16, "destage_interval_ms": 500},
+//           "destage_stripes": 16, "destage_interval_ms": 500, "pack_tail_kib": 64},
 //   accounts: [{"name": "...", "key": "...", "key2": "..."}] (seeds: see AccountManager),
 //   limits: {<Limits field>: n},
 //   admin_listen: "host:port" ("" = none), admin_token: "...", verify_metadata: true,

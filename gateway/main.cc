@@ -435,15 +435,18 @@ int Serve(const Flags& flags) {
   server.Run(/*handle_signals=*/true);
   const drive::StoreCounters c = stores.segments->counters();
   std::printf(
-      "tessera: store: %llu user bytes written, %llu to segments (%.2fx with destaging), %llu "
-      "to the write buffer, %llu rewritten by compaction, %llu segments removed, %llu "
-      "degraded reads, %llu degraded writes, %llu extents healed (%llu bytes)\n",
+      "tessera: store: %llu user bytes written; %llu to segments, %llu to the write buffer, "
+      "%llu destaged, %llu rewritten by compaction (write amplification %.2fx); %llu segments "
+      "removed, %llu degraded reads, %llu degraded writes, %llu extents healed (%llu bytes)\n",
       static_cast<unsigned long long>(c.user_bytes),
-      static_cast<unsigned long long>(c.segment_bytes + c.destage_segment_bytes),
-      c.user_bytes ? static_cast<double>(c.segment_bytes + c.destage_segment_bytes) / c.user_bytes
-                   : 0.0,
+      static_cast<unsigned long long>(c.segment_bytes),
       static_cast<unsigned long long>(c.buffer_bytes),
+      static_cast<unsigned long long>(c.destage_segment_bytes),
       static_cast<unsigned long long>(c.compacted_bytes),
+      c.user_bytes ? static_cast<double>(c.segment_bytes + c.buffer_bytes +
+                                         c.destage_segment_bytes + c.compacted_bytes) /
+                         c.user_bytes
+                   : 0.0,
       static_cast<unsigned long long>(c.segments_removed),
       static_cast<unsigned long long>(c.degraded_stripes),
       static_cast<unsigned long long>(c.degraded_writes),

@@ -13,7 +13,6 @@
 // after it, the copies in the buffer logs are dead and compaction removes the logs.
 
 #include <algorithm>
-#include <cstring>
 #include <set>
 
 #include "backend/drive/segment_store.h"
@@ -21,28 +20,7 @@
 #include "common/hash.h"
 
 namespace tessera::drive {
-namespace {
-
 using extent::ExtentLocation;
-
-// Serves a packed buffer as a body of known size.
-class PackedSource : public BodySource {
- public:
-  explicit PackedSource(const std::string& data) : data_(data) {}
-  Result<size_t> Read(char* buf, size_t capacity) override {
-    const size_t n = std::min(capacity, data_.size() - pos_);
-    std::memcpy(buf, data_.data() + pos_, n);
-    pos_ += n;
-    return n;
-  }
-  std::optional<uint64_t> Size() const override { return data_.size(); }
-
- private:
-  const std::string& data_;
-  size_t pos_ = 0;
-};
-
-}  // namespace
 
 Result<DestageReport> SegmentStore::Destage(bool all) {
   std::lock_guard<std::mutex> pass(destage_mu_);
@@ -112,31 +90,6 @@ Result<DestageReport> SegmentStore::Destage(bool all) {
     dead_since_pass_ += packed.size();
   }
   return report;
-}
-
-Result<SegmentStore::Packed> SegmentStore::WritePacked(
-    const std::string& packed,
-    const std::vector<std::pair<const ExtentLocation*, uint64_t>>& placed) {
-  PackedSource source(packed);
-  ASSIGN_OR_RETURN(extent::Written group, WriteStripes(source));
-  if (group.extents.size() != 1) {
-    return Status(ErrorCode::kInternal, "a packed group spans several extents");
-  }
-  const ExtentLocation& g = group.extents[0];
-  Packed done;
-  done.group_bytes = g.fragment_bytes() * g.fragments.size();
-  ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginWrite());
-  for (const auto& [loc, offset] : placed) {
-    ASSIGN_OR_RETURN(std::optional<meta::ExtentRecord> record, meta::GetExtent(txn, loc->id));
-    if (!record || record->location != *loc) continue;  // deleted or moved meanwhile
-    meta::ExtentRecord moved = *record;
-    moved.location = extent::Slice(g, loc->id, offset, loc->size);
-    RETURN_IF_ERROR(meta::PutExtent(txn, moved, &*record));
-    ++done.extents;
-    done.bytes += loc->size;
-  }
-  RETURN_IF_ERROR(txn.Commit());
-  return done;
 }
 
 void SegmentStore::DestageLoop() {

@@ -79,8 +79,9 @@ class EpochGuard : public extent::ReadGuard {
 // Releases a finished write's reservations when the caller is done with its extents.
 class SegmentStore::Hold : public extent::WriteHold {
  public:
-  Hold(SegmentStore* store, std::vector<Reservation> reservations)
-      : store_(store), reservations_(std::move(reservations)) {}
+  Hold(SegmentStore* store, std::vector<Reservation> reservations,
+       std::vector<std::shared_ptr<extent::WriteHold>> shared)
+      : store_(store), reservations_(std::move(reservations)), shared_(std::move(shared)) {}
   ~Hold() override {
     for (const Reservation& r : reservations_) store_->Release(r);
   }
@@ -88,6 +89,7 @@ class SegmentStore::Hold : public extent::WriteHold {
  private:
   SegmentStore* store_;
   std::vector<Reservation> reservations_;
+  std::vector<std::shared_ptr<extent::WriteHold>> shared_;  // packed tails' groups
 };
 
 // One Write(): streams a body into extents one stripe at a time. Chunks are written by the
@@ -95,11 +97,12 @@ class SegmentStore::Hold : public extent::WriteHold {
 // the other writers'); only syncs go through the drives' I/O threads, to be shared.
 class SegmentStore::Writer {
  public:
-  // Without `allow_buffer`, a final partial stripe is padded rather than buffered (the
-  // destager's own writes).
-  Writer(SegmentStore& store, const ec::Codec* codec, bool allow_buffer)
+  // A `client` write buffers or packs its tail and counts in the store's counters; the
+  // store's own writes (destaging, repacking, packed tails) pad their final stripe.
+  Writer(SegmentStore& store, const ec::Codec* codec, bool client)
       : store_(store),
-        allow_buffer_(allow_buffer && !store.buffers_.empty()),
+        client_(client),
+        allow_buffer_(client && !store.buffers_.empty()),
         profile_(store.options_.profile),
         codec_(codec),
         n_(profile_.k + profile_.m),
@@ -107,6 +110,7 @@ class SegmentStore::Writer {
         stripe_data_(static_cast<size_t>(profile_.k) * chunk_) {}
 
   ~Writer() {
+    if (announced_ > 0) store_.RetractTail(announced_);
     // Left only when the write failed: what it reserved is dead now.
     for (const Reservation& r : reservations_) {
       store_.dead_since_pass_ += r.bytes;
@@ -116,6 +120,11 @@ class SegmentStore::Writer {
 
   Result<extent::Written> Run(BodySource& body) {
     declared_ = body.Size();
+    const uint64_t pack_min = store_.options_.pack_tail_bytes;
+    if (allow_buffer_ && pack_min > 0 && declared_ && *declared_ % stripe_data_ >= pack_min) {
+      announced_ = *declared_ % stripe_data_;
+      store_.AnnounceTail(announced_);
+    }
     buffer_ = AllocateAligned(n_ * chunk_);
     if (!buffer_) return Status(ErrorCode::kInternal, "out of memory for a stripe buffer");
     Status status = Stream(body);
@@ -126,15 +135,13 @@ class SegmentStore::Writer {
       ++store_.degraded_writes_;
       store_.RequestHeal();
     }
-    uint64_t stored = 0;
-    for (const ExtentLocation& loc : out_) {
-      if (!loc.buffered()) stored += loc.fragment_bytes() * loc.fragments.size();
+    if (client_) {
+      store_.user_bytes_ += consumed_;
+      store_.segment_bytes_ += stored_;
     }
-    store_.user_bytes_ += consumed_;
-    store_.segment_bytes_ += stored;
     extent::Written written;
     written.extents = std::move(out_);
-    written.hold = std::make_unique<Hold>(&store_, std::move(reservations_));
+    written.hold = std::make_unique<Hold>(&store_, std::move(reservations_), std::move(shared_));
     reservations_.clear();
     return written;
   }
@@ -191,15 +198,30 @@ class SegmentStore::Writer {
       ASSIGN_OR_RETURN(size_t got, Fill(body, buf, stripe_data_, &eof));
       if (got == 0) break;
       if (got < stripe_data_ && allow_buffer_) {
-        // Less than a stripe left (a small body, or the tail of a large one): the write
-        // buffer takes it, and the destager packs it with others into full stripes.
+        // Less than a stripe left (a small body, or the tail of a large one): a long one is
+        // first packed with concurrent writers' tails into shared full stripes; the write
+        // buffer takes the rest, and the destager packs it with others later.
         if (open_) Finish();
-        const size_t padded = (got + extent::ExtentLocation::kBufferUnit - 1) /
-                              extent::ExtentLocation::kBufferUnit *
-                              extent::ExtentLocation::kBufferUnit;
-        std::memset(buf + got, 0, padded - got);
-        ASSIGN_OR_RETURN(ExtentLocation loc, store_.WriteBuffered(buf, got, &reservations_));
-        out_.push_back(std::move(loc));
+        size_t rest = got;
+        if (store_.options_.pack_tail_bytes > 0 && got >= store_.options_.pack_tail_bytes) {
+          TailRequest tail;
+          tail.data = buf;
+          tail.size = got;
+          store_.PackTail(tail, announced_);
+          announced_ = 0;
+          for (ExtentLocation& slice : tail.slices) out_.push_back(std::move(slice));
+          for (auto& hold : tail.holds) shared_.push_back(std::move(hold));
+          rest = got - tail.packed;
+          if (tail.packed > 0 && rest > 0) std::memmove(buf, buf + tail.packed, rest);
+        }
+        if (rest > 0) {
+          const size_t padded = (rest + extent::ExtentLocation::kBufferUnit - 1) /
+                                extent::ExtentLocation::kBufferUnit *
+                                extent::ExtentLocation::kBufferUnit;
+          std::memset(buf + rest, 0, padded - rest);
+          ASSIGN_OR_RETURN(ExtentLocation loc, store_.WriteBuffered(buf, rest, &reservations_));
+          out_.push_back(std::move(loc));
+        }
         consumed_ += got;
         break;
       }
@@ -290,6 +312,7 @@ class SegmentStore::Writer {
 
   void Finish() {
     ExtentLocation& loc = open_->loc;
+    stored_ += loc.fragment_bytes() * static_cast<uint64_t>(n_);
     for (int i = 0; i < n_; ++i) {
       const Reservation& r = open_->fragments[i];
       loc.fragments.push_back(open_->lost[i]
@@ -302,6 +325,7 @@ class SegmentStore::Writer {
   }
 
   SegmentStore& store_;
+  const bool client_;
   const bool allow_buffer_;
   const EcProfile& profile_;
   const ec::Codec* codec_;
@@ -310,9 +334,12 @@ class SegmentStore::Writer {
   const size_t stripe_data_;
   std::optional<uint64_t> declared_;
   uint64_t consumed_ = 0;
-  bool degraded_ = false;  // a fragment handed off or lost
+  uint64_t stored_ = 0;     // segment bytes of the extents this writer wrote itself
+  uint64_t announced_ = 0;  // tail bytes announced to the packer and not yet retracted
+  bool degraded_ = false;   // a fragment handed off or lost
   AlignedBuffer buffer_;
   std::vector<Reservation> reservations_;
+  std::vector<std::shared_ptr<extent::WriteHold>> shared_;  // groups holding packed tails
   std::unique_ptr<OpenExtent> open_;
   std::vector<ExtentLocation> out_;
 };
@@ -514,14 +541,14 @@ Result<std::shared_ptr<SegmentFile>> SegmentStore::File(uint32_t drive, uint64_t
 Result<extent::Written> SegmentStore::Write(BodySource& body) {
   const EcProfile& p = options_.profile;
   ASSIGN_OR_RETURN(const ec::Codec* codec, CodecFor(p.k, p.m));
-  Writer writer(*this, codec, /*allow_buffer=*/true);
+  Writer writer(*this, codec, /*client=*/true);
   return writer.Run(body);
 }
 
 Result<extent::Written> SegmentStore::WriteStripes(BodySource& body) {
   const EcProfile& p = options_.profile;
   ASSIGN_OR_RETURN(const ec::Codec* codec, CodecFor(p.k, p.m));
-  Writer writer(*this, codec, /*allow_buffer=*/false);
+  Writer writer(*this, codec, /*client=*/false);
   return writer.Run(body);
 }
 

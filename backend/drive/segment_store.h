@@ -1,8 +1,10 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -62,6 +64,13 @@ struct SegmentStoreOptions {
   uint64_t buffer_log_bytes = 64ull << 20;
   uint32_t destage_stripes = 16;
   uint32_t destage_interval_ms = 500;
+  // Tails (what is left of a body past its last full stripe) at least this long are first
+  // offered to the tail packer, which writes the tails of concurrent writes together as
+  // shared full stripes; what does not fill a stripe is buffered (0 = buffer every tail).
+  // A queued tail waits at most pack_tail_wait_ms for tails that writers still streaming
+  // have announced (their bodies' lengths are known).
+  uint64_t pack_tail_bytes = 64 << 10;
+  uint32_t pack_tail_wait_ms = 10;
   // Drive health: how often drives are probed (0 = never; failures seen by I/O still take a
   // drive down), how fast the healer rebuilds (0 = unthrottled), and how long a drive may be
   // down before its fragments are rebuilt elsewhere (until then, writes hand its share off
@@ -76,10 +85,11 @@ struct SegmentStoreOptions {
 
 // What the store has done since it opened.
 struct StoreCounters {
-  uint64_t user_bytes = 0;             // bytes accepted by Write()
-  uint64_t segment_bytes = 0;          // bytes written to segments by Write() (data + parity + pad)
-  uint64_t buffer_bytes = 0;           // bytes written to write-buffer logs (every copy, padded)
-  uint64_t destaged_bytes = 0;         // user bytes packed from the buffer into segments
+  uint64_t user_bytes = 0;      // bytes accepted by Write()
+  uint64_t segment_bytes = 0;   // written to segments for Write() (data + parity + pad; tails
+                                // packed together included)
+  uint64_t buffer_bytes = 0;    // bytes written to write-buffer logs (every copy, padded)
+  uint64_t destaged_bytes = 0;  // user bytes packed from the buffer into segments
   uint64_t destage_segment_bytes = 0;  // bytes the destager wrote to segments
   uint64_t compacted_bytes = 0;        // bytes rewritten by compaction
   uint64_t segments_removed = 0;       // segment files removed by compaction
@@ -347,8 +357,31 @@ class SegmentStore : public extent::ExtentStore {
                                  Status* first_error = nullptr);
   // SyncEach() for callers that give up on any failure: the first error.
   Status SyncAll(const std::vector<Reservation>& reservations);
-  // Write() without the buffer: every stripe to segments, the last one padded.
+  // Write() without the buffer: every stripe to segments, the last one padded. The store's
+  // own writes (destaging, repacking, packed tails): not counted as user or segment bytes.
   Result<extent::Written> WriteStripes(BodySource& body);
+  // A writer's tail offered to the tail packer (packer.cc). `data` stays valid and unchanged
+  // until PackTail returns.
+  struct TailRequest {
+    const char* data = nullptr;
+    size_t size = 0;
+    size_t packed = 0;  // bytes [0, packed) are in `slices`, in order; the rest is the writer's
+    int batches = 0;    // batches it took part in
+    bool done = false;  // guarded by pack_mu_ while queued
+    std::chrono::steady_clock::time_point arrived;
+    std::vector<extent::ExtentLocation> slices;
+    std::vector<std::shared_ptr<extent::WriteHold>> holds;  // keep the slices' groups reserved
+  };
+  // Packs a prefix of the tail (possibly empty, possibly all of it) together with the tails
+  // of concurrent writers into full stripes, written and synced before it returns.
+  // `announced` is what the writer announced for it (retracted here).
+  void PackTail(TailRequest& request, uint64_t announced);
+  // A writer that knows its body's length tells the packer early how long its tail will be,
+  // so that tails already queued may wait for it; every announcement is retracted once.
+  void AnnounceTail(uint64_t bytes);
+  void RetractTail(uint64_t bytes);
+  // One batch, run by its leader: writes floor(total / stripe) stripes of the queued tails.
+  void RunTailBatch(const std::vector<TailRequest*>& batch);
   // Writes `packed`, the bytes of the extents in `placed` back to back (each at its
   // offset), as one striped extent (the group), synced; then, in one transaction, repoints
   // each extent still where it was read from to its slice of the group. Used by the
@@ -441,6 +474,11 @@ class SegmentStore : public extent::ExtentStore {
   std::vector<DriveState*> buffers_;              // one per region at most, in region order
   uint32_t buffer_copies_ = 0;
   std::mutex destage_mu_;  // one destage pass at a time
+  std::mutex pack_mu_;     // the tail packer's queue
+  std::condition_variable pack_cv_;
+  std::deque<TailRequest*> pack_queue_;  // guarded by pack_mu_
+  bool pack_leading_ = false;            // a batch is being written; guarded by pack_mu_
+  uint64_t pack_announced_ = 0;          // tail bytes announced, not yet queued; pack_mu_
   std::thread destager_;
   std::atomic<uint64_t> dead_since_pass_{0};  // fragment bytes freed since the last pass
   std::atomic<bool> reseal_pending_{false};   // the last pass left a used segment open

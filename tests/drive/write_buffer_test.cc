@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <latch>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "backend/drive/segment_store.h"
@@ -212,6 +214,129 @@ TEST_F(WriteBufferTest, ARepackThatFailsToWriteLeavesEveryExtentWhereItWas) {
     ASSERT_TRUE(got.ok()) << got.status().ToString();
     ASSERT_TRUE(*got == Pattern(9000, 200 + i)) << i;
   }
+}
+
+// A sized body whose first read waits until every writer of a group has started, so that
+// all of them have announced their tails before any tail reaches the packer.
+class TogetherSource : public PatternSource {
+ public:
+  TogetherSource(uint64_t size, uint32_t seed, std::latch* started)
+      : PatternSource(size, seed, UINT64_MAX, /*sized=*/true), started_(started) {}
+  Result<size_t> Read(char* buf, size_t capacity) override {
+    if (started_ != nullptr) std::exchange(started_, nullptr)->arrive_and_wait();
+    return PatternSource::Read(buf, capacity);
+  }
+
+ private:
+  std::latch* started_;
+};
+
+class TailPackingTest : public WriteBufferTest {
+ protected:
+  // Writes bodies of `sizes` at once, one thread each; returns their extents in order.
+  std::vector<std::vector<extent::ExtentLocation>> PutTogether(const std::vector<uint64_t>& sizes) {
+    std::latch started(static_cast<std::ptrdiff_t>(sizes.size()));
+    std::vector<std::vector<extent::ExtentLocation>> out(sizes.size());
+    std::vector<Status> failed(sizes.size());
+    std::vector<std::thread> threads;
+    for (size_t i = 0; i < sizes.size(); ++i) {
+      threads.emplace_back([&, i] {
+        TogetherSource body(sizes[i], 300 + static_cast<uint32_t>(i), &started);
+        auto written = store_->Write(body);
+        if (!written.ok()) {
+          failed[i] = written.status();
+          return;
+        }
+        failed[i] = Commit(written->extents);
+        out[i] = written->extents;
+      });
+    }
+    for (auto& t : threads) t.join();
+    for (const Status& s : failed) EXPECT_TRUE(s.ok()) << s.ToString();
+    return out;
+  }
+
+  void ExpectReadsBack(const std::vector<std::vector<extent::ExtentLocation>>& objects,
+                       const std::vector<uint64_t>& sizes) {
+    for (size_t i = 0; i < objects.size(); ++i) {
+      auto got = ReadRange(*store_, Current(objects[i]), 0, sizes[i]);
+      ASSERT_TRUE(got.ok()) << got.status().ToString();
+      EXPECT_TRUE(*got == Pattern(sizes[i], 300 + static_cast<uint32_t>(i))) << i;
+    }
+  }
+};
+
+TEST_F(TailPackingTest, ConcurrentTailsFillSharedStripesInsteadOfTheBuffer) {
+  SegmentStoreOptions o = SmallOptions();
+  o.pack_tail_wait_ms = 60000;  // the other writer has announced its tail: wait for it
+  Reopen(o);
+  const std::vector<uint64_t> sizes = {kStripe + 200 * 1024, kStripe + 200 * 1024};
+  auto objects = PutTogether(sizes);
+  ASSERT_EQ(objects.size(), 2u);
+  // 400 KiB of tails: one stripe of them (384 KiB) is written as a shared group, whole for
+  // the first tail to arrive and the head of the other; the other's last 16 KiB is buffered.
+  std::vector<extent::ExtentLocation> slices;
+  uint64_t buffered = 0;
+  for (const auto& ex : objects) {
+    ASSERT_GE(ex.size(), 2u);
+    EXPECT_FALSE(ex[0].buffered());
+    EXPECT_EQ(ex[0].size, kStripe);
+    EXPECT_FALSE(ex[1].buffered());
+    slices.push_back(ex[1]);
+    if (ex.size() == 3) {
+      EXPECT_TRUE(ex[2].buffered());
+      buffered += ex[2].size;
+    }
+  }
+  EXPECT_EQ(buffered, 400 * 1024 - kStripe);
+  EXPECT_EQ(slices[0].size + slices[1].size, kStripe);
+  EXPECT_EQ(slices[0].fragments, slices[1].fragments);  // one group: the same ranges
+  EXPECT_NE(slices[0].id, slices[1].id);
+  const StoreCounters c = store_->counters();
+  EXPECT_EQ(c.user_bytes, sizes[0] + sizes[1]);
+  EXPECT_EQ(c.segment_bytes, 3u * 9 * kChunk);  // two own stripes and the group
+  EXPECT_EQ(c.buffer_bytes, 3u * (400 * 1024 - kStripe));
+  EXPECT_EQ(StoredBytes(), 3u * 9 * kChunk);
+  ExpectReadsBack(objects, sizes);
+  // Destaging, a crash and compaction keep every byte where metadata says.
+  ASSERT_TRUE(store_->Destage(/*all=*/true).ok());
+  for (auto& m : memory_) m->Crash();
+  Reopen(o);
+  ASSERT_TRUE(store_->Compact(1.0).ok());
+  ExpectReadsBack(objects, sizes);
+}
+
+TEST_F(TailPackingTest, TailsThatDoNotFillAStripeAreBuffered) {
+  SegmentStoreOptions o = SmallOptions();
+  o.pack_tail_wait_ms = 60000;
+  Reopen(o);
+  // 300 KiB of tails in all, and nobody else announced: each goes to the buffer, no waiting
+  // for what will never come.
+  const std::vector<uint64_t> sizes = {100 * 1024, 200 * 1024};
+  auto objects = PutTogether(sizes);
+  for (const auto& ex : objects) {
+    ASSERT_EQ(ex.size(), 1u);
+    EXPECT_TRUE(ex[0].buffered());
+  }
+  EXPECT_EQ(StoredBytes(), 0u);
+  ExpectReadsBack(objects, sizes);
+}
+
+TEST_F(TailPackingTest, AGroupThatFailsToWriteLeavesEachTailToTheBuffer) {
+  SegmentStoreOptions o = SmallOptions();
+  o.pack_tail_wait_ms = 60000;
+  Reopen(o);
+  for (int d : {3, 4, 5, 6}) faulty_[d]->FailSyncs(true);  // fewer than k drives: no stripe
+  const std::vector<uint64_t> sizes = {250 * 1024, 250 * 1024};
+  auto objects = PutTogether(sizes);
+  for (const auto& ex : objects) {
+    ASSERT_EQ(ex.size(), 1u);
+    EXPECT_TRUE(ex[0].buffered());
+  }
+  for (int d : {3, 4, 5, 6}) faulty_[d]->ClearFaults();
+  store_->ProbeDrives();
+  for (auto& m : memory_) m->Crash();
+  ExpectReadsBack(objects, sizes);
 }
 
 TEST_F(WriteBufferTest, DestagedMegabyteObjectsTakeAboutOnePointFiveTimesTheirSize) {

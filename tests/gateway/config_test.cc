@@ -49,7 +49,8 @@ TEST_F(ConfigTest, StoreOptionsAndBufferDevicesComeFromTheFile) {
     "regions": [{"name": "a", "drives": ["/d1", "/d2"], "buffer": "/nvme/a"},
                 {"name": "b", "drives": ["/d3"]}],
     "store": {"segment_mib": 512, "direct_io": true, "compact_below": 0.25,
-              "buffer_log_mib": 16, "destage_stripes": 4, "destage_interval_ms": 100}
+              "buffer_log_mib": 16, "destage_stripes": 4, "destage_interval_ms": 100,
+              "pack_tail_kib": 128}
   })");
   ASSERT_TRUE(ApplyConfigFile(path, config).ok());
   ASSERT_EQ(config.buffers.size(), 2u);
@@ -62,6 +63,7 @@ TEST_F(ConfigTest, StoreOptionsAndBufferDevicesComeFromTheFile) {
   EXPECT_EQ(config.storage.buffer_log_bytes, 16ull << 20);
   EXPECT_EQ(config.storage.destage_stripes, 4u);
   EXPECT_EQ(config.storage.destage_interval_ms, 100u);
+  EXPECT_EQ(config.storage.pack_tail_bytes, 128u << 10);
 }
 
 TEST_F(ConfigTest, FileOverridesListenersLayoutProfileAccountsAndLimits) {
