@@ -99,7 +99,8 @@ const std::map<std::string, std::set<std::string>>& KnownKeys() {
       {"store",
        {"segment_mib", "direct_io", "compact_below", "compact_mib_per_s", "compact_interval_ms",
         "buffer_log_mib", "destage_stripes", "destage_interval_ms", "pack_tail_kib",
-        "probe_interval_ms", "heal_mib_per_s", "heal_offline_after_s", "scrub_days"}},
+        "pack_tail_wait_ms", "probe_interval_ms", "heal_mib_per_s", "heal_offline_after_s",
+        "scrub_days"}},
       {"accounts[]", {"name", "key", "key2"}},
       {"limits",
        {"header_limit", "header_timeout_s", "idle_timeout_s", "body_timeout_s", "max_connections",
@@ -206,6 +207,7 @@ Status ApplyJson(const nlohmann::json& j, Config& config) {
     o.destage_stripes = st.value("destage_stripes", o.destage_stripes);
     o.destage_interval_ms = st.value("destage_interval_ms", o.destage_interval_ms);
     o.pack_tail_bytes = st.value("pack_tail_kib", o.pack_tail_bytes >> 10) << 10;
+    o.pack_tail_wait_ms = st.value("pack_tail_wait_ms", o.pack_tail_wait_ms);
     o.probe_interval_ms = st.value("probe_interval_ms", o.probe_interval_ms);
     o.heal_bytes_per_second = st.value("heal_mib_per_s", o.heal_bytes_per_second >> 20) << 20;
     o.heal_offline_after_ms =

@@ -70,6 +70,7 @@ void SegmentStore::AnnounceTail(uint64_t bytes) {
 void SegmentStore::RetractTail(uint64_t bytes) {
   std::lock_guard<std::mutex> lock(pack_mu_);
   pack_announced_ -= std::min(bytes, pack_announced_);
+  pack_cv_.notify_all();  // a queue waiting for these bytes stops waiting
 }
 
 // Group commit for tails: a writer that finds no batch running leads one, made of every tail
@@ -102,26 +103,26 @@ void SegmentStore::PackTail(TailRequest& request, uint64_t announced) {
     std::vector<TailRequest*> batch(pack_queue_.begin(), pack_queue_.end());
     pack_queue_.clear();
     lock.unlock();
-    RunTailBatch(batch);
+    const bool wrote = RunTailBatch(batch);
     lock.lock();
-    // Tails carried over go before those that arrived during the batch.
+    // `done` is set under the lock only: a writer that sees it returns and its request is
+    // gone. Tails carried over go before those that arrived during the batch.
     for (auto it = batch.rbegin(); it != batch.rend(); ++it) {
-      if (!(*it)->done) pack_queue_.push_front(*it);
+      TailRequest* r = *it;
+      r->done = !wrote || r->packed == r->size || r->batches >= kMaxTailBatches;
+      if (!r->done) pack_queue_.push_front(r);
     }
     pack_leading_ = false;
     pack_cv_.notify_all();
   }
 }
 
-void SegmentStore::RunTailBatch(const std::vector<TailRequest*>& batch) {
+bool SegmentStore::RunTailBatch(const std::vector<TailRequest*>& batch) {
   const uint64_t stripe = static_cast<uint64_t>(options_.profile.k) * options_.profile.chunk_size;
   uint64_t total = 0;
   for (const TailRequest* r : batch) total += r->size - r->packed;
   const uint64_t full = std::min(total / stripe * stripe, extent_bytes_);
-  auto release_all = [&] {
-    for (TailRequest* r : batch) r->done = true;
-  };
-  if (full == 0) return release_all();  // not a stripe's worth: each is buffered
+  if (full == 0) return false;  // not a stripe's worth: each is buffered
 
   // Whole tails in arrival order; the one that crosses the end of the last stripe gives
   // only its head, and its rest may fill the next batch.
@@ -141,7 +142,7 @@ void SegmentStore::RunTailBatch(const std::vector<TailRequest*>& batch) {
   }
   PackedSource source(packed);
   Result<extent::Written> group = WriteStripes(source);
-  if (!group.ok() || group->extents.size() != 1) return release_all();  // each buffers instead
+  if (!group.ok() || group->extents.size() != 1) return false;  // each buffers instead
   const ExtentLocation& g = group->extents[0];
   segment_bytes_ += g.fragment_bytes() * g.fragments.size();
   // The group's reservations stay held until every writer with a slice of it is done.
@@ -153,10 +154,8 @@ void SegmentStore::RunTailBatch(const std::vector<TailRequest*>& batch) {
     take.request->holds.push_back(hold);
     take.request->packed += take.length;
   }
-  for (TailRequest* r : batch) {
-    ++r->batches;
-    r->done = r->packed == r->size || r->batches >= kMaxTailBatches;
-  }
+  for (TailRequest* r : batch) ++r->batches;
+  return true;
 }
 
 }  // namespace tessera::drive

@@ -111,6 +111,7 @@ class SegmentStore::Writer {
 
   ~Writer() {
     if (announced_ > 0) store_.RetractTail(announced_);
+    store_.dead_since_pass_ += packed_stored_;  // slices of groups nothing will reference
     // Left only when the write failed: what it reserved is dead now.
     for (const Reservation& r : reservations_) {
       store_.dead_since_pass_ += r.bytes;
@@ -120,11 +121,6 @@ class SegmentStore::Writer {
 
   Result<extent::Written> Run(BodySource& body) {
     declared_ = body.Size();
-    const uint64_t pack_min = store_.options_.pack_tail_bytes;
-    if (allow_buffer_ && pack_min > 0 && declared_ && *declared_ % stripe_data_ >= pack_min) {
-      announced_ = *declared_ % stripe_data_;
-      store_.AnnounceTail(announced_);
-    }
     buffer_ = AllocateAligned(n_ * chunk_);
     if (!buffer_) return Status(ErrorCode::kInternal, "out of memory for a stripe buffer");
     Status status = Stream(body);
@@ -143,6 +139,7 @@ class SegmentStore::Writer {
     written.extents = std::move(out_);
     written.hold = std::make_unique<Hold>(&store_, std::move(reservations_), std::move(shared_));
     reservations_.clear();
+    packed_stored_ = 0;
     return written;
   }
 
@@ -169,6 +166,7 @@ class SegmentStore::Writer {
     for (DriveState* d : failed) ids.insert(d->drive->id());
     degraded_ = true;
     for (ExtentLocation& loc : out_) {
+      if (slice_ids_.count(loc.id) > 0) continue;  // synced by its group's writer
       if (loc.buffered()) {
         std::erase_if(loc.fragments, [&](const auto& f) { return ids.count(f.drive) > 0; });
         if (loc.fragments.size() < store_.RequiredBufferCopies()) return TooFewDrives();
@@ -195,6 +193,7 @@ class SegmentStore::Writer {
     char* buf = buffer_.get();
     bool eof = false;
     while (!eof) {
+      MaybeAnnounceTail();
       ASSIGN_OR_RETURN(size_t got, Fill(body, buf, stripe_data_, &eof));
       if (got == 0) break;
       if (got < stripe_data_ && allow_buffer_) {
@@ -209,7 +208,11 @@ class SegmentStore::Writer {
           tail.size = got;
           store_.PackTail(tail, announced_);
           announced_ = 0;
-          for (ExtentLocation& slice : tail.slices) out_.push_back(std::move(slice));
+          for (ExtentLocation& slice : tail.slices) {
+            slice_ids_.insert(slice.id);
+            packed_stored_ += slice.size * n_ / profile_.k;
+            out_.push_back(std::move(slice));
+          }
           for (auto& hold : tail.holds) shared_.push_back(std::move(hold));
           rest = got - tail.packed;
           if (tail.packed > 0 && rest > 0) std::memmove(buf, buf + tail.packed, rest);
@@ -258,6 +261,19 @@ class SegmentStore::Writer {
       consumed_ += got;
     }
     return Status::Ok();
+  }
+
+  // Tells the tail packer how long this body's tail will be once the body is within two
+  // stripes of its declared end (early enough for tails queued meanwhile to wait for it,
+  // late enough that a long upload does not keep them waiting).
+  void MaybeAnnounceTail() {
+    const uint64_t pack_min = store_.options_.pack_tail_bytes;
+    if (announce_checked_ || !allow_buffer_ || pack_min == 0 || !declared_) return;
+    if (*declared_ > consumed_ + 2 * stripe_data_) return;
+    announce_checked_ = true;
+    if (*declared_ % stripe_data_ < pack_min) return;
+    announced_ = *declared_ % stripe_data_;
+    store_.AnnounceTail(announced_);
   }
 
   // Opens the next extent: an id, its drives, and a contiguous range on each. A drive that
@@ -336,7 +352,10 @@ class SegmentStore::Writer {
   uint64_t consumed_ = 0;
   uint64_t stored_ = 0;     // segment bytes of the extents this writer wrote itself
   uint64_t announced_ = 0;  // tail bytes announced to the packer and not yet retracted
-  bool degraded_ = false;   // a fragment handed off or lost
+  bool announce_checked_ = false;
+  std::set<uint64_t> slice_ids_;  // extents that are slices of packed tails' groups
+  uint64_t packed_stored_ = 0;    // their share of their groups' segment bytes
+  bool degraded_ = false;         // a fragment handed off or lost
   AlignedBuffer buffer_;
   std::vector<Reservation> reservations_;
   std::vector<std::shared_ptr<extent::WriteHold>> shared_;  // groups holding packed tails

@@ -70,7 +70,7 @@ struct SegmentStoreOptions {
   // A queued tail waits at most pack_tail_wait_ms for tails that writers still streaming
   // have announced (their bodies' lengths are known).
   uint64_t pack_tail_bytes = 64 << 10;
-  uint32_t pack_tail_wait_ms = 10;
+  uint32_t pack_tail_wait_ms = 10;  // tails are announced within 2 stripes of a body's end
   // Drive health: how often drives are probed (0 = never; failures seen by I/O still take a
   // drive down), how fast the healer rebuilds (0 = unthrottled), and how long a drive may be
   // down before its fragments are rebuilt elsewhere (until then, writes hand its share off
@@ -365,9 +365,10 @@ class SegmentStore : public extent::ExtentStore {
   struct TailRequest {
     const char* data = nullptr;
     size_t size = 0;
+    // Written by the leader of the batch it is in, read by its writer once `done`.
     size_t packed = 0;  // bytes [0, packed) are in `slices`, in order; the rest is the writer's
     int batches = 0;    // batches it took part in
-    bool done = false;  // guarded by pack_mu_ while queued
+    bool done = false;  // guarded by pack_mu_
     std::chrono::steady_clock::time_point arrived;
     std::vector<extent::ExtentLocation> slices;
     std::vector<std::shared_ptr<extent::WriteHold>> holds;  // keep the slices' groups reserved
@@ -380,8 +381,9 @@ class SegmentStore : public extent::ExtentStore {
   // so that tails already queued may wait for it; every announcement is retracted once.
   void AnnounceTail(uint64_t bytes);
   void RetractTail(uint64_t bytes);
-  // One batch, run by its leader: writes floor(total / stripe) stripes of the queued tails.
-  void RunTailBatch(const std::vector<TailRequest*>& batch);
+  // One batch, run by its leader: writes floor(total / stripe) stripes of the queued tails;
+  // false when it wrote none.
+  bool RunTailBatch(const std::vector<TailRequest*>& batch);
   // Writes `packed`, the bytes of the extents in `placed` back to back (each at its
   // offset), as one striped extent (the group), synced; then, in one transaction, repoints
   // each extent still where it was read from to its slice of the group. Used by the

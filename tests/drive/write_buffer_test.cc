@@ -339,6 +339,46 @@ TEST_F(TailPackingTest, AGroupThatFailsToWriteLeavesEachTailToTheBuffer) {
   ExpectReadsBack(objects, sizes);
 }
 
+TEST_F(TailPackingTest, ManyConcurrentWritersReadBackWhateverBecameOfTheirTails) {
+  SegmentStoreOptions o = SmallOptions();
+  o.pack_tail_wait_ms = 2;
+  Reopen(o);
+  constexpr int kThreads = 8, kEach = 12;
+  std::vector<std::vector<std::vector<extent::ExtentLocation>>> objects(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        const uint32_t seed = 1000 + static_cast<uint32_t>(t * kEach + i);
+        const uint64_t size = (seed % 3) * kStripe + 70 * 1024 + (seed * 7919) % (300 * 1024);
+        PatternSource body(size, seed, UINT64_MAX, /*sized=*/true);
+        auto written = store_->Write(body);
+        ASSERT_TRUE(written.ok()) << written.status().ToString();
+        ASSERT_TRUE(Commit(written->extents).ok());
+        objects[t].push_back(written->extents);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (int t = 0; t < kThreads; ++t) {
+    ASSERT_EQ(objects[t].size(), static_cast<size_t>(kEach));
+    for (int i = 0; i < kEach; ++i) {
+      const uint32_t seed = 1000 + static_cast<uint32_t>(t * kEach + i);
+      const uint64_t size = (seed % 3) * kStripe + 70 * 1024 + (seed * 7919) % (300 * 1024);
+      auto got = ReadRange(*store_, Current(objects[t][i]), 0, size);
+      ASSERT_TRUE(got.ok()) << got.status().ToString();
+      ASSERT_TRUE(*got == Pattern(size, seed)) << t << " " << i;
+    }
+  }
+  EXPECT_EQ(store_->counters().user_bytes, [&] {
+    uint64_t n = 0;
+    for (auto& per : objects)
+      for (auto& ex : per)
+        for (auto& loc : ex) n += loc.size;
+    return n;
+  }());
+}
+
 TEST_F(WriteBufferTest, DestagedMegabyteObjectsTakeAboutOnePointFiveTimesTheirSize) {
   for (uint32_t i = 0; i < 6; ++i) Put(1 << 20, 60 + i, /*sized=*/true);
   ASSERT_TRUE(store_->Destage(/*all=*/true).ok());
