@@ -59,7 +59,11 @@ struct CopyRecord {
 struct ObjectInfo {
   std::string bucket;
   std::string key;
-  std::string version_id;  // "null" for unversioned buckets
+  // "null" for the null version (unversioned buckets, or written while versioning was
+  // suspended); else an id unique among the key's versions that is also its time, as Blob
+  // version ids are: "2026-12-07T21:28:30.1234560Z".
+  std::string version_id;
+  bool delete_marker = false;  // a version that says the key was deleted (no bytes)
   uint64_t size = 0;
   TimeMicros last_modified = 0;
   std::string content_md5;  // 16 raw bytes; empty for multipart objects
@@ -75,6 +79,10 @@ struct ObjectInfo {
   std::optional<CopyRecord> copy;      // set on versions made by a Blob copy
   Tags tags;
 };
+
+// Whether a bucket keeps the versions its writes replace (S3 bucket versioning). Once
+// enabled it can only be suspended: new writes then replace the null version.
+enum class Versioning : uint8_t { kUnversioned = 0, kEnabled = 1, kSuspended = 2 };
 
 // Who may read a bucket without credentials (Blob's container public access level).
 enum class PublicAccess : uint8_t { kNone = 0, kObjects = 1, kBucket = 2 };
@@ -100,6 +108,7 @@ struct BucketInfo {
   std::string etag;              // opaque, changes with metadata/ACL; without quotes
   TimeMicros last_modified = 0;  // creation, or the last metadata/ACL change
   Tags tags;                     // S3 bucket tagging
+  Versioning versioning = Versioning::kUnversioned;
 };
 
 // A cross-origin resource sharing rule of an account's Blob service.

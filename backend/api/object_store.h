@@ -25,6 +25,9 @@ struct ObjectRef {
   std::string account;
   std::string bucket;
   std::string key;
+  // A version of the key (ObjectInfo::version_id, "null" included); empty: the current one.
+  // Reads, deletes and copy sources honour it; writes always make a new current version.
+  std::string version_id;
 };
 
 // What a writer asks the store to keep alongside the bytes.
@@ -51,6 +54,7 @@ struct UpdateBucketRequest {
   std::optional<PublicAccess> public_access;
   std::optional<std::vector<AccessPolicy>> policies;
   std::optional<Tags> tags;  // alone, changes neither the ETag nor Last-Modified
+  std::optional<Versioning> versioning;  // kUnversioned only while never enabled
   Preconditions preconditions;
 };
 
@@ -160,6 +164,37 @@ struct ListObjectsResult {
   bool truncated = false;
   // When truncated: the last key or common prefix returned (resume strictly after it).
   std::string next_marker;
+};
+
+// What a delete did: the version it removed (version_id given) or the delete marker it made
+// (versioned bucket, none given; delete_marker set). version_id is empty on buckets that were
+// never versioned.
+struct DeleteObjectResult {
+  std::string version_id;
+  bool delete_marker = false;
+};
+
+// Every version of the keys in key order, newest first per key (S3 ListObjectVersions).
+struct ListVersionsRequest {
+  BucketRef bucket;
+  std::string prefix;
+  std::string delimiter;
+  std::string key_marker;         // start after this key, or with version_id_marker:
+  std::string version_id_marker;  // after this version of key_marker
+  uint32_t max_keys = 1000;       // versions and common prefixes together
+};
+
+struct ObjectVersion {
+  ObjectInfo info;
+  bool latest = false;  // the key's current version, or the delete marker that hides it
+};
+
+struct ListVersionsResult {
+  std::vector<ObjectVersion> versions;
+  std::vector<std::string> common_prefixes;
+  bool truncated = false;
+  std::string next_key_marker;  // when truncated
+  std::string next_version_id_marker;
 };
 
 struct MultipartUpload {
@@ -281,8 +316,12 @@ class ObjectStore {
   virtual Result<ObjectInfo> HeadObject(const GetObjectRequest& request) = 0;
   // kNoSuchKey when absent (dialects decide whether that is an error). `conditions` are
   // evaluated as for a write, on the version the delete would remove and in the same
-  // transaction (kPreconditionFailed; If-Match on a missing object fails too).
-  virtual Status DeleteObject(const ObjectRef& object, const Preconditions& conditions) = 0;
+  // transaction (kPreconditionFailed; If-Match on a missing object fails too). On a versioned
+  // bucket, without object.version_id it adds a delete marker (even for a missing key); with
+  // one it removes that version for good (a missing version is not an error).
+  virtual Result<DeleteObjectResult> DeleteObject(const ObjectRef& object,
+                                                  const Preconditions& conditions) = 0;
+  virtual Result<ListVersionsResult> ListObjectVersions(const ListVersionsRequest& request) = 0;
   // Shares the source's extents: no data is copied.
   virtual Result<ObjectInfo> CopyObject(const CopyObjectRequest& request) = 0;
   virtual Result<ListObjectsResult> ListObjects(const ListObjectsRequest& request) = 0;

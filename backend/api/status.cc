@@ -56,6 +56,8 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "NoSuchBucket";
     case ErrorCode::kNoSuchKey:
       return "NoSuchKey";
+    case ErrorCode::kNoSuchVersion:
+      return "NoSuchVersion";
     case ErrorCode::kNoSuchUpload:
       return "NoSuchUpload";
     case ErrorCode::kBucketAlreadyExists:

@@ -38,6 +38,7 @@ enum class ErrorCode {
   // Namespace.
   kNoSuchBucket,
   kNoSuchKey,
+  kNoSuchVersion,  // a version id the key does not have
   kNoSuchUpload,
   kNoSuchTagSet,             // a bucket without tags asked for them (S3)
   kBucketAlreadyExists,      // name taken by another account

@@ -40,8 +40,9 @@ enum class Table : uint8_t {
   kFragments,  // reverse index: where each extent fragment sits on the drives
   kTenants,    // accounts: keys, state (backend/api AccountInfo)
   kUsage,      // bytes and objects per bucket, quotas per account and bucket
+  kVersions,   // noncurrent versions and delete markers, newest first per key
 };
-inline constexpr int kTableCount = 12;
+inline constexpr int kTableCount = 13;
 
 struct EnvOptions {
   std::string dir;  // created if missing

@@ -48,6 +48,22 @@ std::string UploadKey(std::string_view account, std::string_view bucket, std::st
   return k;
 }
 
+std::string VersionPrefix(std::string_view account, std::string_view bucket,
+                          std::string_view key) {
+  std::string k = ObjectKey(account, bucket, key);
+  k.push_back('\0');
+  return k;
+}
+
+std::string VersionKey(std::string_view account, std::string_view bucket, std::string_view key,
+                       uint64_t seq) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string k = VersionPrefix(account, bucket, key);
+  const uint64_t inverted = ~seq;
+  for (int shift = 60; shift >= 0; shift -= 4) k.push_back(kHex[(inverted >> shift) & 0xf]);
+  return k;
+}
+
 std::string PartKey(std::string_view upload_id, uint32_t part_number) {
   std::string k(upload_id);
   k.append(BigEndian32(part_number));

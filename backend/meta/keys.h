@@ -19,6 +19,8 @@ namespace tessera::meta {
 //   extents:  extent_id(u64 big-endian)                  -> ExtentRecord
 //   staged:   P name(key)                                -> StagedRecord (holds the full key)
 //   blocks:   stage_id(u64 big-endian) block_id          -> BlockRecord
+//   versions: P name(key) \0 hex16(~seq)                 -> ObjectRecord (a noncurrent
+//                                                           version or a delete marker)
 //   usage:    account \0 bucket                          -> UsageRecord (absent: all zero)
 //             account                                    -> QuotaRecord (the account's)
 //   info:     "key-format"                               -> u32 little-endian version
@@ -91,6 +93,12 @@ inline bool IsLongName(std::string_view name, size_t prefix_size) {
 std::string ObjectKey(std::string_view account, std::string_view bucket, std::string_view key);
 std::string UploadKey(std::string_view account, std::string_view bucket, std::string_view key,
                       std::string_view upload_id);
+// A noncurrent version of a key (Table::kVersions): its versions sort newest (highest `seq`)
+// first, right after VersionPrefix(), in the order the key's object entry has among others.
+std::string VersionKey(std::string_view account, std::string_view bucket, std::string_view key,
+                       uint64_t seq);
+std::string VersionPrefix(std::string_view account, std::string_view bucket,
+                          std::string_view key);
 std::string PartKey(std::string_view upload_id, uint32_t part_number);
 std::string ExtentKey(uint64_t extent_id);
 // The staged entry of an object key (same layout as ObjectKey, in Table::kStaged).

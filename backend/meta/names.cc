@@ -28,7 +28,7 @@ Result<NameCursor> NameCursor::Open(Txn& txn, Table table, std::string_view acco
 Status NameCursor::Split(std::string_view stored, std::string_view* name,
                          std::string_view* upload_id) {
   std::string_view tail = stored.substr(prefix_.size());
-  if (table_ != Table::kUploads) {
+  if (table_ != Table::kUploads && table_ != Table::kVersions) {
     *name = tail;
     *upload_id = {};
     return Status::Ok();
@@ -42,7 +42,7 @@ Result<std::string> NameCursor::FullKey(std::string_view value) {
     ASSIGN_OR_RETURN(StagedRecord record, DecodeStaged(value));
     return std::move(record.key);
   }
-  if (table_ != Table::kUploads) return DecodeObjectKey(value);
+  if (table_ != Table::kUploads) return DecodeObjectKey(value);  // objects and versions
   ASSIGN_OR_RETURN(UploadRecord record, DecodeUpload(value));
   return std::move(record.key);
 }
@@ -85,11 +85,12 @@ Status NameCursor::Fill() {
 }
 
 Status NameCursor::Seek(std::string_view key, std::string_view upload_id) {
-  if (table_ != Table::kUploads) upload_id = {};
+  const bool tailed = table_ == Table::kUploads || table_ == Table::kVersions;
+  if (!tailed) upload_id = {};
   std::string target = prefix_;
   if (key.size() <= NameBudget(prefix_.size())) {
     target.append(key);
-    if (table_ == Table::kUploads) target.append(1, '\0').append(upload_id);
+    if (tailed && !upload_id.empty()) target.append(1, '\0').append(upload_id);
   } else {
     // Every key >= `key` is stored at or after its truncated head (keys.h, "Seeking").
     target.append(key.substr(0, NameBudget(prefix_.size())));

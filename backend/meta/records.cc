@@ -10,13 +10,15 @@
 //   CorsRule      := Strings origins, Strings methods, Strings headers, Strings exposed,
 //                    u32 max_age_seconds
 //   Strings       := u32 n, n * str
-//   BucketRecord  := u8 version=3, <version 2 fields>, Tags
+//   BucketRecord  := u8 version=4, <version 3 fields>, u8 versioning
+//                  | u8 version=3, <version 2 fields>, Tags          (read only)
 //                  | u8 version=2, i64 created, str region, Metadata, u8 public_access,
 //                    Policies, str etag, i64 last_modified
 //                  | u8 version=1, i64 created, str region        (read only)
 //   Policies      := u32 n, n * (str id, OptTime start, OptTime expiry, str permissions)
 //   OptTime       := u8 0 | u8 1, i64 time
-//   ObjectRecord  := u8 version=5, ObjectInfo, Manifest, PartSizes, Blocks, Copy, Tags
+//   ObjectRecord  := u8 version=6, <version 5 fields>, u64 version_seq, u8 delete_marker
+//                  | u8 version=5, ObjectInfo, Manifest, PartSizes, Blocks, Copy, Tags (r/o)
 //                  | u8 version=4, ObjectInfo, Manifest, PartSizes, Blocks, Copy (read only)
 //                  | u8 version=3, ObjectInfo, Manifest, PartSizes, Blocks (read only)
 //                  | u8 version=2, ObjectInfo, Manifest, PartSizes  (read only; no blocks)
@@ -53,10 +55,12 @@ namespace {
 
 constexpr uint8_t kFormatVersion = 1;
 constexpr uint8_t kBucketPropertiesVersion = 2;
-constexpr uint8_t kBucketFormatVersion = 3;
+constexpr uint8_t kBucketTagsVersion = 3;
+constexpr uint8_t kBucketFormatVersion = 4;
 constexpr uint8_t kObjectBlocksVersion = 3;
 constexpr uint8_t kObjectCopyVersion = 4;
-constexpr uint8_t kObjectFormatVersion = 5;
+constexpr uint8_t kObjectTagsVersion = 5;
+constexpr uint8_t kObjectFormatVersion = 6;
 constexpr uint32_t kMaxTags = 64;
 constexpr uint8_t kObjectPartSizesVersion = 2;
 constexpr uint32_t kMaxPartSizes = 10000;
@@ -253,6 +257,7 @@ std::string EncodeBucket(const BucketRecord& record) {
   w.Str(record.etag);
   w.I64(record.last_modified);
   PutTags(w, record.tags);
+  w.U8(static_cast<uint8_t>(record.versioning));
   return w.Take();
 }
 
@@ -282,7 +287,14 @@ Result<BucketRecord> DecodeBucket(std::string_view bytes) {
     }
     if (!r.Str(&record.etag) || !r.I64(&record.last_modified)) return Corrupt("bucket");
   }
-  if (version >= kBucketFormatVersion && !GetTags(r, &record.tags)) return Corrupt("bucket");
+  if (version >= kBucketTagsVersion && !GetTags(r, &record.tags)) return Corrupt("bucket");
+  if (version >= kBucketFormatVersion) {
+    uint8_t versioning = 0;
+    if (!r.U8(&versioning) || versioning > static_cast<uint8_t>(Versioning::kSuspended)) {
+      return Corrupt("bucket");
+    }
+    record.versioning = static_cast<Versioning>(versioning);
+  }
   if (!r.done()) return Corrupt("bucket");
   return record;
 }
@@ -308,6 +320,8 @@ std::string EncodeObject(const ObjectRecord& record) {
     w.U64(record.info.copy->bytes);
   }
   PutTags(w, record.info.tags);
+  w.U64(record.version_seq);
+  w.U8(record.info.delete_marker ? 1 : 0);
   return w.Take();
 }
 
@@ -362,7 +376,12 @@ Result<ObjectRecord> DecodeObject(std::string_view bytes) {
       record.info.copy = std::move(copy);
     }
   }
-  if (version >= kObjectFormatVersion && !GetTags(r, &record.info.tags)) return Corrupt("object");
+  if (version >= kObjectTagsVersion && !GetTags(r, &record.info.tags)) return Corrupt("object");
+  if (version >= kObjectFormatVersion) {
+    uint8_t marker = 0;
+    if (!r.U64(&record.version_seq) || !r.U8(&marker) || marker > 1) return Corrupt("object");
+    record.info.delete_marker = marker == 1;
+  }
   if (!r.done()) return Corrupt("object");
   return record;
 }

@@ -45,6 +45,7 @@ struct BucketRecord {
   std::string etag;
   TimeMicros last_modified = 0;
   Tags tags;
+  Versioning versioning = Versioning::kUnversioned;
 };
 
 // One object version: everything ObjectInfo says plus where its bytes are. For an object
@@ -55,6 +56,9 @@ struct ObjectRecord {
   ObjectInfo info;
   Manifest manifest;
   std::vector<std::string> block_md5s;
+  // Orders the key's versions (keys.h, VersionKey): microseconds of the install, made unique
+  // and increasing per key. 0 on records older than versioning.
+  uint64_t version_seq = 0;
 };
 
 // The staged blocks of one object key: how to find them and what they have in common.

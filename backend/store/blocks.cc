@@ -342,10 +342,9 @@ Result<ObjectInfo> EmbeddedStore::CommitBlockList(const CommitBlockListRequest& 
 
     // Add every listed segment's reference before anything drops one.
     RETURN_IF_ERROR(AddRefs(txn, record.manifest));
-    if (current) RETURN_IF_ERROR(DropRefs(txn, current->manifest, &freed));
     // Staged bytes are credited before the new version is charged.
     if (staged) RETURN_IF_ERROR(DiscardStaged(txn, ref, &freed).status());
-    RETURN_IF_ERROR(InstallObject(txn, ref, record, current ? &*current : nullptr));
+    RETURN_IF_ERROR(InstallVersion(txn, ref, &record, current, &freed));
     RETURN_IF_ERROR(txn.Commit());
   }
   DeleteExtents(freed);

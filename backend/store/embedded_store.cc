@@ -36,6 +36,7 @@ BucketInfo ToBucketInfo(std::string account, std::string name, meta::BucketRecor
                                   : std::move(record.etag);
   info.last_modified = record.last_modified;
   info.tags = std::move(record.tags);
+  info.versioning = record.versioning;
   return info;
 }
 
@@ -139,6 +140,17 @@ Result<std::optional<meta::ObjectRecord>> EmbeddedStore::FindObject(meta::Txn& t
 }
 
 Result<meta::ObjectRecord> EmbeddedStore::GetObjectRecord(meta::Txn& txn, const ObjectRef& object) {
+  if (!object.version_id.empty()) {
+    bool is_current = false;
+    ASSIGN_OR_RETURN(std::optional<meta::ObjectRecord> version,
+                     FindVersion(txn, object, &is_current));
+    if (!version) return Status(ErrorCode::kNoSuchVersion, "The specified version does not exist.");
+    if (version->info.delete_marker) {
+      return Status(ErrorCode::kMethodNotAllowed,
+                    "The specified method is not allowed against this resource.");
+    }
+    return std::move(*version);
+  }
   ASSIGN_OR_RETURN(std::optional<meta::ObjectRecord> record, FindObject(txn, object));
   if (!record) return Status(ErrorCode::kNoSuchKey, "no such key: " + object.key);
   return std::move(*record);
@@ -391,6 +403,14 @@ Result<BucketInfo> EmbeddedStore::UpdateBucket(const UpdateBucketRequest& reques
   if (request.public_access) record.public_access = *request.public_access;
   if (request.policies) record.policies = *request.policies;
   if (request.tags) record.tags = *request.tags;
+  if (request.versioning) {
+    // Once versions are kept, a bucket can only suspend keeping them (S3).
+    if (*request.versioning == Versioning::kUnversioned &&
+        record.versioning != Versioning::kUnversioned) {
+      return Status(ErrorCode::kInvalidArgument, "versioning can be suspended, not turned off");
+    }
+    record.versioning = *request.versioning;
+  }
   if (request.metadata || request.public_access || request.policies) {
     record.etag = NewBlobEtag();
     record.last_modified = std::max(NowMicros(), record.last_modified + 1);
@@ -431,8 +451,9 @@ Status EmbeddedStore::DeleteBucketIn(const BucketRef& bucket, Freed* freed) {
   ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginWrite());
   RETURN_IF_ERROR(GetBucket(txn, bucket.account, bucket.bucket).status());
   std::string prefix = meta::BucketContentsPrefix(bucket.account, bucket.bucket);
-  {
-    ASSIGN_OR_RETURN(meta::Cursor cursor, meta::Cursor::Open(txn, meta::Table::kObjects));
+  // Noncurrent versions and delete markers keep it as objects do.
+  for (meta::Table table : {meta::Table::kObjects, meta::Table::kVersions}) {
+    ASSIGN_OR_RETURN(meta::Cursor cursor, meta::Cursor::Open(txn, table));
     RETURN_IF_ERROR(cursor.Seek(prefix));
     if (cursor.valid() && cursor.key().substr(0, prefix.size()) == prefix) {
       return Status(ErrorCode::kBucketNotEmpty, "the bucket holds objects");

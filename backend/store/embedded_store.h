@@ -2,7 +2,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "backend/api/object_store.h"
 #include "backend/api/status.h"
@@ -58,5 +60,12 @@ Result<std::shared_ptr<meta::Env>> OpenMetadata(const EmbeddedStoreOptions& opti
 Result<std::unique_ptr<ObjectStore>> OpenEmbeddedStore(
     const EmbeddedStoreOptions& options, std::shared_ptr<meta::Env> env,
     std::shared_ptr<extent::ExtentStore> extents);
+
+// Version ids (versions.cc): the install time (microseconds since the epoch) in Blob's form,
+// "2026-12-07T21:28:30.1234560Z", with one spelling per version.
+std::string FormatVersionId(uint64_t seq);
+std::optional<uint64_t> ParseVersionId(std::string_view id);
+// kInvalidArgument unless `id` is empty, "null" or a version id.
+Status CheckVersionId(std::string_view id);
 
 }  // namespace tessera::store

@@ -49,7 +49,9 @@ class EmbeddedStore final : public ObjectStore {
   Result<ObjectInfo> PutObject(const PutObjectRequest& request, BodySource& body) override;
   Result<ObjectReader> GetObject(const GetObjectRequest& request) override;
   Result<ObjectInfo> HeadObject(const GetObjectRequest& request) override;
-  Status DeleteObject(const ObjectRef& object, const Preconditions& conditions) override;
+  Result<DeleteObjectResult> DeleteObject(const ObjectRef& object,
+                                          const Preconditions& conditions) override;
+  Result<ListVersionsResult> ListObjectVersions(const ListVersionsRequest& request) override;
   Result<ObjectInfo> CopyObject(const CopyObjectRequest& request) override;
   Result<ListObjectsResult> ListObjects(const ListObjectsRequest& request) override;
 
@@ -139,6 +141,32 @@ class EmbeddedStore final : public ObjectStore {
   Result<Freed> CommitObject(const ObjectRef& object, meta::ObjectRecord* record,
                              const std::vector<extent::ExtentLocation>& new_extents,
                              const Preconditions& conditions);
+
+  // Version history (versions.cc). InstallVersion is the one way a write makes a new current
+  // version: given `current` (the key's current version, as FindObject found it), it sets
+  // record->version_id and version_seq, keeps `current` as noncurrent when the bucket keeps
+  // versions (else drops its references into `freed`), charges usage and stores `record`.
+  Status InstallVersion(meta::Txn& txn, const ObjectRef& object, meta::ObjectRecord* record,
+                        const std::optional<meta::ObjectRecord>& current, Freed* freed);
+  // The version object.version_id names (empty: the current one), or nullopt; sets
+  // *is_current. kInvalidArgument for a malformed version id.
+  Result<std::optional<meta::ObjectRecord>> FindVersion(meta::Txn& txn, const ObjectRef& object,
+                                                        bool* is_current);
+  // The key's noncurrent versions and delete markers, newest first, at most `limit`.
+  Result<std::vector<meta::ObjectRecord>> History(meta::Txn& txn, const ObjectRef& object,
+                                                  size_t limit);
+  Status PutHistory(meta::Txn& txn, const ObjectRef& object, const meta::ObjectRecord& version);
+  Status EraseHistory(meta::Txn& txn, const ObjectRef& object, const meta::ObjectRecord& version);
+  // A version_seq above every version the key has (and at least the current time).
+  Result<uint64_t> NextVersionSeq(meta::Txn& txn, const ObjectRef& object,
+                                  const meta::ObjectRecord* current, bool versioned);
+  // Removes the key's noncurrent null version, if any (versioning suspended).
+  Status DropNullFromHistory(meta::Txn& txn, const ObjectRef& object, Freed* freed);
+  // Makes the newest noncurrent version current unless it is a delete marker.
+  Status PromoteNewest(meta::Txn& txn, const ObjectRef& object);
+  // DeleteObject of one version (object.version_id set).
+  Status RemoveVersion(meta::Txn& txn, const ObjectRef& object, const Preconditions& conditions,
+                       DeleteObjectResult* result, Freed* freed);
 
   // The extent locations a manifest needs for reading.
   Result<std::map<uint64_t, extent::ExtentLocation>> Locate(meta::Txn& txn,

@@ -264,10 +264,9 @@ Result<ObjectInfo> EmbeddedStore::CompleteMultipartUpload(const CompleteMultipar
     }
     RETURN_IF_ERROR(txn.Delete(meta::Table::kUploads, meta::UploadKey(ref.account, ref.bucket,
                                                                       ref.key, request.upload_id)));
-    if (current) RETURN_IF_ERROR(DropRefs(txn, current->manifest, &freed));
     // Every part leaves the staged bytes; the object is charged as any version.
     RETURN_IF_ERROR(ChargeStaged(txn, ref.account, ref.bucket, 0, staged));
-    RETURN_IF_ERROR(InstallObject(txn, ref, record, current ? &*current : nullptr));
+    RETURN_IF_ERROR(InstallVersion(txn, ref, &record, current, &freed));
     RETURN_IF_ERROR(txn.Commit());
   }
   DeleteExtents(freed);

@@ -41,9 +41,7 @@ Result<EmbeddedStore::Freed> EmbeddedStore::CommitObject(
     // Staged blocks go first, so that their bytes are credited before the version is charged.
     RETURN_IF_ERROR(DiscardStaged(txn, object, &freed).status());
     RETURN_IF_ERROR(InsertExtents(txn, new_extents));
-    RETURN_IF_ERROR(InstallObject(txn, object, *record, current ? &*current : nullptr));
-    if (current) RETURN_IF_ERROR(DropRefs(txn, current->manifest, &freed));
-    return Status::Ok();
+    return InstallVersion(txn, object, record, current, &freed);
   }));
   return freed;
 }
@@ -161,31 +159,13 @@ Result<ObjectInfo> EmbeddedStore::HeadObject(const GetObjectRequest& request) {
   return std::move(record.info);
 }
 
-Status EmbeddedStore::DeleteObject(const ObjectRef& object, const Preconditions& conditions) {
-  Freed freed;
-  RETURN_IF_ERROR(commits_->Run([&](meta::Txn& txn) -> Status {
-    RETURN_IF_ERROR(GetBucket(txn, object.account, object.bucket).status());
-    ASSIGN_OR_RETURN(std::optional<meta::ObjectRecord> record, FindObject(txn, object));
-    RETURN_IF_ERROR(
-        EvaluatePreconditions(record ? &record->info : nullptr, conditions, ConditionMode::kWrite));
-    // Staged blocks go with the key; a key that had only staged blocks counts as deleted.
-    ASSIGN_OR_RETURN(bool had_staged, DiscardStaged(txn, object, &freed));
-    if (!record && !had_staged) return Status(ErrorCode::kNoSuchKey, "no such key: " + object.key);
-    if (record) {
-      RETURN_IF_ERROR(RemoveObject(txn, object, *record));
-      RETURN_IF_ERROR(DropRefs(txn, record->manifest, &freed));
-    }
-    return Status::Ok();
-  }));
-  DeleteExtents(freed);
-  return Status::Ok();
-}
-
 Result<ObjectInfo> EmbeddedStore::UpdateObject(const UpdateObjectRequest& request) {
   const ObjectRef& ref = request.object;
   ASSIGN_OR_RETURN(meta::Txn txn, env_->BeginWrite());
   RETURN_IF_ERROR(GetBucket(txn, ref.account, ref.bucket).status());
   ASSIGN_OR_RETURN(meta::ObjectRecord record, GetObjectRecord(txn, ref));
+  bool is_current = true;
+  if (!ref.version_id.empty()) RETURN_IF_ERROR(FindVersion(txn, ref, &is_current).status());
   RETURN_IF_ERROR(
       EvaluatePreconditions(&record.info, request.preconditions, ConditionMode::kWrite));
   // Only the description changes: the manifest, and so every extent reference, stays.
@@ -197,8 +177,12 @@ Result<ObjectInfo> EmbeddedStore::UpdateObject(const UpdateObjectRequest& reques
     record.info.blob_etag = NewBlobEtag();
     record.info.last_modified = NowMicros();
   }
-  // The same bytes replace themselves: usage does not change.
-  RETURN_IF_ERROR(InstallObject(txn, ref, record, &record));
+  // The same bytes replace themselves, where they are: usage does not change.
+  if (is_current) {
+    RETURN_IF_ERROR(InstallObject(txn, ref, record, &record));
+  } else {
+    RETURN_IF_ERROR(PutHistory(txn, ref, record));
+  }
   RETURN_IF_ERROR(txn.Commit());
   return std::move(record.info);
 }
@@ -244,8 +228,7 @@ Result<ObjectInfo> EmbeddedStore::CopyObject(const CopyObjectRequest& request) {
     record.block_md5s = std::move(source.block_md5s);  // the copy keeps the block list
     // Add before dropping, so that copying an object onto itself never frees its extents.
     RETURN_IF_ERROR(AddRefs(txn, record.manifest));
-    if (current) RETURN_IF_ERROR(DropRefs(txn, current->manifest, &freed));
-    RETURN_IF_ERROR(InstallObject(txn, dst, record, current ? &*current : nullptr));
+    RETURN_IF_ERROR(InstallVersion(txn, dst, &record, current, &freed));
     RETURN_IF_ERROR(txn.Commit());
   }
   DeleteExtents(freed);

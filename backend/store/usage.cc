@@ -79,6 +79,8 @@ Status CheckRecord(meta::Txn& txn, std::string_view account, const meta::UsageRe
   return CheckLimits(total, delta, quota, "account");
 }
 
+}  // namespace
+
 Status ApplyUsage(meta::Txn& txn, std::string_view account, std::string_view bucket,
                   UsageDelta delta) {
   if (delta.bytes == 0 && delta.objects == 0) return Status::Ok();
@@ -88,8 +90,6 @@ Status ApplyUsage(meta::Txn& txn, std::string_view account, std::string_view buc
   record.usage.objects = Applied(record.usage.objects, delta.objects);
   return txn.Put(meta::Table::kUsage, meta::BucketKey(account, bucket), meta::EncodeUsage(record));
 }
-
-}  // namespace
 
 UsageDelta BytesDelta(uint64_t added, uint64_t removed) {
   return UsageDelta{static_cast<int64_t>(added) - static_cast<int64_t>(removed), 0};

@@ -40,6 +40,11 @@ UsageDelta ObjectDelta(uint64_t size, const meta::ObjectRecord* replaced);
 Status CheckQuota(meta::Txn& txn, std::string_view account, std::string_view bucket,
                   UsageDelta delta);
 
+// Applies `delta` to the bucket's usage (kQuotaExceeded for growth past a quota). Noncurrent
+// versions count as objects do; delete markers are versions of no bytes and no object.
+Status ApplyUsage(meta::Txn& txn, std::string_view account, std::string_view bucket,
+                  UsageDelta delta);
+
 // Writes `record` as the current version of `object`, replacing `replaced` (nullptr when the
 // key has no object), and charges the bucket the difference. kQuotaExceeded before anything
 // is written when the bucket or account would exceed a quota.

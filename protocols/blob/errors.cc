@@ -62,6 +62,7 @@ WireError ToWireError(ErrorCode code) {
     case ErrorCode::kNoSuchBucket:
       return {404, "ContainerNotFound"};
     case ErrorCode::kNoSuchKey:
+    case ErrorCode::kNoSuchVersion:
       return {404, "BlobNotFound"};
     case ErrorCode::kNoSuchUpload:
       return {400, "InvalidBlockList"};

@@ -191,7 +191,7 @@ Result<HttpResponse> DeleteBlob(Call& call) {
   }
   // The dates were checked above; the ETags again with the delete itself, so that a write
   // in between cannot slip under it.
-  RETURN_IF_ERROR(call.store.DeleteObject(call.object(), conditions));
+  RETURN_IF_ERROR(call.store.DeleteObject(call.object(), conditions).status());
   HttpResponse response;
   response.status = 202;
   response.Set("x-ms-delete-type-permanent", "true");

@@ -62,6 +62,8 @@ WireError ToWireError(ErrorCode code) {
       return {404, "NoSuchBucket"};
     case ErrorCode::kNoSuchKey:
       return {404, "NoSuchKey"};
+    case ErrorCode::kNoSuchVersion:
+      return {404, "NoSuchVersion"};
     case ErrorCode::kNoSuchUpload:
       return {404, "NoSuchUpload"};
     case ErrorCode::kBucketAlreadyExists:
@@ -140,6 +142,7 @@ HttpResponse ErrorResponse(const Status& status, std::string_view resource,
       if (!bucket.empty()) AddText(root, "BucketName", bucket);
       break;
     case ErrorCode::kNoSuchKey:
+    case ErrorCode::kNoSuchVersion:
       if (!key.empty()) AddText(root, "Key", key);
       break;
     default:

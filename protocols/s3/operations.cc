@@ -47,6 +47,7 @@ constexpr Operation kOperations[] = {
     {Op::kGetBucketTagging, "GetBucketTagging", GetBucketTagging},
     {Op::kPutBucketTagging, "PutBucketTagging", PutBucketTagging},
     {Op::kDeleteBucketTagging, "DeleteBucketTagging", DeleteBucketTagging},
+    {Op::kPutBucketVersioning, "PutBucketVersioning", PutBucketVersioning},
     {Op::kNotImplemented, "NotImplemented", NotImplemented},
     {Op::kMethodNotAllowed, "MethodNotAllowed", MethodNotAllowed},
 };

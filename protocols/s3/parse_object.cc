@@ -207,11 +207,16 @@ std::optional<ByteRange> ParseRange(std::string_view header) {
 
 Result<CopySource> ParseCopySource(std::string_view header) {
   std::string_view raw = header;
+  std::string version_id;
   if (size_t q = raw.find('?'); q != std::string_view::npos) {
     std::string_view params = raw.substr(q + 1);
     raw = raw.substr(0, q);
-    if (params.starts_with("versionId=") && params.substr(10) != "null") {
-      return Status(ErrorCode::kNoSuchKey, "The specified version does not exist.");
+    if (params.starts_with("versionId=")) {
+      auto decoded = UriDecode(params.substr(10));
+      if (!decoded || decoded->empty()) {
+        return Status(ErrorCode::kInvalidArgument, "Invalid version id specified");
+      }
+      version_id = std::move(*decoded);
     }
   }
   auto decoded = UriDecode(raw);
@@ -223,7 +228,8 @@ Result<CopySource> ParseCopySource(std::string_view header) {
     return Status(ErrorCode::kInvalidArgument,
                   "Copy Source must mention the source bucket and key: sourcebucket/sourcekey");
   }
-  return CopySource{std::string(s.substr(0, slash)), std::string(s.substr(slash + 1))};
+  return CopySource{std::string(s.substr(0, slash)), std::string(s.substr(slash + 1)),
+                    std::move(version_id)};
 }
 
 }  // namespace tessera::s3

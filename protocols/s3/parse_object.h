@@ -39,6 +39,7 @@ std::optional<ByteRange> ParseRange(std::string_view header);
 struct CopySource {
   std::string bucket;
   std::string key;
+  std::string version_id;  // ?versionId=, empty when absent
 };
 Result<CopySource> ParseCopySource(std::string_view header);
 

@@ -11,7 +11,8 @@ namespace tessera::s3 {
 
 std::string RenderListBuckets(const std::vector<BucketInfo>& buckets, const std::string& owner);
 std::string RenderLocation(const std::string& region);
-std::string RenderVersioning();
+// VersioningConfiguration: no Status while versioning was never enabled.
+std::string RenderVersioning(Versioning versioning = Versioning::kUnversioned);
 
 // What a listing request asked for, echoed back in the response.
 struct ListEcho {
@@ -36,12 +37,15 @@ std::string RenderListObjectsV1(const ListEcho& echo, const ListObjectsResult& r
 // `next_token` is the opaque NextContinuationToken (empty unless truncated).
 std::string RenderListObjectsV2(const ListEcho& echo, const ListObjectsResult& result,
                                 const std::string& next_token);
-std::string RenderListVersions(const ListEcho& echo, const ListObjectsResult& result);
+std::string RenderListVersions(const ListEcho& echo, const ListVersionsResult& result);
 
 struct DeleteOutcome {
   std::string key;
   std::string code;  // empty on success
   std::string message;
+  std::string version_id;         // the version named, if any
+  bool delete_marker = false;     // a delete marker was made or removed
+  std::string marker_version_id;  // that delete marker's version id
 };
 std::string RenderDeleteResult(const std::vector<DeleteOutcome>& outcomes, bool quiet);
 

@@ -59,9 +59,12 @@ std::string RenderLocation(const std::string& region) {
   return Serialize(doc);
 }
 
-std::string RenderVersioning() {
+std::string RenderVersioning(Versioning versioning) {
   pugi::xml_document doc;
-  NewDocument(doc, "VersioningConfiguration");
+  auto root = NewDocument(doc, "VersioningConfiguration");
+  if (versioning != Versioning::kUnversioned) {
+    AddText(root, "Status", versioning == Versioning::kEnabled ? "Enabled" : "Suspended");
+  }
   return Serialize(doc);
 }
 
@@ -110,7 +113,7 @@ std::string RenderListObjectsV2(const ListEcho& echo, const ListObjectsResult& r
   return Serialize(doc);
 }
 
-std::string RenderListVersions(const ListEcho& echo, const ListObjectsResult& result) {
+std::string RenderListVersions(const ListEcho& echo, const ListVersionsResult& result) {
   pugi::xml_document doc;
   auto root = NewDocument(doc, "ListVersionsResult");
   AddText(root, "Name", echo.bucket);
@@ -124,19 +127,24 @@ std::string RenderListVersions(const ListEcho& echo, const ListObjectsResult& re
   if (echo.url_encoding) AddText(root, "EncodingType", "url");
   AddText(root, "IsTruncated", Bool(result.truncated));
   if (result.truncated) {
-    AddText(root, "NextKeyMarker", EncodeKey(result.next_marker, echo.url_encoding));
-    AddText(root, "NextVersionIdMarker", "null");
+    AddText(root, "NextKeyMarker", EncodeKey(result.next_key_marker, echo.url_encoding));
+    if (!result.next_version_id_marker.empty()) {
+      AddText(root, "NextVersionIdMarker", result.next_version_id_marker);
+    }
   }
-  for (const auto& o : result.objects) {
-    auto v = root.append_child("Version");
+  for (const ObjectVersion& version : result.versions) {
+    const ObjectInfo& o = version.info;
+    auto v = root.append_child(o.delete_marker ? "DeleteMarker" : "Version");
     AddText(v, "Key", EncodeKey(o.key, echo.url_encoding));
-    AddText(v, "VersionId", "null");
-    AddText(v, "IsLatest", "true");
+    AddText(v, "VersionId", o.version_id);
+    AddText(v, "IsLatest", Bool(version.latest));
     AddText(v, "LastModified", FormatIso8601Millis(o.last_modified));
-    AddText(v, "ETag", QuotedEtag(o.etag));
-    AddText(v, "Size", std::to_string(o.size));
+    if (!o.delete_marker) {
+      AddText(v, "ETag", QuotedEtag(o.etag));
+      AddText(v, "Size", std::to_string(o.size));
+    }
     AddOwner(v, echo.owner);
-    AddText(v, "StorageClass", StorageClassOf(o));
+    if (!o.delete_marker) AddText(v, "StorageClass", StorageClassOf(o));
   }
   AddCommonPrefixes(root, echo, result.common_prefixes);
   return Serialize(doc);
@@ -147,7 +155,16 @@ std::string RenderDeleteResult(const std::vector<DeleteOutcome>& outcomes, bool 
   auto root = NewDocument(doc, "DeleteResult");
   for (const auto& o : outcomes) {
     if (o.code.empty()) {
-      if (!quiet) AddText(root.append_child("Deleted"), "Key", o.key);
+      if (quiet) continue;
+      auto d = root.append_child("Deleted");
+      AddText(d, "Key", o.key);
+      // A version named: VersionId (and DeleteMarker when it was one). A marker made:
+      // DeleteMarker and DeleteMarkerVersionId.
+      if (!o.version_id.empty()) AddText(d, "VersionId", o.version_id);
+      if (o.delete_marker) {
+        AddText(d, "DeleteMarker", "true");
+        AddText(d, "DeleteMarkerVersionId", o.marker_version_id);
+      }
       continue;
     }
     auto e = root.append_child("Error");

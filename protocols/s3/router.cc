@@ -65,6 +65,7 @@ constexpr Row kRows[] = {
     {"PUT", Level::kBucket, "tagging", -1, Op::kPutBucketTagging},
     {"DELETE", Level::kBucket, "tagging", -1, Op::kDeleteBucketTagging},
     {"GET", Level::kBucket, "versioning", -1, Op::kGetBucketVersioning},
+    {"PUT", Level::kBucket, "versioning", -1, Op::kPutBucketVersioning},
     {"GET", Level::kBucket, "versions", -1, Op::kListObjectVersions},
     {"GET", Level::kBucket, "uploads", -1, Op::kListMultipartUploads},
     {"GET", Level::kBucket, "list-type", -1, Op::kListObjectsV2},

@@ -37,6 +37,7 @@ enum class Op {
   kGetBucketTagging,
   kPutBucketTagging,
   kDeleteBucketTagging,
+  kPutBucketVersioning,
   kNotImplemented,    // a recognised S3 operation this gateway does not serve yet
   kMethodNotAllowed,  // no S3 operation has this shape
 };

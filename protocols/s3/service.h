@@ -24,7 +24,10 @@ struct Call {
 
   const std::string& account() const { return auth.principal.account; }
   BucketRef bucket() const { return {account(), address.bucket}; }
-  ObjectRef object() const { return {account(), address.bucket, address.key}; }
+  // The addressed object; ?versionId= names one of its versions.
+  ObjectRef object() const {
+    return {account(), address.bucket, address.key, query.Get("versionId").value_or("")};
+  }
 };
 
 // The request payload as the store should consume it: aws-chunked decoded, signatures
@@ -49,6 +52,7 @@ Result<HttpResponse> HeadBucket(Call& call);
 Result<HttpResponse> DeleteBucket(Call& call);
 Result<HttpResponse> GetBucketLocation(Call& call);
 Result<HttpResponse> GetBucketVersioning(Call& call);
+Result<HttpResponse> PutBucketVersioning(Call& call);
 Result<HttpResponse> ListObjects(Call& call, bool v2);
 Result<HttpResponse> ListObjectVersions(Call& call);
 Result<HttpResponse> DeleteObjects(Call& call);

@@ -86,8 +86,34 @@ Result<HttpResponse> GetBucketLocation(Call& call) {
 }
 
 Result<HttpResponse> GetBucketVersioning(Call& call) {
-  RETURN_IF_ERROR(call.store.HeadBucket(call.bucket()).status());
-  return XmlResponse(RenderVersioning());
+  ASSIGN_OR_RETURN(BucketInfo bucket, call.store.HeadBucket(call.bucket()));
+  return XmlResponse(RenderVersioning(bucket.versioning));
+}
+
+Result<HttpResponse> PutBucketVersioning(Call& call) {
+  ASSIGN_OR_RETURN(std::string body, ReadSmallBody(call, call.options.max_xml_body));
+  pugi::xml_document doc;
+  ASSIGN_OR_RETURN(auto root, ParseBody(doc, body, "VersioningConfiguration"));
+  UpdateBucketRequest request;
+  request.bucket = call.bucket();
+  std::string_view status = root.child_value("Status");
+  if (status == "Enabled") {
+    request.versioning = Versioning::kEnabled;
+  } else if (status == "Suspended") {
+    // Suspending a bucket that never kept versions leaves it as it is (S3 reports Suspended
+    // from then on; here it stays unversioned until enabled).
+    ASSIGN_OR_RETURN(BucketInfo bucket, call.store.HeadBucket(call.bucket()));
+    if (bucket.versioning != Versioning::kUnversioned) request.versioning = Versioning::kSuspended;
+  } else if (!status.empty() || root.child("Status")) {
+    return Status(ErrorCode::kMalformedXml,
+                  "The XML you provided was not well-formed or did not validate against our "
+                  "published schema");
+  }
+  if (std::string_view(root.child_value("MfaDelete")) == "Enabled") {
+    return Status(ErrorCode::kNotImplemented, "MFA Delete is not supported");
+  }
+  RETURN_IF_ERROR(call.store.UpdateBucket(request).status());
+  return HttpResponse{};
 }
 
 Result<HttpResponse> ListObjects(Call& call, bool v2) {
@@ -121,9 +147,9 @@ Result<HttpResponse> ListObjectVersions(Call& call) {
   ASSIGN_OR_RETURN(ListEcho echo, CommonListEcho(call));
   echo.key_marker = q.Get("key-marker").value_or("");
   echo.version_id_marker = q.Get("version-id-marker").value_or("");
-  ListObjectsRequest request{call.bucket(), echo.prefix, echo.delimiter, echo.key_marker,
-                             echo.max_keys};
-  ASSIGN_OR_RETURN(ListObjectsResult result, RunListing(call, request));
+  ListVersionsRequest request{call.bucket(),   echo.prefix,       echo.delimiter,
+                              echo.key_marker, echo.version_id_marker, echo.max_keys};
+  ASSIGN_OR_RETURN(ListVersionsResult result, call.store.ListObjectVersions(request));
   return XmlResponse(RenderListVersions(echo, result));
 }
 
@@ -133,13 +159,16 @@ Result<HttpResponse> DeleteObjects(Call& call) {
   pugi::xml_document doc;
   ASSIGN_OR_RETURN(auto root, ParseBody(doc, body, "Delete"));
   bool quiet = std::string_view(root.child_value("Quiet")) == "true";
-  // Each key, and the ETag it must still have (<ETag>, as If-Match on DeleteObject).
-  std::vector<std::pair<std::string, Preconditions>> keys;
+  // Each key (and version), and the ETag it must still have (<ETag>, as If-Match on
+  // DeleteObject).
+  std::vector<std::pair<ObjectRef, Preconditions>> keys;
   for (auto node : root.children("Object")) {
     if (!node.child("Key")) return Status(ErrorCode::kMalformedXml, "Object without a Key");
     Preconditions conditions;
     if (node.child("ETag")) conditions.if_match = node.child_value("ETag");
-    keys.emplace_back(node.child_value("Key"), std::move(conditions));
+    keys.emplace_back(ObjectRef{call.account(), call.address.bucket, node.child_value("Key"),
+                                node.child_value("VersionId")},
+                      std::move(conditions));
   }
   if (keys.empty() || keys.size() > kMaxDeleteKeys) {
     return Status(ErrorCode::kMalformedXml,
@@ -147,10 +176,18 @@ Result<HttpResponse> DeleteObjects(Call& call) {
                   "published schema");
   }
   std::vector<DeleteOutcome> outcomes;
-  for (const auto& [key, conditions] : keys) {
-    DeleteOutcome outcome{key, "", ""};
-    Status s = CheckObjectKey(key);
-    if (s.ok()) s = call.store.DeleteObject({call.account(), call.address.bucket, key}, conditions);
+  for (const auto& [object, conditions] : keys) {
+    DeleteOutcome outcome{object.key, "", ""};
+    outcome.version_id = object.version_id;
+    Status s = CheckObjectKey(object.key);
+    if (s.ok()) {
+      Result<DeleteObjectResult> done = call.store.DeleteObject(object, conditions);
+      s = done.status();
+      if (done.ok() && done->delete_marker) {
+        outcome.delete_marker = true;
+        outcome.marker_version_id = done->version_id;
+      }
+    }
     // Deleting a missing key succeeds in S3.
     if (!s.ok() && s.code() != ErrorCode::kNoSuchKey) {
       outcome.code = std::string(ToWireError(s.code()).code);

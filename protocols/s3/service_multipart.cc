@@ -111,8 +111,10 @@ Result<HttpResponse> CompleteMultipartUpload(Call& call) {
   }
   ASSIGN_OR_RETURN(ObjectInfo info, call.store.CompleteMultipartUpload(request));
   std::string location = "/" + call.address.bucket + "/" + UriEncode(call.address.key, true);
-  return XmlResponse(
-      RenderCompleteMultipart(location, call.address.bucket, call.address.key, info));
+  HttpResponse response =
+      XmlResponse(RenderCompleteMultipart(location, call.address.bucket, call.address.key, info));
+  if (info.version_id != "null") response.Set("x-amz-version-id", info.version_id);
+  return response;
 }
 
 Result<HttpResponse> AbortMultipartUpload(Call& call) {

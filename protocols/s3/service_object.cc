@@ -31,6 +31,13 @@ std::string ChecksumValue(const Checksum& checksum) {
 }
 
 // Headers describing an object version on GET and HEAD.
+// x-amz-version-id: for versions of buckets that keep them, and whenever one was named.
+void AddVersionHeader(Call& call, const ObjectInfo& info, HttpResponse& response) {
+  if (info.version_id != "null" || call.query.Has("versionId")) {
+    response.Set("x-amz-version-id", info.version_id);
+  }
+}
+
 void AddObjectHeaders(Call& call, const ObjectInfo& info, HttpResponse& response) {
   response.Set("ETag", QuotedEtag(info.etag));
   response.Set("Last-Modified", FormatHttpDate(info.last_modified));
@@ -53,6 +60,7 @@ void AddObjectHeaders(Call& call, const ObjectInfo& info, HttpResponse& response
     response.Set("x-amz-mp-parts-count", std::to_string(info.parts_count));
   }
   if (!info.tags.empty()) response.Set("x-amz-tagging-count", std::to_string(info.tags.size()));
+  AddVersionHeader(call, info, response);
 }
 
 void AddChecksumHeader(const Checksum& checksum, HttpResponse& response) {
@@ -66,7 +74,8 @@ Result<ObjectRef> CopySourceRef(Call& call) {
   if (!IsValidObjectKey(source.key)) {
     return Status(ErrorCode::kInvalidArgument, "Invalid copy source key");
   }
-  return ObjectRef{call.account(), std::move(source.bucket), std::move(source.key)};
+  return ObjectRef{call.account(), std::move(source.bucket), std::move(source.key),
+                   std::move(source.version_id)};
 }
 
 // ?partNumber=N reads part N as a range; a single-part object has exactly one part. The
@@ -108,14 +117,12 @@ Result<HttpResponse> PutObject(Call& call) {
   ASSIGN_OR_RETURN(ObjectInfo info, call.store.PutObject(request, payload->source()));
   HttpResponse response;
   response.Set("ETag", QuotedEtag(info.etag));
+  AddVersionHeader(call, info, response);
   AddChecksumHeader(info.checksum, response);
   return response;
 }
 
 Result<HttpResponse> GetObject(Call& call, bool head) {
-  if (auto version = call.query.Get("versionId"); version && *version != "null") {
-    return Status(ErrorCode::kNoSuchKey, "The specified version does not exist.");
-  }
   GetObjectRequest request{call.object(), std::nullopt, ParsePreconditions(call.request)};
   if (call.request.HasHeader("range")) request.range = ParseRange(call.request.Header("range"));
   if (auto part = call.query.Get("partNumber")) {
@@ -177,11 +184,15 @@ Result<HttpResponse> DeleteObject(Call& call) {
   // S3 deletes take If-Match only (412 PreconditionFailed; a missing key fails it too).
   Preconditions conditions;
   conditions.if_match = ParsePreconditions(call.request).if_match;
-  Status s = call.store.DeleteObject(call.object(), conditions);
+  Result<DeleteObjectResult> done = call.store.DeleteObject(call.object(), conditions);
   // S3 answers 204 whether or not the key existed, but not for a missing bucket.
-  if (!s.ok() && s.code() != ErrorCode::kNoSuchKey) return s;
+  if (!done.ok() && done.status().code() != ErrorCode::kNoSuchKey) return done.status();
   HttpResponse response;
   response.status = 204;
+  if (done.ok()) {
+    if (!done->version_id.empty()) response.Set("x-amz-version-id", done->version_id);
+    if (done->delete_marker) response.Set("x-amz-delete-marker", "true");
+  }
   return response;
 }
 
@@ -219,8 +230,11 @@ Result<HttpResponse> CopyObject(Call& call) {
   ASSIGN_OR_RETURN(ChecksumRequest checksum, ParseChecksum(call.request));
   request.attributes.checksum_algorithm = checksum.algorithm;
   ASSIGN_OR_RETURN(ObjectInfo info, call.store.CopyObject(request));
-  return XmlResponse(
+  HttpResponse response = XmlResponse(
       RenderCopyResult("CopyObjectResult", info.etag, info.last_modified, info.checksum));
+  if (info.version_id != "null") response.Set("x-amz-version-id", info.version_id);
+  if (!source.version_id.empty()) response.Set("x-amz-copy-source-version-id", source.version_id);
+  return response;
 }
 
 Result<HttpResponse> GetObjectTagging(Call& call) {

@@ -66,11 +66,46 @@ void ExpectSameInfo(const ObjectInfo& a, const ObjectInfo& b) {
 TEST(RecordsTest, ObjectRoundTrip) {
   ObjectRecord r = SampleObject();
   std::string bytes = EncodeObject(r);
-  EXPECT_EQ(bytes[0], 5);  // format version
+  EXPECT_EQ(bytes[0], 6);  // format version
   Result<ObjectRecord> back = DecodeObject(bytes);
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   ExpectSameInfo(back->info, r.info);
   EXPECT_EQ(back->manifest, r.manifest);
+}
+
+TEST(RecordsTest, VersionFieldsRoundTripAndVersionFiveReadsWithoutThem) {
+  ObjectRecord r = SampleObject();
+  r.version_seq = 1765143000123456;
+  r.info.delete_marker = true;
+  Result<ObjectRecord> back = DecodeObject(EncodeObject(r));
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->version_seq, r.version_seq);
+  EXPECT_TRUE(back->info.delete_marker);
+  std::string v5 = EncodeObject(r);
+  v5.resize(v5.size() - 8 - 1);  // u64 version_seq, u8 delete_marker
+  v5[0] = 5;
+  Result<ObjectRecord> old = DecodeObject(v5);
+  ASSERT_TRUE(old.ok()) << old.status().ToString();
+  EXPECT_EQ(old->version_seq, 0u);
+  EXPECT_FALSE(old->info.delete_marker);
+  std::string bad = EncodeObject(r);
+  bad.back() = 2;  // delete_marker is 0 or 1
+  EXPECT_FALSE(DecodeObject(bad).ok());
+
+  BucketRecord b;
+  b.versioning = Versioning::kSuspended;
+  Result<BucketRecord> bucket = DecodeBucket(EncodeBucket(b));
+  ASSERT_TRUE(bucket.ok()) << bucket.status().ToString();
+  EXPECT_EQ(bucket->versioning, Versioning::kSuspended);
+  std::string b3 = EncodeBucket(b);
+  b3.resize(b3.size() - 1);
+  b3[0] = 3;
+  bucket = DecodeBucket(b3);
+  ASSERT_TRUE(bucket.ok()) << bucket.status().ToString();
+  EXPECT_EQ(bucket->versioning, Versioning::kUnversioned);
+  std::string wrong = EncodeBucket(b);
+  wrong.back() = 3;
+  EXPECT_FALSE(DecodeBucket(wrong).ok());
 }
 
 TEST(RecordsTest, VersionOneObjectsStillDecodeWithoutPartSizes) {
@@ -79,7 +114,7 @@ TEST(RecordsTest, VersionOneObjectsStillDecodeWithoutPartSizes) {
   std::string bytes = EncodeObject(r);
   // Version 1 had no part-size list, no block list, no copy record and no tags: drop the
   // (u32 count + 2 * u64), (u32 count 0), (u8 0) and (u32 count 0) tails.
-  std::string v1 = bytes.substr(0, bytes.size() - 4 - 4 - 16 - 1 - 4);
+  std::string v1 = bytes.substr(0, bytes.size() - 4 - 4 - 16 - 1 - 4 - 9);
   v1[0] = 1;
   Result<ObjectRecord> back = DecodeObject(v1);
   ASSERT_TRUE(back.ok()) << back.status().ToString();
@@ -99,7 +134,7 @@ TEST(RecordsTest, CopyRecordRoundTripsAndVersionThreeReadsWithoutIt) {
   EXPECT_EQ(back->info.copy->completed, 1234);
   EXPECT_EQ(back->info.copy->bytes, 99u);
   std::string v3 = EncodeObject(SampleObject());
-  v3.resize(v3.size() - 5);  // the u32 0 tags of version 5 and the u8 0 "no copy" flag
+  v3.resize(v3.size() - 5 - 9);  // version 6's tail, version 5's u32 0 tags, u8 0 "no copy"
   v3[0] = 3;
   Result<ObjectRecord> old = DecodeObject(v3);
   ASSERT_TRUE(old.ok()) << old.status().ToString();
@@ -113,7 +148,7 @@ TEST(RecordsTest, TagsRoundTripAndVersionFourReadsWithoutThem) {
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(back->info.tags, r.info.tags);
   std::string v4 = EncodeObject(SampleObject());
-  v4.resize(v4.size() - 4);  // the u32 0 tags
+  v4.resize(v4.size() - 4 - 9);  // version 6's tail and the u32 0 tags
   v4[0] = 4;
   Result<ObjectRecord> old = DecodeObject(v4);
   ASSERT_TRUE(old.ok()) << old.status().ToString();
@@ -137,7 +172,7 @@ TEST(RecordsTest, CommittedBlocksRoundTripAndVersionTwoReadsWithoutThem) {
 
   // Version 2 ends after the part sizes.
   std::string v5 = EncodeObject(SampleObject());
-  std::string v2 = v5.substr(0, v5.size() - 4 - 1 - 4);
+  std::string v2 = v5.substr(0, v5.size() - 4 - 1 - 4 - 9);
   v2[0] = 2;
   Result<ObjectRecord> old = DecodeObject(v2);
   ASSERT_TRUE(old.ok()) << old.status().ToString();
@@ -168,7 +203,7 @@ TEST(RecordsTest, EncodingIsLittleEndianAndStable) {
   b.created = 0x0102030405060708;
   b.region = "eu";
   std::string bytes = EncodeBucket(b);
-  EXPECT_EQ(bytes[0], 3);
+  EXPECT_EQ(bytes[0], 4);
   EXPECT_EQ(bytes.substr(1, 14), v1.substr(1, 14));
 }
 
@@ -181,7 +216,7 @@ TEST(RecordsTest, BucketTagsRoundTripAndVersionTwoReadsWithoutThem) {
   EXPECT_EQ(back->tags, b.tags);
   b.tags.clear();
   std::string v2 = EncodeBucket(b);
-  v2.resize(v2.size() - 4);  // the u32 0 tags
+  v2.resize(v2.size() - 4 - 1);  // the u32 0 tags and the u8 versioning
   v2[0] = 2;
   Result<BucketRecord> old = DecodeBucket(v2);
   ASSERT_TRUE(old.ok()) << old.status().ToString();
@@ -375,7 +410,7 @@ TEST(RecordsTest, TrailingBytesUnknownVersionAndBadEnumsAreErrors) {
   std::string bytes = EncodeObject(SampleObject());
   EXPECT_FALSE(DecodeObject(bytes + "x").ok());
   std::string versioned = bytes;
-  versioned[0] = 6;
+  versioned[0] = 7;
   EXPECT_FALSE(DecodeObject(versioned).ok());
   EXPECT_FALSE(DecodeBucket("").ok());
   EXPECT_FALSE(DecodeExtent(std::string("\x01\xff\xff\xff\xff", 5)).ok());

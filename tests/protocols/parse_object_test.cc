@@ -409,12 +409,16 @@ TEST(ParseCopySourceTest, NullVersionIdIsAccepted) {
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->bucket, "src");
   EXPECT_EQ(c->key, "key");
+  EXPECT_EQ(c->version_id, "null");
 }
 
-TEST(ParseCopySourceTest, OtherVersionIdIsNoSuchKey) {
-  Result<CopySource> c = ParseCopySource("/src/key?versionId=3HL4kqtJlcpXroDTDmjVBH40Nrjfkd");
-  ASSERT_FALSE(c.ok());
-  EXPECT_EQ(c.status().code(), ErrorCode::kNoSuchKey);
+TEST(ParseCopySourceTest, AVersionIdIsDecodedAndKept) {
+  Result<CopySource> c = ParseCopySource("/src/key?versionId=2026-12-07T21%3A28%3A30.1234560Z");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->key, "key");
+  EXPECT_EQ(c->version_id, "2026-12-07T21:28:30.1234560Z");
+  EXPECT_EQ(ParseCopySource("/src/key?versionId=").status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(ParseCopySource("/src/key").value().version_id, "");
 }
 
 TEST(ParseCopySourceTest, MissingKeyIsAnError) {

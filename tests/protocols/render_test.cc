@@ -152,7 +152,33 @@ TEST(RenderGoldenTest, ListObjectsV1UrlEncoded) {
 TEST(RenderGoldenTest, ListVersions) {
   ListEcho echo = ListingEcho();
   echo.key_marker = "2024/0.jpg";
-  ExpectGolden("list_versions", RenderListVersions(echo, TwoObjectsAndAPrefix(true)));
+  // a.jpg: its current version and the one it replaced; b.jpg: deleted (a delete marker
+  // over its last version); then a prefix, and more after it.
+  ListVersionsResult result;
+  ObjectInfo a1 = MakeObject("2024/a.jpg", 434234, kT1, kEtagA);
+  a1.version_id = "2024-02-29T12:00:00.0000000Z";
+  ObjectInfo a0 = MakeObject("2024/a.jpg", 10, kT0, kEtagB);
+  a0.version_id = "2023-11-14T22:13:20.1234560Z";
+  ObjectInfo marker;
+  marker.key = "2024/b.jpg";
+  marker.version_id = "2024-02-29T12:00:00.0000010Z";
+  marker.delete_marker = true;
+  marker.last_modified = kT1 + 1;
+  ObjectInfo b0 = MakeObject("2024/b.jpg", 0, kT0, kEtagMultipart, "STANDARD_IA");
+  b0.version_id = "null";
+  result.versions = {{a1, true}, {a0, false}, {marker, true}, {b0, false}};
+  result.common_prefixes.push_back("2024/march/");
+  result.truncated = true;
+  result.next_key_marker = "2024/march/";
+  ExpectGolden("list_versions", RenderListVersions(echo, result));
+}
+
+TEST(RenderGoldenTest, VersioningEnabledAndSuspended) {
+  EXPECT_NE(RenderVersioning(Versioning::kEnabled).find("<Status>Enabled</Status>"),
+            std::string::npos);
+  EXPECT_NE(RenderVersioning(Versioning::kSuspended).find("<Status>Suspended</Status>"),
+            std::string::npos);
+  EXPECT_EQ(RenderVersioning().find("<Status>"), std::string::npos);
 }
 
 TEST(RenderGoldenTest, DeleteResultVerbose) {

@@ -187,7 +187,7 @@ TEST(RouterTest, KnownButUnservedSubresourcesAreNotImplemented) {
   EXPECT_EQ(RouteTarget("PUT", "/bkt/key?tagging"), Op::kPutObjectTagging);
   EXPECT_EQ(RouteTarget("DELETE", "/bkt/key?tagging"), Op::kDeleteObjectTagging);
   EXPECT_EQ(RouteTarget("PUT", "/bkt?tagging"), Op::kPutBucketTagging);
-  EXPECT_EQ(RouteTarget("PUT", "/bkt?versioning"), Op::kNotImplemented);
+  EXPECT_EQ(RouteTarget("PUT", "/bkt?versioning"), Op::kPutBucketVersioning);
   EXPECT_EQ(RouteTarget("GET", "/bkt/key?attributes"), Op::kGetObjectAttributes);
   EXPECT_EQ(RouteTarget("POST", "/bkt/key?restore"), Op::kNotImplemented);
 }

@@ -342,7 +342,7 @@ TEST_F(BlocksTest, PutAndDeleteDiscardStagedBlocks) {
   // A key with only staged blocks is deleted too, once.
   ASSERT_TRUE(Stage("only", "A", Bytes(100)).ok());
   EXPECT_TRUE(store_->DeleteObject(Ref("only"), {}).ok());
-  EXPECT_EQ(store_->DeleteObject(Ref("only"), {}).code(), ErrorCode::kNoSuchKey);
+  EXPECT_EQ(store_->DeleteObject(Ref("only"), {}).status().code(), ErrorCode::kNoSuchKey);
   EXPECT_EQ(fake_->live(), 0u);
 }
 

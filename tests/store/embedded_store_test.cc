@@ -211,7 +211,7 @@ TEST_F(EmbeddedStoreTest, ConcurrentReadersNeverLoseTheVersionTheyOpened) {
   EXPECT_EQ(bad.load(), 0);
   EXPECT_GT(reads.load(), 0);
   // The last round deleted the key; every extent of every version is gone with the readers.
-  EXPECT_EQ(store_->DeleteObject(Ref("k"), {}).code(), ErrorCode::kNoSuchKey);
+  EXPECT_EQ(store_->DeleteObject(Ref("k"), {}).status().code(), ErrorCode::kNoSuchKey);
   EXPECT_EQ(fake_->live(), 0u);
 }
 
@@ -219,9 +219,9 @@ TEST_F(EmbeddedStoreTest, DeleteObjectDropsExtentsAndReportsMissing) {
   ASSERT_TRUE(Put("k", Bytes(250)).ok());
   ASSERT_TRUE(store_->DeleteObject(Ref("k"), {}).ok());
   EXPECT_EQ(fake_->live(), 0u);
-  EXPECT_EQ(store_->DeleteObject(Ref("k"), {}).code(), ErrorCode::kNoSuchKey);
+  EXPECT_EQ(store_->DeleteObject(Ref("k"), {}).status().code(), ErrorCode::kNoSuchKey);
   EXPECT_EQ(store_->HeadObject({Ref("k"), {}, {}}).status().code(), ErrorCode::kNoSuchKey);
-  EXPECT_EQ(store_->DeleteObject(Ref("k", "nobucket"), {}).code(), ErrorCode::kNoSuchBucket);
+  EXPECT_EQ(store_->DeleteObject(Ref("k", "nobucket"), {}).status().code(), ErrorCode::kNoSuchBucket);
 }
 
 TEST_F(EmbeddedStoreTest, CopySharesExtentsAndSurvivesDeletingTheSource) {
@@ -463,7 +463,7 @@ TEST_F(EmbeddedStoreTest, KeysUpTo1024BytesRoundTrip) {
   ASSERT_TRUE(store_->DeleteObject(Ref(keys[1]), {}).ok());
   EXPECT_EQ(store_->HeadObject({Ref(keys[1]), {}, {}}).status().code(), ErrorCode::kNoSuchKey);
   EXPECT_EQ(Get(keys[2]), Bytes(102, 'c'));
-  EXPECT_EQ(store_->DeleteObject(Ref(keys[1]), {}).code(), ErrorCode::kNoSuchKey);
+  EXPECT_EQ(store_->DeleteObject(Ref(keys[1]), {}).status().code(), ErrorCode::kNoSuchKey);
   ListObjectsRequest list;
   list.bucket = {kAccount, kBucket};
   Result<ListObjectsResult> listed = store_->ListObjects(list);
@@ -513,7 +513,7 @@ TEST_F(EmbeddedStoreTest, CorruptValueIsAnErrorNotACrash) {
   Reopen();
   EXPECT_EQ(store_->HeadObject({Ref("k"), {}, {}}).status().code(), ErrorCode::kInternal);
   EXPECT_EQ(store_->HeadObject({Ref("j"), {}, {}}).status().code(), ErrorCode::kInternal);
-  EXPECT_EQ(store_->DeleteObject(Ref("k"), {}).code(), ErrorCode::kInternal);
+  EXPECT_EQ(store_->DeleteObject(Ref("k"), {}).status().code(), ErrorCode::kInternal);
   ListObjectsRequest list;
   list.bucket = {kAccount, kBucket};
   EXPECT_EQ(store_->ListObjects(list).status().code(), ErrorCode::kInternal);

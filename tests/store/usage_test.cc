@@ -118,7 +118,7 @@ TEST_F(UsageTest, DeleteCreditsTheObject) {
   ASSERT_TRUE(Put("b", Bytes(5)).ok());
   ASSERT_TRUE(store_->DeleteObject(Ref("a"), {}).ok());
   EXPECT_EQ(BucketUsage(), (Usage{5, 1}));
-  EXPECT_EQ(store_->DeleteObject(Ref("a"), {}).code(), ErrorCode::kNoSuchKey);
+  EXPECT_EQ(store_->DeleteObject(Ref("a"), {}).status().code(), ErrorCode::kNoSuchKey);
   EXPECT_EQ(BucketUsage(), (Usage{5, 1}));
 }
 
