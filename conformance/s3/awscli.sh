@@ -8,6 +8,7 @@ source "$CONF_ROOT/lib/common.sh"
 
 B=conf-awscli         # main bucket
 L=conf-awscli-list    # listing bucket: exactly a/1 a/2 b/1 top
+V=conf-awscli-versions  # versioning bucket (versions-enabled .. versions-cleanup)
 W=$CONF_WORK
 
 aws_() { "$CONF_AWS" --endpoint-url "$TESSERA_ENDPOINT" --cli-read-timeout 120 "$@"; }
@@ -147,6 +148,7 @@ case_list_pagination() {
 }
 
 case_versions_api() {
+  # An unversioned bucket: its objects are listed as versions "null", all latest.
   local out
   out=$(aws_ s3api get-bucket-versioning --bucket "$B")
   # A bucket that never had versioning configured has no Status.
@@ -157,6 +159,173 @@ case_versions_api() {
   expect_eq "$(json_get "$out" 'sorted(set(v["VersionId"] for v in d["Versions"]))')" '["null"]' "VersionId null"
   out=$(aws_ s3api list-object-versions --bucket "$L" --prefix a/ --delimiter /)
   expect_eq "$(json_get "$out" '[v["Key"] for v in d.get("Versions", [])]')" '["a/1", "a/2"]' "Versions prefix"
+}
+
+# Versioning on its own bucket ($V): the state of one case is used by the next, so the
+# version ids are kept in $W/versions.env (cases run in subshells).
+case_versions_enabled() {
+  local out i vid dm
+  local -a vids=()
+  for i in 1 2 3; do
+    printf 'version %s of doc, %s\n' "$i" "$(head -c $((i * 100)) /dev/zero | tr '\0' "$i")" >"$W/ver$i.txt"
+  done
+  aws_ s3api create-bucket --bucket "$V" >/dev/null
+  out=$(aws_ s3api get-bucket-versioning --bucket "$V")
+  expect_eq "$(json_get "$out" 'd.get("Status", "")')" "" "fresh bucket versioning Status"
+  aws_ s3api put-bucket-versioning --bucket "$V" --versioning-configuration Status=Enabled
+  out=$(aws_ s3api get-bucket-versioning --bucket "$V")
+  expect_eq "$(json_get "$out" 'd.get("Status", "")')" Enabled "Status after Enabled"
+
+  # Three writes of one key: three distinct version ids.
+  for i in 1 2 3; do
+    out=$(aws_ s3api put-object --bucket "$V" --key doc --body "$W/ver$i.txt")
+    vid=$(json_get "$out" 'd["VersionId"]')
+    [[ -n "$vid" && "$vid" != null ]] || fail "put-object $i: VersionId '$vid'"
+    vids+=("$vid")
+  done
+  expect_eq "$(printf '%s\n' "${vids[@]}" | sort -u | wc -l)" 3 "distinct version ids"
+  printf 'V1=%q\nV2=%q\nV3=%q\n' "${vids[@]}" >"$W/versions.env"
+
+  # Newest first, only the last write is latest.
+  out=$(aws_ s3api list-object-versions --bucket "$V" --prefix doc)
+  expect_eq "$(json_get "$out" '[v["VersionId"] for v in d.get("Versions", []) if v["Key"] == "doc"]')" \
+    "[\"${vids[2]}\", \"${vids[1]}\", \"${vids[0]}\"]" "versions of doc, newest first"
+  expect_eq "$(json_get "$out" '[v["IsLatest"] for v in d["Versions"]]')" '[true, false, false]' "IsLatest"
+  expect_eq "$(json_get "$out" 'd.get("DeleteMarkers", [])')" '[]' "no delete markers yet"
+
+  # Reads of an older version, by id; the current version without one.
+  out=$(aws_ s3api get-object --bucket "$V" --key doc --version-id "${vids[0]}" "$W/ver1.out")
+  expect_same_file "$W/ver1.out" "$W/ver1.txt"
+  expect_eq "$(json_get "$out" 'd["VersionId"]')" "${vids[0]}" "get-object --version-id VersionId"
+  out=$(aws_ s3api get-object --bucket "$V" --key doc "$W/cur.out")
+  expect_same_file "$W/cur.out" "$W/ver3.txt"
+  expect_eq "$(json_get "$out" 'd["VersionId"]')" "${vids[2]}" "current VersionId"
+  out=$(aws_ s3api head-object --bucket "$V" --key doc --version-id "${vids[1]}")
+  expect_eq "$(json_get "$out" 'd["ContentLength"]')" "$(stat -c %s "$W/ver2.txt")" "head-object v2 size"
+
+  # A simple delete adds a delete marker: the key is gone for reads and listings, its
+  # versions are not.
+  out=$(aws_ s3api delete-object --bucket "$V" --key doc)
+  expect_eq "$(json_get "$out" 'd.get("DeleteMarker")')" true "delete-object DeleteMarker"
+  dm=$(json_get "$out" 'd["VersionId"]')
+  [[ -n "$dm" && "$dm" != null ]] || fail "delete marker VersionId '$dm'"
+  printf 'DM=%q\n' "$dm" >>"$W/versions.env"
+  expect_fail_with NoSuchKey aws_ s3api get-object --bucket "$V" --key doc "$W/gone.out"
+  expect_fail_with 404 aws_ s3api head-object --bucket "$V" --key doc
+  out=$(aws_ s3api head-object --bucket "$V" --key doc --version-id "${vids[0]}")
+  expect_eq "$(json_get "$out" 'd["VersionId"]')" "${vids[0]}" "head-object of an older version"
+  # GET of a delete marker by its id: 405 MethodNotAllowed.
+  expect_fail_with MethodNotAllowed aws_ s3api get-object --bucket "$V" --key doc \
+    --version-id "$dm" "$W/marker.out"
+  out=$(aws_ s3api list-object-versions --bucket "$V")
+  expect_eq "$(json_get "$out" '[(m["Key"], m["VersionId"], m["IsLatest"]) for m in d.get("DeleteMarkers", [])]')" \
+    "[[\"doc\", \"$dm\", true]]" "DeleteMarkers"
+  expect_eq "$(json_get "$out" '[v["IsLatest"] for v in d["Versions"]]')" '[false, false, false]' \
+    "no version is latest under a delete marker"
+  out=$(aws_ s3api list-objects-v2 --bucket "$V")
+  expect_eq "$(json_get "$out" '[c["Key"] for c in d.get("Contents", [])]')" '[]' "list-objects-v2 after delete"
+
+  # Deleting the marker by id brings the newest version back.
+  out=$(aws_ s3api delete-object --bucket "$V" --key doc --version-id "$dm")
+  expect_eq "$(json_get "$out" 'd.get("VersionId")')" "$dm" "deleted marker VersionId"
+  expect_eq "$(json_get "$out" 'd.get("DeleteMarker")')" true "deleted version was a marker"
+  aws_ s3api get-object --bucket "$V" --key doc "$W/back.out" >/dev/null
+  expect_same_file "$W/back.out" "$W/ver3.txt"
+  out=$(aws_ s3api list-object-versions --bucket "$V")
+  expect_eq "$(json_get "$out" 'd.get("DeleteMarkers", [])')" '[]' "marker gone"
+
+  # Deleting one older version removes only it.
+  out=$(aws_ s3api delete-object --bucket "$V" --key doc --version-id "${vids[0]}")
+  expect_eq "$(json_get "$out" 'd.get("VersionId")')" "${vids[0]}" "deleted version's VersionId"
+  expect_eq "$(json_get "$out" 'd.get("DeleteMarker", False)')" false "deleted version was no marker"
+  out=$(aws_ s3api list-object-versions --bucket "$V")
+  expect_eq "$(json_get "$out" '[(v["VersionId"], v["IsLatest"]) for v in d["Versions"]]')" \
+    "[[\"${vids[2]}\", true], [\"${vids[1]}\", false]]" "versions after deleting v1"
+  expect_fail_with NoSuchVersion aws_ s3api get-object --bucket "$V" --key doc \
+    --version-id "${vids[0]}" "$W/v1gone.out"
+
+  # CopyObject from an older version.
+  out=$(aws_ s3api copy-object --bucket "$V" --key doc-copy \
+    --copy-source "$V/doc?versionId=${vids[1]}")
+  expect_eq "$(json_get "$out" 'd.get("CopySourceVersionId")')" "${vids[1]}" "CopySourceVersionId"
+  vid=$(json_get "$out" 'd.get("VersionId", "")')
+  [[ -n "$vid" && "$vid" != null ]] || fail "copy-object into a versioned bucket: VersionId '$vid'"
+  printf 'VC=%q\n' "$vid" >>"$W/versions.env"
+  expect_eq "$(json_get "$out" 'd["CopyObjectResult"]["ETag"]')" "\"$(conf_md5 "$W/ver2.txt")\"" "copy ETag"
+  aws_ s3api get-object --bucket "$V" --key doc-copy "$W/copy.out" >/dev/null
+  expect_same_file "$W/copy.out" "$W/ver2.txt"
+}
+
+case_versions_suspended() {
+  [[ -f "$W/versions.env" ]] || fail "needs versions-enabled"
+  source "$W/versions.env"
+  local out i
+  aws_ s3api put-bucket-versioning --bucket "$V" --versioning-configuration Status=Suspended
+  out=$(aws_ s3api get-bucket-versioning --bucket "$V")
+  expect_eq "$(json_get "$out" 'd.get("Status", "")')" Suspended "Status after Suspended"
+  # Writes now make (and then replace) the version "null"; the versions made while
+  # versioning was enabled stay.
+  for i in 1 2; do
+    printf 'suspended write %s\n' "$i" >"$W/susp$i.txt"
+    out=$(aws_ s3api put-object --bucket "$V" --key doc --body "$W/susp$i.txt")
+    # S3 omits x-amz-version-id here (the PutObject reference's "versioning suspended"
+    # example); "null" is accepted too.
+    expect_eq "$(json_get "$out" 'd.get("VersionId", "null")')" null "put-object VersionId while suspended"
+    out=$(aws_ s3api put-object --bucket "$V" --key fresh --body "$W/susp$i.txt")
+    expect_eq "$(json_get "$out" 'd.get("VersionId", "null")')" null "put-object VersionId (new key)"
+  done
+  out=$(aws_ s3api list-object-versions --bucket "$V")
+  expect_eq "$(json_get "$out" '[(v["VersionId"], v["IsLatest"]) for v in d["Versions"] if v["Key"] == "doc"]')" \
+    "[[\"null\", true], [\"$V3\", false], [\"$V2\", false]]" "versions of doc"
+  expect_eq "$(json_get "$out" '[(v["VersionId"], v["IsLatest"], v["Size"]) for v in d["Versions"] if v["Key"] == "fresh"]')" \
+    "[[\"null\", true, $(stat -c %s "$W/susp2.txt")]]" "versions of fresh: one null version"
+  aws_ s3api get-object --bucket "$V" --key doc --version-id null "$W/null.out" >/dev/null
+  expect_same_file "$W/null.out" "$W/susp2.txt"
+  aws_ s3api get-object --bucket "$V" --key doc --version-id "$V3" "$W/v3.out" >/dev/null
+  expect_same_file "$W/v3.out" "$W/ver3.txt"
+}
+
+case_versions_cleanup() {
+  [[ -f "$W/versions.env" ]] || fail "needs versions-enabled"
+  source "$W/versions.env"
+  local out k
+  # A simple delete of every key while versioning is suspended: each key's null version is
+  # replaced by a delete marker whose id is "null"; the older versions stay. Only noncurrent
+  # versions and delete markers are left, which still keep the bucket from being deleted.
+  for k in doc doc-copy fresh; do
+    out=$(aws_ s3api delete-object --bucket "$V" --key "$k")
+    expect_eq "$(json_get "$out" 'd.get("DeleteMarker")')" true "delete-object $k DeleteMarker"
+    expect_eq "$(json_get "$out" 'd.get("VersionId", "null")')" null "delete-object $k marker VersionId"
+  done
+  out=$(aws_ s3api list-objects-v2 --bucket "$V")
+  expect_eq "$(json_get "$out" '[c["Key"] for c in d.get("Contents", [])]')" '[]' "no current objects"
+  out=$(aws_ s3api list-object-versions --bucket "$V")
+  expect_eq "$(json_get "$out" '[(m["Key"], m["VersionId"], m["IsLatest"]) for m in d.get("DeleteMarkers", [])]')" \
+    '[["doc", "null", true], ["doc-copy", "null", true], ["fresh", "null", true]]' "delete markers"
+  expect_eq "$(json_get "$out" '[(v["Key"], v["VersionId"], v["IsLatest"]) for v in d.get("Versions", [])]')" \
+    "[[\"doc\", \"$V3\", false], [\"doc\", \"$V2\", false], [\"doc-copy\", \"$VC\", false]]" \
+    "noncurrent versions (the null versions replaced by the markers)"
+  expect_fail_with BucketNotEmpty aws_ s3api delete-bucket --bucket "$V"
+  # Empty it the way test harnesses do: every version and marker in one DeleteObjects.
+  "$CONF_PY" - "$out" >"$W/delete-all.json" <<'PYEOF'
+import json, sys
+d = json.loads(sys.argv[1])
+objs = [{"Key": v["Key"], "VersionId": v["VersionId"]}
+        for v in d.get("Versions", []) + d.get("DeleteMarkers", [])]
+print(json.dumps({"Objects": objs}))
+PYEOF
+  cat "$W/delete-all.json"
+  out=$(aws_ s3api delete-objects --bucket "$V" --delete "$(cat "$W/delete-all.json")")
+  expect_eq "$(json_get "$out" 'd.get("Errors", [])')" '[]' "delete-objects Errors"
+  expect_eq "$(json_get "$out" 'sorted((x["Key"], x.get("VersionId")) for x in d.get("Deleted", []))')" \
+    "$(json_get "$(cat "$W/delete-all.json")" 'sorted((x["Key"], x["VersionId"]) for x in d["Objects"])')" \
+    "delete-objects Deleted"
+  expect_eq "$(json_get "$out" 'sorted(x["Key"] for x in d["Deleted"] if x.get("DeleteMarker"))')" \
+    '["doc", "doc-copy", "fresh"]' "delete-objects: the deleted markers have DeleteMarker=true"
+  out=$(aws_ s3api list-object-versions --bucket "$V")
+  expect_eq "$(json_get "$out" 'd.get("Versions", []) + d.get("DeleteMarkers", [])')" '[]' "no versions left"
+  aws_ s3api delete-bucket --bucket "$V"
+  expect_fail_with 404 aws_ s3api head-bucket --bucket "$V"
 }
 
 case_copy() {
@@ -384,6 +553,9 @@ run_case get-ranges case_get_ranges
 run_case list-prefix-delimiter case_list_prefix_delimiter
 run_case list-pagination case_list_pagination
 run_case versions-api case_versions_api
+run_case versions-enabled case_versions_enabled
+run_case versions-suspended case_versions_suspended
+run_case versions-cleanup case_versions_cleanup
 run_case copy case_copy
 run_case tagging case_tagging
 run_case copy-100MiB case_copy_large

@@ -300,6 +300,71 @@ def case_versions_api():
     expect_eq(r.get("DeleteMarkers", []), [], "DeleteMarkers")
 
 
+def case_versioning():
+    # A versioned bucket of its own, emptied and deleted at the end.
+    bucket = "conf-boto3-versions"
+    s3.create_bucket(Bucket=bucket)
+    expect_eq(s3.get_bucket_versioning(Bucket=bucket).get("Status"), None, "fresh bucket Status")
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    expect_eq(s3.get_bucket_versioning(Bucket=bucket).get("Status"), "Enabled", "Status")
+    v1 = s3.put_object(Bucket=bucket, Key="doc", Body=b"first body")["VersionId"]
+    v2 = s3.put_object(Bucket=bucket, Key="doc", Body=b"second, longer body")["VersionId"]
+    assert v1 and v2 and v1 != v2 and "null" not in (v1, v2), f"version ids {v1!r} {v2!r}"
+    got = s3.get_object(Bucket=bucket, Key="doc", VersionId=v1)
+    expect_eq(got["Body"].read(), b"first body", "GET VersionId=v1")
+    expect_eq(got["VersionId"], v1, "GET VersionId=v1 VersionId")
+    expect_eq(s3.get_object(Bucket=bucket, Key="doc")["Body"].read(), b"second, longer body",
+              "GET current")
+    r = s3.delete_object(Bucket=bucket, Key="doc")
+    expect_eq(r.get("DeleteMarker"), True, "delete_object DeleteMarker")
+    marker = r.get("VersionId")
+    assert marker and marker not in (v1, v2, "null"), f"delete marker VersionId {marker!r}"
+    expect_client_error(s3.get_object, "NoSuchKey", 404, Bucket=bucket, Key="doc")
+    r = s3.list_object_versions(Bucket=bucket, Prefix="doc")
+    expect_eq([(v["VersionId"], v["IsLatest"]) for v in r.get("Versions", [])],
+              [(v2, False), (v1, False)], "versions of doc")
+    expect_eq([(m["Key"], m["VersionId"], m["IsLatest"]) for m in r.get("DeleteMarkers", [])],
+              [("doc", marker, True)], "delete marker of doc")
+
+    # Many versions of two keys, listed 3 at a time: KeyMarker / VersionIdMarker paging.
+    written = {"pg/a": [], "pg/b": []}
+    for i in range(7):
+        for key in written:
+            written[key].append(s3.put_object(Bucket=bucket, Key=key,
+                                              Body=f"{key} #{i}".encode())["VersionId"])
+    for key, ids in written.items():
+        assert len(set(ids)) == 7, f"{key}: version ids not distinct: {ids}"
+    pages = list(s3.get_paginator("list_object_versions").paginate(
+        Bucket=bucket, Prefix="pg/", PaginationConfig={"PageSize": 3}))
+    sizes = [len(p.get("Versions", [])) + len(p.get("DeleteMarkers", [])) for p in pages]
+    expect_eq(sizes, [3, 3, 3, 3, 2], "entries per page (MaxKeys=3)")
+    expect_eq([p["IsTruncated"] for p in pages], [True] * 4 + [False], "IsTruncated per page")
+    for p in pages[:-1]:
+        assert p.get("NextKeyMarker") and p.get("NextVersionIdMarker"), (
+            f"truncated page without NextKeyMarker/NextVersionIdMarker: {p}")
+    listed = [(v["Key"], v["VersionId"], v["IsLatest"]) for p in pages for v in p.get("Versions", [])]
+    want = [(key, vid, i == 0) for key in sorted(written)
+            for i, vid in enumerate(reversed(written[key]))]
+    expect_eq(listed, want, "every version once, keys in order, newest first per key")
+
+    # Empty it with DeleteObjects over every version and marker, then delete it.
+    r = s3.list_object_versions(Bucket=bucket)
+    objs = [{"Key": v["Key"], "VersionId": v["VersionId"]}
+            for v in r.get("Versions", []) + r.get("DeleteMarkers", [])]
+    expect_eq(len(objs), 2 + 1 + 14, "versions and markers before emptying")
+    expect_client_error(s3.delete_bucket, "BucketNotEmpty", 409, Bucket=bucket)
+    r = s3.delete_objects(Bucket=bucket, Delete={"Objects": objs})
+    expect_eq(r.get("Errors", []), [], "delete_objects Errors")
+    expect_eq(sorted((d["Key"], d["VersionId"]) for d in r.get("Deleted", [])),
+              sorted((o["Key"], o["VersionId"]) for o in objs), "delete_objects Deleted")
+    expect_eq([d["Key"] for d in r["Deleted"] if d.get("DeleteMarker")], ["doc"],
+              "Deleted entry of the marker has DeleteMarker")
+    r = s3.list_object_versions(Bucket=bucket)
+    expect_eq(r.get("Versions", []) + r.get("DeleteMarkers", []), [], "no versions left")
+    s3.delete_bucket(Bucket=bucket)
+    expect_client_error(s3.head_bucket, "404", 404, Bucket=bucket)
+
+
 def case_copy():
     r = s3.copy_object(Bucket=BUCKET, Key="copy/small.bin",
                        CopySource={"Bucket": BUCKET, "Key": "small.bin"})
@@ -493,6 +558,7 @@ CASES = [
     ("list-prefix-delimiter", case_list_prefix_delimiter),
     ("list-pagination", case_list_pagination),
     ("versions-api", case_versions_api),
+    ("versioning", case_versioning),
     ("copy", case_copy),
     ("multipart-api", case_multipart_api),
     ("multipart-abort", case_multipart_abort),

@@ -26,7 +26,11 @@ struct Call {
   const auth::AccountDirectory& accounts;
 
   BucketRef bucket() const { return {address.account, address.container}; }
-  ObjectRef object() const { return {address.account, address.container, address.blob}; }
+  // The addressed blob; ?versionid= names one of its versions (the S3 version ids).
+  ObjectRef object() const {
+    return {address.account, address.container, address.blob,
+            query.Get("versionid").value_or("")};
+  }
   std::string ServiceEndpoint() const;
 };
 

@@ -18,6 +18,7 @@ void SetObjectHeaders(Call& call, const ObjectInfo& info, HttpResponse& response
   response.Set("Last-Modified", FormatHttpDate(info.last_modified));
   response.Set("x-ms-creation-time", FormatHttpDate(info.last_modified));
   response.Set("x-ms-blob-type", "BlockBlob");
+  if (info.version_id != "null") response.Set("x-ms-version-id", info.version_id);
   if (!info.tags.empty()) response.Set("x-ms-tag-count", std::to_string(info.tags.size()));
   response.Set("x-ms-lease-status", "unlocked");
   response.Set("x-ms-lease-state", "available");
@@ -104,6 +105,7 @@ Result<HttpResponse> PutBlob(Call& call) {
   response.status = 201;
   response.Set("ETag", QuotedEtag(info.blob_etag));
   response.Set("Last-Modified", FormatHttpDate(info.last_modified));
+  if (info.version_id != "null") response.Set("x-ms-version-id", info.version_id);
   if (!info.content_md5.empty()) response.Set("Content-MD5", Base64Encode(info.content_md5));
   if (crc64) response.Set("x-ms-content-crc64", Base64Encode(*crc64));
   response.Set("x-ms-request-server-encrypted", "true");
@@ -177,8 +179,8 @@ Result<HttpResponse> GetBlobMetadata(Call& call) {
 }
 
 Result<HttpResponse> DeleteBlob(Call& call) {
-  if (call.query.Has("snapshot") || call.query.Has("versionid")) {
-    return Status(ErrorCode::kNotImplemented, "Snapshots and versions are not supported yet.");
+  if (call.query.Has("snapshot")) {
+    return Status(ErrorCode::kNotImplemented, "Snapshots are not supported yet.");
   }
   Preconditions conditions = ParseConditions(call.request);
   if (!conditions.empty()) {
@@ -230,8 +232,8 @@ Result<HttpResponse> SetBlobMetadata(Call& call) {
 }
 
 Result<HttpResponse> GetBlobTags(Call& call) {
-  if (call.query.Has("snapshot") || call.query.Has("versionid")) {
-    return Status(ErrorCode::kNotImplemented, "Snapshots and versions are not supported yet.");
+  if (call.query.Has("snapshot")) {
+    return Status(ErrorCode::kNotImplemented, "Snapshots are not supported yet.");
   }
   GetObjectRequest request{call.object(), std::nullopt, ParseConditions(call.request)};
   ASSIGN_OR_RETURN(ObjectInfo info, call.store.HeadObject(request));
@@ -242,9 +244,6 @@ Result<HttpResponse> GetBlobTags(Call& call) {
 }
 
 Result<HttpResponse> SetBlobTags(Call& call) {
-  if (call.query.Has("versionid")) {
-    return Status(ErrorCode::kNotImplemented, "Versions are not supported yet.");
-  }
   ASSIGN_OR_RETURN(std::string body, ReadSmallBody(call, call.options.max_xml_body));
   ASSIGN_OR_RETURN(Tags tags, ParseTags(body));
   UpdateObjectRequest request;

@@ -376,6 +376,48 @@ TEST_F(BlobGatewayTest, ObjectsCrossBetweenDialects) {
   EXPECT_EQ(Do("GET", "/shared/from-s3").status, 404);
 }
 
+TEST_F(BlobGatewayTest, VersionsAreOneHistoryForBothDialects) {
+  ASSERT_EQ(Do("PUT", "/hist").status, 200);
+  const std::string enable =
+      "<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>";
+  ASSERT_EQ(Do("PUT", "/hist?versioning", enable).status, 200);
+  EXPECT_NE(Do("GET", "/hist?versioning").body.find("<Status>Enabled</Status>"),
+            std::string::npos);
+  // Two writes through Blob, one through S3: three versions, with the same ids in both.
+  RawResponse first = Blob("PUT", Path("/hist/k"), "one", {{"x-ms-blob-type", "BlockBlob"}});
+  ASSERT_EQ(first.status, 201);
+  const std::string first_id = first.Header("x-ms-version-id");
+  ASSERT_EQ(first_id.size(), 28u) << first_id;
+  ASSERT_EQ(Blob("PUT", Path("/hist/k"), "two", {{"x-ms-blob-type", "BlockBlob"}}).status, 201);
+  RawResponse third = Do("PUT", "/hist/k", "three");
+  ASSERT_EQ(third.status, 200);
+  EXPECT_EQ(third.Header("x-amz-version-id").size(), 28u);
+  RawResponse versions = Do("GET", "/hist?versions");
+  ASSERT_EQ(versions.status, 200);
+  size_t count = 0;
+  for (size_t at = 0; (at = versions.body.find("<Version>", at)) != std::string::npos; ++at) {
+    ++count;
+  }
+  EXPECT_EQ(count, 3u) << versions.body;
+  EXPECT_NE(versions.body.find("<VersionId>" + first_id + "</VersionId>"), std::string::npos);
+  RawResponse old = Blob("GET", Path("/hist/k?versionid=" + first_id));
+  EXPECT_EQ(old.status, 200);
+  EXPECT_EQ(old.body, "one");
+  EXPECT_EQ(Do("GET", "/hist/k?versionId=" + first_id).body, "one");
+  EXPECT_EQ(Do("GET", "/hist/k").body, "three");
+  // A delete through Blob leaves a delete marker that S3 sees; the old versions stay.
+  EXPECT_EQ(Blob("DELETE", Path("/hist/k")).status, 202);
+  RawResponse gone = Do("GET", "/hist/k");
+  EXPECT_EQ(gone.status, 404);
+  EXPECT_NE(Do("GET", "/hist?versions").body.find("<DeleteMarker>"), std::string::npos);
+  EXPECT_EQ(Do("GET", "/hist/k?versionId=" + first_id).body, "one");
+  EXPECT_EQ(Do("GET", "/hist/k?versionId=not-a-version").status, 400);
+  // The bucket is not empty until every version is gone; Delete Container removes them all.
+  EXPECT_EQ(Do("DELETE", "/hist").status, 409);
+  EXPECT_EQ(Blob("DELETE", Path("/hist?restype=container")).status, 202);
+  EXPECT_EQ(Do("HEAD", "/hist").status, 404);
+}
+
 TEST_F(BlobGatewayTest, HeadErrorsCarryTheCodeButNoBody) {
   RawResponse r = Blob("HEAD", Path("/nowhere/k"));
   EXPECT_EQ(r.status, 404);
