@@ -53,7 +53,7 @@ struct UpdateBucketRequest {
   std::optional<Metadata> metadata;
   std::optional<PublicAccess> public_access;
   std::optional<std::vector<AccessPolicy>> policies;
-  std::optional<Tags> tags;  // alone, changes neither the ETag nor Last-Modified
+  std::optional<Tags> tags;              // alone, changes neither the ETag nor Last-Modified
   std::optional<Versioning> versioning;  // kUnversioned only while never enabled
   Preconditions preconditions;
 };

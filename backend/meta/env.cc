@@ -19,10 +19,9 @@ namespace tessera::meta {
 namespace {
 
 // Tables added later are created when an older environment is opened.
-constexpr const char* kTableNames[kTableCount] = {"buckets",  "objects",   "uploads", "parts",
-                                                  "extents",  "info",      "staged",  "blocks",
-                                                  "accounts", "fragments", "tenants", "usage",
-                                                  "versions"};
+constexpr const char* kTableNames[kTableCount] = {
+    "buckets", "objects",  "uploads",   "parts",   "extents", "info",    "staged",
+    "blocks",  "accounts", "fragments", "tenants", "usage",   "versions"};
 
 MDB_val ToVal(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
 

@@ -48,8 +48,7 @@ std::string UploadKey(std::string_view account, std::string_view bucket, std::st
   return k;
 }
 
-std::string VersionPrefix(std::string_view account, std::string_view bucket,
-                          std::string_view key) {
+std::string VersionPrefix(std::string_view account, std::string_view bucket, std::string_view key) {
   std::string k = ObjectKey(account, bucket, key);
   k.push_back('\0');
   return k;

@@ -97,8 +97,7 @@ std::string UploadKey(std::string_view account, std::string_view bucket, std::st
 // first, right after VersionPrefix(), in the order the key's object entry has among others.
 std::string VersionKey(std::string_view account, std::string_view bucket, std::string_view key,
                        uint64_t seq);
-std::string VersionPrefix(std::string_view account, std::string_view bucket,
-                          std::string_view key);
+std::string VersionPrefix(std::string_view account, std::string_view bucket, std::string_view key);
 std::string PartKey(std::string_view upload_id, uint32_t part_number);
 std::string ExtentKey(uint64_t extent_id);
 // The staged entry of an object key (same layout as ObjectKey, in Table::kStaged).

@@ -12,10 +12,10 @@ namespace tessera::meta {
 // Walks the objects (Table::kObjects), multipart uploads (Table::kUploads), noncurrent versions
 // (Table::kVersions: upload_id() is then the version's tail, newest first) or keys with staged
 // blocks (Table::kStaged, named like objects) of one bucket in the order of their full names:
-// object key, then (uploads, versions) the tail after it, in byte order. It hides the long-name encoding of keys.h:
-// entries are visited in stored order, and each run of long names sharing their truncated head is
-// read whole, re-sorted by the full key kept in the value and served from memory, so the cost is
-// that of a cursor walk plus the size of the (rare) runs it crosses.
+// object key, then (uploads, versions) the tail after it, in byte order. It hides the long-name
+// encoding of keys.h: entries are visited in stored order, and each run of long names sharing their
+// truncated head is read whole, re-sorted by the full key kept in the value and served from memory,
+// so the cost is that of a cursor walk plus the size of the (rare) runs it crosses.
 //
 // Views returned by key(), upload_id() and value() stay valid until the next Seek/Next, and
 // point into the map: the transaction must stay open and unchanged meanwhile. Not

@@ -103,8 +103,7 @@ Status EmbeddedStore::EraseHistory(meta::Txn& txn, const ObjectRef& object,
 }
 
 Result<uint64_t> EmbeddedStore::NextVersionSeq(meta::Txn& txn, const ObjectRef& object,
-                                               const meta::ObjectRecord* current,
-                                               bool versioned) {
+                                               const meta::ObjectRecord* current, bool versioned) {
   uint64_t newest = current ? current->version_seq : 0;
   if (versioned) {
     ASSIGN_OR_RETURN(std::vector<meta::ObjectRecord> history, History(txn, object, 1));
@@ -113,8 +112,7 @@ Result<uint64_t> EmbeddedStore::NextVersionSeq(meta::Txn& txn, const ObjectRef& 
   return std::max<uint64_t>(static_cast<uint64_t>(NowMicros()), newest + 1);
 }
 
-Status EmbeddedStore::DropNullFromHistory(meta::Txn& txn, const ObjectRef& object,
-                                          Freed* freed) {
+Status EmbeddedStore::DropNullFromHistory(meta::Txn& txn, const ObjectRef& object, Freed* freed) {
   ASSIGN_OR_RETURN(std::vector<meta::ObjectRecord> history, History(txn, object, SIZE_MAX));
   for (const meta::ObjectRecord& version : history) {
     if (version.info.version_id != kNullVersion) continue;
@@ -141,13 +139,15 @@ Status EmbeddedStore::InstallVersion(meta::Txn& txn, const ObjectRef& object,
   }
   // What happens to the version the write replaces: kept (as noncurrent) unless it is the
   // null version and the new one is too.
-  const bool keep = replaced && versioning != Versioning::kUnversioned &&
-                    (versioning == Versioning::kEnabled || replaced->info.version_id != kNullVersion);
+  const bool keep =
+      replaced && versioning != Versioning::kUnversioned &&
+      (versioning == Versioning::kEnabled || replaced->info.version_id != kNullVersion);
   if (keep) {
     RETURN_IF_ERROR(PutHistory(txn, object, *replaced));
     replaced = nullptr;  // still stored: usage keeps it
   }
-  if (versioning == Versioning::kSuspended) RETURN_IF_ERROR(DropNullFromHistory(txn, object, freed));
+  if (versioning == Versioning::kSuspended)
+    RETURN_IF_ERROR(DropNullFromHistory(txn, object, freed));
   RETURN_IF_ERROR(InstallObject(txn, object, *record, replaced));
   if (replaced) RETURN_IF_ERROR(DropRefs(txn, replaced->manifest, freed));
   return Status::Ok();
@@ -234,8 +234,7 @@ Result<DeleteObjectResult> EmbeddedStore::DeleteObject(const ObjectRef& object,
       RETURN_IF_ERROR(DropNullFromHistory(txn, object, &freed));
     }
     if (current) {
-      if (bucket.versioning == Versioning::kSuspended &&
-          current->info.version_id == kNullVersion) {
+      if (bucket.versioning == Versioning::kSuspended && current->info.version_id == kNullVersion) {
         RETURN_IF_ERROR(RemoveObject(txn, object, *current));
         RETURN_IF_ERROR(DropRefs(txn, current->manifest, &freed));
       } else {
@@ -260,8 +259,8 @@ Status EmbeddedStore::RemoveVersion(meta::Txn& txn, const ObjectRef& object,
   bool is_current = false;
   ASSIGN_OR_RETURN(std::optional<meta::ObjectRecord> version,
                    FindVersion(txn, object, &is_current));
-  RETURN_IF_ERROR(EvaluatePreconditions(version ? &version->info : nullptr, conditions,
-                                        ConditionMode::kWrite));
+  RETURN_IF_ERROR(
+      EvaluatePreconditions(version ? &version->info : nullptr, conditions, ConditionMode::kWrite));
   if (!version) return Status::Ok();  // S3: deleting a version that is not there succeeds
   result->delete_marker = version->info.delete_marker;
   if (is_current) {

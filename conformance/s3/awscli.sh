@@ -258,6 +258,7 @@ case_versions_enabled() {
 
 case_versions_suspended() {
   [[ -f "$W/versions.env" ]] || fail "needs versions-enabled"
+  # shellcheck source=/dev/null
   source "$W/versions.env"
   local out i
   aws_ s3api put-bucket-versioning --bucket "$V" --versioning-configuration Status=Suspended
@@ -287,6 +288,7 @@ case_versions_suspended() {
 
 case_versions_cleanup() {
   [[ -f "$W/versions.env" ]] || fail "needs versions-enabled"
+  # shellcheck source=/dev/null
   source "$W/versions.env"
   local out k
   # A simple delete of every key while versioning is suspended: each key's null version is

@@ -28,8 +28,7 @@ struct Call {
   BucketRef bucket() const { return {address.account, address.container}; }
   // The addressed blob; ?versionid= names one of its versions (the S3 version ids).
   ObjectRef object() const {
-    return {address.account, address.container, address.blob,
-            query.Get("versionid").value_or("")};
+    return {address.account, address.container, address.blob, query.Get("versionid").value_or("")};
   }
   std::string ServiceEndpoint() const;
 };

@@ -247,9 +247,8 @@ Result<HttpResponse> DeleteContainer(Call& call) {
     ListObjectsRequest list{call.bucket(), "", "", "", 1000, true};
     ASSIGN_OR_RETURN(ListObjectsResult page, call.store.ListObjects(list));
     for (const auto& o : page.objects) {
-      Status s =
-          call.store.DeleteObject({call.address.account, call.address.container, o.key}, {})
-              .status();
+      Status s = call.store.DeleteObject({call.address.account, call.address.container, o.key}, {})
+                     .status();
       if (!s.ok() && s.code() != ErrorCode::kNoSuchKey) return s;
     }
     if (!page.truncated) break;

@@ -147,8 +147,8 @@ Result<HttpResponse> ListObjectVersions(Call& call) {
   ASSIGN_OR_RETURN(ListEcho echo, CommonListEcho(call));
   echo.key_marker = q.Get("key-marker").value_or("");
   echo.version_id_marker = q.Get("version-id-marker").value_or("");
-  ListVersionsRequest request{call.bucket(),   echo.prefix,       echo.delimiter,
-                              echo.key_marker, echo.version_id_marker, echo.max_keys};
+  ListVersionsRequest request{call.bucket(),          echo.prefix,  echo.delimiter, echo.key_marker,
+                              echo.version_id_marker, echo.max_keys};
   ASSIGN_OR_RETURN(ListVersionsResult result, call.store.ListObjectVersions(request));
   return XmlResponse(RenderListVersions(echo, result));
 }

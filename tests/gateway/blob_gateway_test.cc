@@ -381,8 +381,7 @@ TEST_F(BlobGatewayTest, VersionsAreOneHistoryForBothDialects) {
   const std::string enable =
       "<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>";
   ASSERT_EQ(Do("PUT", "/hist?versioning", enable).status, 200);
-  EXPECT_NE(Do("GET", "/hist?versioning").body.find("<Status>Enabled</Status>"),
-            std::string::npos);
+  EXPECT_NE(Do("GET", "/hist?versioning").body.find("<Status>Enabled</Status>"), std::string::npos);
   // Two writes through Blob, one through S3: three versions, with the same ids in both.
   RawResponse first = Blob("PUT", Path("/hist/k"), "one", {{"x-ms-blob-type", "BlockBlob"}});
   ASSERT_EQ(first.status, 201);
