@@ -187,6 +187,20 @@ Status CountObjects(meta::Txn& txn, Counted* counted) {
                  });
 }
 
+// Noncurrent versions count as objects do; delete markers count nothing.
+Status CountVersions(meta::Txn& txn, Counted* counted) {
+  return ForEach(txn, meta::Table::kVersions, "",
+                 [&](std::string_view key, std::string_view value) -> Status {
+                   ASSIGN_OR_RETURN(std::string bucket, BucketKeyOf(key, "version"));
+                   ASSIGN_OR_RETURN(meta::ObjectRecord record, meta::DecodeObject(value));
+                   if (record.info.delete_marker) return Status::Ok();
+                   Usage& usage = (*counted)[bucket];
+                   usage.bytes += record.info.size;
+                   ++usage.objects;
+                   return Status::Ok();
+                 });
+}
+
 Status CountParts(meta::Txn& txn, Counted* counted) {
   return ForEach(
       txn, meta::Table::kUploads, "", [&](std::string_view key, std::string_view) -> Status {
@@ -251,6 +265,7 @@ Status EnsureUsage(meta::Env& env) {
   }
   Counted counted;
   RETURN_IF_ERROR(CountObjects(txn, &counted));
+  RETURN_IF_ERROR(CountVersions(txn, &counted));
   RETURN_IF_ERROR(CountParts(txn, &counted));
   RETURN_IF_ERROR(CountBlocks(txn, &counted));
   RETURN_IF_ERROR(StoreCounted(txn, std::move(counted)));

@@ -288,6 +288,10 @@ Result<ListVersionsResult> EmbeddedStore::ListObjectVersions(const ListVersionsR
     return Status(ErrorCode::kInvalidArgument,
                   "A version-id marker cannot be specified without a key marker.");
   }
+  RETURN_IF_ERROR(CheckVersionId(request.version_id_marker));
+  // Where to resume within key_marker: below the marker's place in its history, found by
+  // its time, so that a marker version deleted since the last page still places the next.
+  const std::optional<uint64_t> marker_seq = ParseVersionId(request.version_id_marker);
   // Keys after key_marker; with a version marker, the rest of key_marker's versions too.
   std::string start = request.prefix;
   const bool resume_in_key = !request.version_id_marker.empty();
@@ -329,23 +333,25 @@ Result<ListVersionsResult> EmbeddedStore::ListObjectVersions(const ListVersionsR
       continue;
     }
     // The key's versions, newest first: its current one, then its history.
-    std::vector<ObjectInfo> entries;
+    std::vector<meta::ObjectRecord> entries;
     if (objects.valid() && objects.key() == name) {
       ASSIGN_OR_RETURN(meta::ObjectRecord record, meta::DecodeObject(objects.value()));
-      entries.push_back(std::move(record.info));
+      entries.push_back(std::move(record));
       RETURN_IF_ERROR(objects.Next());
     }
     while (versions.valid() && versions.key() == name) {
       ASSIGN_OR_RETURN(meta::ObjectRecord record, meta::DecodeObject(versions.value()));
-      entries.push_back(std::move(record.info));
+      entries.push_back(std::move(record));
       RETURN_IF_ERROR(versions.Next());
     }
     size_t first = 0;
     if (resume_in_key && name == request.key_marker) {
-      while (first < entries.size() && entries[first].version_id != request.version_id_marker) {
-        ++first;
+      if (marker_seq) {
+        while (first < entries.size() && entries[first].version_seq >= *marker_seq) ++first;
+      } else {  // "null": its place, when it is still there
+        while (first < entries.size() && entries[first].info.version_id != "null") ++first;
+        first = first < entries.size() ? first + 1 : 0;
       }
-      first = first < entries.size() ? first + 1 : 0;  // an unknown marker: from the start
     }
     for (size_t i = first; i < entries.size(); ++i) {
       if (count == request.max_keys) {
@@ -353,9 +359,9 @@ Result<ListVersionsResult> EmbeddedStore::ListObjectVersions(const ListVersionsR
         full = true;
         break;
       }
-      result.next_key_marker = entries[i].key;
-      result.next_version_id_marker = entries[i].version_id;
-      result.versions.push_back(ObjectVersion{std::move(entries[i]), i == 0});
+      result.next_key_marker = entries[i].info.key;
+      result.next_version_id_marker = entries[i].info.version_id;
+      result.versions.push_back(ObjectVersion{std::move(entries[i].info), i == 0});
       ++count;
     }
   }

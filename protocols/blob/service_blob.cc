@@ -182,8 +182,22 @@ Result<HttpResponse> DeleteBlob(Call& call) {
   if (call.query.Has("snapshot")) {
     return Status(ErrorCode::kNotImplemented, "Snapshots are not supported yet.");
   }
+  const bool version = call.query.Has("versionid");
+  // Deleting a version for good takes the delete-version permission of a SAS.
+  if (version && call.sas && call.sas->permissions.find('x') == std::string::npos) {
+    return Status(ErrorCode::kAccessDenied,
+                  "This request is not authorized to perform this operation using this "
+                  "permission.");
+  }
   Preconditions conditions = ParseConditions(call.request);
-  if (!conditions.empty()) {
+  bool check_exists = false;
+  if (!version) {
+    // Where versions are kept the store would record a delete of anything; Azure answers 404
+    // for a blob that is not there.
+    ASSIGN_OR_RETURN(BucketInfo bucket, call.store.HeadBucket(call.bucket()));
+    check_exists = bucket.versioning != Versioning::kUnversioned;
+  }
+  if (!conditions.empty() || check_exists) {
     GetObjectRequest check{call.object(), std::nullopt, conditions};
     Status s = call.store.HeadObject(check).status();
     if (s.code() == ErrorCode::kNotModified) {
@@ -193,10 +207,11 @@ Result<HttpResponse> DeleteBlob(Call& call) {
   }
   // The dates were checked above; the ETags again with the delete itself, so that a write
   // in between cannot slip under it.
-  RETURN_IF_ERROR(call.store.DeleteObject(call.object(), conditions).status());
+  ASSIGN_OR_RETURN(DeleteObjectResult done, call.store.DeleteObject(call.object(), conditions));
   HttpResponse response;
   response.status = 202;
-  response.Set("x-ms-delete-type-permanent", "true");
+  // A delete where versions are kept leaves the blob's versions behind.
+  response.Set("x-ms-delete-type-permanent", done.delete_marker ? "false" : "true");
   response.content_length = 0;
   return response;
 }

@@ -39,8 +39,15 @@ Result<std::pair<ObjectRef, HttpRequest>> ParseCopySource(const Call& call) {
   if (address.container.empty() || !IsValidBlobName(address.blob)) {
     return Status(ErrorCode::kInvalidArgument, "x-ms-copy-source names no blob.");
   }
-  return std::make_pair(ObjectRef{address.account, address.container, address.blob},
-                        std::move(source));
+  // ?versionid= in the source URL names the version to copy.
+  std::string version_id;
+  if (size_t q = source.target.find('?'); q != std::string::npos) {
+    ASSIGN_OR_RETURN(Query query, Query::Parse(std::string_view(source.target).substr(q + 1)));
+    version_id = query.Get("versionid").value_or("");
+  }
+  return std::make_pair(
+      ObjectRef{address.account, address.container, address.blob, std::move(version_id)},
+      std::move(source));
 }
 
 // May the caller read the copy source? A SAS in the source URL that grants read, a public

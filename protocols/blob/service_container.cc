@@ -230,8 +230,8 @@ Result<HttpResponse> DeleteContainer(Call& call) {
     return Status(ErrorCode::kPreconditionFailed, "The condition specified was not met.");
   }
   // Blob deletes a container with everything in it; the store deletes empty buckets, so
-  // empty it first: every version (S3 versioning may keep several per blob), keys that
-  // have only staged blocks, then in-progress S3 uploads.
+  // empty it first: every version (S3 versioning may keep several per blob), then
+  // in-progress S3 uploads; the bucket's delete takes staged blocks with it.
   for (;;) {
     ListVersionsRequest list{call.bucket(), "", "", "", "", 1000};
     ASSIGN_OR_RETURN(ListVersionsResult page, call.store.ListObjectVersions(list));
@@ -239,16 +239,6 @@ Result<HttpResponse> DeleteContainer(Call& call) {
       ObjectRef version{call.address.account, call.address.container, v.info.key,
                         v.info.version_id};
       Status s = call.store.DeleteObject(version, {}).status();
-      if (!s.ok() && s.code() != ErrorCode::kNoSuchKey) return s;
-    }
-    if (!page.truncated) break;
-  }
-  for (;;) {
-    ListObjectsRequest list{call.bucket(), "", "", "", 1000, true};
-    ASSIGN_OR_RETURN(ListObjectsResult page, call.store.ListObjects(list));
-    for (const auto& o : page.objects) {
-      Status s = call.store.DeleteObject({call.address.account, call.address.container, o.key}, {})
-                     .status();
       if (!s.ok() && s.code() != ErrorCode::kNoSuchKey) return s;
     }
     if (!page.truncated) break;

@@ -100,10 +100,7 @@ Result<HttpResponse> PutBucketVersioning(Call& call) {
   if (status == "Enabled") {
     request.versioning = Versioning::kEnabled;
   } else if (status == "Suspended") {
-    // Suspending a bucket that never kept versions leaves it as it is (S3 reports Suspended
-    // from then on; here it stays unversioned until enabled).
-    ASSIGN_OR_RETURN(BucketInfo bucket, call.store.HeadBucket(call.bucket()));
-    if (bucket.versioning != Versioning::kUnversioned) request.versioning = Versioning::kSuspended;
+    request.versioning = Versioning::kSuspended;
   } else if (!status.empty() || root.child("Status")) {
     return Status(ErrorCode::kMalformedXml,
                   "The XML you provided was not well-formed or did not validate against our "
@@ -166,6 +163,9 @@ Result<HttpResponse> DeleteObjects(Call& call) {
     if (!node.child("Key")) return Status(ErrorCode::kMalformedXml, "Object without a Key");
     Preconditions conditions;
     if (node.child("ETag")) conditions.if_match = node.child_value("ETag");
+    if (node.child("VersionId") && std::string_view(node.child_value("VersionId")).empty()) {
+      return Status(ErrorCode::kMalformedXml, "Version id cannot be the empty string");
+    }
     keys.emplace_back(ObjectRef{call.account(), call.address.bucket, node.child_value("Key"),
                                 node.child_value("VersionId")},
                       std::move(conditions));

@@ -76,7 +76,7 @@ Result<HttpResponse> UploadPartCopy(Call& call) {
   request.object = call.object();
   request.upload_id = upload_id;
   request.part_number = part_number;
-  request.source = {call.account(), source.bucket, source.key};
+  request.source = {call.account(), source.bucket, source.key, source.version_id};
   request.source_preconditions = ParsePreconditions(call.request, "x-amz-copy-source-");
   if (call.request.HasHeader("x-amz-copy-source-range")) {
     auto range = ParseRange(call.request.Header("x-amz-copy-source-range"));

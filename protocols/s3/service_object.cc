@@ -122,7 +122,16 @@ Result<HttpResponse> PutObject(Call& call) {
   return response;
 }
 
+// ?versionId= with no value names no version: S3 answers 400.
+Status CheckVersionParam(const Call& call) {
+  if (auto v = call.query.Get("versionId"); v && v->empty()) {
+    return Status(ErrorCode::kInvalidArgument, "Version id cannot be the empty string");
+  }
+  return Status::Ok();
+}
+
 Result<HttpResponse> GetObject(Call& call, bool head) {
+  RETURN_IF_ERROR(CheckVersionParam(call));
   GetObjectRequest request{call.object(), std::nullopt, ParsePreconditions(call.request)};
   if (call.request.HasHeader("range")) request.range = ParseRange(call.request.Header("range"));
   if (auto part = call.query.Get("partNumber")) {
@@ -182,6 +191,7 @@ Result<HttpResponse> GetObject(Call& call, bool head) {
 
 Result<HttpResponse> DeleteObject(Call& call) {
   // S3 deletes take If-Match only (412 PreconditionFailed; a missing key fails it too).
+  RETURN_IF_ERROR(CheckVersionParam(call));
   Preconditions conditions;
   conditions.if_match = ParsePreconditions(call.request).if_match;
   Result<DeleteObjectResult> done = call.store.DeleteObject(call.object(), conditions);
@@ -220,8 +230,10 @@ Result<HttpResponse> CopyObject(Call& call) {
   } else if (!tagging.empty() && tagging != "COPY") {
     return Status(ErrorCode::kInvalidArgument, "Unknown tagging directive.");
   }
+  // Copying a named version onto its key restores it (S3's way), so that is allowed.
   if (request.directive == MetadataDirective::kCopy && source.bucket == call.address.bucket &&
-      source.key == call.address.key && !call.request.HasHeader("x-amz-storage-class")) {
+      source.key == call.address.key && source.version_id.empty() &&
+      !call.request.HasHeader("x-amz-storage-class")) {
     return Status(ErrorCode::kInvalidRequest,
                   "This copy request is illegal because it is trying to copy an object to itself "
                   "without changing the object's metadata, storage class, website redirect "

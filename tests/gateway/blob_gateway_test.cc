@@ -411,6 +411,10 @@ TEST_F(BlobGatewayTest, VersionsAreOneHistoryForBothDialects) {
   EXPECT_NE(Do("GET", "/hist?versions").body.find("<DeleteMarker>"), std::string::npos);
   EXPECT_EQ(Do("GET", "/hist/k?versionId=" + first_id).body, "one");
   EXPECT_EQ(Do("GET", "/hist/k?versionId=not-a-version").status, 400);
+  // A blob that is not there is 404 through Blob, versions kept or not.
+  EXPECT_EQ(Blob("DELETE", Path("/hist/never")).status, 404);
+  EXPECT_EQ(Do("GET", "/hist?versions&prefix=never").body.find("<DeleteMarker>"),
+            std::string::npos);
   // The bucket is not empty until every version is gone; Delete Container removes them all.
   EXPECT_EQ(Do("DELETE", "/hist").status, 409);
   EXPECT_EQ(Blob("DELETE", Path("/hist?restype=container")).status, 202);

@@ -212,6 +212,52 @@ TEST_F(GatewayTest, ConditionalCopiesCheckTheDestination) {
   EXPECT_EQ(Do("GET", "/bkt/new").body, "source");
 }
 
+// A version is restored by copying it onto its key; part copies read the version named.
+TEST_F(GatewayTest, VersionsAreRestoredByCopyAndCopiedIntoParts) {
+  ASSERT_EQ(Do("PUT", "/bkt").status, 200);
+  const std::string enable =
+      "<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>";
+  ASSERT_EQ(Do("PUT", "/bkt?versioning", enable).status, 200);
+  const std::string old_id = Do("PUT", "/bkt/k", "old body").Header("x-amz-version-id");
+  ASSERT_EQ(old_id.size(), 28u);
+  ASSERT_EQ(Do("PUT", "/bkt/k", "new body").status, 200);
+  RawResponse r = Do("PUT", "/bkt/k", "", {{"x-amz-copy-source", "/bkt/k?versionId=" + old_id}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Header("x-amz-copy-source-version-id"), old_id);
+  EXPECT_NE(r.Header("x-amz-version-id"), old_id);
+  EXPECT_EQ(Do("GET", "/bkt/k").body, "old body");
+
+  RawResponse created = Do("POST", "/bkt/parts?uploads");
+  const size_t at = created.body.find("<UploadId>") + 10;
+  const std::string id = created.body.substr(at, created.body.find("</UploadId>") - at);
+  r = Do("PUT", "/bkt/parts?partNumber=1&uploadId=" + id, "",
+         {{"x-amz-copy-source", "/bkt/k?versionId=" + old_id}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  const size_t e = r.body.find("<ETag>") + 6;
+  const std::string etag = r.body.substr(e, r.body.find("</ETag>") - e);
+  const std::string complete = "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>" +
+                               etag + "</ETag></Part></CompleteMultipartUpload>";
+  r = Do("POST", "/bkt/parts?uploadId=" + id, complete);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Header("x-amz-version-id").size(), 28u);
+  EXPECT_EQ(Do("GET", "/bkt/parts").body, "old body");
+
+  EXPECT_EQ(Do("GET", "/bkt/k?versionId=").status, 400);
+  EXPECT_EQ(Do("DELETE", "/bkt/k?versionId=").status, 400);
+  // Suspending works on any bucket and is what GetBucketVersioning then says.
+  ASSERT_EQ(Do("PUT", "/other").status, 200);
+  const std::string suspend =
+      "<VersioningConfiguration><Status>Suspended</Status></VersioningConfiguration>";
+  ASSERT_EQ(Do("PUT", "/other?versioning", suspend).status, 200);
+  EXPECT_NE(Do("GET", "/other?versioning").body.find("<Status>Suspended</Status>"),
+            std::string::npos);
+  EXPECT_EQ(Do("PUT", "/other?versioning",
+               "<VersioningConfiguration><Status>On</Status>"
+               "</VersioningConfiguration>")
+                .status,
+            400);
+}
+
 // CompleteMultipartUpload takes If-None-Match "*" and If-Match; a refused completion
 // leaves the upload in place, so that it can still be completed or aborted.
 TEST_F(GatewayTest, ConditionalCompletionChecksTheObjectItWouldReplace) {

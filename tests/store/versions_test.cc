@@ -214,6 +214,29 @@ TEST_F(VersionsTest, VersionListingsPageByKeyAndVersionMarkers) {
   EXPECT_EQ(got->common_prefixes, std::vector<std::string>{"c/"});
 }
 
+TEST_F(VersionsTest, AVersionMarkerDeletedBetweenPagesStillPlacesTheNextPage) {
+  SetVersioning(Versioning::kEnabled);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 4; ++i) ids.push_back(Put("k", Bytes(10, 'a' + i)).value().version_id);
+  ListVersionsRequest request;
+  request.bucket = {kAccount, kBucket};
+  request.max_keys = 2;
+  Result<ListVersionsResult> page = store_->ListObjectVersions(request);
+  ASSERT_TRUE(page.ok());
+  ASSERT_TRUE(page->truncated);
+  EXPECT_EQ(page->next_version_id_marker, ids[2]);
+  ASSERT_TRUE(store_->DeleteObject(Version("k", ids[2]), {}).ok());
+  request.key_marker = page->next_key_marker;
+  request.version_id_marker = page->next_version_id_marker;
+  page = store_->ListObjectVersions(request);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->versions.size(), 2u);
+  EXPECT_EQ(page->versions[0].info.version_id, ids[1]);
+  EXPECT_EQ(page->versions[1].info.version_id, ids[0]);
+  request.version_id_marker = "not-a-version";
+  EXPECT_EQ(store_->ListObjectVersions(request).status().code(), ErrorCode::kInvalidArgument);
+}
+
 TEST_F(VersionsTest, CopiesReadTheVersionTheyNameAndUpdatesStayWhereTheVersionIs) {
   SetVersioning(Versioning::kEnabled);
   std::string old = Put("src", Bytes(90, 'o')).value().version_id;
