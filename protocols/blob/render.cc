@@ -112,6 +112,12 @@ std::string RenderBlobList(const BlobListing& listing) {
     const ObjectInfo& o = listing.blobs[b++];
     auto node = blobs.append_child("Blob");
     Text(node, "Name", o.key);
+    if (listing.include_versions) {
+      Text(node, "VersionId", o.version_id);
+      if (b - 1 < listing.current.size() && listing.current[b - 1]) {
+        Text(node, "IsCurrentVersion", "true");
+      }
+    }
     auto props = node.append_child("Properties");
     Text(props, "Creation-Time", FormatHttpDate(o.last_modified));
     Text(props, "Last-Modified", FormatHttpDate(o.last_modified));

@@ -31,7 +31,9 @@ struct BlobListing {
   bool include_metadata = false;
   bool include_tags = false;
   bool include_copy = false;
+  bool include_versions = false;  // each blob names its version (VersionId, IsCurrentVersion)
   std::vector<ObjectInfo> blobs;
+  std::vector<bool> current;  // include_versions: whether blobs[i] is its blob's current one
   std::vector<std::string> prefixes;  // BlobPrefix entries (hierarchical listing)
   std::string next_marker;
 };

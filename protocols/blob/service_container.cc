@@ -299,6 +299,39 @@ Result<HttpResponse> SetContainerAcl(Call& call) {
   return response;
 }
 
+namespace {
+
+// List Blobs with include=versions: every version of every blob, newest first, the current
+// one marked. Delete markers (S3's) are not blobs; a deleted blob shows only its earlier
+// versions, as in Azure. The marker is the first version of the next page: its name and id.
+Result<HttpResponse> ListBlobVersions(Call& call, uint32_t max, BlobListing listing) {
+  listing.include_versions = true;
+  ListVersionsRequest request{call.bucket(), listing.prefix, listing.delimiter, "", "", max};
+  if (!listing.marker.empty()) {
+    auto decoded = Base64Decode(listing.marker);
+    size_t nul = decoded ? decoded->find('\0') : std::string::npos;
+    if (nul == std::string::npos) {
+      return Status(ErrorCode::kInvalidArgument, "The marker is not valid.");
+    }
+    request.key_marker = decoded->substr(0, nul);
+    request.version_id_marker = decoded->substr(nul + 1);
+  }
+  ASSIGN_OR_RETURN(ListVersionsResult result, call.store.ListObjectVersions(request));
+  for (ObjectVersion& v : result.versions) {
+    if (v.info.delete_marker) continue;
+    listing.current.push_back(v.latest);
+    listing.blobs.push_back(std::move(v.info));
+  }
+  listing.prefixes = std::move(result.common_prefixes);
+  if (result.truncated) {
+    listing.next_marker =
+        Base64Encode(result.next_key_marker + '\0' + result.next_version_id_marker);
+  }
+  return Xml(RenderBlobList(listing));
+}
+
+}  // namespace
+
 Result<HttpResponse> ListBlobs(Call& call) {
   ASSIGN_OR_RETURN(uint32_t max, MaxResults(call.query));
   BlobListing listing;
@@ -311,6 +344,7 @@ Result<HttpResponse> ListBlobs(Call& call) {
   listing.include_metadata = Includes(call.query, "metadata");
   listing.include_tags = Includes(call.query, "tags");
   listing.include_copy = Includes(call.query, "copy");
+  if (Includes(call.query, "versions")) return ListBlobVersions(call, max, std::move(listing));
   ListObjectsRequest request{call.bucket(),
                              listing.prefix,
                              listing.delimiter,

@@ -337,7 +337,7 @@ TEST_F(BlobGatewayTest, FindBlobsByTagsMatchesAcrossContainers) {
     if (at != std::string::npos) names += r.body.substr(at + 6, 1);
     const size_t m = r.body.find("<NextMarker>");
     if (m == std::string::npos) break;
-    marker = r.body.substr(m + 12, r.body.find("</NextMarker>") - m - 12);
+    marker = UriEncode(r.body.substr(m + 12, r.body.find("</NextMarker>") - m - 12), false);
     if (marker.empty()) break;
     for (size_t i = 0; (i = marker.find('=', i)) != std::string::npos;) marker.replace(i, 1, "%3D");
   }
@@ -411,6 +411,34 @@ TEST_F(BlobGatewayTest, VersionsAreOneHistoryForBothDialects) {
   EXPECT_NE(Do("GET", "/hist?versions").body.find("<DeleteMarker>"), std::string::npos);
   EXPECT_EQ(Do("GET", "/hist/k?versionId=" + first_id).body, "one");
   EXPECT_EQ(Do("GET", "/hist/k?versionId=not-a-version").status, 400);
+  // Blob lists every version but the delete marker, none of them current now.
+  RawResponse listed = Blob("GET", Path("/hist?restype=container&comp=list&include=versions"));
+  ASSERT_EQ(listed.status, 200);
+  size_t blobs = 0;
+  for (size_t at = 0; (at = listed.body.find("<Blob>", at)) != std::string::npos; ++at) ++blobs;
+  EXPECT_EQ(blobs, 3u) << listed.body;
+  EXPECT_NE(listed.body.find("<VersionId>" + first_id + "</VersionId>"), std::string::npos);
+  EXPECT_EQ(listed.body.find("<IsCurrentVersion>"), std::string::npos);
+  ASSERT_EQ(Blob("PUT", Path("/hist/k"), "four", {{"x-ms-blob-type", "BlockBlob"}}).status, 201);
+  // Paged one at a time: four versions, each once, the newest current.
+  std::vector<std::string> seen;
+  std::string marker;
+  for (int page = 0; page < 10; ++page) {
+    RawResponse r = Blob("GET", Path("/hist?restype=container&comp=list&include=versions"
+                                     "&maxresults=1" +
+                                     (marker.empty() ? "" : "&marker=" + marker)));
+    ASSERT_EQ(r.status, 200) << r.body;
+    for (size_t at = 0; (at = r.body.find("<VersionId>", at)) != std::string::npos; ++at) {
+      seen.push_back(r.body.substr(at + 11, 28));
+    }
+    const size_t m = r.body.find("<NextMarker>");
+    if (m == std::string::npos || r.body.find("<NextMarker/>") != std::string::npos) break;
+    marker = r.body.substr(m + 12, r.body.find("</NextMarker>") - m - 12);
+    if (marker.empty()) break;
+  }
+  ASSERT_EQ(seen.size(), 4u);
+  EXPECT_EQ(seen[3], first_id);
+  EXPECT_EQ(Blob("DELETE", Path("/hist/k")).status, 202);
   // A blob that is not there is 404 through Blob, versions kept or not.
   EXPECT_EQ(Blob("DELETE", Path("/hist/never")).status, 404);
   EXPECT_EQ(Do("GET", "/hist?versions&prefix=never").body.find("<DeleteMarker>"),
