@@ -75,7 +75,11 @@ HttpResponse S3Handler::Handle(const HttpRequest& request, BodySource& body) {
 
   Call call{request, *query, *address, *auth, body, store_, options_};
   Result<HttpResponse> response = Describe(op).execute(call);
-  if (!response.ok()) return fail(response.status());
+  if (!response.ok()) {
+    HttpResponse failed = fail(response.status());
+    for (const auto& [name, value] : call.error_headers) failed.Set(name, value);
+    return failed;
+  }
   response->Set("x-amz-request-id", request_id);
   response->record = std::move(record);
   return std::move(response).value();

@@ -2,6 +2,8 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "auth/sigv4.h"
 #include "backend/api/object_store.h"
@@ -21,6 +23,8 @@ struct Call {
   BodySource& raw_body;
   ObjectStore& store;
   const S3Options& options;
+  // Headers an operation wants on its error response too (x-amz-delete-marker on a 404).
+  std::vector<std::pair<std::string, std::string>> error_headers = {};
 
   const std::string& account() const { return auth.principal.account; }
   BucketRef bucket() const { return {account(), address.bucket}; }

@@ -130,6 +130,24 @@ Status CheckVersionParam(const Call& call) {
   return Status::Ok();
 }
 
+// A read that found a delete marker says so (S3): a 404 for the key whose latest version is
+// one, a 405 for a marker named by its version id.
+void NoteDeleteMarker(Call& call, const Status& status) {
+  if (status.code() == ErrorCode::kMethodNotAllowed && call.query.Has("versionId")) {
+    call.error_headers = {{"x-amz-delete-marker", "true"},
+                          {"x-amz-version-id", call.query.Get("versionId").value_or("")},
+                          {"Allow", "DELETE"}};
+    return;
+  }
+  if (status.code() != ErrorCode::kNoSuchKey || call.query.Has("versionId")) return;
+  ListVersionsRequest latest{call.bucket(), call.address.key, "", "", "", 1};
+  Result<ListVersionsResult> found = call.store.ListObjectVersions(latest);
+  if (!found.ok() || found->versions.empty()) return;
+  const ObjectInfo& v = found->versions[0].info;
+  if (v.key != call.address.key || !v.delete_marker) return;
+  call.error_headers = {{"x-amz-delete-marker", "true"}, {"x-amz-version-id", v.version_id}};
+}
+
 Result<HttpResponse> GetObject(Call& call, bool head) {
   RETURN_IF_ERROR(CheckVersionParam(call));
   GetObjectRequest request{call.object(), std::nullopt, ParsePreconditions(call.request)};
@@ -159,6 +177,7 @@ Result<HttpResponse> GetObject(Call& call, bool head) {
   };
   if (head) {
     auto headed = call.store.HeadObject(request);
+    if (!headed.ok()) NoteDeleteMarker(call, headed.status());
     if (!headed.ok()) return not_modified(headed.status());
     info = std::move(headed).value();
     response.head = true;
@@ -169,6 +188,7 @@ Result<HttpResponse> GetObject(Call& call, bool head) {
     }
   } else {
     auto read = call.store.GetObject(request);
+    if (!read.ok()) NoteDeleteMarker(call, read.status());
     if (!read.ok()) return not_modified(read.status());
     ObjectReader reader = std::move(read).value();
     info = std::move(reader.info);

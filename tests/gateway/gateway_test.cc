@@ -242,6 +242,19 @@ TEST_F(GatewayTest, VersionsAreRestoredByCopyAndCopiedIntoParts) {
   EXPECT_EQ(r.Header("x-amz-version-id").size(), 28u);
   EXPECT_EQ(Do("GET", "/bkt/parts").body, "old body");
 
+  // Reads that meet a delete marker say so.
+  RawResponse deleted = Do("DELETE", "/bkt/k");
+  ASSERT_EQ(deleted.status, 204);
+  EXPECT_EQ(deleted.Header("x-amz-delete-marker"), "true");
+  const std::string marker = deleted.Header("x-amz-version-id");
+  RawResponse missing = Do("GET", "/bkt/k");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(missing.Header("x-amz-delete-marker"), "true");
+  EXPECT_EQ(missing.Header("x-amz-version-id"), marker);
+  RawResponse at_marker = Do("HEAD", "/bkt/k?versionId=" + marker);
+  EXPECT_EQ(at_marker.status, 405);
+  EXPECT_EQ(at_marker.Header("x-amz-delete-marker"), "true");
+  EXPECT_EQ(Do("GET", "/bkt/never").Header("x-amz-delete-marker"), "");
   EXPECT_EQ(Do("GET", "/bkt/k?versionId=").status, 400);
   EXPECT_EQ(Do("DELETE", "/bkt/k?versionId=").status, 400);
   // Suspending works on any bucket and is what GetBucketVersioning then says.
