@@ -20,7 +20,8 @@ Dialect DetectDialect(const HttpRequest& request, Dialect listener_default) {
   if (StartsWith(authorization, "SharedKey")) return Dialect::kBlob;
 
   std::string_view query = request.RawQuery();
-  if (HasRawParam(query, "X-Amz-Signature") || HasRawParam(query, "X-Amz-Credential")) {
+  if (HasRawParam(query, "X-Amz-Signature") || HasRawParam(query, "X-Amz-Credential") ||
+      (HasRawParam(query, "AWSAccessKeyId") && HasRawParam(query, "Signature"))) {
     return Dialect::kS3;
   }
   if (HasRawParam(query, "sig") && HasRawParam(query, "sv")) return Dialect::kBlob;

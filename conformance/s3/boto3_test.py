@@ -516,6 +516,48 @@ def case_presigned():
     expect_eq(sha256_bytes(got), sha256_bytes(data), "presigned PUT body")
 
 
+def case_sigv2():
+    # Debian's boto3 presigns with Signature Version 2 unless told s3v4, and "s3" signs every
+    # request with it: both must work as they do against S3.
+    default = boto3.session.Session().client(
+        "s3", endpoint_url=ENDPOINT, aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY, region_name="us-east-1")
+    url = default.generate_presigned_url("get_object", Params={"Bucket": BUCKET, "Key": "small.bin"},
+                                         ExpiresIn=300)
+    assert "AWSAccessKeyId=" in url and "Signature=" in url, "a SigV2 presigned URL: " + url
+    status, body = http_get(url)
+    expect_eq(status, 200, "SigV2 presigned GET status")
+    expect_eq(sha256_bytes(body), sha256_file(SMALL), "SigV2 presigned GET body")
+    sig_at = url.index("Signature=") + len("Signature=")
+    flipped = "A" if url[sig_at] != "A" else "B"
+    status, body = http_get(url[:sig_at] + flipped + url[sig_at + 1:])
+    expect_eq(status, 403, "tampered SigV2 presigned GET status")
+    v2 = boto3.session.Session().client(
+        "s3", endpoint_url=ENDPOINT, aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY, region_name="us-east-1",
+        config=Config(signature_version="s3", s3={"addressing_style": "path"}))
+    v2.put_object(Bucket=BUCKET, Key="sigv2/a b+c", Body=b"signed with v2",
+                  Metadata={"origin": "v2"}, ContentType="text/plain")
+    got = v2.get_object(Bucket=BUCKET, Key="sigv2/a b+c")
+    expect_eq(got["Body"].read(), b"signed with v2", "SigV2 GET body")
+    expect_eq(got["Metadata"], {"origin": "v2"}, "SigV2 metadata")
+    listed = v2.list_objects_v2(Bucket=BUCKET, Prefix="sigv2/")
+    expect_eq(keys_of(listed), ["sigv2/a b+c"], "SigV2 ListObjectsV2")
+    up = v2.create_multipart_upload(Bucket=BUCKET, Key="sigv2/mp")
+    v2.abort_multipart_upload(Bucket=BUCKET, Key="sigv2/mp", UploadId=up["UploadId"])
+    v2.delete_objects(Bucket=BUCKET, Delete={"Objects": [{"Key": "sigv2/a b+c"}]})
+    expect_client_error(lambda: make_v2_client("wrong").get_object(Bucket=BUCKET, Key="small.bin"),
+                        "SignatureDoesNotMatch", 403)
+
+
+def make_v2_client(secret):
+    return boto3.session.Session().client(
+        "s3", endpoint_url=ENDPOINT, aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=secret, region_name="us-east-1",
+        config=Config(signature_version="s3", s3={"addressing_style": "path"},
+                      retries={"max_attempts": 1, "mode": "standard"}))
+
+
 def case_delete():
     s3.delete_object(Bucket=BUCKET, Key="copy/replaced.bin")
     expect_client_error(s3.head_object, "404", 404, Bucket=BUCKET, Key="copy/replaced.bin")
@@ -567,6 +609,7 @@ CASES = [
     ("error-details", case_error_details),
     ("auth-errors", case_auth_errors),
     ("presigned", case_presigned),
+    ("sigv2", case_sigv2),
     ("delete", case_delete),
     ("bucket-delete", case_bucket_delete),
 ]

@@ -2,6 +2,7 @@
 
 #include <atomic>
 
+#include "auth/sigv2.h"
 #include "common/encoding.h"
 #include "common/time.h"
 #include "protocols/s3/errors.h"
@@ -60,7 +61,11 @@ HttpResponse S3Handler::Handle(const HttpRequest& request, BodySource& body) {
   record.bucket = bucket;
   record.key = key;
 
-  auto auth = auth::VerifySigV4(request, accounts_, NowMicros());
+  // SigV2 signs the bucket of a virtual-hosted request as part of the resource.
+  auto auth = auth::HasSigV2(request)
+                  ? auth::VerifySigV2(request, accounts_, NowMicros(),
+                                      address->virtual_hosted ? address->bucket : "")
+                  : auth::VerifySigV4(request, accounts_, NowMicros());
   if (!auth.ok()) return fail(auth.status());
   record.account = auth->principal.account;
   if (auth->principal.anonymous) {

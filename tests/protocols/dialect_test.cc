@@ -78,6 +78,12 @@ TEST(DetectDialectTest, PresignedCredentialIsS3) {
       Dialect::kS3);
 }
 
+TEST(DetectDialectTest, SigV2PresignedUrlIsS3) {
+  ExpectDetected(MakeRequest("/b/k?AWSAccessKeyId=AKID&Expires=1&Signature=ab%3D", {}),
+                 Dialect::kS3);
+  ExpectDetected(MakeRequest("/b/k", {{"authorization", "AWS AKID:ab="}}), Dialect::kS3);
+}
+
 TEST(DetectDialectTest, PresignedSignatureWinsOverMsHeaders) {
   ExpectDetected(MakeRequest("/b/k?X-Amz-Signature=ab", {{"x-ms-version", "2021-08-06"}}),
                  Dialect::kS3);
