@@ -1,5 +1,5 @@
-// Authentication of both dialects against the development account: SigV4 (header and
-// presigned), SharedKey and SharedKeyLite, account and service SAS.
+// Authentication of both dialects against the development account: SigV4 and SigV2 (header
+// and presigned), SharedKey and SharedKeyLite, account and service SAS.
 
 #include <cstddef>
 #include <cstdint>
@@ -7,6 +7,7 @@
 #include "auth/accounts.h"
 #include "auth/sas.h"
 #include "auth/shared_key.h"
+#include "auth/sigv2.h"
 #include "auth/sigv4.h"
 #include "fuzz/fuzz_input.h"
 
@@ -30,6 +31,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   HttpRequest request = fuzz::ParseRequest(data, size, nullptr);
   (void)auth::HasSigV4(request);
   (void)auth::VerifySigV4(request, Accounts(), kNow);
+  if (auth::HasSigV2(request)) {
+    (void)auth::VerifySigV2(request, Accounts(), kNow, "");
+    (void)auth::VerifySigV2(request, Accounts(), kNow, "bkt");
+  }
   if (auth::HasSharedKey(request)) {
     (void)auth::VerifySharedKey(request, kAccount, Accounts(), kNow);
   }
