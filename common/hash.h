@@ -28,6 +28,7 @@ std::unique_ptr<Hasher> NewCrc64Nvme();  // CRC-64/NVME (S3's CRC64NVME)
 std::string Md5(std::string_view data);
 std::string Sha256(std::string_view data);
 std::string HmacSha256(std::string_view key, std::string_view data);
+std::string HmacSha1(std::string_view key, std::string_view data);  // SigV2
 
 // CRC-32C continued from `crc` (0 to start), as stored with every fragment chunk.
 uint32_t Crc32c(const void* data, size_t size, uint32_t crc = 0);

@@ -187,6 +187,11 @@ class EmbeddedStore final : public ObjectStore {
   std::atomic<uint64_t> last_blob_stamp_{0};
 };
 
+// Listing helpers (listing.cc): whether `s` starts with `prefix`, and the common prefix
+// `name` rolls up into under `delimiter` after `prefix` (empty when it does not roll up).
+bool StartsWith(std::string_view s, std::string_view prefix);
+std::string_view RollUp(std::string_view name, std::string_view prefix, std::string_view delimiter);
+
 // kInvalidObjectName when a key is empty or longer than meta::kMaxObjectKeyBytes.
 Status ValidateObjectKey(const ObjectRef& object);
 

@@ -14,13 +14,11 @@
 #include "backend/store/embedded_store_impl.h"
 
 namespace tessera::store {
-namespace {
 
 bool StartsWith(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
 }
 
-// The common prefix `name` rolls up into, or empty when it does not roll up.
 std::string_view RollUp(std::string_view name, std::string_view prefix,
                         std::string_view delimiter) {
   if (delimiter.empty()) return {};
@@ -28,6 +26,8 @@ std::string_view RollUp(std::string_view name, std::string_view prefix,
   if (pos == std::string_view::npos) return {};
   return name.substr(0, pos + delimiter.size());
 }
+
+namespace {
 
 // Moves `cursor` past every key that starts with common_prefix. Returns false when nothing
 // can follow.

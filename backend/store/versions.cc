@@ -30,18 +30,6 @@ UsageDelta VersionDelta(const meta::ObjectRecord& version, int sign) {
   return delta;
 }
 
-bool StartsWith(std::string_view s, std::string_view prefix) {
-  return s.substr(0, prefix.size()) == prefix;
-}
-
-std::string_view RollUp(std::string_view name, std::string_view prefix,
-                        std::string_view delimiter) {
-  if (delimiter.empty()) return {};
-  size_t pos = name.find(delimiter, prefix.size());
-  if (pos == std::string_view::npos) return {};
-  return name.substr(0, pos + delimiter.size());
-}
-
 }  // namespace
 
 std::string FormatVersionId(uint64_t seq) {

@@ -94,10 +94,9 @@ TEST(SigV2Test, HeaderSignedRequestsVerifyWithinTheClockSkew) {
   EXPECT_EQ(ok->payload_mode, PayloadMode::kUnsigned);
   // The path style names the bucket in the path: another resource, another signature.
   EXPECT_EQ(VerifySigV2(r, Directory(), now, "").status().code(), ErrorCode::kSignatureMismatch);
-  EXPECT_EQ(VerifySigV2(r, Directory(), At("Tue, 27 Mar 2007 20:00:00 GMT"), "johnsmith")
-                .status()
-                .code(),
-            ErrorCode::kRequestTimeTooSkewed);
+  EXPECT_EQ(
+      VerifySigV2(r, Directory(), At("Tue, 27 Mar 2007 20:00:00 GMT"), "johnsmith").status().code(),
+      ErrorCode::kRequestTimeTooSkewed);
   // An x-amz-* header added after signing changes the string to sign.
   HttpRequest added = r;
   added.headers.push_back({"x-amz-meta-evil", "1"});

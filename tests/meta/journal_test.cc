@@ -170,7 +170,8 @@ TEST_F(JournalTest, CheckpointRoundTripsAndDamageIsRefused) {
   CheckpointState state;
   state.txn_id = 42;
   state.meta_page.assign(4096, '\0');
-  for (int i = 0; i < 8; ++i) state.meta_page[16 + 128 + i] = static_cast<char>(42 >> (8 * i));
+  for (int i = 0; i < 8; ++i)
+    state.meta_page[16 + 128 + i] = static_cast<char>(uint64_t{42} >> (8 * i));
   state.meta_page[100] = 'm';
   ASSERT_TRUE(WriteCheckpoint(path.string(), state).ok());
   auto read = ReadCheckpoint(path.string());

@@ -221,7 +221,8 @@ TEST_F(EmbeddedStoreTest, DeleteObjectDropsExtentsAndReportsMissing) {
   EXPECT_EQ(fake_->live(), 0u);
   EXPECT_EQ(store_->DeleteObject(Ref("k"), {}).status().code(), ErrorCode::kNoSuchKey);
   EXPECT_EQ(store_->HeadObject({Ref("k"), {}, {}}).status().code(), ErrorCode::kNoSuchKey);
-  EXPECT_EQ(store_->DeleteObject(Ref("k", "nobucket"), {}).status().code(), ErrorCode::kNoSuchBucket);
+  EXPECT_EQ(store_->DeleteObject(Ref("k", "nobucket"), {}).status().code(),
+            ErrorCode::kNoSuchBucket);
 }
 
 TEST_F(EmbeddedStoreTest, CopySharesExtentsAndSurvivesDeletingTheSource) {
