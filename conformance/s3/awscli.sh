@@ -382,6 +382,21 @@ case_tagging() {
   aws_ s3api delete-object --bucket "$B" --key tags/copy
 }
 
+case_acl() {
+  # Only the owner has access: the ACLs read that way, and only that ACL can be set.
+  aws_ s3api put-object --bucket "$B" --key acl/obj --body "$W/small.bin" >/dev/null
+  local out
+  out=$(aws_ s3api get-bucket-acl --bucket "$B")
+  expect_eq "$(json_get "$out" '[g["Permission"] for g in d["Grants"]]')" '["FULL_CONTROL"]' "bucket grants"
+  expect_eq "$(json_get "$out" 'd["Owner"]["ID"] == d["Grants"][0]["Grantee"]["ID"]')" true "grantee is the owner"
+  out=$(aws_ s3api get-object-acl --bucket "$B" --key acl/obj)
+  expect_eq "$(json_get "$out" '[g["Permission"] for g in d["Grants"]]')" '["FULL_CONTROL"]' "object grants"
+  aws_ s3api put-object-acl --bucket "$B" --key acl/obj --acl private
+  aws_ s3api put-bucket-acl --bucket "$B" --acl private
+  expect_fail_with NotImplemented aws_ s3api put-object-acl --bucket "$B" --key acl/obj --acl public-read
+  aws_ s3api delete-object --bucket "$B" --key acl/obj >/dev/null
+}
+
 case_copy_large() {
   # Objects above the CLI's multipart threshold are copied with UploadPartCopy (ranges).
   aws_ s3 cp "s3://$B/big.bin" "s3://$B/copies/big.bin" --only-show-errors
@@ -560,6 +575,7 @@ run_case versions-suspended case_versions_suspended
 run_case versions-cleanup case_versions_cleanup
 run_case copy case_copy
 run_case tagging case_tagging
+run_case acl case_acl
 run_case copy-100MiB case_copy_large
 run_case multipart-api case_multipart_api
 run_case multipart-abort case_multipart_abort

@@ -48,6 +48,10 @@ constexpr Operation kOperations[] = {
     {Op::kPutBucketTagging, "PutBucketTagging", PutBucketTagging},
     {Op::kDeleteBucketTagging, "DeleteBucketTagging", DeleteBucketTagging},
     {Op::kPutBucketVersioning, "PutBucketVersioning", PutBucketVersioning},
+    {Op::kGetBucketAcl, "GetBucketAcl", GetBucketAcl},
+    {Op::kPutBucketAcl, "PutBucketAcl", PutBucketAcl},
+    {Op::kGetObjectAcl, "GetObjectAcl", GetObjectAcl},
+    {Op::kPutObjectAcl, "PutObjectAcl", PutObjectAcl},
     {Op::kNotImplemented, "NotImplemented", NotImplemented},
     {Op::kMethodNotAllowed, "MethodNotAllowed", MethodNotAllowed},
 };

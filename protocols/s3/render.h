@@ -13,6 +13,8 @@ std::string RenderListBuckets(const std::vector<BucketInfo>& buckets, const std:
 std::string RenderLocation(const std::string& region);
 // VersioningConfiguration: no Status while versioning was never enabled.
 std::string RenderVersioning(Versioning versioning = Versioning::kUnversioned);
+// AccessControlPolicy: `owner` with FULL_CONTROL, the only grant there is.
+std::string RenderOwnerAcl(const std::string& owner);
 
 // What a listing request asked for, echoed back in the response.
 struct ListEcho {

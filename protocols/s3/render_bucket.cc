@@ -68,6 +68,20 @@ std::string RenderVersioning(Versioning versioning) {
   return Serialize(doc);
 }
 
+std::string RenderOwnerAcl(const std::string& owner) {
+  pugi::xml_document doc;
+  auto root = NewDocument(doc, "AccessControlPolicy");
+  AddOwner(root, owner);
+  auto grant = root.append_child("AccessControlList").append_child("Grant");
+  auto grantee = grant.append_child("Grantee");
+  grantee.append_attribute("xmlns:xsi") = "http://www.w3.org/2001/XMLSchema-instance";
+  grantee.append_attribute("xsi:type") = "CanonicalUser";
+  AddText(grantee, "ID", owner);
+  AddText(grantee, "DisplayName", owner);
+  AddText(grant, "Permission", "FULL_CONTROL");
+  return Serialize(doc);
+}
+
 std::string RenderListObjectsV1(const ListEcho& echo, const ListObjectsResult& result) {
   pugi::xml_document doc;
   auto root = NewDocument(doc, "ListBucketResult");

@@ -38,6 +38,10 @@ enum class Op {
   kPutBucketTagging,
   kDeleteBucketTagging,
   kPutBucketVersioning,
+  kGetBucketAcl,
+  kPutBucketAcl,
+  kGetObjectAcl,
+  kPutObjectAcl,
   kNotImplemented,    // a recognised S3 operation this gateway does not serve yet
   kMethodNotAllowed,  // no S3 operation has this shape
 };

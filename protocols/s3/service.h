@@ -57,6 +57,13 @@ Result<HttpResponse> DeleteBucket(Call& call);
 Result<HttpResponse> GetBucketLocation(Call& call);
 Result<HttpResponse> GetBucketVersioning(Call& call);
 Result<HttpResponse> PutBucketVersioning(Call& call);
+// ACLs (service_bucket.cc): only the owner has access to its buckets and objects, so the ACL
+// read is the owner's FULL_CONTROL, and the one ACL that can be set is that one (canned
+// "private", or a policy granting exactly it); any other is NotImplemented.
+Result<HttpResponse> GetBucketAcl(Call& call);
+Result<HttpResponse> PutBucketAcl(Call& call);
+Result<HttpResponse> GetObjectAcl(Call& call);
+Result<HttpResponse> PutObjectAcl(Call& call);
 Result<HttpResponse> ListObjects(Call& call, bool v2);
 Result<HttpResponse> ListObjectVersions(Call& call);
 Result<HttpResponse> DeleteObjects(Call& call);

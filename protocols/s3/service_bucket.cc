@@ -113,6 +113,70 @@ Result<HttpResponse> PutBucketVersioning(Call& call) {
   return HttpResponse{};
 }
 
+namespace {
+
+// The ACL a PutBucketAcl / PutObjectAcl asks for must be the owner's FULL_CONTROL alone.
+Status CheckOwnerOnlyAcl(Call& call) {
+  const auto& h = call.request;
+  for (const char* grant : {"x-amz-grant-read", "x-amz-grant-write", "x-amz-grant-read-acp",
+                            "x-amz-grant-write-acp", "x-amz-grant-full-control"}) {
+    if (h.HasHeader(grant)) {
+      return Status(ErrorCode::kNotImplemented, "Only the private ACL is supported.");
+    }
+  }
+  std::string_view canned = h.Header("x-amz-acl");
+  if (!canned.empty()) {
+    if (canned != "private") {
+      return Status(ErrorCode::kNotImplemented, "Only the private ACL is supported.");
+    }
+    return Status::Ok();
+  }
+  ASSIGN_OR_RETURN(std::string body, ReadSmallBody(call, call.options.max_xml_body));
+  pugi::xml_document doc;
+  ASSIGN_OR_RETURN(auto root, ParseBody(doc, body, "AccessControlPolicy"));
+  bool owner_full = false;
+  for (auto grant : root.child("AccessControlList").children("Grant")) {
+    const bool owner = std::string_view(grant.child("Grantee").child_value("ID")) == call.account();
+    const bool full = std::string_view(grant.child_value("Permission")) == "FULL_CONTROL";
+    if (!owner || !full) {
+      return Status(ErrorCode::kNotImplemented, "Only the private ACL is supported.");
+    }
+    owner_full = true;
+  }
+  if (!owner_full) return Status(ErrorCode::kMalformedXml, "The ACL grants nothing.");
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<HttpResponse> GetBucketAcl(Call& call) {
+  RETURN_IF_ERROR(call.store.HeadBucket(call.bucket()).status());
+  return XmlResponse(RenderOwnerAcl(call.account()));
+}
+
+Result<HttpResponse> PutBucketAcl(Call& call) {
+  RETURN_IF_ERROR(call.store.HeadBucket(call.bucket()).status());
+  RETURN_IF_ERROR(CheckOwnerOnlyAcl(call));
+  return HttpResponse{};
+}
+
+Result<HttpResponse> GetObjectAcl(Call& call) {
+  RETURN_IF_ERROR(
+      call.store.HeadObject(GetObjectRequest{call.object(), std::nullopt, {}}).status());
+  HttpResponse response = XmlResponse(RenderOwnerAcl(call.account()));
+  if (call.query.Has("versionId")) {
+    response.Set("x-amz-version-id", call.query.Get("versionId").value_or(""));
+  }
+  return response;
+}
+
+Result<HttpResponse> PutObjectAcl(Call& call) {
+  RETURN_IF_ERROR(
+      call.store.HeadObject(GetObjectRequest{call.object(), std::nullopt, {}}).status());
+  RETURN_IF_ERROR(CheckOwnerOnlyAcl(call));
+  return HttpResponse{};
+}
+
 Result<HttpResponse> ListObjects(Call& call, bool v2) {
   const Query& q = call.query;
   ASSIGN_OR_RETURN(ListEcho echo, CommonListEcho(call));

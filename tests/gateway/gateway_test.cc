@@ -271,6 +271,29 @@ TEST_F(GatewayTest, VersionsAreRestoredByCopyAndCopiedIntoParts) {
             400);
 }
 
+// Only the owner has access, and that is what the ACL APIs read and accept.
+TEST_F(GatewayTest, AclsAreTheOwnersFullControl) {
+  ASSERT_EQ(Do("PUT", "/bkt").status, 200);
+  ASSERT_EQ(Do("PUT", "/bkt/k", "x").status, 200);
+  for (const char* target : {"/bkt?acl", "/bkt/k?acl"}) {
+    RawResponse acl = Do("GET", target);
+    ASSERT_EQ(acl.status, 200) << acl.body;
+    EXPECT_NE(acl.body.find("<Permission>FULL_CONTROL</Permission>"), std::string::npos);
+    EXPECT_NE(acl.body.find("xsi:type=\"CanonicalUser\""), std::string::npos);
+    EXPECT_EQ(Do("PUT", target, "", {{"x-amz-acl", "private"}}).status, 200);
+    EXPECT_EQ(Do("PUT", target, "", {{"x-amz-acl", "public-read"}}).status, 501);
+    EXPECT_EQ(Do("PUT", target, acl.body).status, 200);  // the ACL read back, set again
+    EXPECT_EQ(Do("PUT", target, "",
+                 {{"x-amz-grant-read",
+                   "uri=\"http://acs.amazonaws.com/"
+                   "groups/global/AllUsers\""}})
+                  .status,
+              501);
+  }
+  EXPECT_EQ(Do("GET", "/bkt/missing?acl").status, 404);
+  EXPECT_EQ(Do("GET", "/nobkt?acl").status, 404);
+}
+
 // CompleteMultipartUpload takes If-None-Match "*" and If-Match; a refused completion
 // leaves the upload in place, so that it can still be completed or aborted.
 TEST_F(GatewayTest, ConditionalCompletionChecksTheObjectItWouldReplace) {

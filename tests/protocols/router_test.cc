@@ -174,9 +174,11 @@ TEST(RouterTest, CopySourceOnBucketPutIsNotCreateBucket) {
 }
 
 TEST(RouterTest, KnownButUnservedSubresourcesAreNotImplemented) {
-  EXPECT_EQ(RouteTarget("GET", "/bkt?acl"), Op::kNotImplemented);
-  EXPECT_EQ(RouteTarget("PUT", "/bkt?acl"), Op::kNotImplemented);
-  EXPECT_EQ(RouteTarget("GET", "/bkt/key?acl"), Op::kNotImplemented);
+  EXPECT_EQ(RouteTarget("GET", "/bkt?acl"), Op::kGetBucketAcl);
+  EXPECT_EQ(RouteTarget("PUT", "/bkt?acl"), Op::kPutBucketAcl);
+  EXPECT_EQ(RouteTarget("GET", "/bkt/key?acl"), Op::kGetObjectAcl);
+  EXPECT_EQ(RouteTarget("PUT", "/bkt/key?acl"), Op::kPutObjectAcl);
+  EXPECT_EQ(RouteTarget("DELETE", "/bkt?acl"), Op::kNotImplemented);
   EXPECT_EQ(RouteTarget("GET", "/bkt?policy"), Op::kNotImplemented);
   EXPECT_EQ(RouteTarget("PUT", "/bkt?policy"), Op::kNotImplemented);
   EXPECT_EQ(RouteTarget("DELETE", "/bkt?policy"), Op::kNotImplemented);
@@ -245,6 +247,9 @@ TEST(OpNameTest, NamesMatchS3OperationNames) {
   EXPECT_EQ(OpName(Op::kDeleteBucket), "DeleteBucket");
   EXPECT_EQ(OpName(Op::kGetBucketLocation), "GetBucketLocation");
   EXPECT_EQ(OpName(Op::kGetBucketVersioning), "GetBucketVersioning");
+  EXPECT_EQ(OpName(Op::kPutBucketVersioning), "PutBucketVersioning");
+  EXPECT_EQ(OpName(Op::kGetBucketAcl), "GetBucketAcl");
+  EXPECT_EQ(OpName(Op::kPutObjectAcl), "PutObjectAcl");
   EXPECT_EQ(OpName(Op::kListObjects), "ListObjects");
   EXPECT_EQ(OpName(Op::kListObjectsV2), "ListObjectsV2");
   EXPECT_EQ(OpName(Op::kListObjectVersions), "ListObjectVersions");
