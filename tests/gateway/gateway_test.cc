@@ -123,7 +123,7 @@ TEST_F(GatewayTest, InvalidBucketNameIsRejected) {
 
 TEST_F(GatewayTest, UnknownOperationIsNotImplemented) {
   ASSERT_EQ(Do("PUT", "/bkt").status, 200);
-  RawResponse response = Do("GET", "/bkt?acl");
+  RawResponse response = Do("GET", "/bkt?lifecycle");
   EXPECT_EQ(response.status, 501);
   EXPECT_NE(response.body.find("<Code>NotImplemented</Code>"), std::string::npos);
 }
