@@ -15,18 +15,29 @@ namespace {
 
 constexpr int64_t kMicrosPerSecond = 1000000;
 
-// The query parameters SigV2 signs (its "sub-resources" and response overrides).
-constexpr std::string_view kSignedParams[] = {"acl",
+// The query parameters SigV2 signs (its "sub-resources" and response overrides), as S3 and
+// botocore's HmacV1 list them.
+constexpr std::string_view kSignedParams[] = {"accelerate",
+                                              "acl",
+                                              "analytics",
                                               "cors",
+                                              "defaultObjectAcl",
                                               "delete",
+                                              "inventory",
                                               "lifecycle",
                                               "location",
                                               "logging",
+                                              "metrics",
                                               "notification",
+                                              "object-lock",
                                               "partNumber",
                                               "policy",
+                                              "replication",
                                               "requestPayment",
                                               "restore",
+                                              "select",
+                                              "select-type",
+                                              "storageClass",
                                               "tagging",
                                               "torrent",
                                               "uploadId",
@@ -41,6 +52,18 @@ constexpr std::string_view kSignedParams[] = {"acl",
                                               "response-content-language",
                                               "response-content-type",
                                               "response-expires"};
+
+// The static queries of botocore's operation URIs that it joins to a path-style resource.
+constexpr std::string_view kBotocoreStaticQueries[] = {
+    "list-type=2",    "uploads",    "versioning",  "versions",     "delete",
+    "tagging",        "acl",        "cors",        "lifecycle",    "location",
+    "policy",         "website",    "logging",     "notification", "replication",
+    "requestPayment", "accelerate", "object-lock", "restore",      "attributes"};
+
+bool IsSigned(std::string_view name) {
+  return std::find(std::begin(kSignedParams), std::end(kSignedParams), name) !=
+         std::end(kSignedParams);
+}
 
 Status Malformed(std::string message) {
   return Status(ErrorCode::kAuthorizationHeaderMalformed, std::move(message));
@@ -60,8 +83,13 @@ bool HasSigV2(const HttpRequest& request) {
   return HasRawParam(q, "AWSAccessKeyId") && HasRawParam(q, "Signature");
 }
 
-Result<std::string> SigV2StringToSign(const HttpRequest& request, std::string_view date,
-                                      std::string_view virtual_bucket) {
+namespace {
+
+// SigV2StringToSign, also telling where the resource starts and where its sub-resources do
+// (npos when there are none).
+Result<std::string> BuildStringToSign(const HttpRequest& request, std::string_view date,
+                                      std::string_view virtual_bucket, size_t* resource_at,
+                                      size_t* subresources_at) {
   std::string out;
   out.append(request.method).push_back('\n');
   out.append(Trim(request.Header("content-md5"))).push_back('\n');
@@ -76,6 +104,7 @@ Result<std::string> SigV2StringToSign(const HttpRequest& request, std::string_vi
     joined.append(Trim(value));
   }
   for (const auto& [name, value] : amz) out.append(name).append(":").append(value).push_back('\n');
+  *resource_at = out.size();
   std::string resource;
   if (!virtual_bucket.empty()) resource.append("/").append(virtual_bucket);
   resource.append(request.RawPath());
@@ -83,20 +112,32 @@ Result<std::string> SigV2StringToSign(const HttpRequest& request, std::string_vi
   if (resource.size() > 1 && resource.find('/', 1) == std::string::npos) resource.push_back('/');
   out.append(resource);
   ASSIGN_OR_RETURN(Query query, Query::Parse(request.RawQuery(), Plus::kSpace));
-  std::vector<std::string> signed_params;
+  std::vector<std::string> names, signed_params;
   for (const QueryParam& p : query.params()) {
-    if (std::find(std::begin(kSignedParams), std::end(kSignedParams), p.name) ==
-        std::end(kSignedParams)) {
-      continue;
+    if (!IsSigned(p.name)) continue;
+    // One value per signed parameter: the operation reads the first, the signature would
+    // cover them all, sorted.
+    if (std::find(names.begin(), names.end(), p.name) != names.end()) {
+      return Status(ErrorCode::kInvalidArgument, "a signed query parameter is repeated");
     }
+    names.push_back(p.name);
     signed_params.push_back(p.has_value ? p.name + "=" + p.value : p.name);
   }
   std::sort(signed_params.begin(), signed_params.end());
+  *subresources_at = signed_params.empty() ? std::string::npos : out.size();
   for (size_t i = 0; i < signed_params.size(); ++i) {
     out.push_back(i == 0 ? '?' : '&');
     out.append(signed_params[i]);
   }
   return out;
+}
+
+}  // namespace
+
+Result<std::string> SigV2StringToSign(const HttpRequest& request, std::string_view date,
+                                      std::string_view virtual_bucket) {
+  size_t resource_at = 0, subresources_at = 0;
+  return BuildStringToSign(request, date, virtual_bucket, &resource_at, &subresources_at);
 }
 
 std::string SigV2Signature(std::string_view secret, std::string_view string_to_sign) {
@@ -145,7 +186,7 @@ Result<SigV4Context> VerifySigV2(const HttpRequest& request, const AccountDirect
         end != date.data() + date.size()) {
       return Malformed("a presigned URL needs AWSAccessKeyId, Signature and Expires");
     }
-    if (now_micros > expires * kMicrosPerSecond) {
+    if (now_micros / kMicrosPerSecond > expires) {
       return Status(ErrorCode::kRequestExpired, "Request has expired");
     }
   }
@@ -153,18 +194,21 @@ Result<SigV4Context> VerifySigV2(const HttpRequest& request, const AccountDirect
   if (!account) {
     return Status(ErrorCode::kUnknownAccessKey, "the access key id does not exist in our records");
   }
-  ASSIGN_OR_RETURN(std::string string_to_sign, SigV2StringToSign(request, date, virtual_bucket));
+  size_t resource_at = 0, subresources_at = 0;
+  ASSIGN_OR_RETURN(std::string string_to_sign, BuildStringToSign(request, date, virtual_bucket,
+                                                                 &resource_at, &subresources_at));
   std::vector<std::string> candidates = {string_to_sign};
   // botocore signs path-style requests whose operation URI has a static query with that
   // query joined to the path as sent, before the sub-resources: "/bucket?list-type=2",
-  // "/bucket?versioning?versioning", "/bucket/key?uploads?uploads".
+  // "/bucket?versioning?versioning", "/bucket/key?uploads?uploads". Only those queries.
   const std::string_view query = request.RawQuery();
-  if (virtual_bucket.empty() && !query.empty()) {
-    const size_t resource = string_to_sign.rfind('\n') + 1;
-    const size_t sub = string_to_sign.find('?', resource);
-    std::string quirk = string_to_sign.substr(0, resource);
-    quirk.append(request.RawPath()).append("?").append(query.substr(0, query.find('&')));
-    if (sub != std::string::npos) quirk.append(string_to_sign.substr(sub));
+  const std::string_view first = query.substr(0, query.find('&'));
+  if (virtual_bucket.empty() &&
+      std::find(std::begin(kBotocoreStaticQueries), std::end(kBotocoreStaticQueries), first) !=
+          std::end(kBotocoreStaticQueries)) {
+    std::string quirk = string_to_sign.substr(0, resource_at);
+    quirk.append(request.RawPath()).append("?").append(first);
+    if (subresources_at != std::string::npos) quirk.append(string_to_sign.substr(subresources_at));
     candidates.push_back(std::move(quirk));
   }
   bool matched = false;

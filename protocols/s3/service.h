@@ -46,7 +46,10 @@ class Payload {
 // Without Content-Length or Transfer-Encoding a request has no body (RFC 9112 §6.3);
 // operations that store an object insist on a length (`require_length`).
 Result<std::unique_ptr<Payload>> OpenPayload(Call& call, bool require_length = true);
-// Reads a whole small request body (XML); kEntityTooLarge past `limit`.
+// kInvalidArgument for ?versionId= with no value (S3 answers 400).
+Status CheckVersionParam(const Call& call);
+// Reads a whole small request body (XML); kEntityTooLarge past `limit`, kBadDigest when a
+// Content-MD5 does not match it.
 Result<std::string> ReadSmallBody(Call& call, size_t limit);
 
 // Bucket family (service_bucket.cc).

@@ -116,22 +116,27 @@ Result<HttpResponse> PutBucketVersioning(Call& call) {
 namespace {
 
 // The ACL a PutBucketAcl / PutObjectAcl asks for must be the owner's FULL_CONTROL alone.
-Status CheckOwnerOnlyAcl(Call& call) {
+Status CheckOwnerOnlyAcl(Call& call, bool object) {
   const auto& h = call.request;
+  bool grants = false;
   for (const char* grant : {"x-amz-grant-read", "x-amz-grant-write", "x-amz-grant-read-acp",
                             "x-amz-grant-write-acp", "x-amz-grant-full-control"}) {
-    if (h.HasHeader(grant)) {
-      return Status(ErrorCode::kNotImplemented, "Only the private ACL is supported.");
-    }
+    grants = grants || h.HasHeader(grant);
   }
+  ASSIGN_OR_RETURN(std::string body, ReadSmallBody(call, call.options.max_xml_body));
   std::string_view canned = h.Header("x-amz-acl");
   if (!canned.empty()) {
-    if (canned != "private") {
+    if (grants || !body.empty()) {
+      return Status(ErrorCode::kInvalidRequest,
+                    "Specifying both Canned ACLs and Header Grants or a body is not allowed");
+    }
+    // The owner of an object is its bucket's owner: bucket-owner-full-control is private.
+    if (canned != "private" && !(object && canned == "bucket-owner-full-control")) {
       return Status(ErrorCode::kNotImplemented, "Only the private ACL is supported.");
     }
     return Status::Ok();
   }
-  ASSIGN_OR_RETURN(std::string body, ReadSmallBody(call, call.options.max_xml_body));
+  if (grants) return Status(ErrorCode::kNotImplemented, "Only the private ACL is supported.");
   pugi::xml_document doc;
   ASSIGN_OR_RETURN(auto root, ParseBody(doc, body, "AccessControlPolicy"));
   bool owner_full = false;
@@ -156,11 +161,12 @@ Result<HttpResponse> GetBucketAcl(Call& call) {
 
 Result<HttpResponse> PutBucketAcl(Call& call) {
   RETURN_IF_ERROR(call.store.HeadBucket(call.bucket()).status());
-  RETURN_IF_ERROR(CheckOwnerOnlyAcl(call));
+  RETURN_IF_ERROR(CheckOwnerOnlyAcl(call, /*object=*/false));
   return HttpResponse{};
 }
 
 Result<HttpResponse> GetObjectAcl(Call& call) {
+  RETURN_IF_ERROR(CheckVersionParam(call));
   RETURN_IF_ERROR(
       call.store.HeadObject(GetObjectRequest{call.object(), std::nullopt, {}}).status());
   HttpResponse response = XmlResponse(RenderOwnerAcl(call.account()));
@@ -171,9 +177,10 @@ Result<HttpResponse> GetObjectAcl(Call& call) {
 }
 
 Result<HttpResponse> PutObjectAcl(Call& call) {
+  RETURN_IF_ERROR(CheckVersionParam(call));
   RETURN_IF_ERROR(
       call.store.HeadObject(GetObjectRequest{call.object(), std::nullopt, {}}).status());
-  RETURN_IF_ERROR(CheckOwnerOnlyAcl(call));
+  RETURN_IF_ERROR(CheckOwnerOnlyAcl(call, /*object=*/true));
   return HttpResponse{};
 }
 

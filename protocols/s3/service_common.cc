@@ -2,6 +2,8 @@
 
 #include "auth/payload.h"
 #include "common/encoding.h"
+#include "common/hash.h"
+#include "protocols/s3/parse_object.h"
 #include "protocols/s3/service.h"
 
 namespace tessera::s3 {
@@ -78,6 +80,12 @@ Result<std::string> ReadSmallBody(Call& call, size_t limit) {
       return Status(ErrorCode::kEntityTooLarge, "Your request body is too large");
     }
     body.append(buf, n);
+  }
+  // Content-MD5, when sent, covers the body (and a SigV2 signature covers Content-MD5).
+  ASSIGN_OR_RETURN(std::optional<std::string> md5, ParseContentMd5(call.request));
+  if (md5 && Md5(body) != *md5) {
+    return Status(ErrorCode::kBadDigest,
+                  "The Content-MD5 you specified did not match what we received.");
   }
   return body;
 }

@@ -135,5 +135,38 @@ TEST(SigV2Test, PresignedUrlsOfTheGuideVerifyUntilTheyExpire) {
             ErrorCode::kAuthorizationHeaderMalformed);
 }
 
+// Signs `resource` (the whole last line) for a GET at `date` with the example key.
+std::string SignedGet(const std::string& target, const std::string& resource) {
+  return "AWS " + std::string(kKeyId) + ":" +
+         SigV2Signature(kSecret, "GET\n\n\nTue, 27 Mar 2007 19:36:42 GMT\n" + resource);
+}
+
+TEST(SigV2Test, BotocoresPathStyleResourcesAreAcceptedOnlyForItsStaticQueries) {
+  const int64_t now = At("Tue, 27 Mar 2007 19:37:00 GMT");
+  auto verify = [&](const std::string& target, const std::string& resource) {
+    HttpRequest r = MakeRequest("GET", target,
+                                {{"date", "Tue, 27 Mar 2007 19:36:42 GMT"},
+                                 {"authorization", SignedGet(target, resource)}});
+    return VerifySigV2(r, Directory(), now, "").status().code();
+  };
+  EXPECT_EQ(verify("/b?list-type=2&prefix=x", "/b/"), ErrorCode::kOk);
+  EXPECT_EQ(verify("/b?list-type=2&prefix=x", "/b?list-type=2"), ErrorCode::kOk);
+  EXPECT_EQ(verify("/b?versioning", "/b?versioning?versioning"), ErrorCode::kOk);
+  EXPECT_EQ(verify("/b/k?uploads", "/b/k?uploads?uploads"), ErrorCode::kOk);
+  // Not one of botocore's static queries: only the standard resource.
+  EXPECT_EQ(verify("/b/k?versionId=v", "/b/k?versionId=v?versionId=v"),
+            ErrorCode::kSignatureMismatch);
+  EXPECT_EQ(verify("/b/k?prefix=x", "/b/k?prefix=x"), ErrorCode::kSignatureMismatch);
+  EXPECT_EQ(verify("/b/k?versionId=v", "/b/k?versionId=v"), ErrorCode::kOk);
+}
+
+TEST(SigV2Test, RepeatedSignedParametersAndHugeExpiriesAreRefused) {
+  HttpRequest repeated = MakeRequest("GET", "/b/k?versionId=a&versionId=b", {});
+  EXPECT_EQ(SigV2StringToSign(repeated, "d", "").status().code(), ErrorCode::kInvalidArgument);
+  HttpRequest huge = MakeRequest(
+      "GET", "/b/k?AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&Signature=x&Expires=99999999999999999", {});
+  EXPECT_EQ(VerifySigV2(huge, Directory(), 1, "").status().code(), ErrorCode::kSignatureMismatch);
+}
+
 }  // namespace
 }  // namespace tessera::auth

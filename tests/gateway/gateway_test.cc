@@ -128,6 +128,20 @@ TEST_F(GatewayTest, UnknownOperationIsNotImplemented) {
   EXPECT_NE(response.body.find("<Code>NotImplemented</Code>"), std::string::npos);
 }
 
+// A Content-MD5 on an XML body covers it (a SigV2 signature covers only the MD5).
+TEST_F(GatewayTest, XmlBodiesAreCheckedAgainstTheirContentMd5) {
+  ASSERT_EQ(Do("PUT", "/bkt").status, 200);
+  ASSERT_EQ(Do("PUT", "/bkt/a", "x").status, 200);
+  const std::string body = "<Delete><Object><Key>a</Key></Object></Delete>";
+  RawResponse r = Do("POST", "/bkt?delete", body, {{"Content-MD5", Base64Encode(Md5("other"))}});
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("<Code>BadDigest</Code>"), std::string::npos);
+  EXPECT_EQ(Do("GET", "/bkt/a").status, 200);
+  EXPECT_EQ(Do("POST", "/bkt?delete", body, {{"Content-MD5", Base64Encode(Md5(body))}}).status,
+            200);
+  EXPECT_EQ(Do("GET", "/bkt/a").status, 404);
+}
+
 TEST_F(GatewayTest, MalformedXmlIsRejected) {
   ASSERT_EQ(Do("PUT", "/bkt").status, 200);
   RawResponse response = Do("POST", "/bkt?delete", "<Delete><Object><Key>a</Key>");
@@ -290,6 +304,10 @@ TEST_F(GatewayTest, AclsAreTheOwnersFullControl) {
                   .status,
               501);
   }
+  EXPECT_EQ(Do("PUT", "/bkt?acl", "<AccessControlPolicy/>", {{"x-amz-acl", "private"}}).status,
+            400);
+  EXPECT_EQ(Do("PUT", "/bkt/k?acl", "", {{"x-amz-acl", "bucket-owner-full-control"}}).status, 200);
+  EXPECT_EQ(Do("GET", "/bkt/k?acl&versionId=").status, 400);
   EXPECT_EQ(Do("GET", "/bkt/missing?acl").status, 404);
   EXPECT_EQ(Do("GET", "/nobkt?acl").status, 404);
 }
