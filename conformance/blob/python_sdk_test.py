@@ -590,6 +590,40 @@ def case_tags():
     bc.delete_blob()
 
 
+def case_versions():
+    # Versions kept through S3's versioning (Azure switches them on per account, through its
+    # management plane): the SDK's version ids, listings with versions, reads and deletes.
+    import boto3
+    from botocore.config import Config
+    cc = svc.get_container_client("conf-py-versions")
+    cc.create_container()
+    s3 = boto3.session.Session().client(
+        "s3", endpoint_url=ENDPOINT, aws_access_key_id=ACCOUNT, aws_secret_access_key=KEY,
+        region_name="us-east-1",
+        config=Config(signature_version="s3v4", s3={"addressing_style": "path"}))
+    s3.put_bucket_versioning(Bucket="conf-py-versions",
+                             VersioningConfiguration={"Status": "Enabled"})
+    bc = cc.get_blob_client("doc")
+    first = bc.upload_blob(b"first", overwrite=True)["version_id"]
+    second = bc.upload_blob(b"second", overwrite=True)["version_id"]
+    assert first and second and first != second, (first, second)
+    listed = [(b.name, b.version_id, b.is_current_version)
+              for b in cc.list_blobs(include=["versions"])]
+    expect_eq(sorted(listed, key=lambda t: t[1]),
+              [("doc", first, None), ("doc", second, True)], "versions listed")
+    expect_eq(bc.download_blob(version_id=first).readall(), b"first", "read by version id")
+    expect_eq(bc.download_blob().readall(), b"second", "current version")
+    bc.delete_blob(version_id=first)
+    expect_eq([b.version_id for b in cc.list_blobs(include=["versions"])], [second],
+              "a version deleted")
+    bc.delete_blob()
+    expect_error(bc.get_blob_properties, "BlobNotFound", 404)
+    expect_eq([(b.version_id, b.is_current_version) for b in cc.list_blobs(include=["versions"])],
+              [(second, None)], "only the earlier version is left")
+    expect_eq(bc.download_blob(version_id=second).readall(), b"second", "kept version")
+    cc.delete_container()
+
+
 def case_staged_blocks():
     bc = svc.get_blob_client(CONTAINER, "staged.bin")
     chunks = [os.urandom(100_000), os.urandom(200_000), os.urandom(300_000)]
@@ -669,6 +703,7 @@ CASES = [
     ("errors", case_errors),
     ("put-if-none-match-star", case_put_if_none_match_star),
     ("tags", case_tags),
+    ("versions", case_versions),
     ("staged-blocks", case_staged_blocks),
     ("delete", case_delete),
 ]
