@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/time.h"
+#include "tests/auth/request.h"
 
 namespace tessera::auth {
 namespace {
@@ -21,15 +22,8 @@ constexpr char kKey[] =
 constexpr char kDate[] = "Fri, 26 Jun 2015 23:39:12 GMT";
 constexpr char kIpHost[] = "127.0.0.1:10000";
 
-using Headers = std::vector<std::pair<std::string, std::string>>;
-
-HttpRequest MakeRequest(std::string method, std::string target, Headers headers) {
-  HttpRequest r;
-  r.method = std::move(method);
-  r.target = std::move(target);
-  r.headers = std::move(headers);
-  return r;
-}
+using testing::Headers;
+using testing::MakeRequest;
 
 AccountDirectory Accounts() {
   return AccountDirectory(std::vector<Account>{{kAccount, kKey}, {"s3only", "not base64 !"}});

@@ -7,23 +7,17 @@
 #include <vector>
 
 #include "common/time.h"
+#include "tests/auth/request.h"
 
 namespace tessera::auth {
 namespace {
 
-using Headers = std::vector<std::pair<std::string, std::string>>;
+using testing::Headers;
+using testing::MakeRequest;
 
 // The examples of the S3 REST authentication guide (Signature Version 2).
 constexpr char kKeyId[] = "AKIAIOSFODNN7EXAMPLE";
 constexpr char kSecret[] = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
-
-HttpRequest MakeRequest(std::string method, std::string target, Headers headers) {
-  HttpRequest r;
-  r.method = std::move(method);
-  r.target = std::move(target);
-  r.headers = std::move(headers);
-  return r;
-}
 
 AccountDirectory Directory() { return AccountDirectory({Account{kKeyId, kSecret, "", false}}); }
 

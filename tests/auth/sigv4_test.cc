@@ -9,19 +9,13 @@
 #include "common/encoding.h"
 #include "common/hash.h"
 #include "common/time.h"
+#include "tests/auth/request.h"
 
 namespace tessera::auth {
 namespace {
 
-using Headers = std::vector<std::pair<std::string, std::string>>;
-
-HttpRequest MakeRequest(std::string method, std::string target, Headers headers) {
-  HttpRequest r;
-  r.method = std::move(method);
-  r.target = std::move(target);
-  r.headers = std::move(headers);
-  return r;
-}
+using testing::Headers;
+using testing::MakeRequest;
 
 // AWS SigV4 test suite (aws-sig-v4-test-suite): service "service", region us-east-1.
 constexpr char kSuiteSecret[] = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
