@@ -70,6 +70,7 @@ struct Options {
   std::vector<Dialect> dialects;  // in run order
   std::string only_size;          // run only this row of the matrix ("4KiB", "1MiB", "64MiB")
   double overwrite = 0;           // after each PUT phase, PUT this fraction of its keys again
+  int ops = 0;                    // ops per phase over all clients; 0: the matrix's own
 };
 
 int Usage() {
@@ -78,11 +79,11 @@ int Usage() {
       "                     [--data DIR]]\n"
       "                     [--tmp DIR] [--seconds S] [--big N_GIB] [--clients C]\n"
       "                     [--dialect s3|blob|both] [--size 4KiB|1MiB|64MiB]\n"
-      "                     [--overwrite FRACTION]\n"
+      "                     [--overwrite FRACTION] [--ops N]\n"
       "  default: PUT then GET of 4KiB, 1MiB, 64MiB objects with 1 and 16 clients,\n"
       "           each phase at most S seconds (default 4) or its op count;\n"
       "           one table per dialect (default both: S3, then Blob);\n"
-      "           --clients C runs only C clients\n"
+      "           --clients C runs only C clients; --ops N sets each phase's op count\n"
       "  --big:   C clients (default 16) each upload, then read, one N GiB object\n"
       "           (dialect default s3; Blob uses one Put Blob, so N <= 4)\n"
       "  gateway default: %s\n",
@@ -98,8 +99,8 @@ std::optional<Options> ParseOptions(int argc, char** argv) {
     std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") return std::nullopt;
     static const std::set<std::string> kFlags = {
-        "--gateway", "--endpoint", "--pid",     "--data", "--tmp",      "--seconds",
-        "--big",     "--clients",  "--dialect", "--size", "--overwrite"};
+        "--gateway", "--endpoint", "--pid",     "--data", "--tmp",       "--seconds",
+        "--big",     "--clients",  "--dialect", "--size", "--overwrite", "--ops"};
     if (!kFlags.count(arg)) {
       std::printf("tessera-bench: unknown option %s\n", arg.c_str());
       return std::nullopt;
@@ -141,10 +142,12 @@ std::optional<Options> ParseOptions(int argc, char** argv) {
       o.only_size = value;
     } else if (arg == "--overwrite") {
       o.overwrite = std::atof(value.c_str());
+    } else if (arg == "--ops") {
+      o.ops = std::atoi(value.c_str());
     }
   }
-  if (o.seconds <= 0 || o.clients <= 0 || o.big_gib < 0) {
-    std::printf("tessera-bench: --seconds, --clients and --big must be positive\n");
+  if (o.seconds <= 0 || o.clients <= 0 || o.big_gib < 0 || o.ops < 0) {
+    std::printf("tessera-bench: --seconds, --clients, --big and --ops must be positive\n");
     return std::nullopt;
   }
   if (o.dialects.empty()) {
@@ -269,7 +272,7 @@ uint64_t PutThenGet(const Run& run, uint64_t size, int clients, int max_ops_per_
 }
 
 uint64_t DefaultMatrix(const Run& run, double seconds, const std::string& only_size,
-                       int only_clients) {
+                       int only_clients, int ops) {
   struct Size {
     uint64_t bytes;
     int max_ops;  // per phase, over all clients
@@ -284,7 +287,8 @@ uint64_t DefaultMatrix(const Run& run, double seconds, const std::string& only_s
         clients = only_clients;
       }
       if (g_cancel) return errors;
-      int per_client = std::max(1, (size.max_ops + clients - 1) / clients);
+      const int phase_ops = ops > 0 ? ops : size.max_ops;
+      int per_client = std::max(1, (phase_ops + clients - 1) / clients);
       errors += PutThenGet(run, size.bytes, clients, per_client, seconds);
     }
   }
@@ -310,7 +314,7 @@ uint64_t RunDialect(const Run& run, const Options& o, bool* created) {
   if (o.big_gib > 0) {
     return PutThenGet(run, static_cast<uint64_t>(o.big_gib) * kGiB, o.clients, 1, 0);
   }
-  return DefaultMatrix(run, o.seconds, o.only_size, o.clients_set ? o.clients : 0);
+  return DefaultMatrix(run, o.seconds, o.only_size, o.clients_set ? o.clients : 0, o.ops);
 }
 
 int Main(int argc, char** argv) {

@@ -86,7 +86,8 @@ class SegmentReadSource : public BodySource {
   // Makes stripe `stripe` of extent `e` resident, with the stripes after it that the range
   // still needs, up to a batch.
   Status Load(size_t e, uint64_t stripe) {
-    if (e == loaded_extent_ && stripe >= batch_first_ && stripe < batch_first_ + batch_count_) {
+    if (e == loaded_extent_ && stripe >= batch_first_ && stripe < batch_first_ + batch_count_ &&
+        LoadedChunk(e, stripe)) {
       return Status::Ok();
     }
     if (e != open_extent_) RETURN_IF_ERROR(SwitchExtent(e));
@@ -100,6 +101,18 @@ class SegmentReadSource : public BodySource {
     const uint64_t range_end = std::min(end_, starts_[e] + loc.size) - starts_[e];
     const uint64_t last = (loc.base + range_end - 1) / loc.stripe_bytes();
     const uint32_t count = static_cast<uint32_t>(std::min<uint64_t>(slots_, last - stripe + 1));
+    loaded_lo_ = 0;
+    loaded_hi_ = k - 1;
+    // A range inside one stripe (a small object packed with others, a short range) needs
+    // only the chunks it covers: read those alone when they check out.
+    if (count == 1) {
+      const uint64_t stripe_start = stripe * loc.stripe_bytes();
+      const uint64_t from = loc.base + (pos_ - starts_[e]) - stripe_start;
+      const uint64_t to = std::min(loc.base + range_end - stripe_start, loc.stripe_bytes());
+      const int lo = static_cast<int>(from / chunk);
+      const int hi = static_cast<int>((to - 1) / chunk);
+      if (hi - lo + 1 < k && LoadChunks(e, stripe, lo, hi)) return Status::Ok();
+    }
 
     // Data fragments first, all at once: a healthy batch needs no parity and no decode.
     std::vector<ReadOp> ops;
@@ -128,6 +141,44 @@ class SegmentReadSource : public BodySource {
     batch_first_ = stripe;
     batch_count_ = count;
     return Status::Ok();
+  }
+
+  // Reads data chunks lo..hi of stripe `stripe` of extent `e` (the open one); true when
+  // every one was read and checks out. Otherwise the caller loads the whole stripe, which
+  // rebuilds what is bad.
+  bool LoadChunks(size_t e, uint64_t stripe, int lo, int hi) {
+    const ExtentLocation& loc = extents_[e];
+    std::vector<ReadOp> ops;
+    for (int i = lo; i <= hi; ++i) {
+      if (!Open(i)) return false;
+      ops.push_back(ReadOp{files_[i].get(), loc.fragments[i].offset + stripe * loc.chunk_size,
+                           reinterpret_cast<char*>(Chunk(i, 0)), loc.chunk_size});
+    }
+    ReadAll(ops);
+    for (int i = lo; i <= hi; ++i) {
+      const ReadOp& op = ops[static_cast<size_t>(i - lo)];
+      if (!op.got.ok()) {
+        unusable_[i] = true;
+        return false;
+      }
+      if (*op.got < loc.chunk_size || !ChunkOk(i, stripe, 0)) return false;
+    }
+    loaded_extent_ = e;
+    batch_first_ = stripe;
+    batch_count_ = 1;
+    loaded_lo_ = lo;
+    loaded_hi_ = hi;
+    return true;
+  }
+
+  // Whether the loaded batch holds the chunk of extent `e` that pos_ is in (a batch read
+  // for part of a stripe holds only the chunks of that part).
+  bool LoadedChunk(size_t e, uint64_t stripe) const {
+    const ExtentLocation& loc = extents_[e];
+    if (loc.buffered()) return true;
+    const uint64_t in_stripe = loc.base + (pos_ - starts_[e]) - stripe * loc.stripe_bytes();
+    const int c = static_cast<int>(in_stripe / loc.chunk_size);
+    return c >= loaded_lo_ && c <= loaded_hi_;
   }
 
   // Rebuilds the data chunks of batch stripe `s` (stripe `first + s`) that `good` lacks from
@@ -283,6 +334,7 @@ class SegmentReadSource : public BodySource {
   size_t loaded_extent_ = SIZE_MAX;  // which stripes buf_ holds
   uint64_t batch_first_ = 0;
   uint32_t batch_count_ = 0;
+  int loaded_lo_ = 0, loaded_hi_ = 0;  // data chunks the batch holds (all but for part reads)
   // (k + m) x slots_ chunks, fragment-major; aligned for direct reads.
   struct Free {
     void operator()(char* p) const { std::free(p); }
