@@ -35,6 +35,8 @@ constexpr auto kUse = asio::as_tuple(asio::use_awaitable);
 
 namespace {
 
+// Response bodies stream in chunks of this size; one no bigger is read whole by the worker
+// that ran the request, in the same turn (no further hand-off between threads).
 constexpr size_t kResponseChunk = 256 * 1024;
 // Beast sizes each socket read by the connection buffer's free capacity: without this
 // reserve a request body arrives 512 bytes per recv.
@@ -280,6 +282,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   asio::awaitable<void> Prefetch();
   asio::awaitable<bool> Write(HttpResponse& response, bool keep_alive);
   asio::awaitable<bool> WriteStreamed(HttpResponse& response, bool keep_alive);
+  asio::awaitable<bool> WriteWhole(HttpResponse& response, bool keep_alive);
+  // On the worker: reads a streamed body of at most kResponseChunk into whole_.
+  Status ReadWhole(BodySource& source, uint64_t size);
   asio::awaitable<bool> DrainBody();
   asio::awaitable<HttpResponse> Execute(RequestHandler& handler, const HttpRequest& request);
 
@@ -295,6 +300,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   bool expect_continue_ = false;
   bool sent_continue_ = false;
   bool idle_ = true;
+  // The response body of the request in hand when read whole on the worker (size bytes).
+  std::unique_ptr<char[]> whole_;
+  size_t whole_size_ = 0;
   // Body bytes read on the I/O side before a worker is taken (a client that trickles its
   // body holds no worker), handed to the handler first.
   std::string prefetched_;
@@ -321,6 +329,13 @@ class SocketBody : public BodySource {
   SessionBase& session_;
   std::optional<uint64_t> length_;
 };
+
+template <typename Message>
+void ApplyHeaders(Message& msg, const HttpResponse& response, bool keep_alive) {
+  msg.set(http::field::server, "Tessera");
+  for (const auto& [name, value] : response.headers) msg.insert(name, value);
+  msg.keep_alive(keep_alive);
+}
 
 template <typename Stream>
 asio::awaitable<ReadOutcome> Session<Stream>::ReadBody(char* buf, size_t capacity) {
@@ -443,11 +458,62 @@ asio::awaitable<HttpResponse> Session<Stream>::Execute(RequestHandler& handler,
   std::optional<uint64_t> length;
   if (auto declared = parser_->content_length()) length = *declared;
   SocketBody body(*this, length);
+  whole_.reset();
+  whole_size_ = 0;
   auto [e, response] = co_await asio::co_spawn(
       server_.workers,
-      [&]() -> asio::awaitable<HttpResponse> { co_return handler.Handle(request, body); }, kUse);
+      [&]() -> asio::awaitable<HttpResponse> {
+        HttpResponse r = handler.Handle(request, body);
+        if (r.stream && !r.head &&
+            r.content_length.value_or(kResponseChunk + 1) <= kResponseChunk) {
+          // A small body is read here and now: its bytes go out without another trip to a
+          // worker, and a read that fails is still answered with an error status.
+          if (Status read = ReadWhole(*r.stream, *r.content_length); !read.ok()) {
+            RequestRecord record = std::move(r.record);
+            r = handler.Reject(request, read);
+            r.record.operation = std::move(record.operation);
+            r.record.account = std::move(record.account);
+            r.record.bucket = std::move(record.bucket);
+            r.record.key = std::move(record.key);
+          }
+        }
+        co_return r;
+      },
+      kUse);
   if (e) co_return handler.Reject(request, Status(ErrorCode::kInternal, "internal error"));
   co_return std::move(response);
+}
+
+template <typename Stream>
+Status Session<Stream>::ReadWhole(BodySource& source, uint64_t size) {
+  // Not zero-filled: it is written over.
+  std::unique_ptr<char[]> buf(new char[std::max<uint64_t>(size, 1)]);
+  uint64_t have = 0;
+  while (have < size) {
+    ASSIGN_OR_RETURN(size_t n, source.Read(buf.get() + have, static_cast<size_t>(size - have)));
+    if (n == 0) return Status(ErrorCode::kInternal, "the object ended before its length");
+    have += n;
+  }
+  whole_ = std::move(buf);
+  whole_size_ = static_cast<size_t>(size);
+  return Status::Ok();
+}
+
+template <typename Stream>
+asio::awaitable<bool> Session<Stream>::WriteWhole(HttpResponse& response, bool keep_alive) {
+  http::response<http::buffer_body> msg{static_cast<http::status>(response.status), 11};
+  ApplyHeaders(msg, response, keep_alive);
+  msg.content_length(whole_size_);
+  msg.body().data = whole_.get();
+  msg.body().size = whole_size_;
+  msg.body().more = false;
+  ExpiresAfter(std::chrono::seconds(server_.body_timeout_s.load()));
+  auto [ec, n] = co_await http::async_write(stream_, msg, kUse);
+  whole_.reset();
+  if (ec) co_return false;
+  if (served_ >= 0) server_.bytes_out[served_] += whole_size_;
+  request_out_ += whole_size_;
+  co_return true;
 }
 
 template <typename Stream>
@@ -464,13 +530,6 @@ asio::awaitable<bool> Session<Stream>::DrainBody() {
     drained += got.n;
   }
   co_return true;
-}
-
-template <typename Message>
-void ApplyHeaders(Message& msg, const HttpResponse& response, bool keep_alive) {
-  msg.set(http::field::server, "Tessera");
-  for (const auto& [name, value] : response.headers) msg.insert(name, value);
-  msg.keep_alive(keep_alive);
 }
 
 template <typename Stream>
@@ -525,7 +584,11 @@ asio::awaitable<bool> Session<Stream>::WriteStreamed(HttpResponse& response, boo
 
 template <typename Stream>
 asio::awaitable<bool> Session<Stream>::Write(HttpResponse& response, bool keep_alive) {
-  if (response.stream && !response.head) co_return co_await WriteStreamed(response, keep_alive);
+  if (response.stream && !response.head) {
+    // (Not one co_await of a conditional expression: GCC 12 destroys such a frame twice.)
+    if (whole_) co_return co_await WriteWhole(response, keep_alive);
+    co_return co_await WriteStreamed(response, keep_alive);
+  }
   ExpiresAfter(std::chrono::seconds(server_.body_timeout_s.load()));
   if (response.head || response.status == 304 || response.status == 204) {
     http::response<http::empty_body> msg{static_cast<http::status>(response.status), 11};
