@@ -10,5 +10,7 @@ npm ci --prefix conformance/s3/js --no-audit --no-fund --loglevel=error
 npm ci --prefix conformance/blob/js --no-audit --no-fund --loglevel=error
 ctest --test-dir build --output-on-failure -j"$(nproc)" --timeout 600
 TESSERA_BIN="$PWD/build/gateway/tessera" bash conformance/run.sh
-# The libFuzzer harnesses (clang, ASan and UBSan), 30 s each.
+# The unit tests again under ASan and UBSan (clang), then the libFuzzer harnesses built
+# the same way, 30 s each.
+bash scripts/sanitize.sh
 bash scripts/fuzz.sh 30

@@ -237,7 +237,9 @@ class JournalCrashTest : public JournalTest,
 // checkpoint synced it or as the later (never synced) writes left it, meta pages included.
 // Every committed transaction must come back.
 TEST_P(JournalCrashTest, EveryCommitSurvivesACutAnyWayTheUnsyncedPagesFell) {
-  const auto [seed, newer_percent] = GetParam();
+  // Not a structured binding: the lambda below captures them (clang 14 cannot).
+  const auto seed = std::get<0>(GetParam());
+  const auto newer_percent = std::get<1>(GetParam());
   const fs::path meta = dir_ / "meta";
   const fs::path image = dir_ / "checkpointed.mdb";
   constexpr int kBefore = 150, kAfter = 400;
