@@ -97,6 +97,50 @@ TEST_F(FairnessTest, IdleAndTricklingClientsDoNotStarveANormalOne) {
   trickle.join();
 }
 
+// Uploads that send more than the gateway reads ahead (64 KiB) and then trickle: their
+// handlers wait for body bytes, but waiting gives their worker slots to spare threads, so
+// forty of them (five times the workers) do not keep a normal client from a PUT and a GET.
+TEST_F(FairnessTest, HandlersWaitingForSlowBodiesDoNotHoldTheWorkers) {
+  ASSERT_EQ(Do("PUT", "/fair").status, 200);
+  std::vector<std::unique_ptr<Connection>> slow;
+  Request upload;
+  upload.method = "PUT";
+  upload.body = std::string(1024 * 1024, 's');
+  for (int i = 0; i < 40; ++i) {
+    upload.target = "/fair/half" + std::to_string(i);
+    const std::string wire = Serialize(upload, gateway_->port());
+    auto c =
+        std::make_unique<Connection>(gateway_->port(), "127.0.0." + std::to_string(10 + i % 4));
+    ASSERT_TRUE(c->ok());
+    ASSERT_TRUE(c->Send(wire.substr(0, wire.size() - upload.body.size() + 200 * 1024)));
+    slow.push_back(std::move(c));
+  }
+  std::atomic<bool> stop{false};
+  std::thread trickle([&] {
+    while (!stop) {
+      for (auto& c : slow) c->Send(std::string(2048, 's'));
+      for (int i = 0; i < 10 && !stop; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  for (int round = 0; round < 3; ++round) {
+    const std::string key = "/fair/normal" + std::to_string(round);
+    auto t = std::chrono::steady_clock::now();
+    RawResponse put = Do("PUT", key, std::string(300 * 1024, 'n'));
+    EXPECT_EQ(put.status, 200) << put.body;
+    EXPECT_LT(Since(t), 2.0) << "PUT round " << round;
+    t = std::chrono::steady_clock::now();
+    RawResponse get = Do("GET", key);
+    EXPECT_EQ(get.status, 200);
+    EXPECT_EQ(get.body.size(), 300u * 1024);
+    EXPECT_LT(Since(t), 2.0) << "GET round " << round;
+  }
+  stop = true;
+  trickle.join();
+}
+
 // A body that trickles below the minimum rate (1 KiB/s over 10 s of waiting) is cut off
 // with RequestTimeout and stores nothing.
 TEST_F(FairnessTest, ABodyBelowTheMinimumRateIsCutOff) {
