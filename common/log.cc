@@ -1,5 +1,6 @@
 #include "common/log.h"
 
+#include <pthread.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -50,5 +51,7 @@ void Log(LogLevel level, const char* format, ...) {
   // One write per line, so lines of concurrent threads do not interleave.
   (void)!::write(STDERR_FILENO, line.data(), line.size());
 }
+
+void NameThread(const char* name) { pthread_setname_np(pthread_self(), name); }
 
 }  // namespace tessera

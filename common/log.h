@@ -17,5 +17,7 @@ bool LogEnabled(LogLevel level);
 std::optional<LogLevel> ParseLogLevel(std::string_view name);
 const char* LogLevelName(LogLevel level);
 void Log(LogLevel level, const char* format, ...) __attribute__((format(printf, 2, 3)));
+// Names the calling thread as `top -H` and `ps -L` show it (at most 15 characters).
+void NameThread(const char* name);
 
 }  // namespace tessera

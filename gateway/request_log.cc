@@ -12,6 +12,7 @@
 #include <string>
 
 #include "common/encoding.h"
+#include "common/log.h"
 #include "common/time.h"
 
 namespace tessera::gateway {
@@ -86,6 +87,7 @@ RequestLog::~RequestLog() {
 }
 
 void RequestLog::WriteLoop() {
+  NameThread("tessera-log");
   std::unique_lock<std::mutex> lock(queue_mu_);
   for (;;) {
     queue_cv_.wait_for(lock, kFlushInterval,

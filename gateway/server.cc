@@ -133,6 +133,7 @@ class Workers {
     threads_list_.emplace_back([this] { Loop(); });
   }
   void Loop() {
+    NameThread("tessera-worker");
     for (;;) {
       {
         std::lock_guard lock(mu_);
@@ -1045,7 +1046,10 @@ void Server::Run(bool handle_signals) {
   }
   std::vector<std::thread> threads;
   for (uint32_t i = 1; i < impl_->limits.io_threads; ++i) {
-    threads.emplace_back([this] { impl_->io.run(); });
+    threads.emplace_back([this] {
+      NameThread("tessera-io");
+      impl_->io.run();
+    });
   }
   impl_->io.run();
   for (auto& t : threads) t.join();

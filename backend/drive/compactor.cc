@@ -30,6 +30,7 @@
 
 #include "backend/drive/segment_store.h"
 #include "backend/meta/extents.h"
+#include "common/log.h"
 
 namespace tessera::drive {
 namespace {
@@ -339,6 +340,7 @@ void SegmentStore::Throttle(uint64_t bytes) {
 }
 
 void SegmentStore::CompactLoop() {
+  NameThread("tessera-compact");
   const auto interval = std::chrono::milliseconds(options_.compact_interval_ms);
   bool first = true;  // crash leftovers are only found by a pass
   std::unique_lock<std::mutex> lock(loop_mu_);

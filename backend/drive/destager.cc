@@ -18,6 +18,7 @@
 #include "backend/drive/segment_store.h"
 #include "backend/meta/extents.h"
 #include "common/hash.h"
+#include "common/log.h"
 
 namespace tessera::drive {
 using extent::ExtentLocation;
@@ -93,6 +94,7 @@ Result<DestageReport> SegmentStore::Destage(bool all) {
 }
 
 void SegmentStore::DestageLoop() {
+  NameThread("tessera-destage");
   const auto interval = std::chrono::milliseconds(options_.destage_interval_ms);
   const uint64_t threshold = static_cast<uint64_t>(options_.destage_stripes) * options_.profile.k *
                              options_.profile.chunk_size;

@@ -4,6 +4,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/log.h"
+
 namespace tessera::drive {
 
 void Completion::Add(int jobs) {
@@ -66,6 +68,7 @@ uint64_t DriveIo::jobs() const {
 }
 
 void DriveIo::Loop() {
+  NameThread("tessera-drive");
   std::vector<Job> batch;
   while (true) {
     {

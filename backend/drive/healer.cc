@@ -242,6 +242,7 @@ void SegmentStore::ProbeDrives() {
 }
 
 void SegmentStore::HealthLoop() {
+  NameThread("tessera-health");
   const auto interval = std::chrono::milliseconds(options_.probe_interval_ms);
   uint64_t scrub_rate = 0;  // bytes per second, set at the start of each scrub cycle
   std::unique_lock<std::mutex> lock(loop_mu_);

@@ -5,18 +5,18 @@
 namespace tessera::meta {
 
 Status CommitQueue::Run(const std::function<Status(Txn&)>& change) {
-  Pending pending;
-  pending.change = &change;
+  auto pending = std::make_shared<Pending>();
+  pending->change = &change;
   std::unique_lock<std::mutex> lock(mu_);
-  queue_.push_back(&pending);
-  while (!pending.done) {
+  queue_.push_back(pending);
+  while (!pending->done) {
     if (leading_) {
-      pending.wake.wait(lock);
+      pending->wake.wait(lock);
       continue;
     }
     // Lead one batch (it holds our own change), then let a waiter lead the next.
     leading_ = true;
-    std::deque<Pending*> batch = std::move(queue_);
+    std::deque<std::shared_ptr<Pending>> batch = std::move(queue_);
     queue_.clear();
     lock.unlock();
     RunBatch(batch);
@@ -24,23 +24,27 @@ Status CommitQueue::Run(const std::function<Status(Txn&)>& change) {
     leading_ = false;
     ++batches_;
     changes_ += batch.size();
-    // Wake exactly the writers of this batch, and one writer of the next to lead it.
-    for (Pending* p : batch) {
-      p->done = true;
-      if (p != &pending) p->wake.notify_one();
+    for (auto& p : batch) p->done = true;
+    std::shared_ptr<Pending> next = queue_.empty() ? nullptr : queue_.front();
+    // Wake exactly the writers of this batch, and one writer of the next to lead it, once
+    // mu_ is free for them to take.
+    lock.unlock();
+    for (auto& p : batch) {
+      if (p != pending) p->wake.notify_one();
     }
-    if (!queue_.empty()) queue_.front()->wake.notify_one();
+    if (next) next->wake.notify_one();
+    lock.lock();
   }
-  return pending.status;
+  return pending->status;
 }
 
-void CommitQueue::RunBatch(std::deque<Pending*>& batch) {
+void CommitQueue::RunBatch(std::deque<std::shared_ptr<Pending>>& batch) {
   Result<Txn> txn = env_->BeginWrite();
   if (!txn.ok()) {
-    for (Pending* p : batch) p->status = txn.status();
+    for (auto& p : batch) p->status = txn.status();
     return;
   }
-  for (Pending* p : batch) {
+  for (auto& p : batch) {
     Result<Txn> child = txn->BeginNested();
     if (!child.ok()) {
       p->status = child.status();
@@ -56,7 +60,7 @@ void CommitQueue::RunBatch(std::deque<Pending*>& batch) {
   }
   Status committed = txn->Commit();
   if (!committed.ok()) {
-    for (Pending* p : batch) {
+    for (auto& p : batch) {
       if (p->status.ok()) p->status = committed;
     }
   }

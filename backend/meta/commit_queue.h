@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 
 #include "backend/api/status.h"
@@ -40,12 +41,14 @@ class CommitQueue {
     std::condition_variable wake;  // its writer waits here: woken when done or to lead
   };
 
-  void RunBatch(std::deque<Pending*>& batch);
+  void RunBatch(std::deque<std::shared_ptr<Pending>>& batch);
 
   Env* env_;
   mutable std::mutex mu_;
-  std::deque<Pending*> queue_;  // guarded by mu_
-  bool leading_ = false;        // a leader is running a batch
+  // Shared with the leader, which wakes writers after letting go of mu_ (a writer woken
+  // while the leader holds it would only block again) and must find their Pending alive.
+  std::deque<std::shared_ptr<Pending>> queue_;  // guarded by mu_
+  bool leading_ = false;                        // a leader is running a batch
   uint64_t batches_ = 0;
   uint64_t changes_ = 0;
 };

@@ -316,6 +316,7 @@ Status Env::Checkpoint() {
 }
 
 void Env::CheckpointLoop() {
+  NameThread("tessera-ckpt");
   while (true) {
     std::unique_lock<std::mutex> lock(loop_mu_);
     auto ready = [&] { return stop_ || wanted_; };
