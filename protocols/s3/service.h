@@ -48,6 +48,10 @@ class Payload {
 Result<std::unique_ptr<Payload>> OpenPayload(Call& call, bool require_length = true);
 // kInvalidArgument for ?versionId= with no value (S3 answers 400).
 Status CheckVersionParam(const Call& call);
+// The ACL headers a write may carry (x-amz-acl, x-amz-grant-*): only what grants the
+// owner alone is served (private; for objects also bucket-owner-full-control, the same
+// thing here); anything else is kNotImplemented rather than silently ignored.
+Status CheckAclHeaders(const Call& call, bool object);
 // Reads a whole small request body (XML); kEntityTooLarge past `limit`, kBadDigest when a
 // Content-MD5 does not match it.
 Result<std::string> ReadSmallBody(Call& call, size_t limit);

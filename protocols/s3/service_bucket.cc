@@ -47,6 +47,7 @@ Result<HttpResponse> ListBuckets(Call& call) {
 }
 
 Result<HttpResponse> CreateBucket(Call& call) {
+  RETURN_IF_ERROR(CheckAclHeaders(call, /*object=*/false));
   ASSIGN_OR_RETURN(std::string body, ReadSmallBody(call, 64 * 1024));
   std::string region = call.options.region;
   if (!body.empty()) {
@@ -115,28 +116,25 @@ Result<HttpResponse> PutBucketVersioning(Call& call) {
 
 namespace {
 
+bool HasGrantHeaders(const HttpRequest& h) {
+  for (const char* grant : {"x-amz-grant-read", "x-amz-grant-write", "x-amz-grant-read-acp",
+                            "x-amz-grant-write-acp", "x-amz-grant-full-control"}) {
+    if (h.HasHeader(grant)) return true;
+  }
+  return false;
+}
+
 // The ACL a PutBucketAcl / PutObjectAcl asks for must be the owner's FULL_CONTROL alone.
 Status CheckOwnerOnlyAcl(Call& call, bool object) {
   const auto& h = call.request;
-  bool grants = false;
-  for (const char* grant : {"x-amz-grant-read", "x-amz-grant-write", "x-amz-grant-read-acp",
-                            "x-amz-grant-write-acp", "x-amz-grant-full-control"}) {
-    grants = grants || h.HasHeader(grant);
-  }
   ASSIGN_OR_RETURN(std::string body, ReadSmallBody(call, call.options.max_xml_body));
-  std::string_view canned = h.Header("x-amz-acl");
-  if (!canned.empty()) {
-    if (grants || !body.empty()) {
+  if (!h.Header("x-amz-acl").empty() || HasGrantHeaders(h)) {
+    if (!body.empty()) {
       return Status(ErrorCode::kInvalidRequest,
                     "Specifying both Canned ACLs and Header Grants or a body is not allowed");
     }
-    // The owner of an object is its bucket's owner: bucket-owner-full-control is private.
-    if (canned != "private" && !(object && canned == "bucket-owner-full-control")) {
-      return Status(ErrorCode::kNotImplemented, "Only the private ACL is supported.");
-    }
-    return Status::Ok();
+    return CheckAclHeaders(call, object);
   }
-  if (grants) return Status(ErrorCode::kNotImplemented, "Only the private ACL is supported.");
   pugi::xml_document doc;
   ASSIGN_OR_RETURN(auto root, ParseBody(doc, body, "AccessControlPolicy"));
   bool owner_full = false;
@@ -153,6 +151,22 @@ Status CheckOwnerOnlyAcl(Call& call, bool object) {
 }
 
 }  // namespace
+
+Status CheckAclHeaders(const Call& call, bool object) {
+  const auto& h = call.request;
+  const bool grants = HasGrantHeaders(h);
+  std::string_view canned = h.Header("x-amz-acl");
+  if (!canned.empty() && grants) {
+    return Status(ErrorCode::kInvalidRequest,
+                  "Specifying both Canned ACLs and Header Grants is not allowed");
+  }
+  // The owner of an object is its bucket's owner: bucket-owner-full-control is private.
+  if (grants || (!canned.empty() && canned != "private" &&
+                 !(object && canned == "bucket-owner-full-control"))) {
+    return Status(ErrorCode::kNotImplemented, "Only the private ACL is supported.");
+  }
+  return Status::Ok();
+}
 
 Result<HttpResponse> GetBucketAcl(Call& call) {
   RETURN_IF_ERROR(call.store.HeadBucket(call.bucket()).status());

@@ -36,6 +36,7 @@ std::string StripQuotes(std::string_view s) {
 }  // namespace
 
 Result<HttpResponse> CreateMultipartUpload(Call& call) {
+  RETURN_IF_ERROR(CheckAclHeaders(call, /*object=*/true));
   ASSIGN_OR_RETURN(ObjectAttributes attributes, ParseAttributes(call.request));
   ASSIGN_OR_RETURN(ChecksumRequest checksum, ParseChecksum(call.request));
   attributes.checksum_algorithm = checksum.algorithm;

@@ -107,6 +107,7 @@ Result<std::optional<ByteRange>> PartRange(Call& call, const std::string& text,
 }  // namespace
 
 Result<HttpResponse> PutObject(Call& call) {
+  RETURN_IF_ERROR(CheckAclHeaders(call, /*object=*/true));
   ASSIGN_OR_RETURN(ObjectAttributes attributes, ParseAttributes(call.request));
   ASSIGN_OR_RETURN(ChecksumRequest checksum, ParseChecksum(call.request));
   ASSIGN_OR_RETURN(auto md5, ParseContentMd5(call.request));
@@ -227,6 +228,7 @@ Result<HttpResponse> DeleteObject(Call& call) {
 }
 
 Result<HttpResponse> CopyObject(Call& call) {
+  RETURN_IF_ERROR(CheckAclHeaders(call, /*object=*/true));
   ASSIGN_OR_RETURN(ObjectRef source, CopySourceRef(call));
   CopyObjectRequest request;
   request.source = source;

@@ -312,6 +312,33 @@ TEST_F(GatewayTest, AclsAreTheOwnersFullControl) {
   EXPECT_EQ(Do("GET", "/nobkt?acl").status, 404);
 }
 
+// Writes that ask for an ACL get the owner-only one or NotImplemented; an ACL that would
+// open an object is never ignored silently.
+TEST_F(GatewayTest, WritesWithAnAclOtherThanTheOwnersAreRefused) {
+  ASSERT_EQ(Do("PUT", "/bkt").status, 200);
+  EXPECT_EQ(Do("PUT", "/bkt/a", "x", {{"x-amz-acl", "private"}}).status, 200);
+  EXPECT_EQ(Do("PUT", "/bkt/b", "x", {{"x-amz-acl", "bucket-owner-full-control"}}).status, 200);
+  RawResponse open = Do("PUT", "/bkt/c", "x", {{"x-amz-acl", "public-read"}});
+  EXPECT_EQ(open.status, 501);
+  EXPECT_NE(open.body.find("<Code>NotImplemented</Code>"), std::string::npos) << open.body;
+  EXPECT_EQ(Do("HEAD", "/bkt/c").status, 404);
+  EXPECT_EQ(Do("PUT", "/bkt/c", "x",
+               {{"x-amz-grant-read", "uri=\"http://acs.amazonaws.com/groups/global/AllUsers\""}})
+                .status,
+            501);
+  EXPECT_EQ(
+      Do("PUT", "/bkt/c", "x", {{"x-amz-acl", "private"}, {"x-amz-grant-read", "id=\"x\""}}).status,
+      400);
+  EXPECT_EQ(Do("PUT", "/bkt/d", "", {{"x-amz-copy-source", "/bkt/a"}, {"x-amz-acl", "public-read"}})
+                .status,
+            501);
+  EXPECT_EQ(Do("HEAD", "/bkt/d").status, 404);
+  EXPECT_EQ(Do("POST", "/bkt/e?uploads", "", {{"x-amz-acl", "public-read-write"}}).status, 501);
+  EXPECT_EQ(Do("PUT", "/bkt2", "", {{"x-amz-acl", "public-read"}}).status, 501);
+  EXPECT_EQ(Do("HEAD", "/bkt2").status, 404);
+  EXPECT_EQ(Do("PUT", "/bkt3", "", {{"x-amz-acl", "private"}}).status, 200);
+}
+
 // CompleteMultipartUpload takes If-None-Match "*" and If-Match; a refused completion
 // leaves the upload in place, so that it can still be completed or aborted.
 TEST_F(GatewayTest, ConditionalCompletionChecksTheObjectItWouldReplace) {
