@@ -42,6 +42,21 @@ class FairnessTest : public GatewayFixture {
   static double Since(std::chrono::steady_clock::time_point t) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
   }
+  // Three rounds of a PUT and a GET of `size` bytes from 127.0.0.1, each within 2 s.
+  void ExpectANormalClientIsServed(size_t size) {
+    for (int round = 0; round < 3; ++round) {
+      const std::string key = "/fair/normal" + std::to_string(round);
+      auto t = std::chrono::steady_clock::now();
+      RawResponse put = Do("PUT", key, std::string(size, 'n'));
+      EXPECT_EQ(put.status, 200) << put.body;
+      EXPECT_LT(Since(t), 2.0) << "PUT round " << round;
+      t = std::chrono::steady_clock::now();
+      RawResponse get = Do("GET", key);
+      EXPECT_EQ(get.status, 200);
+      EXPECT_EQ(get.body.size(), size);
+      EXPECT_LT(Since(t), 2.0) << "GET round " << round;
+    }
+  }
   rlim_t fds_ = 0;
 };
 
@@ -80,19 +95,7 @@ TEST_F(FairnessTest, IdleAndTricklingClientsDoNotStarveANormalOne) {
         std::make_unique<Connection>(gateway_->port(), "127.0.0." + std::to_string(2 + i % 8)));
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
-
-  for (int round = 0; round < 3; ++round) {
-    const std::string key = "/fair/normal" + std::to_string(round);
-    auto t = std::chrono::steady_clock::now();
-    RawResponse put = Do("PUT", key, std::string(64 * 1024, 'n'));
-    EXPECT_EQ(put.status, 200) << put.body;
-    EXPECT_LT(Since(t), 2.0) << "PUT round " << round;
-    t = std::chrono::steady_clock::now();
-    RawResponse get = Do("GET", key);
-    EXPECT_EQ(get.status, 200);
-    EXPECT_EQ(get.body.size(), 64u * 1024);
-    EXPECT_LT(Since(t), 2.0) << "GET round " << round;
-  }
+  ExpectANormalClientIsServed(64 * 1024);
   stop = true;
   trickle.join();
 }
@@ -125,18 +128,7 @@ TEST_F(FairnessTest, HandlersWaitingForSlowBodiesDoNotHoldTheWorkers) {
     }
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  for (int round = 0; round < 3; ++round) {
-    const std::string key = "/fair/normal" + std::to_string(round);
-    auto t = std::chrono::steady_clock::now();
-    RawResponse put = Do("PUT", key, std::string(300 * 1024, 'n'));
-    EXPECT_EQ(put.status, 200) << put.body;
-    EXPECT_LT(Since(t), 2.0) << "PUT round " << round;
-    t = std::chrono::steady_clock::now();
-    RawResponse get = Do("GET", key);
-    EXPECT_EQ(get.status, 200);
-    EXPECT_EQ(get.body.size(), 300u * 1024);
-    EXPECT_LT(Since(t), 2.0) << "GET round " << round;
-  }
+  ExpectANormalClientIsServed(300 * 1024);
   stop = true;
   trickle.join();
 }
