@@ -64,6 +64,9 @@ struct ObjectInfo {
   // version ids are: "2026-12-07T21:28:30.1234560Z".
   std::string version_id;
   bool delete_marker = false;  // a version that says the key was deleted (no bytes)
+  // Whether this is the key's current version (reads by version id may find an older one).
+  // Not stored: the store fills it in when it reads.
+  bool current = true;
   uint64_t size = 0;
   TimeMicros last_modified = 0;
   std::string content_md5;  // 16 raw bytes; empty for multipart objects

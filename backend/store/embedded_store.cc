@@ -149,6 +149,7 @@ Result<meta::ObjectRecord> EmbeddedStore::GetObjectRecord(meta::Txn& txn, const 
       return Status(ErrorCode::kMethodNotAllowed,
                     "The specified method is not allowed against this resource.");
     }
+    version->info.current = is_current;
     return std::move(*version);
   }
   ASSIGN_OR_RETURN(std::optional<meta::ObjectRecord> record, FindObject(txn, object));

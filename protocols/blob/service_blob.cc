@@ -18,7 +18,10 @@ void SetObjectHeaders(Call& call, const ObjectInfo& info, HttpResponse& response
   response.Set("Last-Modified", FormatHttpDate(info.last_modified));
   response.Set("x-ms-creation-time", FormatHttpDate(info.last_modified));
   response.Set("x-ms-blob-type", "BlockBlob");
-  if (info.version_id != "null") response.Set("x-ms-version-id", info.version_id);
+  if (info.version_id != "null") {
+    response.Set("x-ms-version-id", info.version_id);
+    response.Set("x-ms-is-current-version", info.current ? "true" : "false");
+  }
   if (!info.tags.empty()) response.Set("x-ms-tag-count", std::to_string(info.tags.size()));
   response.Set("x-ms-lease-status", "unlocked");
   response.Set("x-ms-lease-state", "available");

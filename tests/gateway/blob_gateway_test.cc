@@ -402,6 +402,13 @@ TEST_F(BlobGatewayTest, VersionsAreOneHistoryForBothDialects) {
   RawResponse old = Blob("GET", Path("/hist/k?versionid=" + first_id));
   EXPECT_EQ(old.status, 200);
   EXPECT_EQ(old.body, "one");
+  EXPECT_EQ(old.Header("x-ms-is-current-version"), "false");
+  RawResponse current = Blob("HEAD", Path("/hist/k"));
+  EXPECT_EQ(current.Header("x-ms-is-current-version"), "true");
+  EXPECT_EQ(current.Header("x-ms-version-id"), third.Header("x-amz-version-id"));
+  EXPECT_EQ(Blob("HEAD", Path("/hist/k?versionid=" + third.Header("x-amz-version-id")))
+                .Header("x-ms-is-current-version"),
+            "true");
   EXPECT_EQ(Do("GET", "/hist/k?versionId=" + first_id).body, "one");
   EXPECT_EQ(Do("GET", "/hist/k").body, "three");
   // A delete through Blob leaves a delete marker that S3 sees; the old versions stay.
