@@ -613,6 +613,9 @@ def case_versions():
               [("doc", first, None), ("doc", second, True)], "versions listed")
     expect_eq(bc.download_blob(version_id=first).readall(), b"first", "read by version id")
     expect_eq(bc.download_blob().readall(), b"second", "current version")
+    expect_eq(bc.get_blob_properties(version_id=first).is_current_version, False,
+              "an older version is not current")
+    expect_eq(bc.get_blob_properties().is_current_version, True, "the current version")
     bc.delete_blob(version_id=first)
     expect_eq([b.version_id for b in cc.list_blobs(include=["versions"])], [second],
               "a version deleted")
