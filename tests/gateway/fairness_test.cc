@@ -57,6 +57,44 @@ class FairnessTest : public GatewayFixture {
       EXPECT_LT(Since(t), 2.0) << "GET round " << round;
     }
   }
+  // `count` PUTs of `size` bytes from 127.0.0.10-13 that send their head and `first` body
+  // bytes at once, then `step` bytes each every second until destroyed.
+  class SlowUploads {
+   public:
+    SlowUploads(FairnessTest& test, const std::string& prefix, int count, size_t size, size_t first,
+                size_t step) {
+      Request upload;
+      upload.method = "PUT";
+      upload.body = std::string(size, 's');
+      for (int i = 0; i < count; ++i) {
+        upload.target = "/fair/" + prefix + std::to_string(i);
+        const std::string wire = Serialize(upload, test.gateway_->port());
+        auto c = std::make_unique<Connection>(test.gateway_->port(),
+                                              "127.0.0." + std::to_string(10 + i % 4));
+        EXPECT_TRUE(c->ok());
+        EXPECT_TRUE(c->Send(wire.substr(0, wire.size() - size + first)));
+        slow_.push_back(std::move(c));
+      }
+      trickle_ = std::thread([this, step] {
+        while (!stop_) {
+          for (auto& c : slow_) c->Send(std::string(step, 's'));
+          for (int i = 0; i < 10 && !stop_; ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+          }
+        }
+      });
+    }
+    ~SlowUploads() {
+      stop_ = true;
+      trickle_.join();
+    }
+
+   private:
+    std::vector<std::unique_ptr<Connection>> slow_;
+    std::atomic<bool> stop_{false};
+    std::thread trickle_;
+  };
+
   rlim_t fds_ = 0;
 };
 
@@ -65,28 +103,7 @@ TEST_F(FairnessTest, IdleAndTricklingClientsDoNotStarveANormalOne) {
   ASSERT_EQ(Do("PUT", "/fair").status, 200);
 
   // A hundred uploads that send their head and then 1 KB every second.
-  std::vector<std::unique_ptr<Connection>> slow;
-  Request upload;
-  upload.method = "PUT";
-  upload.body = std::string(100 * 1024, 's');
-  for (int i = 0; i < 100; ++i) {
-    upload.target = "/fair/slow" + std::to_string(i);
-    const std::string wire = Serialize(upload, gateway_->port());
-    auto c =
-        std::make_unique<Connection>(gateway_->port(), "127.0.0." + std::to_string(10 + i % 4));
-    ASSERT_TRUE(c->ok());
-    ASSERT_TRUE(c->Send(wire.substr(0, wire.size() - upload.body.size() + 1024)));
-    slow.push_back(std::move(c));
-  }
-  std::atomic<bool> stop{false};
-  std::thread trickle([&] {
-    while (!stop) {
-      for (auto& c : slow) c->Send(std::string(1024, 's'));
-      for (int i = 0; i < 10 && !stop; ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      }
-    }
-  });
+  SlowUploads slow(*this, "slow", 100, 100 * 1024, 1024, 1024);
 
   // Thousands of connections that never send a byte, from eight other addresses.
   std::vector<std::unique_ptr<Connection>> idle;
@@ -96,8 +113,6 @@ TEST_F(FairnessTest, IdleAndTricklingClientsDoNotStarveANormalOne) {
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   ExpectANormalClientIsServed(64 * 1024);
-  stop = true;
-  trickle.join();
 }
 
 // Uploads that send more than the gateway reads ahead (64 KiB) and then trickle: their
@@ -105,32 +120,9 @@ TEST_F(FairnessTest, IdleAndTricklingClientsDoNotStarveANormalOne) {
 // forty of them (five times the workers) do not keep a normal client from a PUT and a GET.
 TEST_F(FairnessTest, HandlersWaitingForSlowBodiesDoNotHoldTheWorkers) {
   ASSERT_EQ(Do("PUT", "/fair").status, 200);
-  std::vector<std::unique_ptr<Connection>> slow;
-  Request upload;
-  upload.method = "PUT";
-  upload.body = std::string(1024 * 1024, 's');
-  for (int i = 0; i < 40; ++i) {
-    upload.target = "/fair/half" + std::to_string(i);
-    const std::string wire = Serialize(upload, gateway_->port());
-    auto c =
-        std::make_unique<Connection>(gateway_->port(), "127.0.0." + std::to_string(10 + i % 4));
-    ASSERT_TRUE(c->ok());
-    ASSERT_TRUE(c->Send(wire.substr(0, wire.size() - upload.body.size() + 200 * 1024)));
-    slow.push_back(std::move(c));
-  }
-  std::atomic<bool> stop{false};
-  std::thread trickle([&] {
-    while (!stop) {
-      for (auto& c : slow) c->Send(std::string(2048, 's'));
-      for (int i = 0; i < 10 && !stop; ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      }
-    }
-  });
+  SlowUploads slow(*this, "half", 40, 1024 * 1024, 200 * 1024, 2048);
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   ExpectANormalClientIsServed(300 * 1024);
-  stop = true;
-  trickle.join();
 }
 
 // A body that trickles below the minimum rate (1 KiB/s over 10 s of waiting) is cut off
